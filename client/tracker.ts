@@ -1,0 +1,352 @@
+/**
+ * The client's connection to the trackers: typed requests with one reply
+ * each, pushed events, and failover. Runtime-neutral: the platform hands in a
+ * socket factory (browser WebSocket, or `ws` in Node).
+ *
+ * When the tracker goes away the client moves to the next one it knows (the
+ * hello reply lists them all), resumes its session with its token,
+ * re-announces what it holds, and re-sends requests that were in flight with
+ * the same ids, so a tracker that already applied one answers it from its
+ * memory instead of applying it twice.
+ */
+import { PROTOCOL_VERSION } from '../protocol/constants.ts';
+import { ErrorCode, MeshdropError } from '../protocol/errors.ts';
+import type { Bitfield } from '../protocol/bitfield.ts';
+import type { ReplyBodies, RequestOf, RequestType, TrackerEvent, IceServer } from '../protocol/tracker.ts';
+import { Emitter } from './emitter.ts';
+import type { SocketFactory, SocketLike } from './ports.ts';
+
+export type ConnectionStatus = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed';
+
+export type RequestBody<T extends RequestType> = Omit<RequestOf<T>, 'id' | 'type'>;
+
+export interface TrackerClientEvents extends Record<string, unknown> {
+  /** Every pushed event, as the tracker sent it. */
+  event: TrackerEvent;
+  status: { status: ConnectionStatus; url: string | undefined };
+  /** A (re)connection finished: session resumed, presence re-announced. Swarms re-ask for holders here. */
+  ready: { url: string; peerId: string; resumed: boolean };
+  /** The session ended (logout elsewhere, or a lost name after a merge). */
+  sessionLost: { reason: string };
+}
+
+export interface TrackerClientOptions {
+  /** Tracker WebSocket URLs to try, in order; the hello reply adds the mesh's others. */
+  urls: string[];
+  createSocket: SocketFactory;
+  /** A request with no reply by then fails with `timeout`. */
+  requestTimeoutMs?: number;
+  /** Backoff between reconnection rounds: starts here, doubles, caps at 8x. */
+  reconnectDelayMs?: number;
+}
+
+interface Pending {
+  message: Record<string, unknown>;
+  resolve: (body: Record<string, unknown>) => void;
+  reject: (err: Error) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+export class TrackerClient extends Emitter<TrackerClientEvents> {
+  #urls: string[];
+  #urlIndex = 0;
+  #createSocket: SocketFactory;
+  #timeoutMs: number;
+  #baseDelay: number;
+  #socket: SocketLike | undefined;
+  #status: ConnectionStatus = 'idle';
+  #pending = new Map<string, Pending>();
+  #idPrefix = Math.random().toString(36).slice(2, 10);
+  #nextId = 1;
+  #token: string | undefined;
+  #userId: string | undefined;
+  #peerId: string | undefined;
+  #trackerId: string | undefined;
+  #iceServers: IceServer[] = [];
+  #url: string | undefined;
+  /** What we hold, re-announced after every reconnection. */
+  #announced = new Map<string, Bitfield>();
+  #connecting: Promise<void> | undefined;
+
+  constructor(options: TrackerClientOptions) {
+    super();
+    if (options.urls.length === 0) throw new Error('TrackerClient needs at least one tracker URL');
+    this.#urls = [...options.urls];
+    this.#createSocket = options.createSocket;
+    this.#timeoutMs = options.requestTimeoutMs ?? 15_000;
+    this.#baseDelay = options.reconnectDelayMs ?? 200;
+  }
+
+  get status(): ConnectionStatus {
+    return this.#status;
+  }
+  get url(): string | undefined {
+    return this.#url;
+  }
+  get peerId(): string | undefined {
+    return this.#peerId;
+  }
+  get trackerId(): string | undefined {
+    return this.#trackerId;
+  }
+  get userId(): string | undefined {
+    return this.#userId;
+  }
+  get token(): string | undefined {
+    return this.#token;
+  }
+  get iceServers(): IceServer[] {
+    return this.#iceServers;
+  }
+  get knownTrackers(): readonly string[] {
+    return this.#urls;
+  }
+
+  /** Connects to the first tracker that answers. Resolves once ready. */
+  connect(): Promise<void> {
+    if (this.#status === 'connected') return Promise.resolve();
+    this.#connecting ??= this.#connectLoop(false).finally(() => (this.#connecting = undefined));
+    return this.#connecting;
+  }
+
+  /** Sends a request; resolves with the reply body or rejects with a MeshdropError. */
+  request<T extends RequestType>(type: T, body: RequestBody<T>): Promise<ReplyBodies[T]> {
+    const id = `${this.#idPrefix}-${this.#nextId++}`;
+    const message = { id, type, ...body } as Record<string, unknown>;
+    return new Promise<ReplyBodies[T]>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(id);
+        reject(new MeshdropError(ErrorCode.Timeout, `the tracker did not answer ${type} in time`));
+      }, this.#timeoutMs);
+      this.#pending.set(id, { message, resolve: resolve as Pending['resolve'], reject, timer });
+      if (this.#status === 'connected') this.#socket!.send(JSON.stringify(message));
+      // Otherwise it goes out when the connection is ready.
+    });
+  }
+
+  // ---------------------------------------------------------- sessions
+
+  /** Logs in and remembers the token for resumption. */
+  async login(userId: string, password: string): Promise<{ userId: string; token: string }> {
+    const reply = await this.request('login', { userId, password });
+    this.#token = reply.token;
+    this.#userId = reply.userId;
+    return reply;
+  }
+
+  /** Resumes a stored session (after a page reload). */
+  async resume(token: string): Promise<string> {
+    const reply = await this.request('resume', { token });
+    this.#token = token;
+    this.#userId = reply.userId;
+    return reply.userId;
+  }
+
+  async logout(): Promise<void> {
+    try {
+      await this.request('logout', {});
+    } finally {
+      this.#forgetSession();
+    }
+  }
+
+  // ---------------------------------------------------------- presence
+
+  /** Announces a file's bitfield; the object is kept and re-announced after reconnects. */
+  async announce(fileId: string, bitfield: Bitfield): Promise<void> {
+    this.#announced.set(fileId, bitfield);
+    await this.request('announce', { fileId, bitfield: bitfield.toBase64() });
+  }
+
+  /** New pieces of an announced file (already set in its bitfield by the caller). */
+  async have(fileId: string, pieces: number[]): Promise<void> {
+    if (!this.#announced.has(fileId) || pieces.length === 0) return;
+    await this.request('have', { fileId, pieces });
+  }
+
+  async unannounce(fileId: string): Promise<void> {
+    this.#announced.delete(fileId);
+    await this.request('unannounce', { fileId });
+  }
+
+  close(): void {
+    this.#status = 'closed';
+    this.#socket?.close(1000, 'bye');
+    this.#socket = undefined;
+    for (const [id, p] of this.#pending) {
+      clearTimeout(p.timer);
+      p.reject(new MeshdropError(ErrorCode.Disconnected, 'the connection was closed'));
+      this.#pending.delete(id);
+    }
+    this.emit('status', { status: 'closed', url: this.#url });
+  }
+
+  // ---------------------------------------------------------- internals
+
+  #forgetSession(): void {
+    this.#token = undefined;
+    this.#userId = undefined;
+    this.#announced.clear();
+  }
+
+  #setStatus(status: ConnectionStatus): void {
+    this.#status = status;
+    this.emit('status', { status, url: this.#url });
+  }
+
+  /** Tries every known tracker in turn, with backoff between rounds, until one is ready. */
+  async #connectLoop(reconnecting: boolean): Promise<void> {
+    this.#setStatus(reconnecting ? 'reconnecting' : 'connecting');
+    let round = 0;
+    for (;;) {
+      for (let tried = 0; tried < this.#urls.length; tried++) {
+        if (this.#status === 'closed') throw new MeshdropError(ErrorCode.Disconnected, 'the connection was closed');
+        const url = this.#urls[this.#urlIndex % this.#urls.length]!;
+        try {
+          await this.#open(url, reconnecting);
+          return;
+        } catch {
+          this.#urlIndex++;
+        }
+      }
+      if (!reconnecting && round >= 2) {
+        this.#setStatus('idle');
+        throw new MeshdropError(ErrorCode.Disconnected, `no tracker answered (${this.#urls.join(', ')})`);
+      }
+      const delay = Math.min(this.#baseDelay * 2 ** round, this.#baseDelay * 8);
+      round++;
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+
+  /** One attempt: open, hello, resume, re-announce, flush pending. Rejects if any step fails. */
+  #open(url: string, reconnecting: boolean): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let socket: SocketLike;
+      try {
+        socket = this.#createSocket(url);
+      } catch (err) {
+        reject(err as Error);
+        return;
+      }
+      let settled = false;
+      const fail = (err: Error) => {
+        if (settled) return;
+        settled = true;
+        socket.onclose = null;
+        socket.onmessage = null;
+        try {
+          socket.close();
+        } catch {
+          /* already closed */
+        }
+        reject(err);
+      };
+      const attemptTimer = setTimeout(() => fail(new Error(`no answer from ${url}`)), 3000);
+      const helloId = `${this.#idPrefix}-hello-${this.#nextId++}`;
+      let resumeId: string | undefined;
+
+      socket.onerror = () => undefined;
+      socket.onclose = () => {
+        clearTimeout(attemptTimer);
+        fail(new Error(`${url} closed`));
+      };
+      socket.onopen = () => socket.send(JSON.stringify({ id: helloId, type: 'hello', protocol: PROTOCOL_VERSION }));
+      socket.onmessage = (ev) => {
+        const msg = JSON.parse(String(ev.data)) as Record<string, unknown>;
+        if (msg.id === helloId) {
+          if (!msg.ok) {
+            clearTimeout(attemptTimer);
+            const error = msg.error as { code: ErrorCode; message: string };
+            fail(new MeshdropError(error.code, error.message));
+            return;
+          }
+          this.#peerId = msg.peerId as string;
+          this.#trackerId = msg.trackerId as string;
+          this.#iceServers = (msg.iceServers as IceServer[]) ?? [];
+          for (const u of (msg.trackers as string[]) ?? []) if (!this.#urls.includes(u)) this.#urls.push(u);
+          if (this.#token) {
+            resumeId = `${this.#idPrefix}-resume-${this.#nextId++}`;
+            socket.send(JSON.stringify({ id: resumeId, type: 'resume', token: this.#token }));
+          } else {
+            ready(false);
+          }
+          return;
+        }
+        if (resumeId !== undefined && msg.id === resumeId) {
+          if (!msg.ok) {
+            const error = msg.error as { code: ErrorCode; message: string };
+            if (error.code === ErrorCode.InvalidSession) {
+              this.#forgetSession();
+              this.emit('sessionLost', { reason: error.message });
+              ready(false);
+            } else {
+              clearTimeout(attemptTimer);
+              fail(new MeshdropError(error.code, error.message));
+            }
+            return;
+          }
+          ready(true);
+        }
+      };
+
+      const ready = (resumed: boolean) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(attemptTimer);
+        this.#socket = socket;
+        this.#url = url;
+        socket.onmessage = (ev) => this.#onMessage(String(ev.data));
+        socket.onclose = () => this.#onDisconnect(socket);
+        // Presence first, so peers find us again before anything else happens.
+        for (const [fileId, bitfield] of this.#announced) {
+          socket.send(JSON.stringify({ id: `${this.#idPrefix}-${this.#nextId++}`, type: 'announce', fileId, bitfield: bitfield.toBase64() }));
+        }
+        // Requests that were in flight or queued go (again) with their ids.
+        for (const p of this.#pending.values()) socket.send(JSON.stringify(p.message));
+        this.#setStatus('connected');
+        this.emit('ready', { url, peerId: this.#peerId!, resumed: resumed || reconnecting });
+        resolve();
+      };
+    });
+  }
+
+  #onMessage(text: string): void {
+    let msg: Record<string, unknown>;
+    try {
+      msg = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      return;
+    }
+    if (typeof msg.event === 'string') {
+      const event = msg as unknown as TrackerEvent;
+      if (event.event === 'session_revoked') {
+        this.#forgetSession();
+        this.emit('sessionLost', { reason: event.reason });
+      }
+      this.emit('event', event);
+      return;
+    }
+    const id = msg.id as string;
+    const pending = this.#pending.get(id);
+    if (!pending) return; // a re-announce's reply, or one that timed out
+    this.#pending.delete(id);
+    clearTimeout(pending.timer);
+    if (msg.ok) {
+      const { id: _id, ok: _ok, ...body } = msg;
+      pending.resolve(body);
+    } else {
+      const error = msg.error as { code: ErrorCode; message: string };
+      pending.reject(new MeshdropError(error.code, error.message));
+    }
+  }
+
+  #onDisconnect(socket: SocketLike): void {
+    if (socket !== this.#socket || this.#status === 'closed') return;
+    this.#socket = undefined;
+    this.#urlIndex++; // try another tracker first: this one just went away
+    this.#connecting ??= this.#connectLoop(true)
+      .catch(() => undefined)
+      .finally(() => (this.#connecting = undefined));
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * Numbers every side agrees on. Each carries the reason it has the value it has,
+ * so the next engineer can tell a tuning knob from a compatibility contract.
+ */
+
+/** Client ⇄ tracker protocol version. A tracker refuses a hello with another. */
+export const PROTOCOL_VERSION = 1;
+
+/**
+ * A piece is the unit of hashing, storage and verification. 512 KiB keeps the
+ * metadata of a 8 GiB file at 16k SHA-1 hashes (one ~700 KB upload_file frame)
+ * while still letting a 20 MiB file spread over 40 pieces between several peers.
+ * Part of a file's identity: changing it changes every file id.
+ */
+export const PIECE_SIZE = 512 * 1024;
+
+/**
+ * A block is what one data-channel message carries. Chromium caps a message at
+ * 256 KiB; 64 KiB measured as fast as larger sizes here (BROWSER.md), and keeps
+ * a lost or cancelled request cheap.
+ */
+export const BLOCK_SIZE = 64 * 1024;
+
+/** Largest file a tracker accepts: bounds the upload_file frame (16384 hashes). */
+export const MAX_FILE_BYTES = 8 * 1024 * 1024 * 1024;
+export const MAX_PIECES = MAX_FILE_BYTES / PIECE_SIZE;
+
+/**
+ * Largest WebSocket frame a tracker reads. The biggest legitimate message is
+ * upload_file at MAX_PIECES hashes (16384 × 43 bytes ≈ 700 KB); anything
+ * larger is abuse and closes the connection (ws answers 1009).
+ */
+export const MAX_FRAME_BYTES = 1024 * 1024;
+
+/** Ids people type (user and group names): short, printable, no spaces. */
+export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/;
+export const MAX_PASSWORD_LENGTH = 256;
+export const MIN_PASSWORD_LENGTH = 4;
+export const MAX_FILE_NAME_LENGTH = 255;
+
+/** A WebRTC signal (offer/answer/candidate) is a few KB of SDP; 16 KiB is ample. */
+export const MAX_SIGNAL_BYTES = 16 * 1024;
+
+/** A new connection must say hello within this, or it is closed: no idle half-open sockets. */
+export const HELLO_TIMEOUT_MS = 10_000;
+
+/**
+ * Message-rate limit per connection, a token bucket. A downloader announces
+ * about 40 pieces/s at full speed and relays a burst of ICE candidates per
+ * peer; 200/s sustained with a burst of 400 leaves room for that and stops a
+ * flood long before it costs other users anything.
+ */
+export const RATE_PER_SECOND = 200;
+export const RATE_BURST = 400;
+
+/**
+ * Bytes a tracker lets queue towards one slow client before it drops that
+ * client: events must not pile up in memory without bound.
+ */
+export const MAX_QUEUED_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Failed logins: per account and per address, in a sliding window. Slows
+ * password guessing to a crawl while a person who mistypes twice is unaffected.
+ */
+export const LOGIN_FAILURES_PER_ACCOUNT = 5;
+export const LOGIN_FAILURES_PER_ADDRESS = 20;
+export const LOGIN_WINDOW_MS = 60_000;
+
+/** Session tokens: 256 random bits. */
+export const TOKEN_BYTES = 32;
+
+/** Invite links admit without approval until they expire. */
+export const INVITE_DEFAULT_TTL_MS = 7 * 24 * 3600 * 1000;
+export const INVITE_MAX_TTL_MS = 30 * 24 * 3600 * 1000;

@@ -1,0 +1,16 @@
+/** File metadata for tests: real SHA-1 of real bytes, as a browser would compute it. */
+import { createHash, randomBytes } from 'node:crypto';
+import { PIECE_SIZE } from '../../protocol/constants.ts';
+import { fileIdOf } from '../../protocol/files.ts';
+import type { FileMeta } from '../../protocol/tracker.ts';
+
+export function metaOf(groupId: string, name: string, bytes: Uint8Array): { fileId: string; meta: FileMeta } {
+  const pieceHashes: string[] = [];
+  for (let off = 0; off < bytes.length; off += PIECE_SIZE) {
+    pieceHashes.push(createHash('sha1').update(bytes.subarray(off, off + PIECE_SIZE)).digest('hex'));
+  }
+  const meta: FileMeta = { groupId, name, size: bytes.length, pieceSize: PIECE_SIZE, pieceHashes };
+  return { fileId: fileIdOf(meta), meta };
+}
+
+export const randomFile = (groupId: string, name = 'notes.bin', size = 3 * PIECE_SIZE + 1234) => metaOf(groupId, name, randomBytes(size));

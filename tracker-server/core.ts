@@ -1,0 +1,264 @@
+/**
+ * One tracker's heart, without sockets: the replica (ops and state), the
+ * durable log, the clock, presence, and the clients connected here. Handlers
+ * turn requests into ops with `commit`; the mesh feeds other trackers' ops in
+ * with `ingest`. Both paths tell the right people through `eventsFor`.
+ */
+import type { Op, OpBody } from '../protocol/ops.ts';
+import type { Reply, TrackerEvent, IceServer } from '../protocol/tracker.ts';
+import { Bitfield } from '../protocol/bitfield.ts';
+import { ErrorCode, MeshdropError } from '../protocol/errors.ts';
+import { HybridClock } from './clock.ts';
+import { eventsFor } from './events.ts';
+import { Presence, type Holding, type PeerInfo } from './presence.ts';
+import { Replica } from './state/replica.ts';
+import { liveSession } from './state/queries.ts';
+import type { State } from './state/model.ts';
+import { OpLog } from './store/oplog.ts';
+import type { ScryptCost } from './auth.ts';
+
+export interface CoreConfig {
+  /** This tracker's name: the origin of its ops. Stable across restarts. */
+  trackerId: string;
+  dataDir: string;
+  scrypt: ScryptCost;
+  iceServers: IceServer[];
+  /** Public WebSocket URLs of every tracker (this one included), for client failover. */
+  publicUrls: string[];
+  /** Take a snapshot after this many appended ops. */
+  snapshotEvery: number;
+}
+
+/** What the core needs of a connected client: the gateway's connection implements it. */
+export interface ClientLink {
+  readonly peerId: string;
+  readonly address: string;
+  session: { userId: string; userKey: string; tokenHash: string } | undefined;
+  /** Files this client asked get_holders for: it hears holders_changed for them. */
+  readonly watching: Set<string>;
+  send(message: Reply | TrackerEvent): void;
+}
+
+export type OpListener = (ops: readonly Op[], fromMesh: boolean) => void;
+export type PresenceListener = (change: { holding: Holding; gone: boolean }) => void;
+
+export class TrackerCore {
+  readonly config: CoreConfig;
+  readonly presence = new Presence();
+  readonly clock = new HybridClock();
+  #replica: Replica;
+  #log: OpLog;
+  #seq: number;
+  #clientsByUser = new Map<string, Set<ClientLink>>();
+  #clientsByPeer = new Map<string, ClientLink>();
+  #watchers = new Map<string, Set<ClientLink>>();
+  #opListeners = new Set<OpListener>();
+  #presenceListeners = new Set<PresenceListener>();
+  #snapshotting: Promise<void> | null = null;
+
+  private constructor(config: CoreConfig, replica: Replica, log: OpLog) {
+    this.config = config;
+    this.#replica = replica;
+    this.#log = log;
+    this.#seq = replica.versionVector()[config.trackerId] ?? 0;
+    this.clock.observe(replica.maxHlc);
+  }
+
+  /** Opens the data dir, replays snapshot and log, and returns a ready core. */
+  static async open(config: CoreConfig): Promise<{ core: TrackerCore; tornBytes: number }> {
+    const { log, recovered } = await OpLog.open(config.dataDir);
+    const replica = new Replica();
+    if (recovered.snapshot) replica.restore(recovered.snapshot.ops, recovered.snapshot.state);
+    replica.addMany(recovered.tail);
+    return { core: new TrackerCore(config, replica, log), tornBytes: recovered.tornBytes };
+  }
+
+  get trackerId(): string {
+    return this.config.trackerId;
+  }
+  get state(): State {
+    return this.#replica.state;
+  }
+  get replica(): Replica {
+    return this.#replica;
+  }
+
+  /**
+   * Makes an op of this tracker's, applies it, and resolves once it is
+   * durable, having told the mesh and the people it concerns. Validation is
+   * the caller's, done synchronously before: nothing can slip in between the
+   * check and the apply, so two racing requests cannot both take a name.
+   */
+  async commit(body: OpBody): Promise<{ op: Op; effective: boolean }> {
+    const op = { ...body, origin: this.trackerId, seq: ++this.#seq, hlc: this.clock.stamp() } as Op;
+    const result = this.#replica.add(op);
+    await this.#log.append(op);
+    const effective = result === 'applied' || result === 'refolded';
+    this.#afterApply([op], false, result === 'refolded');
+    this.#maybeSnapshot();
+    return { op, effective };
+  }
+
+  /** Ops from other trackers: applied, persisted, then announced locally. Returns those that were new. */
+  async ingest(ops: readonly Op[]): Promise<Op[]> {
+    const fresh = ops.filter((op) => !this.#replica.has(op));
+    if (fresh.length === 0) return [];
+    for (const op of fresh) this.clock.observe(op.hlc);
+    const lastBefore = this.#replica.allOps().at(-1);
+    this.#replica.addMany(fresh);
+    const refolded = lastBefore !== undefined && fresh.some((op) => op.hlc < lastBefore.hlc);
+    await Promise.all(fresh.map((op) => this.#log.append(op)));
+    this.#afterApply(fresh, true, refolded);
+    this.#maybeSnapshot();
+    return fresh;
+  }
+
+  onOps(listener: OpListener): () => void {
+    this.#opListeners.add(listener);
+    return () => this.#opListeners.delete(listener);
+  }
+  onPresence(listener: PresenceListener): () => void {
+    this.#presenceListeners.add(listener);
+    return () => this.#presenceListeners.delete(listener);
+  }
+
+  // ------------------------------------------------------------ clients
+
+  attach(client: ClientLink): PeerInfo {
+    this.#clientsByPeer.set(client.peerId, client);
+    const info: PeerInfo = { peerId: client.peerId, userId: '', trackerId: this.trackerId };
+    return info;
+  }
+
+  detach(client: ClientLink): void {
+    this.signOut(client);
+    this.#clientsByPeer.delete(client.peerId);
+  }
+
+  /** The client proved a session: it joins presence as that user and hears their events. */
+  signIn(client: ClientLink, session: NonNullable<ClientLink['session']>): void {
+    if (client.session) this.signOut(client);
+    client.session = session;
+    let set = this.#clientsByUser.get(session.userId);
+    if (!set) this.#clientsByUser.set(session.userId, (set = new Set()));
+    set.add(client);
+    this.presence.addPeer({ peerId: client.peerId, userId: session.userId, trackerId: this.trackerId });
+  }
+
+  /** The client logged out or left: its presence goes, its watches end. */
+  signOut(client: ClientLink): void {
+    for (const fileId of client.watching) this.#watchers.get(fileId)?.delete(client);
+    client.watching.clear();
+    for (const holding of this.presence.removePeer(client.peerId)) this.presenceChanged(holding, true);
+    const session = client.session;
+    if (!session) return;
+    client.session = undefined;
+    const set = this.#clientsByUser.get(session.userId);
+    set?.delete(client);
+    if (set?.size === 0) this.#clientsByUser.delete(session.userId);
+  }
+
+  watch(client: ClientLink, fileId: string): void {
+    client.watching.add(fileId);
+    let set = this.#watchers.get(fileId);
+    if (!set) this.#watchers.set(fileId, (set = new Set()));
+    set.add(client);
+  }
+
+  /**
+   * The mesh sets this to carry signals to peers on other trackers; with no
+   * mesh, a peer elsewhere cannot be reached.
+   */
+  remoteSignalRoute: ((target: PeerInfo, event: Extract<TrackerEvent, { event: 'signal' }>) => void) | undefined;
+
+  /** Delivers a signal to a peer here, or hands it to the mesh for the peer's tracker. */
+  routeSignal(target: PeerInfo, event: Extract<TrackerEvent, { event: 'signal' }>): void {
+    if (target.trackerId === this.trackerId) {
+      const client = this.#clientsByPeer.get(target.peerId);
+      if (!client) throw new MeshdropError(ErrorCode.PeerOffline, 'that peer is not online');
+      client.send(event);
+    } else if (this.remoteSignalRoute) {
+      this.remoteSignalRoute(target, event);
+    } else {
+      throw new MeshdropError(ErrorCode.PeerOffline, 'that peer is not reachable from this tracker');
+    }
+  }
+
+  localClient(peerId: string): ClientLink | undefined {
+    return this.#clientsByPeer.get(peerId);
+  }
+
+  pushToUsers(userIds: Iterable<string>, event: TrackerEvent): void {
+    for (const userId of userIds) for (const client of this.#clientsByUser.get(userId) ?? []) client.send(event);
+  }
+
+  /** A holding changed (locally or, via the mesh, elsewhere): tell this file's watchers. */
+  presenceChanged(holding: Holding, gone: boolean, fromMesh = false): void {
+    const event: TrackerEvent = {
+      event: 'holders_changed',
+      fileId: holding.fileId,
+      peerId: holding.peer.peerId,
+      userId: holding.peer.userId,
+      bitfield: gone ? null : holding.bitfield.toBase64(),
+    };
+    for (const client of this.#watchers.get(holding.fileId) ?? []) {
+      if (client.peerId !== holding.peer.peerId) client.send(event);
+    }
+    if (!fromMesh) for (const listener of this.#presenceListeners) listener({ holding, gone });
+  }
+
+  /** Local announce: records it and tells watchers and the mesh. */
+  announce(client: ClientLink, fileId: string, bitfield: Bitfield): void {
+    const holding = this.presence.announce(client.peerId, fileId, bitfield);
+    if (holding) this.presenceChanged(holding, false);
+  }
+
+  // ------------------------------------------------------------ internals
+
+  #afterApply(ops: readonly Op[], fromMesh: boolean, refolded: boolean): void {
+    for (const listener of this.#opListeners) listener(ops, fromMesh);
+    for (const op of ops) {
+      if (op.kind === 'share_stopped') for (const h of this.presence.dropFile(op.fileId)) this.presenceChanged(h, true, true);
+      for (const d of eventsFor(op, this.state, (id) => this.presence.onlineHolderCount(id))) this.pushToUsers(d.to, d.event);
+    }
+    const revokes = ops.some((op) => op.kind === 'session_revoked');
+    if (refolded || revokes) this.#revalidateSessions();
+  }
+
+  /**
+   * After a logout elsewhere, or a merge in which an account lost its name to
+   * an earlier sign-up on another tracker, sessions that no longer stand are
+   * ended here and their clients told why.
+   */
+  #revalidateSessions(): void {
+    for (const client of [...this.#clientsByPeer.values()]) {
+      const session = client.session;
+      if (!session || liveSession(this.state, session.tokenHash)) continue;
+      const lostName = this.state.users.get(session.userId)?.key !== session.userKey;
+      this.signOut(client);
+      client.send({
+        event: 'session_revoked',
+        reason: lostName
+          ? `the name ${session.userId} was taken by an earlier sign-up on another tracker; please sign up again with another name`
+          : 'this session was logged out',
+      });
+    }
+  }
+
+  #maybeSnapshot(): void {
+    if (this.#snapshotting || this.#log.appendedSinceSnapshot < this.config.snapshotEvery) return;
+    this.#snapshotting = this.#log
+      .snapshot(this.#replica.allOps(), this.#replica.state)
+      .catch((err) => console.error(`snapshot failed: ${(err as Error).message}`))
+      .finally(() => (this.#snapshotting = null));
+  }
+
+  /** Flushes the log; takes a snapshot so the next start is fast. */
+  async close(): Promise<void> {
+    await this.#snapshotting;
+    if (this.#log.appendedSinceSnapshot > 0) {
+      await this.#log.snapshot(this.#replica.allOps(), this.#replica.state).catch(() => undefined);
+    }
+    await this.#log.close();
+  }
+}

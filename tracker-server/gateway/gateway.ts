@@ -1,0 +1,195 @@
+/**
+ * The WebSocket edge: one `Connection` per client. Everything is bounded
+ * before a connection has logged in: frame size (ws maxPayload), message
+ * rate (token bucket), time to say hello, bytes queued towards a slow reader.
+ * A bad message gets an error reply and the connection lives on; only abuse
+ * closes it, with a named close code.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import {
+  HELLO_TIMEOUT_MS,
+  MAX_FRAME_BYTES,
+  MAX_QUEUED_BYTES,
+  PROTOCOL_VERSION,
+  RATE_BURST,
+  RATE_PER_SECOND,
+} from '../../protocol/constants.ts';
+import { CloseCode, ErrorCode, MeshdropError } from '../../protocol/errors.ts';
+import { parseRequest, type Reply, type Request, type TrackerEvent } from '../../protocol/tracker.ts';
+import { randomId } from '../auth.ts';
+import type { ClientLink, TrackerCore } from '../core.ts';
+import { handlers } from '../handlers/index.ts';
+import type { Handler, HandlerContext } from '../handlers/context.ts';
+import { LoginLimiter, TokenBucket } from './limits.ts';
+
+export interface GatewayStats {
+  connections: number;
+  requests: number;
+  signalsRelayed: number;
+  closedForAbuse: number;
+}
+
+export class Gateway {
+  readonly stats: GatewayStats = { connections: 0, requests: 0, signalsRelayed: 0, closedForAbuse: 0 };
+  readonly logins = new LoginLimiter();
+  #wss: WebSocketServer;
+  #connections = new Set<Connection>();
+  /** Connections still owing a hello, swept once a second rather than a timer each. */
+  #awaitingHello = new Set<Connection>();
+  #sweep: NodeJS.Timeout;
+
+  constructor(readonly core: TrackerCore) {
+    this.#wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: MAX_FRAME_BYTES,
+      // Compression costs ~300 KB of zlib state per connection; JSON this small gains little from it.
+      perMessageDeflate: false,
+      clientTracking: false,
+    });
+    this.#sweep = setInterval(() => this.#sweepIdle(), 1000);
+    this.#sweep.unref();
+  }
+
+  /** Hands an HTTP upgrade on /ws to a new connection. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.#wss.handleUpgrade(req, socket, head, (ws) => {
+      const host = req.headers.host ?? 'localhost';
+      const conn = new Connection(ws, req.socket.remoteAddress ?? 'unknown', `ws://${host}/ws`, this);
+      this.#connections.add(conn);
+      this.#awaitingHello.add(conn);
+      this.stats.connections = this.#connections.size;
+    });
+  }
+
+  helloDone(conn: Connection): void {
+    this.#awaitingHello.delete(conn);
+  }
+
+  closed(conn: Connection): void {
+    this.#connections.delete(conn);
+    this.#awaitingHello.delete(conn);
+    this.core.detach(conn);
+    this.stats.connections = this.#connections.size;
+  }
+
+  #sweepIdle(): void {
+    const now = Date.now();
+    for (const conn of this.#awaitingHello) {
+      if (now - conn.openedAt > HELLO_TIMEOUT_MS) conn.abuse(CloseCode.HelloTimeout, 'no hello in time');
+    }
+    this.logins.sweep();
+  }
+
+  /** Closes every connection (tracker shutting down: clients move to another tracker). */
+  close(): void {
+    clearInterval(this.#sweep);
+    for (const conn of this.#connections) conn.close(CloseCode.GoingAway, 'tracker shutting down');
+    this.#wss.close();
+  }
+}
+
+export class Connection implements ClientLink {
+  readonly peerId = randomId(12);
+  readonly openedAt = Date.now();
+  readonly watching = new Set<string>();
+  session: ClientLink['session'] = undefined;
+  #helloDone = false;
+  #bucket: TokenBucket;
+  #ctx: HandlerContext;
+
+  constructor(
+    private readonly ws: WebSocket,
+    readonly address: string,
+    private readonly selfUrl: string,
+    private readonly gateway: Gateway,
+  ) {
+    this.#bucket = new TokenBucket(RATE_PER_SECOND, RATE_BURST, this.openedAt);
+    this.#ctx = { core: gateway.core, client: this, logins: gateway.logins };
+    ws.on('message', (data, isBinary) => this.#onMessage(data, isBinary));
+    ws.on('close', () => gateway.closed(this));
+    // A socket error is followed by close; without a listener it would take the process down.
+    ws.on('error', () => undefined);
+  }
+
+  send(message: Reply | TrackerEvent): void {
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    if (this.ws.bufferedAmount > MAX_QUEUED_BYTES) {
+      this.abuse(CloseCode.SlowConsumer, 'too much unread data');
+      return;
+    }
+    this.ws.send(JSON.stringify(message));
+  }
+
+  close(code: number, reason: string): void {
+    this.ws.close(code, reason);
+  }
+
+  abuse(code: number, reason: string): void {
+    this.gateway.stats.closedForAbuse++;
+    this.ws.close(code, reason);
+    // Do not wait for a hostile peer's closing handshake.
+    setTimeout(() => this.ws.terminate(), 1000).unref();
+  }
+
+  #onMessage(data: RawData, isBinary: boolean): void {
+    if (!this.#bucket.take(Date.now())) {
+      this.abuse(CloseCode.Flood, 'too many messages');
+      return;
+    }
+    if (isBinary) {
+      this.#reply({ id: null, ok: false, error: { code: ErrorCode.BadJson, message: 'binary frames are not accepted; send JSON text' } });
+      return;
+    }
+    const parsed = parseRequest(data.toString());
+    if (!parsed.ok) {
+      this.#reply({ id: parsed.id, ok: false, error: parsed.error });
+      return;
+    }
+    void this.#dispatch(parsed.request);
+  }
+
+  async #dispatch(request: Request): Promise<void> {
+    this.gateway.stats.requests++;
+    try {
+      const body = request.type === 'hello' ? this.#hello(request.protocol) : await this.#handle(request);
+      this.#reply({ id: request.id, ok: true, ...body });
+    } catch (err) {
+      if (err instanceof MeshdropError) {
+        this.#reply({ id: request.id, ok: false, error: { code: err.code, message: err.message } });
+      } else {
+        console.error(`tracker: ${request.type} failed:`, err);
+        this.#reply({ id: request.id, ok: false, error: { code: ErrorCode.Internal, message: 'the tracker failed to do that; try again' } });
+      }
+    }
+  }
+
+  #handle(request: Exclude<Request, { type: 'hello' }>): Promise<object> | object {
+    if (!this.#helloDone) throw new MeshdropError(ErrorCode.HelloFirst, 'say hello first');
+    if (request.type === 'signal') this.gateway.stats.signalsRelayed++;
+    const handler = handlers[request.type] as Handler<typeof request.type>;
+    return handler(this.#ctx, request as never) as Promise<object> | object;
+  }
+
+  #hello(protocol: number): Record<string, unknown> {
+    if (this.#helloDone) throw new MeshdropError(ErrorCode.HelloFirst, 'hello was already said');
+    if (protocol !== PROTOCOL_VERSION) {
+      throw new MeshdropError(ErrorCode.VersionMismatch, `this tracker speaks protocol ${PROTOCOL_VERSION}, not ${protocol}; reload the page`);
+    }
+    this.#helloDone = true;
+    this.gateway.helloDone(this);
+    this.gateway.core.attach(this);
+    const { config } = this.gateway.core;
+    return {
+      trackerId: config.trackerId,
+      peerId: this.peerId,
+      trackers: config.publicUrls.length ? config.publicUrls : [this.selfUrl],
+      iceServers: config.iceServers,
+    };
+  }
+
+  #reply(reply: Reply): void {
+    this.send(reply);
+  }
+}

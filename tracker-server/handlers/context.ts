@@ -1,0 +1,48 @@
+/** What a handler gets, and the checks most of them start with. */
+import { ErrorCode, MeshdropError } from '../../protocol/errors.ts';
+import type { ReplyBody, RequestOf, RequestType } from '../../protocol/tracker.ts';
+import type { ClientLink, TrackerCore } from '../core.ts';
+import type { LoginLimiter } from '../gateway/limits.ts';
+import type { FileRecord, GroupRecord } from '../state/model.ts';
+import { isMember } from '../state/queries.ts';
+
+export interface HandlerContext {
+  core: TrackerCore;
+  client: ClientLink;
+  logins: LoginLimiter;
+}
+
+export type Handler<T extends RequestType> = (
+  ctx: HandlerContext,
+  request: RequestOf<T>,
+) => ReplyBody<T> | Promise<ReplyBody<T>>;
+
+export type Session = NonNullable<ClientLink['session']>;
+
+export const fail = (code: ErrorCode, message: string): never => {
+  throw new MeshdropError(code, message);
+};
+
+export function requireSession(ctx: HandlerContext): Session {
+  return ctx.client.session ?? fail(ErrorCode.Unauthenticated, 'log in first');
+}
+
+export function requireGroup(ctx: HandlerContext, groupId: string): GroupRecord {
+  return ctx.core.state.groups.get(groupId) ?? fail(ErrorCode.NoSuchGroup, `there is no group ${groupId}`);
+}
+
+export function requireMember(group: GroupRecord, userId: string): void {
+  if (!isMember(group, userId)) fail(ErrorCode.NotMember, `you are not a member of ${group.groupId}`);
+}
+
+export function requireOwner(group: GroupRecord, userId: string): void {
+  if (group.owner !== userId) fail(ErrorCode.Forbidden, `only the owner of ${group.groupId} can do that`);
+}
+
+/** A file and its group, for a member of that group. */
+export function requireMemberFile(ctx: HandlerContext, fileId: string, userId: string): { file: FileRecord; group: GroupRecord } {
+  const file = ctx.core.state.files.get(fileId) ?? fail(ErrorCode.NoSuchFile, 'there is no such file (it may have been removed)');
+  const group = ctx.core.state.groupsByKey.get(file.groupKey) ?? fail(ErrorCode.NoSuchFile, 'there is no such file');
+  requireMember(group, userId);
+  return { file, group };
+}

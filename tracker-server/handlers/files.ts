@@ -1,0 +1,47 @@
+/** The file catalogue: metadata only; the content never reaches a tracker. */
+import { ErrorCode } from '../../protocol/errors.ts';
+import { fileIdOf, pieceCountOf } from '../../protocol/files.ts';
+import { fileSummary } from '../events.ts';
+import { fail, requireGroup, requireMember, requireMemberFile, requireSession, type Handler } from './context.ts';
+
+export const uploadFile: Handler<'upload_file'> = async (ctx, { fileId, meta }) => {
+  const { userId, userKey } = requireSession(ctx);
+  const group = requireGroup(ctx, meta.groupId);
+  requireMember(group, userId);
+  if (meta.pieceHashes.length !== pieceCountOf(meta.size, meta.pieceSize)) {
+    fail(ErrorCode.InvalidMessage, `a file of ${meta.size} bytes has ${pieceCountOf(meta.size, meta.pieceSize)} pieces, not ${meta.pieceHashes.length}`);
+  }
+  if (fileIdOf(meta) !== fileId) fail(ErrorCode.BadFileId, 'the file id is not the SHA-1 of its metadata');
+  // The same file shared again into the same group is the same file: nothing to add.
+  if (ctx.core.state.files.has(fileId)) return { fileId };
+  await ctx.core.commit({ kind: 'file_shared', groupKey: group.key, fileId, meta, by: userId, byKey: userKey });
+  return { fileId };
+};
+
+export const listFiles: Handler<'list_files'> = (ctx, { groupId }) => {
+  const { userId } = requireSession(ctx);
+  const group = requireGroup(ctx, groupId);
+  requireMember(group, userId);
+  const { state, presence } = ctx.core;
+  const files = [...group.files]
+    .map((id) => state.files.get(id)!)
+    .map((f) => fileSummary(f, group.groupId, presence.onlineHolderCount(f.fileId)))
+    .sort((a, b) => a.sharedAt - b.sharedAt || (a.name < b.name ? -1 : 1));
+  return { files };
+};
+
+export const getFile: Handler<'get_file'> = (ctx, { fileId }) => {
+  const { userId } = requireSession(ctx);
+  const { file, group } = requireMemberFile(ctx, fileId, userId);
+  return { file: { ...fileSummary(file, group.groupId, ctx.core.presence.onlineHolderCount(fileId)), meta: file.meta } };
+};
+
+export const stopShare: Handler<'stop_share'> = async (ctx, { fileId }) => {
+  const { userId, userKey } = requireSession(ctx);
+  const { file, group } = requireMemberFile(ctx, fileId, userId);
+  if (file.sharedBy !== userId && group.owner !== userId) {
+    fail(ErrorCode.Forbidden, `only ${file.sharedBy}, who shared it, or the owner of ${group.groupId} can stop sharing it`);
+  }
+  await ctx.core.commit({ kind: 'share_stopped', groupKey: group.key, fileId, by: userId, byKey: userKey });
+  return {};
+};

@@ -1,0 +1,32 @@
+/** Request type → handler. `hello` is the gateway's own. */
+import type { RequestType } from '../../protocol/tracker.ts';
+import type { Handler } from './context.ts';
+import { createUser, login, logout, resume } from './accounts.ts';
+import { acceptRequest, createGroup, createInvite, joinGroup, leaveGroup, listGroups, listMembers, listRequests, rejectRequest } from './groups.ts';
+import { getFile, listFiles, stopShare, uploadFile } from './files.ts';
+import { announce, getHolders, have, signal, unannounce } from './presence.ts';
+
+export const handlers: { [T in Exclude<RequestType, 'hello'>]: Handler<T> } = {
+  create_user: createUser,
+  login,
+  resume,
+  logout,
+  create_group: createGroup,
+  join_group: joinGroup,
+  leave_group: leaveGroup,
+  list_requests: listRequests,
+  accept_request: acceptRequest,
+  reject_request: rejectRequest,
+  list_groups: listGroups,
+  list_members: listMembers,
+  create_invite: createInvite,
+  upload_file: uploadFile,
+  list_files: listFiles,
+  get_file: getFile,
+  stop_share: stopShare,
+  announce,
+  have,
+  unannounce,
+  get_holders: getHolders,
+  signal,
+};

@@ -1,0 +1,63 @@
+/** Presence (who holds which pieces, right now) and WebRTC signal relay. */
+import { Bitfield, base64ToBytes } from '../../protocol/bitfield.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
+import { isMember } from '../state/queries.ts';
+import { fail, requireMemberFile, requireSession, type Handler } from './context.ts';
+
+export const announce: Handler<'announce'> = (ctx, { fileId, bitfield }) => {
+  const { userId } = requireSession(ctx);
+  const { file } = requireMemberFile(ctx, fileId, userId);
+  const pieces = file.meta.pieceHashes.length;
+  let bytes: Uint8Array;
+  try {
+    bytes = base64ToBytes(bitfield);
+  } catch {
+    return fail(ErrorCode.InvalidMessage, 'announce: bitfield is not base64');
+  }
+  if (bytes.length !== Math.ceil(pieces / 8)) {
+    fail(ErrorCode.InvalidMessage, `announce: a bitfield for ${pieces} pieces has ${Math.ceil(pieces / 8)} bytes, not ${bytes.length}`);
+  }
+  ctx.core.announce(ctx.client, fileId, new Bitfield(pieces, bytes));
+  return {};
+};
+
+export const have: Handler<'have'> = (ctx, { fileId, pieces }) => {
+  const { userId } = requireSession(ctx);
+  const { file } = requireMemberFile(ctx, fileId, userId);
+  const count = file.meta.pieceHashes.length;
+  if (pieces.some((p) => p >= count)) fail(ErrorCode.InvalidMessage, `have: the file has ${count} pieces`);
+  const holding = ctx.core.presence.have(ctx.client.peerId, fileId, pieces);
+  if (!holding) fail(ErrorCode.InvalidMessage, 'have: announce the file first');
+  ctx.core.presenceChanged(holding!, false);
+  return {};
+};
+
+export const unannounce: Handler<'unannounce'> = (ctx, { fileId }) => {
+  requireSession(ctx);
+  const holding = ctx.core.presence.unannounce(ctx.client.peerId, fileId);
+  if (holding) ctx.core.presenceChanged(holding, true);
+  return {};
+};
+
+export const getHolders: Handler<'get_holders'> = (ctx, { fileId }) => {
+  const { userId } = requireSession(ctx);
+  requireMemberFile(ctx, fileId, userId);
+  ctx.core.watch(ctx.client, fileId);
+  const holders = [...ctx.core.presence.holders(fileId)]
+    .filter((h) => h.peer.peerId !== ctx.client.peerId)
+    .map((h) => ({ peerId: h.peer.peerId, userId: h.peer.userId, bitfield: h.bitfield.toBase64() }));
+  return { holders };
+};
+
+/**
+ * Relays a signal only between two online members of the group that owns the
+ * file: a non-member can neither reach a member's browser nor be reached.
+ */
+export const signal: Handler<'signal'> = (ctx, { fileId, to, data }) => {
+  const { userId } = requireSession(ctx);
+  const { group } = requireMemberFile(ctx, fileId, userId);
+  const target = ctx.core.presence.peer(to) ?? fail(ErrorCode.PeerOffline, 'that peer is not online');
+  if (!isMember(group, target.userId)) fail(ErrorCode.Forbidden, 'that peer is not a member of this file\'s group');
+  ctx.core.routeSignal(target, { event: 'signal', fileId, from: ctx.client.peerId, fromUser: userId, data });
+  return {};
+};

@@ -1,0 +1,53 @@
+/**
+ * `npm start` / `tsx tracker-server/main.ts`: flags and environment →
+ * configuration → a running tracker. Stops cleanly on SIGINT/SIGTERM.
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { randomId } from './auth.ts';
+import { parseConfig, USAGE, type CliConfig } from './config.ts';
+import { DEFAULT_WEB_DIR, startTracker } from './server.ts';
+
+/** A tracker keeps its name across restarts: it is the origin of its ops. */
+async function trackerIdFor(config: CliConfig): Promise<string> {
+  if (config.trackerId) return config.trackerId;
+  const file = join(config.dataDir, 'tracker-id');
+  try {
+    return (await readFile(file, 'utf8')).trim();
+  } catch {
+    const id = `t-${randomId(6)}`;
+    await mkdir(config.dataDir, { recursive: true });
+    await writeFile(file, id + '\n');
+    return id;
+  }
+}
+
+async function main(): Promise<void> {
+  let config: CliConfig | 'help';
+  try {
+    config = parseConfig(process.argv.slice(2), process.env);
+  } catch (err) {
+    console.error(`${(err as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  if (config === 'help') {
+    console.log(USAGE);
+    return;
+  }
+  const tracker = await startTracker({
+    ...config,
+    dataDir: resolve(config.dataDir),
+    trackerId: await trackerIdFor(config),
+    webDir: config.webDir ? resolve(config.webDir) : DEFAULT_WEB_DIR,
+  });
+  if (tracker.tornBytes > 0) console.warn(`dropped ${tracker.tornBytes} torn bytes from the op log's tail (an unfinished write from a crash)`);
+  console.log(`Meshdrop tracker ${tracker.core.trackerId} serving ${tracker.httpUrl} (WebSocket ${tracker.wsUrl}), data in ${resolve(config.dataDir)}`);
+  const stop = () => {
+    console.log('shutting down');
+    void tracker.close().then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+await main();

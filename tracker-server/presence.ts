@@ -1,0 +1,100 @@
+/**
+ * Soft state: which peers are online and which pieces of which files they
+ * hold. Not in the op log: re-announced after a reconnect, gone with the
+ * connection. Entries carry the tracker the peer is connected to, so the mesh
+ * can keep other trackers' peers here too.
+ */
+import { Bitfield } from '../protocol/bitfield.ts';
+
+export interface PeerInfo {
+  peerId: string;
+  userId: string;
+  /** The tracker the peer is connected to. */
+  trackerId: string;
+}
+
+export interface Holding {
+  peer: PeerInfo;
+  fileId: string;
+  bitfield: Bitfield;
+}
+
+export class Presence {
+  #peers = new Map<string, PeerInfo>();
+  #byFile = new Map<string, Map<string, Holding>>();
+  #filesOfPeer = new Map<string, Set<string>>();
+
+  addPeer(peer: PeerInfo): void {
+    this.#peers.set(peer.peerId, peer);
+  }
+  peer(peerId: string): PeerInfo | undefined {
+    return this.#peers.get(peerId);
+  }
+
+  /** Sets a peer's whole bitfield for a file. */
+  announce(peerId: string, fileId: string, bitfield: Bitfield): Holding | undefined {
+    const peer = this.#peers.get(peerId);
+    if (!peer) return undefined;
+    let holders = this.#byFile.get(fileId);
+    if (!holders) this.#byFile.set(fileId, (holders = new Map()));
+    const holding: Holding = { peer, fileId, bitfield };
+    holders.set(peerId, holding);
+    let files = this.#filesOfPeer.get(peerId);
+    if (!files) this.#filesOfPeer.set(peerId, (files = new Set()));
+    files.add(fileId);
+    return holding;
+  }
+
+  /** Adds pieces to a peer's bitfield; undefined if the peer never announced the file. */
+  have(peerId: string, fileId: string, pieces: readonly number[]): Holding | undefined {
+    const holding = this.#byFile.get(fileId)?.get(peerId);
+    if (!holding) return undefined;
+    for (const p of pieces) holding.bitfield.set(p);
+    return holding;
+  }
+
+  unannounce(peerId: string, fileId: string): Holding | undefined {
+    const holders = this.#byFile.get(fileId);
+    const holding = holders?.get(peerId);
+    if (!holding) return undefined;
+    holders!.delete(peerId);
+    if (holders!.size === 0) this.#byFile.delete(fileId);
+    this.#filesOfPeer.get(peerId)?.delete(fileId);
+    return holding;
+  }
+
+  /** The peer went offline: forget it and return what it held. */
+  removePeer(peerId: string): Holding[] {
+    const gone: Holding[] = [];
+    for (const fileId of this.#filesOfPeer.get(peerId) ?? []) {
+      const holding = this.unannounce(peerId, fileId);
+      if (holding) gone.push(holding);
+    }
+    this.#filesOfPeer.delete(peerId);
+    this.#peers.delete(peerId);
+    return gone;
+  }
+
+  /** Every peer that announced the file (downloaders with no piece yet included). */
+  holders(fileId: string): Iterable<Holding> {
+    return this.#byFile.get(fileId)?.values() ?? [];
+  }
+
+  /** Peers holding at least one piece. */
+  onlineHolderCount(fileId: string): number {
+    let n = 0;
+    for (const h of this.holders(fileId)) if (!h.bitfield.isEmpty()) n++;
+    return n;
+  }
+
+  /** Drop a file everywhere (its share was stopped); returns who held it. */
+  dropFile(fileId: string): Holding[] {
+    const holders = [...this.holders(fileId)];
+    for (const h of holders) this.unannounce(h.peer.peerId, fileId);
+    return holders;
+  }
+
+  peers(): Iterable<PeerInfo> {
+    return this.#peers.values();
+  }
+}

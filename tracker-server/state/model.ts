@@ -1,0 +1,73 @@
+/**
+ * The tracker's durable state, as folded from the op log. Plain data in Maps,
+ * no I/O: `apply.ts` changes it, `queries.ts` reads it, `digest.ts` serialises it.
+ */
+import type { FileMeta } from '../../protocol/tracker.ts';
+
+export interface UserRecord {
+  /** Id of the op that created the account; a later account of the same name has another. */
+  key: string;
+  salt: string;
+  /** scrypt(password, salt), hex. */
+  hash: string;
+  createdHlc: number;
+}
+
+export interface SessionRecord {
+  userId: string;
+  userKey: string;
+  openedHlc: number;
+}
+
+export type MemberStatus = 'member' | 'pending' | 'rejected';
+
+export interface Membership {
+  status: MemberStatus;
+  /** hlc of the request (pending) or of admission (member): seniority for owner hand-over. */
+  since: number;
+  userKey: string;
+}
+
+export interface GroupRecord {
+  key: string;
+  groupId: string;
+  owner: string;
+  createdHlc: number;
+  members: Map<string, Membership>;
+  files: Set<string>;
+}
+
+export interface FileRecord {
+  fileId: string;
+  groupKey: string;
+  meta: FileMeta;
+  sharedBy: string;
+  sharedHlc: number;
+}
+
+export interface InviteRecord {
+  groupKey: string;
+  expiresAt: number;
+  by: string;
+}
+
+export interface State {
+  users: Map<string, UserRecord>;
+  /** By sha256(token) in hex: the state never holds a token itself. */
+  sessions: Map<string, SessionRecord>;
+  groups: Map<string, GroupRecord>;
+  groupsByKey: Map<string, GroupRecord>;
+  files: Map<string, FileRecord>;
+  invites: Map<string, InviteRecord>;
+}
+
+export function emptyState(): State {
+  return {
+    users: new Map(),
+    sessions: new Map(),
+    groups: new Map(),
+    groupsByKey: new Map(),
+    files: new Map(),
+    invites: new Map(),
+  };
+}

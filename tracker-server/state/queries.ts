@@ -1,0 +1,32 @@
+/** Read-only questions handlers ask of the state. */
+import type { MembershipStatus } from '../../protocol/tracker.ts';
+import type { GroupRecord, SessionRecord, State } from './model.ts';
+
+/** The session behind a token hash, if it still stands (not revoked, its account not lost to a conflict). */
+export function liveSession(state: State, tokenHash: string): SessionRecord | undefined {
+  const session = state.sessions.get(tokenHash);
+  if (!session || state.users.get(session.userId)?.key !== session.userKey) return undefined;
+  return session;
+}
+
+export function statusIn(group: GroupRecord, userId: string): MembershipStatus {
+  if (group.owner === userId) return 'owner';
+  return group.members.get(userId)?.status ?? 'none';
+}
+
+/** Full members, owner included: who may see and fetch a group's files. */
+export function isMember(group: GroupRecord, userId: string): boolean {
+  return group.members.get(userId)?.status === 'member';
+}
+
+export function memberCount(group: GroupRecord): number {
+  let n = 0;
+  for (const m of group.members.values()) if (m.status === 'member') n++;
+  return n;
+}
+
+/** The group a file belongs to, if both still exist. */
+export function groupOfFile(state: State, fileId: string): GroupRecord | undefined {
+  const file = state.files.get(fileId);
+  return file && state.groupsByKey.get(file.groupKey);
+}

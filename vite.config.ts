@@ -1,0 +1,23 @@
+import { defineConfig } from 'vite';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { fileURLToPath } from 'node:url';
+
+const web = fileURLToPath(new URL('./web', import.meta.url));
+
+// The web app is built into dist/web and served by the tracker (one process is a whole deployment).
+export default defineConfig({
+  root: web,
+  base: '/',
+  plugins: [svelte()],
+  build: {
+    outDir: fileURLToPath(new URL('./dist/web', import.meta.url)),
+    emptyOutDir: true,
+    target: 'es2022',
+    rollupOptions: {
+      input: {
+        main: `${web}/index.html`,
+      },
+    },
+  },
+  worker: { format: 'es' },
+});
