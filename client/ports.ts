@@ -15,3 +15,92 @@ export interface SocketLike {
   close(code?: number, reason?: string): void;
 }
 export type SocketFactory = (url: string) => SocketLike;
+
+// ---------------------------------------------------------------- storage
+
+/** What a client keeps about one file it shares or downloads, beside the pieces. */
+export interface StoredFile {
+  fileId: string;
+  /** The full metadata from the tracker (piece hashes included). */
+  meta: import('../protocol/tracker.ts').FileMeta;
+  /** Verified pieces held, as Bitfield bytes (see protocol/bitfield.ts). */
+  have: Uint8Array;
+  /** 'downloading' until every piece is verified; 'paused' by the user; 'complete' after. */
+  state: 'downloading' | 'paused' | 'complete';
+  /** Where the bytes live: pieces in the store, or the sharer's original file (see PieceSource). */
+  source: 'store' | 'original';
+  addedAt: number;
+}
+
+/**
+ * Durable storage of verified pieces and per-file records. Browser:
+ * IndexedDB through idb-keyval, pieces as Blobs. Node tests: memory or files.
+ * Every implementation must pass tests/helpers/piece-store-contract.ts.
+ */
+export interface PieceStore {
+  listFiles(): Promise<StoredFile[]>;
+  getFile(fileId: string): Promise<StoredFile | undefined>;
+  /** Creates or replaces the record (the `have` bitfield is saved with it). */
+  putFile(file: StoredFile): Promise<void>;
+  /** Stores one verified piece. */
+  putPiece(fileId: string, index: number, data: Uint8Array): Promise<void>;
+  /** Stores several verified pieces in one transaction (batching measured faster in IndexedDB). */
+  putPieces?(fileId: string, pieces: { index: number; data: Uint8Array }[]): Promise<void>;
+  getPiece(fileId: string, index: number): Promise<Uint8Array | undefined>;
+  /** Removes the record and every piece, freeing the space. */
+  deleteFile(fileId: string): Promise<void>;
+}
+
+/**
+ * Reads pieces of a file the user shared from its original (a File, or a
+ * FileSystemFileHandle re-opened after a reload), so sharing a 2 GiB file
+ * does not copy it into IndexedDB.
+ */
+export interface PieceSource {
+  readPiece(index: number): Promise<Uint8Array>;
+}
+
+// ---------------------------------------------------------------- hashing
+
+/** SHA-1 of pieces. Browser: a Web Worker with WebCrypto, @noble/hashes where crypto.subtle is missing. */
+export interface Hasher {
+  /** Lowercase hex SHA-1 of the bytes. */
+  sha1(data: Uint8Array): Promise<string>;
+}
+
+// ---------------------------------------------------------------- peers
+
+/**
+ * One direct connection to another peer: a reliable, ordered message channel
+ * (a WebRTC data channel through simple-peer in the browser, an in-memory
+ * pair in fast tests). Messages are whole binary frames (protocol/wire.ts).
+ */
+export interface PeerChannel {
+  send(frame: Uint8Array): void;
+  /** Bytes queued and not yet sent: senders wait while it is high (backpressure). */
+  readonly bufferedAmount: number;
+  /** Resolves when bufferedAmount has fallen below the low-water mark. */
+  drained(): Promise<void>;
+  onFrame: ((frame: Uint8Array) => void) | null;
+  onClose: (() => void) | null;
+  close(): void;
+}
+
+/**
+ * Makes peer channels; signals (offer/answer/candidates) travel through the
+ * tracker. `initiator` is the side that dials (the one who learned of the other).
+ */
+export interface PeerConnector {
+  connect(options: {
+    initiator: boolean;
+    iceServers: import('../protocol/tracker.ts').IceServer[];
+    /** Called with each local signal to send to the other side via the tracker. */
+    sendSignal: (data: unknown) => void;
+  }): {
+    /** Feed a signal received from the other side. */
+    signal(data: unknown): void;
+    /** Resolves with the open channel, rejects if the connection fails. */
+    channel: Promise<PeerChannel>;
+    destroy(): void;
+  };
+}
