@@ -14,6 +14,8 @@ export interface TrackerConfig extends CoreConfig {
   port: number;
   /** The built web app; served if it exists. */
   webDir: string;
+  /** How long a new connection has to say hello (default HELLO_TIMEOUT_MS). */
+  helloTimeoutMs?: number;
 }
 
 export interface RunningTracker {
@@ -34,7 +36,7 @@ export const DEFAULT_WEB_DIR = fileURLToPath(new URL('../dist/web', import.meta.
 
 export async function startTracker(config: TrackerConfig): Promise<RunningTracker> {
   const { core, tornBytes } = await TrackerCore.open(config);
-  const gateway = new Gateway(core);
+  const gateway = new Gateway(core, config.helloTimeoutMs);
   const server = createServer(httpHandler(core, gateway, config.webDir));
   server.on('upgrade', (req, socket, head) => {
     if ((req.url ?? '').split('?')[0] !== '/ws') {

@@ -40,7 +40,10 @@ export class Gateway {
   #awaitingHello = new Set<Connection>();
   #sweep: NodeJS.Timeout;
 
-  constructor(readonly core: TrackerCore) {
+  constructor(
+    readonly core: TrackerCore,
+    private readonly helloTimeoutMs = HELLO_TIMEOUT_MS,
+  ) {
     this.#wss = new WebSocketServer({
       noServer: true,
       maxPayload: MAX_FRAME_BYTES,
@@ -48,7 +51,7 @@ export class Gateway {
       perMessageDeflate: false,
       clientTracking: false,
     });
-    this.#sweep = setInterval(() => this.#sweepIdle(), 1000);
+    this.#sweep = setInterval(() => this.#sweepIdle(), Math.min(1000, helloTimeoutMs / 2));
     this.#sweep.unref();
   }
 
@@ -77,7 +80,7 @@ export class Gateway {
   #sweepIdle(): void {
     const now = Date.now();
     for (const conn of this.#awaitingHello) {
-      if (now - conn.openedAt > HELLO_TIMEOUT_MS) conn.abuse(CloseCode.HelloTimeout, 'no hello in time');
+      if (now - conn.openedAt > this.helloTimeoutMs) conn.abuse(CloseCode.HelloTimeout, 'no hello in time');
     }
     this.logins.sweep();
   }
