@@ -17,7 +17,7 @@ export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Cheap scrypt for tests: the cost is a parameter, the code path is the same. */
 export const TEST_SCRYPT = { N: 1024, r: 8, p: 1 };
 
-type Teardown = Pick<TestContext, 'after'> | { after(fn: () => unknown): void };
+export type Teardown = Pick<TestContext, 'after'> | { after(fn: () => unknown): void };
 
 export async function tempDir(t: Teardown, prefix = 'meshdrop-'): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix));

@@ -99,6 +99,8 @@ export class Connection implements ClientLink {
   readonly watching = new Set<string>();
   session: ClientLink['session'] = undefined;
   #helloDone = false;
+  /** Set once we decide to close: frames already buffered are then ignored, not processed. */
+  #closing = false;
   #bucket: TokenBucket;
   #ctx: HandlerContext;
 
@@ -126,10 +128,13 @@ export class Connection implements ClientLink {
   }
 
   close(code: number, reason: string): void {
+    this.#closing = true;
     this.ws.close(code, reason);
   }
 
   abuse(code: number, reason: string): void {
+    if (this.#closing) return;
+    this.#closing = true;
     this.gateway.stats.closedForAbuse++;
     this.ws.close(code, reason);
     // Do not wait for a hostile peer's closing handshake.
@@ -137,6 +142,7 @@ export class Connection implements ClientLink {
   }
 
   #onMessage(data: RawData, isBinary: boolean): void {
+    if (this.#closing) return;
     if (!this.#bucket.take(Date.now())) {
       this.abuse(CloseCode.Flood, 'too many messages');
       return;
