@@ -16,6 +16,8 @@ export default defineConfig({
     rollupOptions: {
       input: {
         main: `${web}/index.html`,
+        // Test-only page: e2e tests and bench/transfer.ts drive the client core through it (web/src/harness.ts).
+        harness: `${web}/harness.html`,
       },
     },
   },

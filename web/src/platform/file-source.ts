@@ -1,0 +1,99 @@
+/**
+ * Where a shared file's bytes come from after it is shared.
+ *
+ * - Chromium-based desktop browsers (Chrome, Edge, Opera, Brave) have the File
+ *   System Access API (`showOpenFilePicker`): the share keeps a
+ *   FileSystemFileHandle in IndexedDB, the original file stays the only copy,
+ *   and after a reload the page asks permission to read it again (one click).
+ * - Firefox, Safari, and any page where the file came from an <input> or a drop
+ *   instead of the picker, get no handle that survives a reload: the engine
+ *   copies the pieces into IndexedDB while sharing, so the file stays seedable.
+ *
+ * Both paths read pieces with `Blob.slice().arrayBuffer()`: one piece in
+ * memory at a time, whatever the file's size.
+ */
+import type { PieceSource } from '../../../client/ports.ts';
+import type { IdbPieceStore } from './idb-store.ts';
+
+/** The parts of the File System Access API used here (not yet in TypeScript's DOM library). */
+interface PermissionedHandle extends FileSystemFileHandle {
+  queryPermission?(descriptor: { mode: 'read' | 'readwrite' }): Promise<PermissionState>;
+  requestPermission?(descriptor: { mode: 'read' | 'readwrite' }): Promise<PermissionState>;
+}
+type OpenPicker = (options?: { multiple?: boolean }) => Promise<FileSystemFileHandle[]>;
+
+/** What is kept beside a handle, to notice the original changed on disk since it was hashed. */
+interface KeptHandle {
+  handle: PermissionedHandle;
+  size: number;
+  lastModified: number;
+}
+
+export class BlobPieceSource implements PieceSource {
+  constructor(
+    readonly file: Blob,
+    readonly pieceSize: number,
+  ) {}
+
+  async readPiece(index: number): Promise<Uint8Array> {
+    const start = index * this.pieceSize;
+    if (index < 0 || start >= this.file.size) throw new RangeError(`piece ${index} is outside the file`);
+    return new Uint8Array(await this.file.slice(start, Math.min(this.file.size, start + this.pieceSize)).arrayBuffer());
+  }
+}
+
+/** True where a shared file can be re-opened after a reload without copying it (Chromium desktop). */
+export function canKeepFileHandles(): boolean {
+  return typeof (globalThis as { showOpenFilePicker?: unknown }).showOpenFilePicker === 'function';
+}
+
+/**
+ * Lets the user pick files to share through the File System Access picker,
+ * returning each File with its handle; undefined where the API is missing
+ * (the UI then uses an <input type=file>, and pieces go to IndexedDB).
+ */
+export async function pickFilesWithHandles(): Promise<{ file: File; handle: FileSystemFileHandle }[] | undefined> {
+  const picker = (globalThis as { showOpenFilePicker?: OpenPicker }).showOpenFilePicker;
+  if (!picker) return undefined;
+  const handles = await picker({ multiple: true });
+  return Promise.all(handles.map(async (handle) => ({ file: await handle.getFile(), handle })));
+}
+
+/** Remembers the handle of a file just shared, so a reload can read it again. */
+export async function keepFileHandle(store: IdbPieceStore, fileId: string, handle: FileSystemFileHandle): Promise<void> {
+  const file = await handle.getFile();
+  await store.putHandle(fileId, { handle, size: file.size, lastModified: file.lastModified } satisfies KeptHandle);
+}
+
+export type ReopenResult =
+  | { status: 'ready'; source: BlobPieceSource }
+  /** The browser wants a click before it lets the page read the file again: call again with `ask: true` from a click handler. */
+  | { status: 'needs-permission'; name: string }
+  /** No handle kept, the user refused, or the file changed or vanished on disk: its pieces cannot be served. */
+  | { status: 'unavailable'; reason: string };
+
+/**
+ * Re-opens a shared original after a reload. `ask` may show the browser's
+ * permission prompt, which needs a user gesture (a click), so the UI passes
+ * it only from one.
+ */
+export async function reopenFileSource(store: IdbPieceStore, fileId: string, pieceSize: number, ask = false): Promise<ReopenResult> {
+  const kept = await store.getHandle<KeptHandle>(fileId);
+  if (!kept) return { status: 'unavailable', reason: 'no file handle was kept for this share' };
+  const { handle } = kept;
+  let permission: PermissionState = (await handle.queryPermission?.({ mode: 'read' })) ?? 'granted';
+  if (permission === 'prompt' && ask) permission = (await handle.requestPermission?.({ mode: 'read' })) ?? 'denied';
+  if (permission === 'prompt') return { status: 'needs-permission', name: handle.name };
+  if (permission !== 'granted') return { status: 'unavailable', reason: `reading ${handle.name} was not allowed` };
+  let file: File;
+  try {
+    file = await handle.getFile();
+  } catch (err) {
+    return { status: 'unavailable', reason: `${handle.name} can no longer be read (${(err as Error).name})` };
+  }
+  // Its hashes describe the bytes as they were; a changed file would only feed peers bad pieces.
+  if (file.size !== kept.size || file.lastModified !== kept.lastModified) {
+    return { status: 'unavailable', reason: `${handle.name} changed on disk since it was shared` };
+  }
+  return { status: 'ready', source: new BlobPieceSource(file, pieceSize) };
+}

@@ -1,0 +1,122 @@
+/**
+ * The page's side of the hashing worker: the client core's Hasher, plus
+ * whole-file hashing with progress for sharing.
+ *
+ * Bytes cross to the worker without copies where the caller can give them
+ * up: `hashFile` hands the worker the File itself (a reference; the worker
+ * reads it from disk), and `sha1Owned` transfers the buffer and gets it back
+ * with the answer. `sha1` (the port) must leave the caller's bytes usable, so
+ * it sends a structured-clone copy: 512 KiB copies cost ~0.1 ms, against
+ * ~50 ms to receive the piece over the data channel.
+ */
+import type { Hasher } from '../../../client/ports.ts';
+import type { HashEngine, HashReply, HashRequest } from './hash-protocol.ts';
+
+export interface HashProgress {
+  piecesDone: number;
+  pieceCount: number;
+  bytesDone: number;
+  totalBytes: number;
+}
+
+interface Waiting {
+  resolve: (reply: HashReply) => void;
+  reject: (err: Error) => void;
+  onProgress?: (reply: Extract<HashReply, { kind: 'progress' }>) => void;
+}
+
+export interface WorkerHasherOptions {
+  /** Use @noble/hashes even where WebCrypto exists (tests of the insecure-context path). */
+  forceNoble?: boolean;
+}
+
+export class WorkerHasher implements Hasher {
+  readonly #worker: Worker;
+  readonly #waiting = new Map<number, Waiting>();
+  #nextId = 1;
+  #engine: Promise<HashEngine>;
+
+  constructor(options: WorkerHasherOptions = {}) {
+    // Vite bundles the worker from this exact `new Worker(new URL(...))` form.
+    this.#worker = options.forceNoble
+      ? new Worker(new URL('./hash-worker.ts', import.meta.url), { type: 'module', name: 'meshdrop-hash-noble' })
+      : new Worker(new URL('./hash-worker.ts', import.meta.url), { type: 'module', name: 'meshdrop-hash' });
+    let ready!: (engine: HashEngine) => void;
+    this.#engine = new Promise((r) => (ready = r));
+    this.#worker.onmessage = (ev: MessageEvent<HashReply>) => {
+      const reply = ev.data;
+      if (reply.kind === 'ready') return ready(reply.engine);
+      const waiting = this.#waiting.get(reply.id);
+      if (!waiting) return;
+      if (reply.kind === 'progress') return waiting.onProgress?.(reply);
+      this.#waiting.delete(reply.id);
+      if (reply.kind === 'error') waiting.reject(new Error(`hashing failed: ${reply.message}`));
+      else waiting.resolve(reply);
+    };
+    this.#worker.onerror = (ev) => {
+      const err = new Error(`the hashing worker failed: ${ev.message}`);
+      for (const w of this.#waiting.values()) w.reject(err);
+      this.#waiting.clear();
+    };
+  }
+
+  /** Which SHA-1 the worker uses: 'webcrypto', or 'noble' outside a secure context. */
+  get engine(): Promise<HashEngine> {
+    return this.#engine;
+  }
+
+  /** SHA-1 of the bytes; the caller's bytes stay usable (sent as a copy, see above). */
+  async sha1(data: Uint8Array): Promise<string> {
+    const copy = data.slice();
+    const reply = await this.#ask({ id: 0, kind: 'sha1', buffer: copy.buffer, offset: 0, length: copy.length, giveBack: false }, [copy.buffer]);
+    return (reply as Extract<HashReply, { kind: 'sha1' }>).hex;
+  }
+
+  /**
+   * SHA-1 without a copy: the buffer moves to the worker and comes back with
+   * the answer. `data` is unusable afterwards; use the returned bytes.
+   */
+  async sha1Owned(data: Uint8Array<ArrayBuffer>): Promise<{ hex: string; data: Uint8Array<ArrayBuffer> }> {
+    const { byteOffset, length } = data;
+    const reply = (await this.#ask(
+      { id: 0, kind: 'sha1', buffer: data.buffer, offset: byteOffset, length, giveBack: true },
+      [data.buffer],
+    )) as Extract<HashReply, { kind: 'sha1' }>;
+    return { hex: reply.hex, data: new Uint8Array(reply.buffer!, byteOffset, length) };
+  }
+
+  /** SHA-1 of every piece of a file, with progress after each piece. */
+  hashFile(
+    file: Blob,
+    pieceSize: number,
+    options: { onProgress?: (p: HashProgress) => void; signal?: AbortSignal } = {},
+  ): Promise<string[]> {
+    const pieceCount = Math.ceil(file.size / pieceSize);
+    const id = this.#nextId++;
+    const abort = () => this.#worker.postMessage({ id, kind: 'cancel' } satisfies HashRequest);
+    options.signal?.addEventListener('abort', abort, { once: true });
+    const onProgress = options.onProgress;
+    return this.#ask(
+      { id, kind: 'file', file, pieceSize },
+      [],
+      onProgress && ((r) => onProgress({ piecesDone: r.piecesDone, pieceCount, bytesDone: r.bytesDone, totalBytes: file.size })),
+    )
+      .then((reply) => (reply as Extract<HashReply, { kind: 'file' }>).hashes)
+      .finally(() => options.signal?.removeEventListener('abort', abort));
+  }
+
+  terminate(): void {
+    this.#worker.terminate();
+    const err = new Error('the hasher was closed');
+    for (const w of this.#waiting.values()) w.reject(err);
+    this.#waiting.clear();
+  }
+
+  #ask(request: HashRequest, transfer: Transferable[], onProgress?: Waiting['onProgress']): Promise<HashReply> {
+    const id = request.id || this.#nextId++;
+    return new Promise<HashReply>((resolve, reject) => {
+      this.#waiting.set(id, { resolve, reject, ...(onProgress ? { onProgress } : {}) });
+      this.#worker.postMessage({ ...request, id }, transfer);
+    });
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * PeerConnector for the browser: one RTCPeerConnection and one data channel
+ * per peer through @thaunknown/simple-peer (lite: data only), its signals
+ * (offer, answer, trickled candidates) carried by the tracker.
+ *
+ * ICE servers are exactly what the tracker's hello listed, none by default:
+ * simple-peer's own default points at public STUN servers, so `iceServers`
+ * is always passed, even when empty, and nothing is contacted outside the
+ * machine or LAN unless a deployment configures it.
+ */
+import Peer from '@thaunknown/simple-peer/lite.js';
+import type { PeerChannel, PeerConnector } from '../../../client/ports.ts';
+import type { IceServer } from '../../../protocol/tracker.ts';
+
+/**
+ * A connection that has not opened by then has failed (a peer that went away
+ * mid-handshake, no route between the two). Host candidates connect in well
+ * under a second; 30 s leaves room for a loaded machine and a relayed signal
+ * crossing two trackers.
+ */
+export const CONNECT_TIMEOUT_MS = 30_000;
+
+/**
+ * `drained()` resolves when the channel's queue falls below this. 256 KiB is
+ * four blocks: enough still queued that the channel never idles while the
+ * sender wakes up and reads the next block from IndexedDB.
+ */
+export const LOW_WATER_BYTES = 256 * 1024;
+
+export class BrowserPeerConnector implements PeerConnector {
+  /** Channels opened so far (the bench and tests read their counters). */
+  readonly channels = new Set<RtcPeerChannel>();
+
+  connect(options: { initiator: boolean; iceServers: IceServer[]; sendSignal: (data: unknown) => void }) {
+    const peer = new Peer({
+      initiator: options.initiator,
+      trickle: true,
+      config: { iceServers: options.iceServers.map((s) => ({ ...s })) },
+      channelConfig: { ordered: true },
+    });
+    peer.on('signal', (data) => {
+      try {
+        options.sendSignal(data);
+      } catch {
+        // The tracker connection is down; the connect timeout decides.
+      }
+    });
+    const channel = new Promise<PeerChannel>((resolve, reject) => {
+      const timer = setTimeout(() => fail(new Error('the peer connection did not open in time')), CONNECT_TIMEOUT_MS);
+      let settled = false;
+      const fail = (err: Error) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        peer.destroy();
+        reject(err);
+      };
+      peer.on('error', (err) => fail(err));
+      peer.on('close', () => fail(new Error('the peer connection closed before it opened')));
+      peer.on('connect', () => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        const ch = new RtcPeerChannel(peer);
+        this.channels.add(ch);
+        ch.closed.then(() => this.channels.delete(ch));
+        resolve(ch);
+      });
+    });
+    // An unobserved rejection would surface as an error in the page console.
+    channel.catch(() => undefined);
+    return {
+      signal(data: unknown) {
+        if (peer.destroyed) return;
+        try {
+          peer.signal(data);
+        } catch {
+          // A malformed signal from the other side: the connection fails by timeout, nothing else breaks.
+        }
+      },
+      channel,
+      destroy() {
+        peer.destroy();
+      },
+    };
+  }
+}
+
+/** A PeerChannel over a connected simple-peer: real bufferedAmount, drain on `bufferedamountlow`. */
+export class RtcPeerChannel implements PeerChannel {
+  onFrame: ((frame: Uint8Array) => void) | null = null;
+  onClose: (() => void) | null = null;
+  /** Bytes sent and received on this channel, for the bench and tests. */
+  bytesSent = 0;
+  bytesReceived = 0;
+  readonly closed: Promise<void>;
+  readonly #peer: Peer;
+  readonly #dc: RTCDataChannel;
+  #isClosed = false;
+  #drainWaiters: (() => void)[] = [];
+
+  constructor(peer: Peer) {
+    this.#peer = peer;
+    this.#dc = peer._channel!;
+    // simple-peer sets 64 KiB; ours says when a sender may go on (see LOW_WATER_BYTES).
+    this.#dc.bufferedAmountLowThreshold = LOW_WATER_BYTES;
+    // A listener beside simple-peer's own `onbufferedamountlow` property.
+    this.#dc.addEventListener('bufferedamountlow', () => this.#wake());
+    let closed!: () => void;
+    this.closed = new Promise((r) => (closed = r));
+    peer.on('data', (data) => {
+      this.bytesReceived += data.byteLength;
+      try {
+        this.onFrame?.(data);
+      } catch (err) {
+        // A bug in a frame handler must not take the connection down silently.
+        console.error('meshdrop: frame handler failed', err);
+      }
+    });
+    const onEnd = () => {
+      if (this.#isClosed) return;
+      this.#isClosed = true;
+      this.#wake();
+      closed();
+      this.onClose?.();
+    };
+    peer.on('close', onEnd);
+    peer.on('error', onEnd);
+  }
+
+  get bufferedAmount(): number {
+    return this.#isClosed ? 0 : this.#dc.bufferedAmount;
+  }
+
+  send(frame: Uint8Array): void {
+    if (this.#isClosed) return;
+    this.bytesSent += frame.byteLength;
+    try {
+      this.#dc.send(frame as Uint8Array<ArrayBuffer>);
+    } catch {
+      // The channel closed under us: 'close' follows and tells the swarm.
+      this.#peer.destroy();
+    }
+  }
+
+  drained(): Promise<void> {
+    if (this.#isClosed || this.#dc.bufferedAmount <= LOW_WATER_BYTES) return Promise.resolve();
+    return new Promise((resolve) => this.#drainWaiters.push(resolve));
+  }
+
+  close(): void {
+    this.#peer.destroy();
+  }
+
+  #wake(): void {
+    const waiters = this.#drainWaiters;
+    this.#drainWaiters = [];
+    for (const w of waiters) w();
+  }
+}
