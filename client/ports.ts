@@ -29,6 +29,8 @@ export interface StoredFile {
   state: 'downloading' | 'paused' | 'complete';
   /** Where the bytes live: pieces in the store, or the sharer's original file (see PieceSource). */
   source: 'store' | 'original';
+  /** Shared from this client, or downloaded to it (optional: records written before it existed lack it). */
+  origin?: 'shared' | 'downloaded';
   addedAt: number;
 }
 
@@ -79,7 +81,11 @@ export interface PeerChannel {
   send(frame: Uint8Array): void;
   /** Bytes queued and not yet sent: senders wait while it is high (backpressure). */
   readonly bufferedAmount: number;
-  /** Resolves when bufferedAmount has fallen below the low-water mark. */
+  /**
+   * Resolves when bufferedAmount has fallen below the low-water mark
+   * (SEND_LOW_WATER_BYTES in protocol/constants.ts), and also once the channel
+   * has closed, so a sender waiting on it never hangs.
+   */
   drained(): Promise<void>;
   onFrame: ((frame: Uint8Array) => void) | null;
   onClose: (() => void) | null;

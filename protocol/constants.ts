@@ -73,3 +73,66 @@ export const TOKEN_BYTES = 32;
 /** Invite links admit without approval until they expire. */
 export const INVITE_DEFAULT_TTL_MS = 7 * 24 * 3600 * 1000;
 export const INVITE_MAX_TTL_MS = 30 * 24 * 3600 * 1000;
+
+// ---------------------------------------------------------------- peer wire and transfer (client/swarm.ts, client/picker.ts)
+
+/**
+ * Peer wire version: the first byte of every browser ⇄ browser frame. A peer
+ * that receives another version closes the channel instead of guessing.
+ */
+export const WIRE_VERSION = 1;
+
+/**
+ * Open peer connections per file. Each WebRTC connection costs a browser a few
+ * MB and some CPU, and BROWSER.md measured that two cores are saturated by one
+ * or two channels, so more peers than this add nothing but overhead.
+ */
+export const MAX_PEERS_PER_FILE = 12;
+
+/**
+ * The first pieces a new downloader fetches are random, not rarest: it then
+ * soon holds something to offer others (BitTorrent's "random first piece").
+ */
+export const INITIAL_RANDOM_PIECES = 4;
+
+/**
+ * A peer's pipeline (blocks requested and not yet received) is sized so that
+ * PIPELINE_TARGET_MS of its measured rate is always in flight: enough to hide
+ * a round trip, few enough that a slow peer does not hoard blocks at the tail.
+ * Bounded by MIN (before any rate is measured) and MAX (64 × 64 KiB = 4 MiB,
+ * about 0.4 s at the 10 MB/s a channel reaches here).
+ */
+export const PIPELINE_TARGET_MS = 500;
+export const PIPELINE_MIN_BLOCKS = 4;
+export const PIPELINE_MAX_BLOCKS = 64;
+
+/**
+ * A block request not answered by then goes to another peer. Ten seconds is
+ * many round trips even for a rate-capped peer with a full pipeline, yet short
+ * enough that a stalled peer does not hold the tail of a download for long.
+ */
+export const REQUEST_TIMEOUT_MS = 10_000;
+
+/** In endgame a block is asked of at most this many peers at once (then cancelled at the others). */
+export const ENDGAME_MAX_DUPLICATES = 2;
+
+/** Failed pieces a peer may contribute to before it is dropped for that file (issue 4: two strikes). */
+export const MAX_STRIKES = 2;
+
+/** A peer connection that is not open and handshaken by then is given up (and may be retried later). */
+export const CONNECT_TIMEOUT_MS = 20_000;
+
+/**
+ * Serving a block waits while the channel has more than this queued
+ * (bufferedAmount), so a slow receiver never makes us queue without bound.
+ * 1 MiB is 16 blocks: enough to keep a 10 MB/s channel busy across a wake-up.
+ */
+export const SEND_HIGH_WATER_BYTES = 1024 * 1024;
+/** PeerChannel.drained() resolves once bufferedAmount is below this (bufferedAmountLowThreshold in the browser). */
+export const SEND_LOW_WATER_BYTES = 256 * 1024;
+
+/**
+ * Block requests a peer may have queued with us; more are rejected. Twice
+ * PIPELINE_MAX_BLOCKS, so an honest peer never meets it.
+ */
+export const MAX_QUEUED_REQUESTS = 2 * PIPELINE_MAX_BLOCKS;

@@ -1,0 +1,570 @@
+/**
+ * The transfer engine: the client core the UI, the `show_downloads` command
+ * and the tests drive. Runtime-neutral: the platform hands in the ports.
+ *
+ * ## API (stable; the browser platform and the UI build against it)
+ *
+ * ```ts
+ * const engine = new TransferEngine({ tracker, store, hasher, connector, openSource?, limits?, random?, now? });
+ * await tracker.connect(); await tracker.login(...);   // the engine needs a logged-in TrackerClient
+ * await engine.start();          // resumes what the PieceStore holds: seeds complete files, continues downloads
+ *
+ * // share: hashes every piece (progress), registers the metadata, stores the record, announces, seeds
+ * const { fileId, meta } = await engine.share({ source, name, size, groupId, keep: 'original' | 'store',
+ *                                               pieceHashes?, onProgress?(done, total) });
+ * // download: get_file, get_holders (and watch holders_changed), connect, fetch, verify, store, seed
+ * await engine.download(fileId);              // resolves once started; the transfer runs on
+ * await engine.whenComplete(fileId);          // resolves when every piece is verified and stored
+ * await engine.pause(fileId); await engine.resume(fileId); await engine.remove(fileId);  // remove deletes stored pieces
+ * engine.attachSource(fileId, source);        // re-attach a shared file's original after a reload (permission given)
+ * engine.readPiece(fileId, index);            // a verified piece's bytes (saving; the platform may also read its store)
+ * engine.downloads();                         // DownloadInfo[]: the UI's and show_downloads' view
+ * engine.download(fileId) / engine.info(fileId);
+ * engine.setLimits({ uploadBytesPerSecond, downloadBytesPerSecond, maxPeersPerFile });  // 0 or Infinity = no cap
+ * engine.on('changed', ({ fileId }) => rerender());   // any state, progress, peer or piece change (throttled)
+ * engine.on('complete' | 'hashing' | 'piece_failed' | 'peer_dropped' | 'error', ...);
+ * engine.close();                              // stops every swarm, timer, listener and channel
+ * ```
+ *
+ * ## Behaviour
+ *
+ * - One Swarm per file (client/swarm.ts) holds that file's peer links.
+ * - Every verified piece is stored, marked in the record's bitfield, sent to
+ *   connected peers (have frame) and to the tracker (batched `have`) at once.
+ * - A reload resumes from the PieceStore record: pieces in its bitfield are
+ *   never fetched again.
+ * - Tracker failover: peer channels do not depend on the tracker, so
+ *   transfers continue; on the TrackerClient's 'ready' the TrackerClient
+ *   re-announces and each swarm asks for holders again.
+ */
+import { Bitfield } from '../protocol/bitfield.ts';
+import { PIECE_SIZE } from '../protocol/constants.ts';
+import { ErrorCode, MeshdropError } from '../protocol/errors.ts';
+import { fileIdOf, pieceCountOf } from '../protocol/files.ts';
+import type { FileMeta, TrackerEvent } from '../protocol/tracker.ts';
+import { bytesToHex } from '../protocol/wire.ts';
+import { Emitter } from './emitter.ts';
+import type { Hasher, PeerConnector, PieceSource, PieceStore, StoredFile } from './ports.ts';
+import { TokenBucket } from './rate.ts';
+import { Swarm, type PeerInfo, type SwarmLimits } from './swarm.ts';
+import type { TrackerClient } from './tracker.ts';
+
+export type { PeerInfo } from './swarm.ts';
+
+export interface TransferLimits {
+  /** Upload cap for the whole client, bytes/s; 0 or Infinity = none. */
+  uploadBytesPerSecond: number;
+  /** Download cap for the whole client, bytes/s; 0 or Infinity = none. */
+  downloadBytesPerSecond: number;
+  /** Open peer connections per file. */
+  maxPeersPerFile: number;
+}
+
+export interface EngineOptions {
+  /** Connected and logged in before start(), share() or download(). */
+  tracker: TrackerClient;
+  store: PieceStore;
+  hasher: Hasher;
+  connector: PeerConnector;
+  /**
+   * After a reload, re-opens the original of a file shared with keep:
+   * 'original' (a FileSystemFileHandle kept in IndexedDB). Undefined when the
+   * browser cannot, or permission must be asked first: the file then waits
+   * (state 'paused', needsSource true) until attachSource().
+   */
+  openSource?: (file: StoredFile) => Promise<PieceSource | undefined>;
+  limits?: Partial<TransferLimits>;
+  /** Injected for deterministic tests; Math.random by default. */
+  random?: () => number;
+  /** Injected clock; Date.now by default. */
+  now?: () => number;
+}
+
+export interface ShareInput {
+  /** Reads the file's pieces (PIECE_SIZE each, the last one shorter). */
+  source: PieceSource;
+  name: string;
+  size: number;
+  groupId: string;
+  /**
+   * 'original': keep serving from `source` (and openSource after a reload);
+   * 'store': copy every piece into the PieceStore while hashing.
+   */
+  keep: 'original' | 'store';
+  /** Piece hashes the platform computed itself (e.g. in its worker straight from the File): hashing is skipped. */
+  pieceHashes?: string[];
+  /** Hashing progress, pieces done of total. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export type PieceStatus = 'done' | 'inflight' | 'missing';
+
+export interface DownloadInfo {
+  fileId: string;
+  name: string;
+  size: number;
+  groupId: string;
+  /** 'complete' files seed; 'paused' ones do nothing. */
+  state: StoredFile['state'];
+  /** Shared by this client (true) or downloaded (false). */
+  shared: boolean;
+  /** A shared original that must be re-attached (permission) before it can be served. */
+  needsSource: boolean;
+  pieceCount: number;
+  piecesDone: number;
+  bytesDone: number;
+  /** 0..1 */
+  progress: number;
+  /** Bytes/s over the last seconds, all peers together. */
+  downloadSpeed: number;
+  uploadSpeed: number;
+  /** Bytes received / sent for this file since start (all peers, including dropped ones). */
+  downloaded: number;
+  uploaded: number;
+  /** Connected peers with their counters. */
+  peers: PeerInfo[];
+  /** Peers dropped for bad pieces (peer id and user). */
+  dropped: { peerId: string; userId: string }[];
+  /** One entry per piece. */
+  pieces: PieceStatus[];
+}
+
+export interface EngineEvents extends Record<string, unknown> {
+  /** Something about this file changed (state, progress, peers, pieces): re-render. Throttled per file. */
+  changed: { fileId: string };
+  /** Hashing progress of a share in progress. */
+  hashing: { name: string; done: number; total: number };
+  complete: { fileId: string };
+  /** A piece failed its SHA-1 check; it is discarded and fetched again. `peers`: who sent blocks of it. */
+  piece_failed: { fileId: string; piece: number; peers: { peerId: string; userId: string }[] };
+  /** A peer was dropped for this file after MAX_STRIKES failed pieces. */
+  peer_dropped: { fileId: string; peerId: string; userId: string; reason: string };
+  /** Something failed that the user should hear about (store write, tracker refusal...). */
+  error: { fileId: string | undefined; message: string; code?: string };
+}
+
+/** How often 'changed' fires per file at most while bytes flow. */
+const CHANGED_THROTTLE_MS = 250;
+
+interface Entry {
+  record: StoredFile;
+  have: Bitfield;
+  swarm: Swarm | undefined;
+  source: PieceSource | undefined;
+  completion: { promise: Promise<void>; resolve: () => void };
+  /** Coalesced record writes: one in flight, one pending at most. */
+  saving: Promise<void> | undefined;
+  saveAgain: boolean;
+  changedTimer: ReturnType<typeof setTimeout> | undefined;
+}
+
+export class TransferEngine extends Emitter<EngineEvents> {
+  readonly #tracker: TrackerClient;
+  readonly #store: PieceStore;
+  readonly #hasher: Hasher;
+  readonly #connector: PeerConnector;
+  readonly #openSource: EngineOptions['openSource'];
+  readonly #random: () => number;
+  readonly #now: () => number;
+  readonly #limits: SwarmLimits;
+  /** Random per engine instance: names us in peer handshakes across tracker reconnections. */
+  readonly #instanceId: string;
+  #files = new Map<string, Entry>();
+  #unsubscribe: (() => void)[] = [];
+  #closed = false;
+  #started: Promise<void> | undefined;
+
+  constructor(options: EngineOptions) {
+    super();
+    this.#tracker = options.tracker;
+    this.#store = options.store;
+    this.#hasher = options.hasher;
+    this.#connector = options.connector;
+    this.#openSource = options.openSource;
+    this.#random = options.random ?? Math.random;
+    this.#now = options.now ?? Date.now;
+    const limits = options.limits ?? {};
+    this.#limits = {
+      upload: new TokenBucket(limits.uploadBytesPerSecond ?? Infinity, this.#now),
+      download: new TokenBucket(limits.downloadBytesPerSecond ?? Infinity, this.#now),
+      maxPeersPerFile: limits.maxPeersPerFile ?? 0,
+    };
+    if (!this.#limits.maxPeersPerFile) delete (this.#limits as Partial<SwarmLimits>).maxPeersPerFile;
+    const id = new Uint8Array(16);
+    for (let i = 0; i < id.length; i++) id[i] = Math.floor(this.#random() * 256);
+    this.#instanceId = bytesToHex(id);
+
+    this.#unsubscribe.push(
+      this.#tracker.on('event', (e) => this.#onTrackerEvent(e)),
+      this.#tracker.on('ready', () => {
+        // Our presence id changed and the tracker forgot our watches: ask again.
+        for (const entry of this.#files.values()) entry.swarm?.refreshHolders();
+      }),
+    );
+  }
+
+  get limits(): TransferLimits {
+    return {
+      uploadBytesPerSecond: this.#limits.upload.rate,
+      downloadBytesPerSecond: this.#limits.download.rate,
+      maxPeersPerFile: this.#limits.maxPeersPerFile ?? 0,
+    };
+  }
+
+  setLimits(limits: Partial<TransferLimits>): void {
+    if (limits.uploadBytesPerSecond !== undefined) this.#limits.upload.setRate(limits.uploadBytesPerSecond);
+    if (limits.downloadBytesPerSecond !== undefined) this.#limits.download.setRate(limits.downloadBytesPerSecond);
+    if (limits.maxPeersPerFile !== undefined) this.#limits.maxPeersPerFile = limits.maxPeersPerFile || undefined;
+  }
+
+  /** Resumes everything the store holds. Safe to call more than once. */
+  start(): Promise<void> {
+    this.#started ??= this.#startOnce();
+    return this.#started;
+  }
+
+  async #startOnce(): Promise<void> {
+    for (const record of await this.#store.listFiles()) {
+      if (this.#closed || this.#files.has(record.fileId)) continue;
+      const entry = this.#addEntry(record);
+      if (record.source === 'original') {
+        entry.source = await this.#openSource?.(record).catch(() => undefined);
+        if (!entry.source) continue; // waits for attachSource()
+      }
+      if (record.state !== 'paused') await this.#run(entry);
+    }
+  }
+
+  // ---------------------------------------------------------- share
+
+  async share(input: ShareInput): Promise<{ fileId: string; meta: FileMeta }> {
+    this.#checkOpen();
+    const total = pieceCountOf(input.size, PIECE_SIZE);
+    if (total < 1) throw new MeshdropError(ErrorCode.InvalidMessage, 'an empty file cannot be shared');
+    const progress = (done: number) => {
+      input.onProgress?.(done, total);
+      this.emit('hashing', { name: input.name, done, total });
+    };
+    let pieceHashes = input.pieceHashes;
+    if (pieceHashes && pieceHashes.length !== total) {
+      throw new MeshdropError(ErrorCode.InvalidMessage, `a file of ${input.size} bytes has ${total} pieces, not ${pieceHashes.length}`);
+    }
+    if (!pieceHashes) {
+      const hashes: string[] = new Array(total);
+      // Read ahead while the hasher works, so reading and hashing (a worker) overlap.
+      const window = 4;
+      const inFlight: Promise<void>[] = [];
+      let done = 0;
+      progress(0);
+      for (let i = 0; i < total; i++) {
+        inFlight.push(
+          (async () => {
+            const data = await readExact(input, i);
+            hashes[i] = await this.#hasher.sha1(data);
+            progress(++done);
+          })(),
+        );
+        if (inFlight.length >= window) await inFlight.shift();
+      }
+      await Promise.all(inFlight);
+      pieceHashes = hashes;
+    } else {
+      progress(total);
+    }
+    const meta: FileMeta = { groupId: input.groupId, name: input.name, size: input.size, pieceSize: PIECE_SIZE, pieceHashes };
+    const fileId = fileIdOf(meta);
+    if (input.keep === 'store') {
+      // The id is known only once every piece is hashed, so the copy is a second pass over the source.
+      for (let i = 0; i < total; i++) await this.#store.putPiece(fileId, i, await readExact(input, i));
+    }
+    await this.#tracker.request('upload_file', { fileId, meta });
+    const existing = this.#files.get(fileId);
+    if (existing) {
+      // The same bytes shared again: seed from the new source if we lacked one.
+      existing.source ??= input.keep === 'original' ? input.source : undefined;
+      return { fileId, meta };
+    }
+    const record: StoredFile = {
+      fileId,
+      meta,
+      have: Bitfield.full(total).bytes,
+      state: 'complete',
+      source: input.keep === 'original' ? 'original' : 'store',
+      origin: 'shared',
+      addedAt: this.#now(),
+    };
+    await this.#store.putFile(record);
+    const entry = this.#addEntry(record);
+    entry.source = input.keep === 'original' ? input.source : undefined;
+    await this.#run(entry);
+    return { fileId, meta };
+  }
+
+  // ---------------------------------------------------------- download
+
+  /** Starts (or resumes) downloading a file of one of my groups. Resolves once started. */
+  async download(fileId: string): Promise<void> {
+    this.#checkOpen();
+    await this.start();
+    const existing = this.#files.get(fileId);
+    if (existing) {
+      if (existing.record.state === 'paused') await this.resume(fileId);
+      return;
+    }
+    const { file } = await this.#tracker.request('get_file', { fileId });
+    // Trust, but verify: the piece hashes we check against must be the ones the id names.
+    if (fileIdOf(file.meta) !== fileId) throw new MeshdropError(ErrorCode.BadFileId, 'the tracker sent metadata that does not match the file id');
+    if (this.#files.has(fileId)) return;
+    const pieces = file.meta.pieceHashes.length;
+    const record: StoredFile = {
+      fileId,
+      meta: file.meta,
+      have: new Bitfield(pieces).bytes,
+      state: 'downloading',
+      source: 'store',
+      origin: 'downloaded',
+      addedAt: this.#now(),
+    };
+    await this.#store.putFile(record);
+    await this.#run(this.#addEntry(record));
+  }
+
+  /** Resolves when the file is complete (at once if it is). Rejects if it is removed or the engine closes. */
+  whenComplete(fileId: string): Promise<void> {
+    const entry = this.#files.get(fileId);
+    if (!entry) return Promise.reject(new MeshdropError(ErrorCode.NoSuchFile, `not downloading ${fileId}`));
+    return entry.completion.promise;
+  }
+
+  async pause(fileId: string): Promise<void> {
+    const entry = this.#entry(fileId);
+    if (entry.record.state === 'paused') return;
+    entry.record.state = 'paused';
+    this.#stopSwarm(entry);
+    await this.#tracker.unannounce(fileId).catch(() => undefined);
+    await this.#save(entry);
+    this.#changed(entry, true);
+  }
+
+  async resume(fileId: string): Promise<void> {
+    const entry = this.#entry(fileId);
+    if (entry.record.state !== 'paused') return;
+    if (entry.record.source === 'original' && !entry.source) {
+      throw new MeshdropError(ErrorCode.InvalidMessage, 'the original file must be attached again first (attachSource)');
+    }
+    entry.record.state = entry.have.isComplete() ? 'complete' : 'downloading';
+    await this.#save(entry);
+    await this.#run(entry);
+  }
+
+  /** Stops sharing/downloading this file here and deletes its stored pieces. */
+  async remove(fileId: string): Promise<void> {
+    const entry = this.#files.get(fileId);
+    if (entry) {
+      this.#stopSwarm(entry);
+      if (entry.changedTimer) clearTimeout(entry.changedTimer);
+      this.#files.delete(fileId);
+      entry.completion.promise.catch(() => undefined);
+      await entry.saving?.catch(() => undefined);
+      await this.#tracker.unannounce(fileId).catch(() => undefined);
+    }
+    await this.#store.deleteFile(fileId);
+    this.emit('changed', { fileId });
+  }
+
+  /** Gives a shared file its original again (after a reload, once permission is granted) and seeds it. */
+  async attachSource(fileId: string, source: PieceSource): Promise<void> {
+    const entry = this.#entry(fileId);
+    entry.source = source;
+    if (entry.record.state !== 'paused') await this.#run(entry);
+    else this.#changed(entry, true);
+  }
+
+  /** A verified piece's bytes, from the store or the shared original. */
+  async readPiece(fileId: string, index: number): Promise<Uint8Array> {
+    const entry = this.#entry(fileId);
+    if (!entry.have.has(index)) throw new MeshdropError(ErrorCode.InvalidMessage, `piece ${index} is not held`);
+    const data = entry.source ? await entry.source.readPiece(index) : await this.#store.getPiece(fileId, index);
+    if (!data) throw new MeshdropError(ErrorCode.Internal, `piece ${index} is missing from the store`);
+    return data;
+  }
+
+  // ---------------------------------------------------------- state for the UI
+
+  downloads(): DownloadInfo[] {
+    return [...this.#files.values()].sort((a, b) => a.record.addedAt - b.record.addedAt).map((e) => this.#infoOf(e));
+  }
+
+  info(fileId: string): DownloadInfo | undefined {
+    const entry = this.#files.get(fileId);
+    return entry && this.#infoOf(entry);
+  }
+
+  #infoOf(entry: Entry): DownloadInfo {
+    const { meta } = entry.record;
+    const count = meta.pieceHashes.length;
+    const piecesDone = entry.have.count();
+    let bytesDone = piecesDone * PIECE_SIZE;
+    if (entry.have.has(count - 1)) bytesDone -= count * PIECE_SIZE - meta.size;
+    const swarm = entry.swarm;
+    const inflight = swarm?.inflightPieces() ?? new Set<number>();
+    const pieces: PieceStatus[] = new Array(count);
+    for (let i = 0; i < count; i++) pieces[i] = entry.have.has(i) ? 'done' : inflight.has(i) ? 'inflight' : 'missing';
+    const stats = swarm?.stats();
+    return {
+      fileId: entry.record.fileId,
+      name: meta.name,
+      size: meta.size,
+      groupId: meta.groupId,
+      state: entry.record.state,
+      shared: entry.record.origin === 'shared' || entry.record.source === 'original',
+      needsSource: entry.record.source === 'original' && !entry.source,
+      pieceCount: count,
+      piecesDone,
+      bytesDone,
+      progress: bytesDone / meta.size,
+      downloadSpeed: stats?.downloadSpeed ?? 0,
+      uploadSpeed: stats?.uploadSpeed ?? 0,
+      downloaded: stats?.downloaded ?? 0,
+      uploaded: stats?.uploaded ?? 0,
+      peers: stats?.peers ?? [],
+      dropped: stats?.dropped ?? [],
+      pieces,
+    };
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const off of this.#unsubscribe) off();
+    this.#unsubscribe = [];
+    for (const entry of this.#files.values()) {
+      this.#stopSwarm(entry);
+      if (entry.changedTimer) clearTimeout(entry.changedTimer);
+      entry.completion.promise.catch(() => undefined);
+    }
+    this.removeAll();
+  }
+
+  // ---------------------------------------------------------- internals
+
+  #checkOpen(): void {
+    if (this.#closed) throw new MeshdropError(ErrorCode.Disconnected, 'the transfer engine is closed');
+  }
+
+  #entry(fileId: string): Entry {
+    const entry = this.#files.get(fileId);
+    if (!entry) throw new MeshdropError(ErrorCode.NoSuchFile, `no such file here: ${fileId}`);
+    return entry;
+  }
+
+  #addEntry(record: StoredFile): Entry {
+    let resolve!: () => void;
+    const promise = new Promise<void>((r) => (resolve = r));
+    const have = new Bitfield(record.meta.pieceHashes.length, record.have);
+    const entry: Entry = { record, have, swarm: undefined, source: undefined, completion: { promise, resolve }, saving: undefined, saveAgain: false, changedTimer: undefined };
+    if (have.isComplete()) resolve();
+    this.#files.set(record.fileId, entry);
+    this.#changed(entry, true);
+    return entry;
+  }
+
+  /** Starts the file's swarm: announce, and fetch if incomplete. */
+  async #run(entry: Entry): Promise<void> {
+    if (this.#closed || entry.swarm) return;
+    const { fileId, meta } = entry.record;
+    const swarm = new Swarm({
+      fileId,
+      meta,
+      have: entry.have,
+      instanceId: this.#instanceId,
+      tracker: this.#tracker,
+      connector: this.#connector,
+      hasher: this.#hasher,
+      store: this.#store,
+      source: entry.source,
+      limits: this.#limits,
+      random: this.#random,
+      now: this.#now,
+    });
+    entry.swarm = swarm;
+    swarm.on('verified', () => {
+      entry.record.have = entry.have.bytes;
+      void this.#save(entry);
+      this.#changed(entry, false);
+    });
+    swarm.on('complete', () => {
+      entry.record.state = 'complete';
+      void this.#save(entry);
+      entry.completion.resolve();
+      this.#changed(entry, true);
+      this.emit('complete', { fileId });
+    });
+    swarm.on('changed', () => this.#changed(entry, false));
+    swarm.on('piece_failed', (e) => this.emit('piece_failed', { fileId, ...e }));
+    swarm.on('peer_dropped', (e) => {
+      this.emit('peer_dropped', { fileId, ...e });
+      this.#changed(entry, true);
+    });
+    swarm.on('error', (e) => this.emit('error', { fileId, ...e }));
+    try {
+      await swarm.start();
+    } catch (err) {
+      this.emit('error', { fileId, message: (err as Error).message, code: (err as MeshdropError).code });
+    }
+    this.#changed(entry, true);
+  }
+
+  #stopSwarm(entry: Entry): void {
+    entry.swarm?.close();
+    entry.swarm = undefined;
+  }
+
+  /** Writes the record; concurrent calls coalesce into one write after the current one. */
+  #save(entry: Entry): Promise<void> {
+    if (entry.saving) {
+      entry.saveAgain = true;
+      return entry.saving;
+    }
+    entry.saving = (async () => {
+      do {
+        entry.saveAgain = false;
+        entry.record.have = entry.have.bytes.slice();
+        try {
+          await this.#store.putFile({ ...entry.record });
+        } catch (err) {
+          this.emit('error', { fileId: entry.record.fileId, message: `could not save progress: ${(err as Error).message}` });
+        }
+      } while (entry.saveAgain && this.#files.get(entry.record.fileId) === entry);
+    })().finally(() => (entry.saving = undefined));
+    return entry.saving;
+  }
+
+  /** Emits 'changed' now (state changes) or at most every CHANGED_THROTTLE_MS (byte counts). */
+  #changed(entry: Entry, now: boolean): void {
+    const fileId = entry.record.fileId;
+    if (now) {
+      if (entry.changedTimer) clearTimeout(entry.changedTimer);
+      entry.changedTimer = undefined;
+      this.emit('changed', { fileId });
+      return;
+    }
+    entry.changedTimer ??= setTimeout(() => {
+      entry.changedTimer = undefined;
+      if (!this.#closed) this.emit('changed', { fileId });
+    }, CHANGED_THROTTLE_MS);
+  }
+
+  #onTrackerEvent(e: TrackerEvent): void {
+    if (e.event === 'signal' || e.event === 'holders_changed') {
+      this.#files.get(e.fileId)?.swarm?.onTrackerEvent(e);
+    }
+  }
+}
+
+async function readExact(input: ShareInput, i: number): Promise<Uint8Array> {
+  const data = await input.source.readPiece(i);
+  const expected = Math.min(PIECE_SIZE, input.size - i * PIECE_SIZE);
+  if (data.length !== expected) throw new Error(`piece ${i} of ${input.name} has ${data.length} bytes, not ${expected}`);
+  return data;
+}

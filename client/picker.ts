@@ -1,0 +1,324 @@
+/**
+ * Piece selection for one file: which block to ask of which peer. Pure: no
+ * I/O, no timers; the clock and the random source are passed in, so tests
+ * are deterministic.
+ *
+ * Policy (ARCHITECTURE "Browser ⇄ browser"):
+ * 1. Partly received pieces are finished before new ones are started.
+ * 2. The first INITIAL_RANDOM_PIECES pieces are random, so a new downloader
+ *    soon has something to offer; after that, rarest first among connected
+ *    peers, random among equally rare.
+ * 3. Endgame at the tail (every missing piece started): blocks outstanding at
+ *    one peer are also asked of others (up to ENDGAME_MAX_DUPLICATES); when
+ *    one arrives the others are cancelled.
+ * 4. A request that times out is released, so another peer gets it.
+ * The caller sizes each peer's pipeline with `pipelineDepth(rate)`.
+ */
+import type { Bitfield } from '../protocol/bitfield.ts';
+import {
+  BLOCK_SIZE,
+  ENDGAME_MAX_DUPLICATES,
+  INITIAL_RANDOM_PIECES,
+  PIECE_SIZE,
+  PIPELINE_MAX_BLOCKS,
+  PIPELINE_MIN_BLOCKS,
+  PIPELINE_TARGET_MS,
+  REQUEST_TIMEOUT_MS,
+} from '../protocol/constants.ts';
+import type { BlockRef } from '../protocol/wire.ts';
+
+export interface PickerOptions {
+  fileSize: number;
+  pieceSize?: number;
+  blockSize?: number;
+  random: () => number;
+  initialRandomPieces?: number;
+  maxDuplicates?: number;
+  timeoutMs?: number;
+}
+
+/** Blocks to keep in flight at a peer measured at `bytesPerSecond`. */
+export function pipelineDepth(bytesPerSecond: number, blockSize = BLOCK_SIZE): number {
+  const want = Math.ceil((bytesPerSecond * PIPELINE_TARGET_MS) / 1000 / blockSize);
+  return Math.max(PIPELINE_MIN_BLOCKS, Math.min(PIPELINE_MAX_BLOCKS, want));
+}
+
+interface PeerState {
+  bits: Bitfield;
+  /** Outstanding requests: block key → when asked. */
+  requests: Map<number, { ref: BlockRef; at: number }>;
+}
+
+interface Partial {
+  /** Per block: received yet? */
+  received: Uint8Array;
+  remaining: number;
+  /** Per block: peers it is outstanding at. */
+  askedOf: Set<string>[];
+  /** Peers that delivered blocks of this piece (they share the blame if it fails). */
+  contributors: Set<string>;
+}
+
+export interface Received {
+  /** False for a block nobody asked this peer for (or already received): drop its data. */
+  accepted: boolean;
+  /** Every block of the piece has arrived: verify it. */
+  pieceReady: boolean;
+  /** The same block was also asked of these peers (endgame): cancel there. */
+  cancels: { peer: string; ref: BlockRef }[];
+}
+
+export class Picker {
+  readonly pieceCount: number;
+  readonly #have: Bitfield;
+  readonly #pieceSize: number;
+  readonly #blockSize: number;
+  readonly #fileSize: number;
+  readonly #random: () => number;
+  readonly #initialRandom: number;
+  readonly #maxDuplicates: number;
+  readonly #timeoutMs: number;
+  readonly #availability: Uint32Array;
+  readonly #peers = new Map<string, PeerState>();
+  /** Started, not yet verified; Map keeps start order, so older pieces are finished first. */
+  readonly #partial = new Map<number, Partial>();
+
+  /** `have` is shared with the caller: the picker sets a piece in it when told it verified. */
+  constructor(have: Bitfield, options: PickerOptions) {
+    this.#have = have;
+    this.pieceCount = have.length;
+    this.#fileSize = options.fileSize;
+    this.#pieceSize = options.pieceSize ?? PIECE_SIZE;
+    this.#blockSize = options.blockSize ?? BLOCK_SIZE;
+    this.#random = options.random;
+    this.#initialRandom = options.initialRandomPieces ?? INITIAL_RANDOM_PIECES;
+    this.#maxDuplicates = options.maxDuplicates ?? ENDGAME_MAX_DUPLICATES;
+    this.#timeoutMs = options.timeoutMs ?? REQUEST_TIMEOUT_MS;
+    this.#availability = new Uint32Array(this.pieceCount);
+  }
+
+  // ---------------------------------------------------------- geometry
+
+  pieceLength(piece: number): number {
+    return Math.min(this.#pieceSize, this.#fileSize - piece * this.#pieceSize);
+  }
+  blocksIn(piece: number): number {
+    return Math.ceil(this.pieceLength(piece) / this.#blockSize);
+  }
+  #ref(piece: number, block: number): BlockRef {
+    const offset = block * this.#blockSize;
+    return { piece, offset, length: Math.min(this.#blockSize, this.pieceLength(piece) - offset) };
+  }
+  /** A request key, unique per block of the file. */
+  #key(piece: number, block: number): number {
+    return piece * 65536 + block;
+  }
+  /** The block index a well-formed ref names, or -1. */
+  blockOf(ref: BlockRef): number {
+    if (ref.piece < 0 || ref.piece >= this.pieceCount || ref.offset % this.#blockSize !== 0) return -1;
+    const block = ref.offset / this.#blockSize;
+    if (block >= this.blocksIn(ref.piece)) return -1;
+    return this.#ref(ref.piece, block).length === ref.length ? block : -1;
+  }
+
+  // ---------------------------------------------------------- peers
+
+  addPeer(peer: string, bits: Bitfield): void {
+    this.removePeer(peer);
+    this.#peers.set(peer, { bits, requests: new Map() });
+    for (let i = 0; i < this.pieceCount; i++) if (bits.has(i)) this.#availability[i]!++;
+  }
+
+  /** The peer announced a piece. */
+  peerHas(peer: string, piece: number): void {
+    const state = this.#peers.get(peer);
+    if (!state || piece < 0 || piece >= this.pieceCount || state.bits.has(piece)) return;
+    state.bits.set(piece);
+    this.#availability[piece]!++;
+  }
+
+  /** The peer went away: its outstanding requests are released for others. */
+  removePeer(peer: string): BlockRef[] {
+    const state = this.#peers.get(peer);
+    if (!state) return [];
+    this.#peers.delete(peer);
+    for (let i = 0; i < this.pieceCount; i++) if (state.bits.has(i)) this.#availability[i]!--;
+    const released: BlockRef[] = [];
+    for (const { ref } of state.requests.values()) {
+      this.#partial.get(ref.piece)?.askedOf[this.blockOf(ref)]?.delete(peer);
+      released.push(ref);
+    }
+    for (const p of this.#partial.values()) p.contributors.delete(peer);
+    return released;
+  }
+
+  hasPeer(peer: string): boolean {
+    return this.#peers.has(peer);
+  }
+
+  outstanding(peer: string): number {
+    return this.#peers.get(peer)?.requests.size ?? 0;
+  }
+
+  /** Does the peer hold any piece we still need? */
+  interesting(peer: string): boolean {
+    const state = this.#peers.get(peer);
+    if (!state) return false;
+    for (let i = 0; i < this.pieceCount; i++) if (!this.#have.has(i) && state.bits.has(i)) return true;
+    return false;
+  }
+
+  availability(piece: number): number {
+    return this.#availability[piece] ?? 0;
+  }
+
+  // ---------------------------------------------------------- picking
+
+  /** Up to `slots` new requests to send to `peer`, recorded as outstanding at `now`. */
+  pick(peer: string, slots: number, now: number): BlockRef[] {
+    const state = this.#peers.get(peer);
+    const out: BlockRef[] = [];
+    if (!state || slots <= 0) return out;
+    const take = (piece: number, block: number, partial: Partial) => {
+      const ref = this.#ref(piece, block);
+      partial.askedOf[block]!.add(peer);
+      state.requests.set(this.#key(piece, block), { ref, at: now });
+      out.push(ref);
+    };
+
+    // 1. Finish what is started: unasked blocks of partial pieces this peer has.
+    for (const [piece, partial] of this.#partial) {
+      if (out.length >= slots) return out;
+      if (!state.bits.has(piece) || partial.remaining === 0) continue;
+      for (let b = 0; b < partial.received.length && out.length < slots; b++) {
+        if (!partial.received[b] && partial.askedOf[b]!.size === 0) take(piece, b, partial);
+      }
+    }
+
+    // 2. Start new pieces: random at first, then rarest first.
+    while (out.length < slots) {
+      const piece = this.#choosePiece(state.bits);
+      if (piece < 0) break;
+      const partial = this.#start(piece);
+      for (let b = 0; b < partial.received.length && out.length < slots; b++) take(piece, b, partial);
+    }
+
+    // 3. Endgame: every missing piece is started; ask for blocks outstanding elsewhere too.
+    if (out.length < slots && this.#have.count() + this.#partial.size === this.pieceCount) {
+      for (const [piece, partial] of this.#partial) {
+        if (out.length >= slots) break;
+        if (!state.bits.has(piece)) continue;
+        for (let b = 0; b < partial.received.length && out.length < slots; b++) {
+          const asked = partial.askedOf[b]!;
+          if (!partial.received[b] && !asked.has(peer) && asked.size < this.#maxDuplicates) take(piece, b, partial);
+        }
+      }
+    }
+    return out;
+  }
+
+  #start(piece: number): Partial {
+    const blocks = this.blocksIn(piece);
+    const partial: Partial = {
+      received: new Uint8Array(blocks),
+      remaining: blocks,
+      askedOf: Array.from({ length: blocks }, () => new Set<string>()),
+      contributors: new Set(),
+    };
+    this.#partial.set(piece, partial);
+    return partial;
+  }
+
+  /** A piece the peer has that we neither have nor started; -1 if none. */
+  #choosePiece(bits: Bitfield): number {
+    const randomPhase = this.#have.count() + this.#partial.size < this.#initialRandom;
+    let chosen = -1;
+    let best = Infinity;
+    let ties = 0;
+    for (let i = 0; i < this.pieceCount; i++) {
+      if (this.#have.has(i) || this.#partial.has(i) || !bits.has(i)) continue;
+      // In the random phase every candidate ties; otherwise only the rarest do.
+      const rarity = randomPhase ? 0 : this.#availability[i]!;
+      if (rarity < best) {
+        best = rarity;
+        chosen = i;
+        ties = 1;
+      } else if (rarity === best) {
+        // Reservoir sampling: each of the n equals ends up chosen with probability 1/n.
+        ties++;
+        if (this.#random() * ties < 1) chosen = i;
+      }
+    }
+    return chosen;
+  }
+
+  // ---------------------------------------------------------- answers
+
+  /** A block arrived from `peer`. */
+  received(peer: string, ref: BlockRef): Received {
+    const none: Received = { accepted: false, pieceReady: false, cancels: [] };
+    const state = this.#peers.get(peer);
+    const block = this.blockOf(ref);
+    if (!state || block < 0) return none;
+    const key = this.#key(ref.piece, block);
+    if (!state.requests.delete(key)) return none;
+    const partial = this.#partial.get(ref.piece);
+    if (!partial) return none;
+    partial.askedOf[block]!.delete(peer);
+    if (partial.received[block]) return none; // an endgame duplicate that lost the race
+    partial.received[block] = 1;
+    partial.remaining--;
+    partial.contributors.add(peer);
+    const cancels: Received['cancels'] = [];
+    for (const other of partial.askedOf[block]!) {
+      this.#peers.get(other)?.requests.delete(key);
+      cancels.push({ peer: other, ref: this.#ref(ref.piece, block) });
+    }
+    partial.askedOf[block]!.clear();
+    return { accepted: true, pieceReady: partial.remaining === 0, cancels };
+  }
+
+  /** The peer refused (or we cancelled) a request: the block is free for others. */
+  release(peer: string, ref: BlockRef): void {
+    const block = this.blockOf(ref);
+    if (block < 0) return;
+    this.#peers.get(peer)?.requests.delete(this.#key(ref.piece, block));
+    this.#partial.get(ref.piece)?.askedOf[block]?.delete(peer);
+  }
+
+  /** Requests older than the timeout, released so other peers get them; the caller cancels them at their peer. */
+  expire(now: number): { peer: string; ref: BlockRef }[] {
+    const out: { peer: string; ref: BlockRef }[] = [];
+    for (const [peer, state] of this.#peers) {
+      for (const { ref, at } of state.requests.values()) {
+        if (now - at >= this.#timeoutMs) {
+          this.release(peer, ref);
+          out.push({ peer, ref });
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The piece's SHA-1 matched: it is held now. */
+  verified(piece: number): void {
+    this.#partial.delete(piece);
+    this.#have.set(piece);
+  }
+
+  /** The piece's SHA-1 did not match: it starts over. Returns who sent its blocks. */
+  failed(piece: number): string[] {
+    const partial = this.#partial.get(piece);
+    this.#partial.delete(piece);
+    return partial ? [...partial.contributors] : [];
+  }
+
+  /** Pieces started and not yet verified (requested, arriving or being verified). */
+  inflightPieces(): Set<number> {
+    return new Set(this.#partial.keys());
+  }
+
+  get complete(): boolean {
+    return this.#have.isComplete();
+  }
+}
