@@ -7,39 +7,10 @@
 import { TrackerClient } from '../../client/tracker.ts';
 import { Bitfield } from '../../protocol/bitfield.ts';
 import { PIECE_SIZE } from '../../protocol/constants.ts';
-import { FrameType } from '../../protocol/wire.ts';
-import type { PeerChannel, PeerConnector } from '../../client/ports.ts';
-import { createBrowserPlatform, trackerUrlOf, type BrowserPlatform } from './platform/index.ts';
+import { createBrowserPlatform, trackerUrlOf } from './platform/index.ts';
 import { BlobPieceSource, canKeepFileHandles } from './platform/file-source.ts';
 import { saveStoredFile, storedFileBlob } from './platform/save.ts';
 import { rawChannelBench } from './harness-raw.ts';
-
-/**
- * Wraps a connector so every block this peer serves arrives corrupted (one
- * byte flipped): the "bad seeder" of the integrity test. Frames other than
- * blocks pass untouched, so the peer looks honest until its data is checked.
- */
-export function corruptingConnector(inner: PeerConnector, isOn: () => boolean): PeerConnector {
-  return {
-    connect(options) {
-      const link = inner.connect(options);
-      return {
-        ...link,
-        channel: link.channel.then((ch): PeerChannel => {
-          const send = ch.send.bind(ch);
-          ch.send = (frame: Uint8Array) => {
-            if (isOn() && frame[1] === FrameType.Block && frame.length > 14) {
-              const bad = frame.slice();
-              bad[bad.length - 1]! ^= 0xff;
-              send(bad);
-            } else send(frame);
-          };
-          return ch;
-        }),
-      };
-    },
-  };
-}
 
 const harness = {
   PIECE_SIZE,
@@ -47,7 +18,6 @@ const harness = {
   TrackerClient,
   BlobPieceSource,
   createBrowserPlatform,
-  corruptingConnector,
   saveStoredFile,
   storedFileBlob,
   canKeepFileHandles,
@@ -59,8 +29,6 @@ const harness = {
     if (!file) throw new Error('no file chosen in #file');
     return file;
   },
-  /** The platform the session below uses; tests build extra ones with createBrowserPlatform. */
-  platform: undefined as BrowserPlatform | undefined,
 };
 
 export type Harness = typeof harness;
