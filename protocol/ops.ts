@@ -19,6 +19,12 @@ export interface OpHeader {
   seq: number;
   /** Hybrid logical clock: max(wall ms × 1000, last seen + 1). Orders ops across trackers. */
   hlc: number;
+  /**
+   * The client request that made the op (`scope/id`), if any: a retry of that
+   * request on any tracker is answered from this op, never applied again.
+   * Does not affect the state.
+   */
+  rid?: string;
 }
 
 /** Who did it: a user id and the key of the account that held the name. */

@@ -4,8 +4,9 @@
  * turn requests into ops with `commit`; the mesh feeds other trackers' ops in
  * with `ingest`. Both paths tell the right people through `eventsFor`.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Op, OpBody } from '../protocol/ops.ts';
-import type { Reply, TrackerEvent, IceServer } from '../protocol/tracker.ts';
+import type { Reply, Request, TrackerEvent, IceServer } from '../protocol/tracker.ts';
 import { Bitfield } from '../protocol/bitfield.ts';
 import { ErrorCode, MeshdropError } from '../protocol/errors.ts';
 import { HybridClock } from './clock.ts';
@@ -16,6 +17,10 @@ import { liveSession } from './state/queries.ts';
 import type { State } from './state/model.ts';
 import { OpLog } from './store/oplog.ts';
 import type { ScryptCost } from './auth.ts';
+import { RequestLedger, requestKey } from './mesh/dedupe.ts';
+
+/** The client request being handled, so `commit` can stamp its ops with it (see mesh/dedupe.ts). */
+const currentRequest = new AsyncLocalStorage<string>();
 
 export interface CoreConfig {
   /** This tracker's name: the origin of its ops. Stable across restarts. */
@@ -55,11 +60,14 @@ export class TrackerCore {
   #opListeners = new Set<OpListener>();
   #presenceListeners = new Set<PresenceListener>();
   #snapshotting: Promise<void> | null = null;
+  /** Which client requests have made ops, here or on any tracker: retries are answered, not re-applied. */
+  readonly requests = new RequestLedger();
 
   private constructor(config: CoreConfig, replica: Replica, log: OpLog) {
     this.config = config;
     this.#replica = replica;
     this.#log = log;
+    this.requests.record(replica.allOps());
     this.#seq = replica.versionVector()[config.trackerId] ?? 0;
     this.clock.observe(replica.maxHlc);
   }
@@ -90,8 +98,10 @@ export class TrackerCore {
    * check and the apply, so two racing requests cannot both take a name.
    */
   async commit(body: OpBody): Promise<{ op: Op; effective: boolean }> {
-    const op = { ...body, origin: this.trackerId, seq: ++this.#seq, hlc: this.clock.stamp() } as Op;
+    const rid = currentRequest.getStore();
+    const op = { ...body, origin: this.trackerId, seq: ++this.#seq, hlc: this.clock.stamp(), ...(rid ? { rid } : {}) } as Op;
     const result = this.#replica.add(op);
+    this.requests.record([op]);
     await this.#log.append(op);
     const effective = result === 'applied' || result === 'refolded';
     this.#afterApply([op], false, result === 'refolded');
@@ -106,11 +116,27 @@ export class TrackerCore {
     for (const op of fresh) this.clock.observe(op.hlc);
     const lastBefore = this.#replica.allOps().at(-1);
     this.#replica.addMany(fresh);
+    this.requests.record(fresh);
     const refolded = lastBefore !== undefined && fresh.some((op) => op.hlc < lastBefore.hlc);
     await Promise.all(fresh.map((op) => this.#log.append(op)));
     this.#afterApply(fresh, true, refolded);
     this.#maybeSnapshot();
     return fresh;
+  }
+
+  /**
+   * Handles one client request with request-id dedupe: a retry of a request
+   * already applied (here or, replicated, elsewhere) is answered from its op;
+   * otherwise `run`'s commits are stamped with the request's id.
+   */
+  handleRequest(client: ClientLink, request: Request, run: () => object | Promise<object>): object | Promise<object> {
+    const rid = requestKey(client.session?.userId, request.id);
+    return this.requests.handle(rid, request, () => this.state, () => currentRequest.run(rid, run));
+  }
+
+  /** Public URLs learned from other trackers of the mesh: the hello reply lists them for failover. */
+  addPublicUrls(urls: readonly string[]): void {
+    for (const url of urls) if (!this.config.publicUrls.includes(url)) this.config.publicUrls.push(url);
   }
 
   onOps(listener: OpListener): () => void {

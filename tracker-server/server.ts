@@ -8,6 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { TrackerCore, type CoreConfig } from './core.ts';
 import { Gateway } from './gateway/gateway.ts';
 import { httpHandler } from './http.ts';
+import { LinksBus } from './mesh/links.ts';
+import { Mesh } from './mesh/mesh.ts';
+import { NatsBus } from './mesh/nats.ts';
 
 export interface TrackerConfig extends CoreConfig {
   host: string;
@@ -16,11 +19,19 @@ export interface TrackerConfig extends CoreConfig {
   webDir: string;
   /** How long a new connection has to say hello (default HELLO_TIMEOUT_MS). */
   helloTimeoutMs?: number;
+  /** Built-in mesh: other trackers to link to (ws://host:port). Needs `secret`. */
+  peers?: string[];
+  /** Shared secret of the built-in mesh; with it (and no peers) this tracker accepts links from others. */
+  secret?: string;
+  /** NATS servers: replicate over JetStream instead of links. */
+  nats?: string[];
 }
 
 export interface RunningTracker {
   core: TrackerCore;
   gateway: Gateway;
+  /** Replication with other trackers, if configured. */
+  mesh: Mesh | undefined;
   server: Server;
   /** The port actually bound (useful with port 0). */
   port: number;
@@ -37,9 +48,15 @@ export const DEFAULT_WEB_DIR = fileURLToPath(new URL('../dist/web', import.meta.
 export async function startTracker(config: TrackerConfig): Promise<RunningTracker> {
   const { core, tornBytes } = await TrackerCore.open(config);
   const gateway = new Gateway(core, config.helloTimeoutMs);
+  const mesh = meshFor(config, core);
   const server = createServer(httpHandler(core, gateway, config.webDir));
   server.on('upgrade', (req, socket, head) => {
-    if ((req.url ?? '').split('?')[0] !== '/ws') {
+    const path = (req.url ?? '').split('?')[0];
+    if (path === '/mesh' && mesh?.bus instanceof LinksBus) {
+      mesh.bus.handleUpgrade(req, socket, head);
+      return;
+    }
+    if (path !== '/ws') {
       socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
       return;
     }
@@ -53,11 +70,17 @@ export async function startTracker(config: TrackerConfig): Promise<RunningTracke
     server.listen(config.port, config.host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
-  const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  const wildcard = config.host === '0.0.0.0' || config.host === '::';
+  const shownHost = wildcard ? 'localhost' : config.host;
+  // In a mesh, clients must learn where every tracker is; a tracker bound to
+  // one address can name itself, one bound to all needs --public-url.
+  if (mesh && config.publicUrls.length === 0 && !wildcard) config.publicUrls.push(`ws://${shownHost}:${port}/ws`);
+  await mesh?.start();
   let closing: Promise<void> | undefined;
   return {
     core,
     gateway,
+    mesh,
     server,
     port,
     wsUrl: `ws://${shownHost}:${port}/ws`,
@@ -66,6 +89,7 @@ export async function startTracker(config: TrackerConfig): Promise<RunningTracke
     close() {
       closing ??= (async () => {
         gateway.close();
+        await mesh?.close();
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await core.close();
@@ -73,4 +97,14 @@ export async function startTracker(config: TrackerConfig): Promise<RunningTracke
       return closing;
     },
   };
+}
+
+/** The mesh this configuration asks for: NATS if given, else links if peers or a secret are. */
+function meshFor(config: TrackerConfig, core: TrackerCore): Mesh | undefined {
+  if (config.nats?.length) return new Mesh(core, new NatsBus({ servers: config.nats }));
+  if (config.peers?.length || config.secret) {
+    if (!config.secret) throw new Error('--peer needs --secret: trackers prove to each other that they share it');
+    return new Mesh(core, new LinksBus({ peers: config.peers ?? [], secret: config.secret }));
+  }
+  return undefined;
 }

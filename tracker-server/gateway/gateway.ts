@@ -178,7 +178,8 @@ export class Connection implements ClientLink {
     if (!this.#helloDone) throw new MeshdropError(ErrorCode.HelloFirst, 'say hello first');
     if (request.type === 'signal') this.gateway.stats.signalsRelayed++;
     const handler = handlers[request.type] as Handler<typeof request.type>;
-    return handler(this.#ctx, request as never) as Promise<object> | object;
+    // Request ids dedupe retries across failover (mesh/dedupe.ts).
+    return this.gateway.core.handleRequest(this, request, () => handler(this.#ctx, request as never) as Promise<object> | object);
   }
 
   #hello(protocol: number): Record<string, unknown> {

@@ -1,0 +1,179 @@
+/**
+ * Tracker ⇄ tracker messages. Two transports carry them:
+ *
+ * - built-in links (JSON over WebSocket at /mesh): first the shared-secret
+ *   handshake (`challenge` → `auth` → `welcome`), then `sync`, `ops`,
+ *   `presence`, `signal`;
+ * - NATS: ops as JetStream messages (one op each), presence, heartbeats and
+ *   signals on plain subjects, with the same payload schemas.
+ *
+ * Every frame is parsed here before the mesh acts on it: an op from another
+ * tracker is as untrusted in shape as a client's request.
+ */
+import { z } from 'zod';
+import { MAX_PIECES, MAX_SIGNAL_BYTES } from './constants.ts';
+import type { Op } from './ops.ts';
+import { FileMeta, GroupId, PeerId, Sha1Hex, UserId } from './tracker.ts';
+
+/** Bumped when a tracker could misread another's messages; links with another version are refused. */
+export const MESH_PROTOCOL_VERSION = 1;
+
+/** A tracker's name (its ops' origin): the same rule as `--tracker-id`. */
+export const TrackerId = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/);
+/** `origin:seq`, the key of a user or group. */
+const OpKey = z.string().regex(/^[A-Za-z0-9_-]{1,32}:\d{1,16}$/);
+/** Hex or base64url digests of tokens. */
+const TokenHash = z.string().min(16).max(128);
+const Hex = z.string().regex(/^[0-9a-f]{1,256}$/);
+
+// ---------------------------------------------------------------- ops
+
+const header = {
+  origin: TrackerId,
+  seq: z.number().int().positive(),
+  hlc: z.number().int().nonnegative(),
+  /** The client request that made the op (`scope/id`): lets any tracker answer a retry without applying it twice. */
+  rid: z.string().min(1).max(200).optional(),
+};
+const actor = { by: UserId, byKey: OpKey };
+const op = <K extends string, S extends z.ZodRawShape>(kind: K, shape: S) =>
+  z.strictObject({ ...header, kind: z.literal(kind), ...shape });
+
+export const OpSchema = z.discriminatedUnion('kind', [
+  op('user_created', { userId: UserId, salt: Hex, hash: z.string().min(1).max(512) }),
+  op('session_opened', { userId: UserId, userKey: OpKey, tokenHash: TokenHash }),
+  op('session_revoked', { tokenHash: TokenHash }),
+  op('group_created', { groupId: GroupId, ...actor }),
+  op('join_requested', { groupKey: OpKey, ...actor }),
+  op('request_accepted', { groupKey: OpKey, userId: UserId, ...actor }),
+  op('request_rejected', { groupKey: OpKey, userId: UserId, ...actor }),
+  op('member_left', { groupKey: OpKey, ...actor }),
+  op('invite_created', { groupKey: OpKey, tokenHash: TokenHash, expiresAt: z.number().int(), ...actor }),
+  op('invite_used', { groupKey: OpKey, tokenHash: TokenHash, ...actor }),
+  op('file_shared', { groupKey: OpKey, fileId: Sha1Hex, meta: FileMeta, ...actor }),
+  op('share_stopped', { groupKey: OpKey, fileId: Sha1Hex, ...actor }),
+]);
+
+/** Parses one op (a NATS message's payload); throws a ZodError on anything else. */
+export const parseOp = (value: unknown): Op => OpSchema.parse(value) as Op;
+
+// ---------------------------------------------------------------- presence and signals
+
+/** One holding of a peer connected to the sending tracker; `bitfield: null` means it is gone. */
+export const HoldingMessage = z.strictObject({
+  peerId: PeerId,
+  userId: UserId,
+  fileId: Sha1Hex,
+  /** Piece count, so the receiver can rebuild the bitfield before it knows the file. */
+  pieces: z.number().int().min(1).max(MAX_PIECES),
+  bitfield: z.string().max(Math.ceil(MAX_PIECES / 8 / 3) * 4 + 4).nullable(),
+});
+export type HoldingMessage = z.infer<typeof HoldingMessage>;
+
+export const PresenceMessage = z.strictObject({
+  type: z.literal('presence'),
+  /** true: this is everything the sender's peers hold; forget what it said before. */
+  reset: z.boolean(),
+  holdings: z.array(HoldingMessage).max(100_000),
+});
+export type PresenceMessage = z.infer<typeof PresenceMessage>;
+
+/** The signal event a client will receive, and the peer it is for. */
+export const SignalMessage = z.strictObject({
+  type: z.literal('signal'),
+  to: PeerId,
+  event: z.strictObject({
+    event: z.literal('signal'),
+    fileId: Sha1Hex,
+    from: PeerId,
+    fromUser: UserId,
+    data: z.unknown(),
+  }),
+}).refine((m) => JSON.stringify(m.event.data ?? null).length <= MAX_SIGNAL_BYTES, 'signal data too large');
+export type SignalMessage = z.infer<typeof SignalMessage>;
+
+// ---------------------------------------------------------------- links
+
+const Nonce = z.string().regex(/^[0-9a-f]{64}$/);
+const Proof = z.string().regex(/^[0-9a-f]{64}$/);
+const Urls = z.array(z.string().max(512)).max(64);
+export const VersionVectorSchema = z.record(TrackerId, z.number().int().nonnegative());
+
+/** Acceptor → dialer, first: a fresh nonce. Says nothing about the acceptor until the dialer has proved itself. */
+export const Challenge = z.strictObject({ type: z.literal('challenge'), version: z.number().int(), nonce: Nonce });
+/** Dialer → acceptor: HMAC(secret, "dial", challenge nonce, own nonce, trackerId). */
+export const Auth = z.strictObject({ type: z.literal('auth'), trackerId: TrackerId, nonce: Nonce, proof: Proof });
+/** Acceptor → dialer: its own proof over the dialer's nonce, so the dialer knows it too holds the secret. */
+export const Welcome = z.strictObject({ type: z.literal('welcome'), trackerId: TrackerId, proof: Proof });
+
+/** "Here is what I have (origin → last seq), and the URLs clients reach me at": the peer answers with what I lack. */
+export const Sync = z.strictObject({ type: z.literal('sync'), vv: VersionVectorSchema, urls: Urls });
+/** Ops, in order per origin. */
+export const OpsMessage = z.strictObject({ type: z.literal('ops'), ops: z.array(OpSchema).max(100_000) });
+
+export const LinkMessage = z.union([Challenge, Auth, Welcome, Sync, OpsMessage, PresenceMessage, SignalMessage]);
+export type LinkMessage = z.infer<typeof LinkMessage>;
+
+/** Parses a link frame; returns undefined for anything malformed (the link then closes). */
+export function parseLinkMessage(raw: string): LinkMessage | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+  const r = LinkMessage.safeParse(value);
+  return r.success ? r.data : undefined;
+}
+
+// ---------------------------------------------------------------- NATS
+
+/** A tracker's heartbeat on NATS: it is alive, and where clients reach it. */
+export const Heartbeat = z.strictObject({ type: z.literal('heartbeat'), trackerId: TrackerId, urls: Urls });
+/** Presence on NATS carries its sender, since a subject has no peer. */
+export const NatsPresence = z.strictObject({ from: TrackerId, message: PresenceMessage });
+
+/** Subjects and stream name. Ops live in one stream, one subject per origin, so "my last op" is one lookup. */
+export const NATS = {
+  stream: 'MESHDROP_OPS',
+  opsSubject: (origin: string) => `meshdrop.ops.${origin}`,
+  opsWildcard: 'meshdrop.ops.>',
+  presence: 'meshdrop.presence',
+  heartbeat: 'meshdrop.heartbeat',
+  signal: (trackerId: string) => `meshdrop.signal.${trackerId}`,
+} as const;
+
+// ---------------------------------------------------------------- numbers
+
+/**
+ * Largest link frame a tracker reads. A catch-up batch is cut at
+ * MESH_BATCH_BYTES, but one op can be a 700 KB file_shared (16k piece hashes),
+ * so a batch may reach about 1 MB + 700 KB; 8 MiB leaves room and still stops
+ * a peer from making us buffer without bound.
+ */
+export const MESH_MAX_FRAME_BYTES = 8 * 1024 * 1024;
+/** Catch-up is streamed in frames of about this size: big enough to amortise fsync, small enough to interleave. */
+export const MESH_BATCH_BYTES = 1024 * 1024;
+/** A link proves itself within this, or is closed: no half-open sockets holding a slot. */
+export const MESH_AUTH_TIMEOUT_MS = 5_000;
+/**
+ * Redial backoff: from 100 ms, doubling, at most 2 s, so a tracker that
+ * comes back is linked again within about 2 s (and a dead one costs one
+ * connection attempt per 2 s).
+ */
+export const MESH_RECONNECT_MIN_MS = 100;
+export const MESH_RECONNECT_MAX_MS = 2_000;
+/** Link liveness: a ws ping this often; no pong by the next one and the link is cut. */
+export const MESH_PING_MS = 5_000;
+/**
+ * NATS heartbeats: one a second; a tracker silent for 3.5 s is taken as gone
+ * and its peers' presence dropped (presence is soft state; the ops are not
+ * affected).
+ */
+export const NATS_HEARTBEAT_MS = 1_000;
+export const NATS_TRACKER_TIMEOUT_MS = 3_500;
+/**
+ * An op that arrives ahead of its predecessor (from another path of the mesh)
+ * waits this long for it before the tracker asks its links for a fresh sync.
+ */
+export const MESH_GAP_WAIT_MS = 1_000;

@@ -1,0 +1,221 @@
+/**
+ * The tracker's side of the mesh, whatever the transport: it publishes the
+ * ops, presence and signals of this tracker on the bus, and takes in those of
+ * the others.
+ *
+ * Ops: an op is published once it is durable here (core's onOps fires after
+ * fsync), so no tracker ever learns an op its origin could still lose. Ops
+ * from elsewhere are taken in order per origin: one that arrives ahead of its
+ * predecessor (by another path of the mesh) waits for it, so "per origin, the
+ * highest seq held" always means "every seq up to it", which is what makes
+ * version-vector catch-up exact. Duplicates are dropped before the log, so an
+ * op is persisted once however many paths bring it.
+ *
+ * Presence and signals: soft state, kept per sending tracker and dropped when
+ * that tracker becomes unreachable. A signal is checked again here before it
+ * reaches a local client: both sides must be members of the file's group.
+ */
+import { Bitfield, base64ToBytes } from '../../protocol/bitfield.ts';
+import { ErrorCode, MeshdropError } from '../../protocol/errors.ts';
+import { MESH_GAP_WAIT_MS, type HoldingMessage, type PresenceMessage, type SignalMessage } from '../../protocol/mesh.ts';
+import type { Op, VersionVector } from '../../protocol/ops.ts';
+import type { TrackerCore } from '../core.ts';
+import type { Holding } from '../presence.ts';
+import { isMember } from '../state/queries.ts';
+import type { Bus, MeshNode } from './bus.ts';
+
+export class Mesh implements MeshNode {
+  readonly bus: Bus;
+  #core: TrackerCore;
+  /** Per origin, the last op that is durable here. */
+  #durable: VersionVector;
+  /** Ops that came ahead of their predecessor, per origin, by seq. */
+  #early = new Map<string, Map<number, Op>>();
+  #gapTimer: ReturnType<typeof setTimeout> | undefined;
+  /** This tracker's peers' holdings, as last published: the snapshot for a tracker that appears. */
+  #local = new Map<string, HoldingMessage>();
+  /** Remote peers → files they hold, so a peer with nothing left leaves presence. */
+  #remoteFiles = new Map<string, Set<string>>();
+  #unsubscribe: (() => void)[] = [];
+
+  constructor(core: TrackerCore, bus: Bus) {
+    this.#core = core;
+    this.bus = bus;
+    this.#durable = core.replica.versionVector();
+  }
+
+  get trackerId(): string {
+    return this.#core.trackerId;
+  }
+
+  async start(): Promise<void> {
+    this.#unsubscribe.push(
+      this.#core.onOps((ops, fromMesh) => this.#opsDurable(ops, fromMesh)),
+      this.#core.onPresence(({ holding, gone }) => this.#localPresence(holding, gone)),
+    );
+    this.#core.remoteSignalRoute = (target, event) => {
+      if (!this.bus.sendSignal(target.trackerId, { type: 'signal', to: target.peerId, event })) {
+        throw new MeshdropError(ErrorCode.PeerOffline, 'that peer\'s tracker cannot be reached right now');
+      }
+    };
+    await this.bus.start(this);
+  }
+
+  async close(): Promise<void> {
+    for (const off of this.#unsubscribe) off();
+    this.#core.remoteSignalRoute = undefined;
+    clearTimeout(this.#gapTimer);
+    await this.bus.close();
+  }
+
+  // ------------------------------------------------------------ MeshNode
+
+  urls(): string[] {
+    return [...this.#core.config.publicUrls];
+  }
+
+  versionVector(): VersionVector {
+    return { ...this.#durable };
+  }
+
+  *opsAfter(vv: VersionVector): Iterable<Op> {
+    for (const op of this.#core.replica.opsAfter(vv)) if (op.seq <= (this.#durable[op.origin] ?? 0)) yield op;
+  }
+
+  receiveOps(ops: readonly Op[], from: string): Promise<Op[]> {
+    // All synchronous up to ingest, whose own synchronous part adds the ops to
+    // the replica: the next batch sees them, whatever the fsyncs do.
+    const vv = this.#core.replica.versionVector();
+    const ready: Op[] = [];
+    for (const op of ops) {
+      if (op.origin === this.trackerId) continue;
+      const next = (vv[op.origin] ?? 0) + 1;
+      if (op.seq < next) continue;
+      if (op.seq > next) {
+        let early = this.#early.get(op.origin);
+        if (!early) this.#early.set(op.origin, (early = new Map()));
+        early.set(op.seq, op);
+        continue;
+      }
+      ready.push(op);
+      vv[op.origin] = op.seq;
+      const early = this.#early.get(op.origin);
+      for (let following = early?.get(op.seq + 1); following; following = early!.get(following.seq + 1)) {
+        early!.delete(following.seq);
+        ready.push(following);
+        vv[op.origin] = following.seq;
+      }
+      if (early) for (const seq of early.keys()) if (seq <= vv[op.origin]!) early.delete(seq);
+      if (early?.size === 0) this.#early.delete(op.origin);
+    }
+    this.#watchGaps();
+    if (ready.length === 0) return Promise.resolve([]);
+    return this.#core.ingest(ready).then((fresh) => {
+      if (fresh.length > 0) this.bus.publishOps(fresh, from);
+      return fresh;
+    });
+  }
+
+  receivePresence(message: PresenceMessage, from: string): void {
+    const { presence } = this.#core;
+    if (message.reset) this.trackerDown(from);
+    for (const h of message.holdings) {
+      if (h.bitfield === null) {
+        const holding = presence.unannounce(h.peerId, h.fileId);
+        if (holding) this.#core.presenceChanged(holding, true, true);
+        const files = this.#remoteFiles.get(h.peerId);
+        files?.delete(h.fileId);
+        if (files?.size === 0) {
+          this.#remoteFiles.delete(h.peerId);
+          presence.removePeer(h.peerId);
+        }
+        continue;
+      }
+      let bytes: Uint8Array;
+      try {
+        bytes = base64ToBytes(h.bitfield);
+      } catch {
+        continue;
+      }
+      if (bytes.length !== Math.ceil(h.pieces / 8)) continue;
+      const known = presence.peer(h.peerId);
+      if (known && known.trackerId !== from) continue; // not that tracker's peer to speak for
+      if (!known) presence.addPeer({ peerId: h.peerId, userId: h.userId, trackerId: from });
+      const holding = presence.announce(h.peerId, h.fileId, new Bitfield(h.pieces, bytes));
+      let files = this.#remoteFiles.get(h.peerId);
+      if (!files) this.#remoteFiles.set(h.peerId, (files = new Set()));
+      files.add(h.fileId);
+      if (holding) this.#core.presenceChanged(holding, false, true);
+    }
+  }
+
+  receiveSignal(message: SignalMessage): void {
+    const client = this.#core.localClient(message.to);
+    const session = client?.session;
+    if (!client || !session) return;
+    const { state } = this.#core;
+    const file = state.files.get(message.event.fileId);
+    const group = file && state.groupsByKey.get(file.groupKey);
+    // The same rule as on one tracker, checked with this tracker's state too.
+    if (!group || !isMember(group, session.userId) || !isMember(group, message.event.fromUser)) return;
+    client.send(message.event);
+  }
+
+  trackerUp(_trackerId: string, urls: readonly string[]): void {
+    this.#core.addPublicUrls(urls);
+  }
+
+  trackerDown(trackerId: string): void {
+    const { presence } = this.#core;
+    for (const peer of [...presence.peers()]) {
+      if (peer.trackerId !== trackerId) continue;
+      this.#remoteFiles.delete(peer.peerId);
+      for (const holding of presence.removePeer(peer.peerId)) this.#core.presenceChanged(holding, true, true);
+    }
+  }
+
+  presenceSnapshot(): PresenceMessage {
+    return { type: 'presence', reset: true, holdings: [...this.#local.values()] };
+  }
+
+  // ------------------------------------------------------------ internals
+
+  #opsDurable(ops: readonly Op[], fromMesh: boolean): void {
+    for (const op of ops) {
+      if (op.seq > (this.#durable[op.origin] ?? 0)) this.#durable[op.origin] = op.seq;
+      if (op.kind === 'share_stopped') {
+        for (const [key, h] of this.#local) if (h.fileId === op.fileId) this.#local.delete(key);
+      }
+    }
+    // Ops from the mesh are forwarded by receiveOps, which knows where they came from.
+    if (!fromMesh) this.bus.publishOps(ops);
+  }
+
+  #localPresence(holding: Holding, gone: boolean): void {
+    if (holding.peer.trackerId !== this.trackerId) return;
+    const message: HoldingMessage = {
+      peerId: holding.peer.peerId,
+      userId: holding.peer.userId,
+      fileId: holding.fileId,
+      pieces: holding.bitfield.length,
+      bitfield: gone ? null : holding.bitfield.toBase64(),
+    };
+    const key = `${message.peerId}/${message.fileId}`;
+    if (gone) this.#local.delete(key);
+    else this.#local.set(key, message);
+    this.bus.publishPresence({ type: 'presence', reset: false, holdings: [message] });
+  }
+
+  /** An op waiting for its predecessor too long: ask the mesh again. */
+  #watchGaps(): void {
+    if (this.#early.size === 0 || this.#gapTimer) return;
+    this.#gapTimer = setTimeout(() => {
+      this.#gapTimer = undefined;
+      if (this.#early.size > 0) {
+        this.bus.resync();
+        this.#watchGaps();
+      }
+    }, MESH_GAP_WAIT_MS);
+    this.#gapTimer.unref?.();
+  }
+}
