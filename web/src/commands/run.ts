@@ -1,0 +1,159 @@
+/**
+ * Runs a parsed console command against the app's actions and turns the
+ * result into lines of text. The actions are the very methods the buttons
+ * call (web/src/ui/app.svelte.ts), so a command and its button cannot drift
+ * apart. Pure apart from the actions it is handed: no DOM, no tracker.
+ */
+import type { FileSummary, GroupSummary, MembershipStatus } from '../../../protocol/tracker.ts';
+import { describeError } from '../ui/errors.ts';
+import { formatBytes, formatPercent } from '../ui/format.ts';
+import { helpText, type Command } from './parse.ts';
+
+/** One line of show_downloads. */
+export interface DownloadLine {
+  groupId: string;
+  name: string;
+  state: 'downloading' | 'paused' | 'complete';
+  /** 0..1 */
+  progress: number;
+}
+
+export interface ConsoleActions {
+  readonly userId: string | undefined;
+  createUser(userId: string, password: string): Promise<void>;
+  login(userId: string, password: string): Promise<void>;
+  logout(): Promise<void>;
+  createGroup(groupId: string): Promise<void>;
+  joinGroup(groupId: string, invite?: string): Promise<MembershipStatus>;
+  leaveGroup(groupId: string): Promise<void>;
+  listGroups(): Promise<GroupSummary[]>;
+  listRequests(groupId: string): Promise<{ userId: string; requestedAt: number }[]>;
+  acceptRequest(groupId: string, userId: string): Promise<void>;
+  rejectRequest(groupId: string, userId: string): Promise<void>;
+  listFiles(groupId: string): Promise<FileSummary[]>;
+  /** Opens the file picker and shares what is picked; resolves with the names shared (none if cancelled). */
+  pickAndShare(groupId: string): Promise<string[]>;
+  download(file: FileSummary): Promise<void>;
+  stopShare(file: FileSummary): Promise<void>;
+  downloads(): DownloadLine[];
+}
+
+export type Output = { lines: string[]; ok: boolean; clear?: boolean };
+
+/** A console-level refusal (no such file, ambiguous name): shown as it is, not as "something went wrong". */
+class ConsoleError extends Error {}
+
+/** Finds a file by exact name, then by id prefix (at least 6 hex digits); ambiguity is an error, not a guess. */
+export function findFile(files: FileSummary[], query: string): { ok: true; file: FileSummary } | { ok: false; error: string } {
+  const byName = files.filter((f) => f.name === query);
+  if (byName.length === 1) return { ok: true, file: byName[0]! };
+  if (byName.length > 1) {
+    return { ok: false, error: `Several files are named "${query}": use the start of an id (${byName.map((f) => f.fileId.slice(0, 8)).join(', ')}).` };
+  }
+  const q = query.toLowerCase();
+  if (/^[0-9a-f]{6,40}$/.test(q)) {
+    const byId = files.filter((f) => f.fileId.startsWith(q));
+    if (byId.length === 1) return { ok: true, file: byId[0]! };
+    if (byId.length > 1) return { ok: false, error: `Several files have ids starting with ${q}: type more of it.` };
+  }
+  return { ok: false, error: `No file named "${query}" in this group. list_files shows what is there.` };
+}
+
+export function formatGroups(groups: GroupSummary[]): string[] {
+  if (groups.length === 0) return ['No groups yet. create_group <group> makes one.'];
+  return groups.map((g) => `${g.groupId}  owner ${g.owner}  ${g.members} member${g.members === 1 ? '' : 's'}  you: ${g.status}`);
+}
+
+export function formatFiles(groupId: string, files: FileSummary[]): string[] {
+  if (files.length === 0) return [`No files in ${groupId} yet. upload_file ${groupId} shares one.`];
+  return files.map(
+    (f) => `${f.name}  ${formatBytes(f.size)}  shared by ${f.sharedBy}  ${f.holdersOnline} holder${f.holdersOnline === 1 ? '' : 's'} online  id ${f.fileId.slice(0, 8)}`,
+  );
+}
+
+/** `[D] [group] name` while downloading (with progress), `[C] [group] name` when complete. */
+export function formatDownloads(lines: DownloadLine[]): string[] {
+  if (lines.length === 0) return ['No downloads. download_file <group> <file> starts one.'];
+  return lines.map((d) => {
+    if (d.state === 'complete') return `[C] [${d.groupId}] ${d.name}`;
+    return `[D] [${d.groupId}] ${d.name}  ${formatPercent(d.progress)}${d.state === 'paused' ? ' (paused)' : ''}`;
+  });
+}
+
+const SIGNED_OUT = new Set(['create_user', 'login', 'help', 'clear']);
+
+export async function runCommand(command: Command, actions: ConsoleActions): Promise<Output> {
+  if (!SIGNED_OUT.has(command.name) && !actions.userId) {
+    return { ok: false, lines: ['Please sign in first: login <user> <password> (or create_user to register).'] };
+  }
+  try {
+    return { ok: true, lines: await execute(command, actions), clear: command.name === 'clear' };
+  } catch (err) {
+    return { ok: false, lines: [err instanceof ConsoleError ? err.message : describeError(err)] };
+  }
+}
+
+async function execute(c: Command, x: ConsoleActions): Promise<string[]> {
+  switch (c.name) {
+    case 'help':
+      return helpText(c.topic);
+    case 'clear':
+      return [];
+    case 'create_user':
+      await x.createUser(c.userId, c.password);
+      return [`Account ${c.userId} created. Now: login ${c.userId} <password>`];
+    case 'login':
+      await x.login(c.userId, c.password);
+      return [`Signed in as ${c.userId}.`];
+    case 'logout':
+      await x.logout();
+      return ['Signed out.'];
+    case 'create_group':
+      await x.createGroup(c.groupId);
+      return [`Group ${c.groupId} created; you own it.`];
+    case 'join_group': {
+      const status = await x.joinGroup(c.groupId, c.invite);
+      return [status === 'pending' ? `Asked to join ${c.groupId}; the owner will decide.` : `You are now a member of ${c.groupId}.`];
+    }
+    case 'leave_group':
+      await x.leaveGroup(c.groupId);
+      return [`You left ${c.groupId}.`];
+    case 'list_requests': {
+      const groups = c.groupId !== undefined ? [c.groupId] : (await x.listGroups()).filter((g) => g.status === 'owner').map((g) => g.groupId);
+      if (groups.length === 0) return ['You own no groups.'];
+      const out: string[] = [];
+      for (const groupId of groups) {
+        for (const r of await x.listRequests(groupId)) out.push(`${groupId}  ${r.userId}  asked ${new Date(r.requestedAt).toLocaleString()}`);
+      }
+      return out.length ? out : [c.groupId ? `No pending requests in ${c.groupId}.` : 'No pending requests.'];
+    }
+    case 'accept_request':
+      await x.acceptRequest(c.groupId, c.userId);
+      return [`${c.userId} is now a member of ${c.groupId}.`];
+    case 'reject_request':
+      await x.rejectRequest(c.groupId, c.userId);
+      return [`Turned down ${c.userId}'s request to join ${c.groupId}.`];
+    case 'list_groups':
+      return formatGroups(await x.listGroups());
+    case 'list_files':
+      return formatFiles(c.groupId, await x.listFiles(c.groupId));
+    case 'upload_file': {
+      const names = await x.pickAndShare(c.groupId);
+      return names.length ? names.map((n) => `Shared ${n} in ${c.groupId}.`) : ['No file picked.'];
+    }
+    case 'download_file': {
+      const found = findFile(await x.listFiles(c.groupId), c.file);
+      if (!found.ok) throw new ConsoleError(found.error);
+      await x.download(found.file);
+      return [`Downloading ${found.file.name} (${formatBytes(found.file.size)}). show_downloads follows it.`];
+    }
+    case 'show_downloads':
+      return formatDownloads(x.downloads());
+    case 'stop_share': {
+      const found = findFile(await x.listFiles(c.groupId), c.file);
+      if (!found.ok) throw new ConsoleError(found.error);
+      await x.stopShare(found.file);
+      return [`Stopped sharing ${found.file.name}.`];
+    }
+  }
+}

@@ -1,0 +1,401 @@
+/**
+ * The app controller: the one place that turns what a person does (a button,
+ * a typed command) into client-core calls, and tracker events into state the
+ * screens show. Buttons and the console call the same methods, so they have
+ * the same effect. It talks to the tracker only through TrackerClient and to
+ * transfers only through a TransferPort.
+ */
+import { ErrorCode } from '../../../protocol/errors.ts';
+import type { FileSummary, GroupSummary, MembershipStatus, TrackerEvent } from '../../../protocol/tracker.ts';
+import type { TrackerClient } from '../../../client/tracker.ts';
+import type { ConsoleActions, DownloadLine } from '../commands/run.ts';
+import { ConnectionState } from './connection.svelte.ts';
+import { ConsoleState } from './console.svelte.ts';
+import { describeError, errorCode } from './errors.ts';
+import { GroupsState, GroupView } from './groups.svelte.ts';
+import { NoticesState } from './notices.svelte.ts';
+import { RouterState, type HistoryLike, type Place } from './router.svelte.ts';
+import { groupLink } from './routes.ts';
+import { SessionState, type KeyValueStorage } from './session.svelte.ts';
+import type { TransferPort } from './transfer-port.ts';
+import { TransfersState } from './transfers.svelte.ts';
+
+export interface AppOptions {
+  client: TrackerClient;
+  storage: KeyValueStorage | undefined;
+  place: Place;
+  history: HistoryLike | undefined;
+  /** This page's origin, for group links. */
+  origin: string;
+  /** Opens the file picker (a DOM concern, handed in). */
+  pickFiles: () => Promise<File[]>;
+}
+
+/** If the first connection fails, try again this often: the tracker may be restarting. */
+const RETRY_CONNECT_MS = 3000;
+
+export class MeshdropApp implements ConsoleActions {
+  readonly connection = new ConnectionState();
+  readonly session: SessionState;
+  readonly notices = new NoticesState();
+  readonly groups = new GroupsState();
+  readonly view = new GroupView();
+  readonly transfers = new TransfersState();
+  readonly console = new ConsoleState();
+  readonly router: RouterState;
+  readonly origin: string;
+
+  #client: TrackerClient;
+  #port: TransferPort | undefined;
+  #pickFiles: () => Promise<File[]>;
+  #unsubscribe: (() => void)[] = [];
+  #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  #filesRefresh: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(options: AppOptions) {
+    this.#client = options.client;
+    this.session = new SessionState(options.storage);
+    this.router = new RouterState(options.place, options.history);
+    this.origin = options.origin;
+    this.#pickFiles = options.pickFiles;
+  }
+
+  get userId(): string | undefined {
+    return this.session.userId;
+  }
+
+  // ------------------------------------------------------------ life cycle
+
+  start(): void {
+    const c = this.#client;
+    this.#unsubscribe.push(
+      c.on('status', ({ status, url }) => this.connection.setStatus(status, url)),
+      c.on('ready', ({ url }) => {
+        this.connection.ready(url, c.trackerId);
+        void this.#onReady();
+      }),
+      c.on('sessionLost', ({ reason }) => this.#signedOutByTracker(reason)),
+      c.on('event', (e) => this.#onEvent(e)),
+    );
+    if (this.session.stored()) this.session.setRestoring(true);
+    this.#connect();
+  }
+
+  /** Plugs in the transfer engine once the platform is ready. */
+  attachTransfers(port: TransferPort): void {
+    this.#port = port;
+    this.transfers.setAvailable(true);
+    const refresh = () => this.transfers.setDownloads(port.snapshot());
+    this.#unsubscribe.push(port.onChange(refresh));
+    if (port.onNotice) this.#unsubscribe.push(port.onNotice((text) => this.notices.push('info', text)));
+    refresh();
+  }
+
+  stop(): void {
+    for (const off of this.#unsubscribe.splice(0)) off();
+    clearTimeout(this.#retryTimer);
+    clearTimeout(this.#filesRefresh);
+    this.notices.reset();
+    this.#client.close();
+  }
+
+  #connect(): void {
+    this.#client.connect().catch(() => {
+      // No tracker answered yet: say so, keep trying without a click.
+      this.connection.setStatus('reconnecting', undefined);
+      this.#retryTimer = setTimeout(() => this.#connect(), RETRY_CONNECT_MS);
+    });
+  }
+
+  async #onReady(): Promise<void> {
+    const stored = this.session.stored();
+    if (!this.#client.userId && this.session.restoring && stored) {
+      try {
+        const userId = await this.#client.resume(stored.token);
+        this.session.signedInAs(userId, stored.token);
+      } catch (err) {
+        this.session.reset();
+        if (errorCode(err) !== ErrorCode.InvalidSession) this.notices.push('error', describeError(err));
+        else this.notices.push('info', 'Your session has ended. Please sign in again.');
+        return;
+      }
+    } else if (!this.#client.userId) {
+      this.session.setRestoring(false);
+      return;
+    }
+    await this.refresh();
+  }
+
+  /** Everything on screen, fetched again (after sign-in and after a reconnection). */
+  async refresh(): Promise<void> {
+    if (!this.session.signedIn) return;
+    await this.#guard(async () => {
+      await this.listGroups();
+      const r = this.router.route;
+      if (r.page === 'group') await this.loadGroup(r.groupId);
+    });
+  }
+
+  // ------------------------------------------------------------ accounts
+
+  async createUser(userId: string, password: string): Promise<void> {
+    await this.#client.request('create_user', { userId, password });
+  }
+
+  async login(userId: string, password: string): Promise<void> {
+    const { token } = await this.#client.login(userId, password);
+    this.session.signedInAs(userId, token);
+    await this.refresh();
+  }
+
+  /** Registers and signs in: one step for a person on the sign-up form. */
+  async signUp(userId: string, password: string): Promise<void> {
+    await this.createUser(userId, password);
+    await this.login(userId, password);
+  }
+
+  async logout(): Promise<void> {
+    try {
+      await this.#client.logout();
+    } finally {
+      this.#clearSignedIn();
+    }
+  }
+
+  #clearSignedIn(): void {
+    this.session.reset();
+    this.groups.reset();
+    this.view.reset();
+  }
+
+  #signedOutByTracker(reason: string): void {
+    if (!this.session.signedIn) return;
+    this.#clearSignedIn();
+    this.notices.push('error', `You were signed out${reason ? ` (${reason})` : ''}. Please sign in again.`);
+  }
+
+  // ------------------------------------------------------------ groups
+
+  async listGroups(): Promise<GroupSummary[]> {
+    const { groups } = await this.#client.request('list_groups', {});
+    this.groups.set(groups);
+    return groups;
+  }
+
+  async createGroup(groupId: string): Promise<void> {
+    await this.#client.request('create_group', { groupId });
+    this.groups.setStatus(groupId, 'owner', this.userId);
+    await this.listGroups();
+  }
+
+  async joinGroup(groupId: string, invite?: string): Promise<MembershipStatus> {
+    const { status } = await this.#client.request('join_group', invite ? { groupId, invite } : { groupId });
+    this.groups.setStatus(groupId, status);
+    await this.listGroups();
+    if (this.view.groupId === groupId) await this.loadGroup(groupId);
+    return status;
+  }
+
+  async leaveGroup(groupId: string): Promise<void> {
+    await this.#client.request('leave_group', { groupId });
+    await this.listGroups();
+    if (this.view.groupId === groupId) await this.loadGroup(groupId);
+  }
+
+  async listRequests(groupId: string): Promise<{ userId: string; requestedAt: number }[]> {
+    const { requests } = await this.#client.request('list_requests', { groupId });
+    if (this.view.groupId === groupId) this.view.setRequests(requests);
+    return requests;
+  }
+
+  async acceptRequest(groupId: string, userId: string): Promise<void> {
+    await this.#client.request('accept_request', { groupId, userId });
+    await this.#afterDecision(groupId, userId);
+  }
+
+  async rejectRequest(groupId: string, userId: string): Promise<void> {
+    await this.#client.request('reject_request', { groupId, userId });
+    await this.#afterDecision(groupId, userId);
+  }
+
+  async #afterDecision(groupId: string, userId: string): Promise<void> {
+    if (this.view.groupId !== groupId) return;
+    this.view.removeRequest(userId);
+    await this.loadGroup(groupId);
+  }
+
+  async createInvite(groupId: string, ttlMs: number): Promise<string> {
+    const { token, expiresAt } = await this.#client.request('create_invite', { groupId, ttlMs });
+    const link = groupLink(this.origin, groupId, token);
+    if (this.view.groupId === groupId) this.view.setInvite({ link, expiresAt });
+    return link;
+  }
+
+  groupLink(groupId: string): string {
+    return groupLink(this.origin, groupId);
+  }
+
+  /** Opens a group's page data: members, files, requests, as far as my status allows. */
+  async loadGroup(groupId: string): Promise<void> {
+    this.view.open(groupId);
+    if (!this.groups.loaded) await this.listGroups();
+    const status = this.groups.statusOf(groupId);
+    if (status !== 'owner' && status !== 'member') {
+      this.view.setMembers([]);
+      this.view.setFiles([]);
+      this.view.setRequests([]);
+      return;
+    }
+    const [members, files] = await Promise.all([
+      this.#client.request('list_members', { groupId }),
+      this.#client.request('list_files', { groupId }),
+    ]);
+    if (this.view.groupId !== groupId) return; // the person moved on meanwhile
+    this.view.setMembers(members.members);
+    this.view.setFiles(files.files);
+    if (status === 'owner') await this.listRequests(groupId);
+    else this.view.setRequests([]);
+  }
+
+  // ------------------------------------------------------------ files
+
+  async listFiles(groupId: string): Promise<FileSummary[]> {
+    const { files } = await this.#client.request('list_files', { groupId });
+    if (this.view.groupId === groupId) this.view.setFiles(files);
+    return files;
+  }
+
+  /** Shares files into a group, one after another (hashing is CPU-bound: in parallel they would only share the core). */
+  async share(groupId: string, files: File[]): Promise<string[]> {
+    const port = this.#requirePort();
+    const shared: string[] = [];
+    const keys = files.map((f) => this.transfers.startShare(groupId, f.name, f.size));
+    for (const [i, file] of files.entries()) {
+      const key = keys[i]!;
+      try {
+        await port.share(groupId, file, (p) => this.transfers.shareProgress(key, p));
+        this.transfers.shareDone(key);
+        shared.push(file.name);
+      } catch (err) {
+        this.transfers.shareFailed(key, describeError(err));
+        if (files.length === 1) throw err;
+      }
+    }
+    if (this.view.groupId === groupId) await this.listFiles(groupId).catch(() => undefined);
+    return shared;
+  }
+
+  async pickAndShare(groupId: string): Promise<string[]> {
+    this.#requirePort();
+    const files = await this.#pickFiles();
+    if (files.length === 0) return [];
+    return this.share(groupId, files);
+  }
+
+  async download(file: FileSummary): Promise<void> {
+    await this.#requirePort().download(file);
+  }
+
+  async stopShare(file: FileSummary): Promise<void> {
+    await this.#client.request('stop_share', { fileId: file.fileId });
+    this.view.removeFile(file.fileId);
+  }
+
+  async pause(fileId: string): Promise<void> {
+    await this.#requirePort().pause(fileId);
+  }
+  async resume(fileId: string): Promise<void> {
+    await this.#requirePort().resume(fileId);
+  }
+  async remove(fileId: string): Promise<void> {
+    await this.#requirePort().remove(fileId);
+  }
+  async save(fileId: string): Promise<void> {
+    await this.#requirePort().save(fileId);
+  }
+
+  downloads(): DownloadLine[] {
+    return this.transfers.downloads.map((d) => ({
+      groupId: d.groupId,
+      name: d.name,
+      state: d.state,
+      progress: d.size > 0 ? d.bytesDone / d.size : 1,
+    }));
+  }
+
+  #requirePort(): TransferPort {
+    if (!this.#port) throw new Error('file transfer is still starting in this tab; try again in a moment');
+    return this.#port;
+  }
+
+  // ------------------------------------------------------------ events
+
+  #onEvent(e: TrackerEvent): void {
+    switch (e.event) {
+      case 'join_requested':
+        this.notices.push('info', `${e.userId} asks to join ${e.groupId}.`, { href: `/g/${encodeURIComponent(e.groupId)}`, action: 'Review' });
+        if (this.view.groupId === e.groupId) void this.#guard(() => this.listRequests(e.groupId));
+        break;
+      case 'request_answered':
+        this.notices.push(
+          e.accepted ? 'success' : 'info',
+          e.accepted ? `You are now a member of ${e.groupId}.` : `The owner of ${e.groupId} turned down your request.`,
+          e.accepted ? { href: `/g/${encodeURIComponent(e.groupId)}`, action: 'Open' } : undefined,
+        );
+        void this.refresh();
+        break;
+      case 'members_changed':
+        void this.#guard(async () => {
+          await this.listGroups();
+          if (this.view.groupId === e.groupId) await this.loadGroup(e.groupId);
+        });
+        break;
+      case 'file_shared':
+        this.view.upsertFile(e.file);
+        if (e.file.sharedBy !== this.userId) {
+          this.notices.push('info', `${e.file.sharedBy} shared ${e.file.name} in ${e.file.groupId}.`, {
+            href: `/g/${encodeURIComponent(e.file.groupId)}`,
+            action: 'Open',
+          });
+        }
+        break;
+      case 'file_stopped':
+        this.view.removeFile(e.fileId);
+        break;
+      case 'holders_changed':
+        // The "holders online" column of the file list: refetch, at most once a second.
+        if (this.view.files.some((f) => f.fileId === e.fileId) && this.#filesRefresh === undefined) {
+          this.#filesRefresh = setTimeout(() => {
+            this.#filesRefresh = undefined;
+            const g = this.view.groupId;
+            if (g && this.session.signedIn) void this.#guard(() => this.listFiles(g));
+          }, 1000);
+        }
+        break;
+      case 'signal':
+      case 'session_revoked':
+        break; // the engine and TrackerClient handle these
+    }
+  }
+
+  /** Background work: a failure becomes a notice, never an unhandled rejection. */
+  async #guard(work: () => Promise<unknown>): Promise<void> {
+    try {
+      await work();
+    } catch (err) {
+      if (errorCode(err) === ErrorCode.Unauthenticated && !this.session.signedIn) return;
+      this.notices.push('error', describeError(err));
+    }
+  }
+
+  /** For buttons: run an action, show its error in words. Resolves true if it worked. */
+  async act(work: () => Promise<unknown>): Promise<boolean> {
+    try {
+      await work();
+      return true;
+    } catch (err) {
+      this.notices.push('error', describeError(err));
+      return false;
+    }
+  }
+}

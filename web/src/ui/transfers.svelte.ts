@@ -1,0 +1,104 @@
+/**
+ * What the screens show of transfers: files being fingerprinted for sharing
+ * (hashing progress per file) and the downloads list (show_downloads). The
+ * bytes themselves move in the transfer engine (client/engine.ts); this
+ * class holds the snapshot the UI renders, refreshed from the engine.
+ */
+
+export type PieceMark = 'done' | 'inflight' | 'missing';
+
+export interface PeerView {
+  peerId: string;
+  userId: string;
+  /** Bytes per second received from this peer now. */
+  speed: number;
+  /** Bytes received from this peer so far. */
+  bytes: number;
+}
+
+export interface DownloadView {
+  fileId: string;
+  groupId: string;
+  name: string;
+  size: number;
+  state: 'downloading' | 'paused' | 'complete';
+  /** Verified bytes held. */
+  bytesDone: number;
+  /** Bytes per second, all peers together. */
+  speed: number;
+  peers: PeerView[];
+  /** One mark per piece: the piece map. */
+  pieces: PieceMark[];
+}
+
+export interface ShareProgress {
+  /** Unique per pick, so two files of the same name are told apart. */
+  key: number;
+  groupId: string;
+  name: string;
+  size: number;
+  /** 0..1 of the file fingerprinted. */
+  progress: number;
+  state: 'hashing' | 'shared' | 'failed';
+  error?: string;
+}
+
+export class TransfersState {
+  #downloads = $state<DownloadView[]>([]);
+  #shares = $state<ShareProgress[]>([]);
+  #available = $state(false);
+  #nextKey = 1;
+
+  /** False until the transfer engine is running in this tab. */
+  get available(): boolean {
+    return this.#available;
+  }
+  get downloads(): readonly DownloadView[] {
+    return this.#downloads;
+  }
+  get shares(): readonly ShareProgress[] {
+    return this.#shares;
+  }
+  download(fileId: string): DownloadView | undefined {
+    return this.#downloads.find((d) => d.fileId === fileId);
+  }
+  sharesIn(groupId: string): ShareProgress[] {
+    return this.#shares.filter((s) => s.groupId === groupId);
+  }
+
+  setAvailable(available: boolean): void {
+    this.#available = available;
+  }
+
+  setDownloads(downloads: DownloadView[]): void {
+    // Downloading first, then complete; newest names stable within each.
+    this.#downloads = [...downloads].sort((a, b) => Number(a.state === 'complete') - Number(b.state === 'complete') || a.name.localeCompare(b.name));
+  }
+
+  startShare(groupId: string, name: string, size: number): number {
+    const key = this.#nextKey++;
+    this.#shares = [...this.#shares, { key, groupId, name, size, progress: 0, state: 'hashing' }];
+    return key;
+  }
+  shareProgress(key: number, progress: number): void {
+    this.#update(key, { progress: Math.min(1, Math.max(0, progress)) });
+  }
+  shareDone(key: number): void {
+    this.#update(key, { progress: 1, state: 'shared' });
+  }
+  shareFailed(key: number, error: string): void {
+    this.#update(key, { state: 'failed', error });
+  }
+  dismissShare(key: number): void {
+    this.#shares = this.#shares.filter((s) => s.key !== key);
+  }
+
+  #update(key: number, patch: Partial<ShareProgress>): void {
+    this.#shares = this.#shares.map((s) => (s.key === key ? { ...s, ...patch } : s));
+  }
+
+  reset(): void {
+    this.#downloads = [];
+    this.#shares = [];
+  }
+}
