@@ -1,0 +1,253 @@
+/**
+ * The client core's ports filled in memory, for fast multi-peer tests in one
+ * Node process (tests only: Node APIs are fine here).
+ *
+ * - MemoryPieceStore: a PieceStore over Maps (passes piece-store-contract.ts).
+ * - nodeHasher: SHA-1 with node:crypto.
+ * - MemoryNetwork: a PeerConnector whose two ends meet only through the
+ *   signals the engine relays via a REAL tracker: the offer carries a random
+ *   rendezvous token, so a peer the tracker refuses to relay to can never
+ *   reach the other end. Channels are ordered, deliver asynchronously, and
+ *   report bufferedAmount / drained() like a data channel.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { SEND_LOW_WATER_BYTES } from '../../protocol/constants.ts';
+import type { Hasher, PeerChannel, PeerConnector, PieceSource, PieceStore, StoredFile } from '../../client/ports.ts';
+import { TransferEngine, type TransferLimits } from '../../client/engine.ts';
+import type { TrackerClient } from '../../client/tracker.ts';
+import type { TestContext } from 'node:test';
+
+// ---------------------------------------------------------------- store
+
+export class MemoryPieceStore implements PieceStore {
+  files = new Map<string, StoredFile>();
+  pieces = new Map<string, Map<number, Uint8Array>>();
+  /** Every putPiece, in order: tests read what was fetched. */
+  writes: { fileId: string; index: number }[] = [];
+
+  async listFiles(): Promise<StoredFile[]> {
+    return [...this.files.values()].map(cloneFile);
+  }
+  async getFile(fileId: string): Promise<StoredFile | undefined> {
+    const f = this.files.get(fileId);
+    return f && cloneFile(f);
+  }
+  async putFile(file: StoredFile): Promise<void> {
+    this.files.set(file.fileId, cloneFile(file));
+  }
+  async putPiece(fileId: string, index: number, data: Uint8Array): Promise<void> {
+    let m = this.pieces.get(fileId);
+    if (!m) this.pieces.set(fileId, (m = new Map()));
+    m.set(index, data.slice());
+    this.writes.push({ fileId, index });
+  }
+  async putPieces(fileId: string, pieces: { index: number; data: Uint8Array }[]): Promise<void> {
+    for (const p of pieces) await this.putPiece(fileId, p.index, p.data);
+  }
+  async getPiece(fileId: string, index: number): Promise<Uint8Array | undefined> {
+    return this.pieces.get(fileId)?.get(index)?.slice();
+  }
+  async deleteFile(fileId: string): Promise<void> {
+    this.files.delete(fileId);
+    this.pieces.delete(fileId);
+  }
+  /** Another store over the same storage, as after a page reload. */
+  async reopen(): Promise<MemoryPieceStore> {
+    const again = new MemoryPieceStore();
+    again.files = this.files;
+    again.pieces = this.pieces;
+    return again;
+  }
+}
+
+const cloneFile = (f: StoredFile): StoredFile => structuredClone(f);
+
+/** Serves corrupted bytes for every piece (flips one byte per block): a lying seeder. */
+export class CorruptingStore extends MemoryPieceStore {
+  override async getPiece(fileId: string, index: number): Promise<Uint8Array | undefined> {
+    const data = await super.getPiece(fileId, index);
+    if (data) for (let off = 0; off < data.length; off += 64 * 1024) data[off]! ^= 0xff;
+    return data;
+  }
+}
+
+export const nodeHasher: Hasher = {
+  async sha1(data) {
+    return createHash('sha1').update(data).digest('hex');
+  },
+};
+
+/** A PieceSource over bytes in memory (a "File"). */
+export function bytesSource(bytes: Uint8Array, pieceSize = 512 * 1024): PieceSource {
+  return { async readPiece(i) { return bytes.slice(i * pieceSize, (i + 1) * pieceSize); } };
+}
+
+// ---------------------------------------------------------------- peers
+
+type Signal = { type: 'offer'; token: string } | { type: 'answer'; token: string };
+
+class MemoryChannel implements PeerChannel {
+  peer: MemoryChannel | undefined;
+  onClose: (() => void) | null = null;
+  #onFrame: ((frame: Uint8Array) => void) | null = null;
+  #inbox: Uint8Array[] = [];
+  #outbox: Uint8Array[] = [];
+  #buffered = 0;
+  #waiters: (() => void)[] = [];
+  #pumping = false;
+  closed = false;
+
+  constructor(private readonly network: MemoryNetwork) {}
+
+  get bufferedAmount(): number {
+    return this.#buffered;
+  }
+  get onFrame() {
+    return this.#onFrame;
+  }
+  /** Frames that arrive before a handler is set wait for it (as a data channel's do for its first listener). */
+  set onFrame(fn: ((frame: Uint8Array) => void) | null) {
+    this.#onFrame = fn;
+    while (fn && this.#inbox.length && !this.closed) fn(this.#inbox.shift()!);
+  }
+
+  send(frame: Uint8Array): void {
+    if (this.closed) throw new Error('channel closed');
+    this.network.framesSent++;
+    this.#outbox.push(frame.slice());
+    this.#buffered += frame.length;
+    if (!this.#pumping) {
+      this.#pumping = true;
+      setImmediate(() => this.#pump());
+    }
+  }
+
+  /** Delivers up to a link's worth per turn, so bufferedAmount rises under load like a real channel. */
+  #pump(): void {
+    this.#pumping = false;
+    let budget = this.network.bytesPerTurn;
+    while (this.#outbox.length && budget > 0 && !this.closed) {
+      const frame = this.#outbox.shift()!;
+      budget -= frame.length;
+      this.#buffered -= frame.length;
+      this.peer?.deliver(frame);
+    }
+    if (this.#buffered < SEND_LOW_WATER_BYTES) this.#wake();
+    if (this.#outbox.length && !this.closed) {
+      this.#pumping = true;
+      setImmediate(() => this.#pump());
+    }
+  }
+
+  deliver(frame: Uint8Array): void {
+    if (this.closed) return;
+    if (this.#onFrame) this.#onFrame(frame);
+    else this.#inbox.push(frame);
+  }
+
+  drained(): Promise<void> {
+    if (this.#buffered < SEND_LOW_WATER_BYTES || this.closed) return Promise.resolve();
+    return new Promise((r) => this.#waiters.push(r));
+  }
+
+  #wake(): void {
+    for (const w of this.#waiters.splice(0)) w();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.#outbox = [];
+    this.#buffered = 0;
+    this.#wake();
+    this.network.open.delete(this);
+    setImmediate(() => this.onClose?.());
+    this.peer?.close();
+  }
+}
+
+export class MemoryNetwork {
+  /** Offers waiting for an answer, by rendezvous token. */
+  #offers = new Map<string, { channel: MemoryChannel; resolve: (c: PeerChannel) => void }>();
+  open = new Set<MemoryChannel>();
+  framesSent = 0;
+  /** Bytes a channel delivers per event-loop turn. */
+  bytesPerTurn = 1024 * 1024;
+
+  connector(): PeerConnector {
+    return {
+      connect: ({ initiator, sendSignal }) => {
+        let resolve!: (c: PeerChannel) => void;
+        let reject!: (e: Error) => void;
+        const channel = new Promise<PeerChannel>((res, rej) => {
+          resolve = res;
+          reject = rej;
+        });
+        channel.catch(() => undefined);
+        const mine = new MemoryChannel(this);
+        let token: string | undefined;
+        let destroyed = false;
+        if (initiator) {
+          token = randomBytes(16).toString('hex');
+          this.#offers.set(token, { channel: mine, resolve });
+          queueMicrotask(() => !destroyed && sendSignal({ type: 'offer', token } satisfies Signal));
+        }
+        return {
+          signal: (data: unknown) => {
+            if (destroyed) return;
+            const s = data as Signal;
+            if (!initiator && s?.type === 'offer') {
+              const offer = this.#offers.get(s.token);
+              if (!offer) return reject(new Error('unknown offer'));
+              this.#offers.delete(s.token);
+              mine.peer = offer.channel;
+              offer.channel.peer = mine;
+              token = s.token;
+              this.open.add(mine);
+              this.open.add(offer.channel);
+              sendSignal({ type: 'answer', token: s.token } satisfies Signal);
+              resolve(mine);
+            } else if (initiator && s?.type === 'answer' && s.token === token && mine.peer) {
+              resolve(mine);
+            }
+          },
+          channel,
+          destroy: () => {
+            destroyed = true;
+            if (token) this.#offers.delete(token);
+            mine.close();
+            reject(new Error('destroyed'));
+          },
+        };
+      },
+    };
+  }
+
+  /** Closes every channel (tests' teardown). */
+  closeAll(): void {
+    for (const c of [...this.open]) c.close();
+    this.#offers.clear();
+  }
+}
+
+// ---------------------------------------------------------------- engines
+
+export interface MemoryPeer {
+  engine: TransferEngine;
+  store: MemoryPieceStore;
+  tracker: TrackerClient;
+}
+
+/** A transfer engine over the memory platform, closed at teardown. */
+export async function memoryEngine(
+  t: Pick<TestContext, 'after'>,
+  tracker: TrackerClient,
+  network: MemoryNetwork,
+  options: { store?: MemoryPieceStore; limits?: Partial<TransferLimits>; start?: boolean } = {},
+): Promise<MemoryPeer> {
+  const store = options.store ?? new MemoryPieceStore();
+  const engine = new TransferEngine({ tracker, store, hasher: nodeHasher, connector: network.connector(), limits: options.limits });
+  t.after(() => engine.close());
+  if (options.start !== false) await engine.start();
+  return { engine, store, tracker };
+}

@@ -1,0 +1,226 @@
+/** Piece selection, as a pure function of peers, their pieces, the clock and the random source. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Bitfield } from '../../protocol/bitfield.ts';
+import { BLOCK_SIZE, PIPELINE_MAX_BLOCKS, PIPELINE_MIN_BLOCKS } from '../../protocol/constants.ts';
+import { Picker, pipelineDepth } from '../../client/picker.ts';
+
+/** Small geometry: pieces of 8 bytes in blocks of 4, so pieces have 2 blocks. */
+const PIECE = 8;
+const BLOCK = 4;
+
+function picker(pieces: number, opts: { random?: () => number; initialRandomPieces?: number; fileSize?: number; timeoutMs?: number; have?: number[] } = {}) {
+  const have = new Bitfield(pieces);
+  for (const p of opts.have ?? []) have.set(p);
+  const p = new Picker(have, {
+    fileSize: opts.fileSize ?? pieces * PIECE,
+    pieceSize: PIECE,
+    blockSize: BLOCK,
+    random: opts.random ?? seeded(1),
+    initialRandomPieces: opts.initialRandomPieces ?? 0,
+    timeoutMs: opts.timeoutMs ?? 1000,
+  });
+  return { p, have };
+}
+
+function bits(n: number, pieces: number[]): Bitfield {
+  const b = new Bitfield(n);
+  for (const i of pieces) b.set(i);
+  return b;
+}
+const all = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+/** mulberry32: a tiny seeded PRNG, so "random" tests are reproducible. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Receives every block of a piece from `peer` as far as it was asked. */
+function deliverAll(p: Picker, peer: string, refs: { piece: number; offset: number; length: number }[]) {
+  return refs.map((r) => p.received(peer, r));
+}
+
+test('rarest first: the piece fewest connected peers hold is started first', () => {
+  const { p } = picker(6);
+  p.addPeer('a', bits(6, all(6)));
+  p.addPeer('b', bits(6, [0, 1, 2, 4, 5])); // piece 3 only at a
+  p.addPeer('c', bits(6, [0, 1, 3, 4, 5])); // piece 2 at a and b
+  const [first] = p.pick('a', 1, 0);
+  assert.equal(first!.piece, 3, 'piece 3 is held by one peer, the rarest');
+  // The rest of piece 3 goes first (partial first), then piece 2 (two holders).
+  const next = p.pick('a', 2, 0);
+  assert.deepEqual(next.map((r) => r.piece), [3, 2]);
+});
+
+test('equally rare pieces are chosen at random, and only among the rarest', () => {
+  const seen = new Map<number, number>();
+  for (let seed = 0; seed < 300; seed++) {
+    const { p } = picker(8, { random: seeded(seed) });
+    p.addPeer('a', bits(8, all(8)));
+    p.addPeer('b', bits(8, [0, 1, 2, 3, 4])); // 5, 6, 7 are the rarest
+    const [ref] = p.pick('a', 1, 0);
+    seen.set(ref!.piece, (seen.get(ref!.piece) ?? 0) + 1);
+  }
+  assert.deepEqual([...seen.keys()].sort(), [5, 6, 7], 'only the rarest pieces, and each of them');
+  for (const n of seen.values()) assert.ok(n > 60, `a fair tie-break: ${[...seen.entries()]}`);
+});
+
+test('the first few pieces are random, not rarest; rarest first after them', () => {
+  const counts = new Map<number, number>();
+  for (let seed = 0; seed < 200; seed++) {
+    const { p } = picker(10, { random: seeded(seed), initialRandomPieces: 2 });
+    p.addPeer('a', bits(10, all(10)));
+    p.addPeer('b', bits(10, all(9))); // piece 9 is the rarest
+    const [ref] = p.pick('a', 1, 0);
+    counts.set(ref!.piece, (counts.get(ref!.piece) ?? 0) + 1);
+  }
+  assert.ok(counts.size >= 8, `random start spreads over the pieces: ${[...counts.keys()]}`);
+
+  const { p } = picker(10, { random: () => 0.999, initialRandomPieces: 2, have: [0, 1] });
+  p.addPeer('a', bits(10, all(10)));
+  p.addPeer('b', bits(10, all(9)));
+  assert.equal(p.pick('a', 1, 0)[0]!.piece, 9, 'holding 2 pieces, the picker goes rarest first');
+});
+
+test('partly received pieces are finished before new ones are started', () => {
+  const { p } = picker(4);
+  p.addPeer('a', bits(4, all(4)));
+  p.addPeer('b', bits(4, all(4)));
+  const [a1] = p.pick('a', 1, 0);
+  // b is offered the other block of a's piece before anything new.
+  const [b1] = p.pick('b', 1, 0);
+  assert.equal(b1!.piece, a1!.piece);
+  assert.notEqual(b1!.offset, a1!.offset);
+  assert.deepEqual([...p.inflightPieces()], [a1!.piece]);
+});
+
+test('never asks for a piece we hold or the peer lacks; nothing when nothing is left', () => {
+  const { p } = picker(5, { have: [0, 1] });
+  p.addPeer('a', bits(5, [1, 2]));
+  const refs = p.pick('a', 10, 0);
+  assert.deepEqual(refs.map((r) => [r.piece, r.offset]), [[2, 0], [2, 4]]);
+  assert.deepEqual(p.pick('a', 10, 0), []);
+  assert.equal(p.outstanding('a'), 2);
+});
+
+test('block geometry: the last piece and block are short', () => {
+  const { p } = picker(3, { fileSize: 2 * PIECE + 5 });
+  p.addPeer('a', bits(3, [2]));
+  assert.deepEqual(p.pick('a', 5, 0), [
+    { piece: 2, offset: 0, length: 4 },
+    { piece: 2, offset: 4, length: 1 },
+  ]);
+  assert.equal(p.blockOf({ piece: 2, offset: 4, length: 4 }), -1, 'a block past the end of the file');
+  assert.equal(p.blockOf({ piece: 2, offset: 2, length: 2 }), -1, 'a block not on a block boundary');
+  assert.equal(p.blockOf({ piece: 3, offset: 0, length: 4 }), -1, 'no such piece');
+});
+
+test('a piece is ready when its last block arrives; strangers\' and repeated blocks are refused', () => {
+  const { p } = picker(2);
+  p.addPeer('a', bits(2, [0]));
+  p.addPeer('b', bits(2, [0]));
+  const refs = p.pick('a', 2, 0);
+  assert.equal(p.received('b', refs[0]!).accepted, false, 'b was never asked for it');
+  const first = p.received('a', refs[0]!);
+  assert.deepEqual(first, { accepted: true, pieceReady: false, cancels: [] });
+  assert.equal(p.received('a', refs[0]!).accepted, false, 'the same block twice');
+  assert.equal(p.received('a', refs[1]!).pieceReady, true);
+  p.verified(0);
+  assert.deepEqual([...p.inflightPieces()], []);
+  assert.ok(!p.interesting('a'));
+});
+
+test('endgame: at the tail, outstanding blocks are asked of another peer too, and cancelled there when one arrives', () => {
+  const { p } = picker(2, { have: [0] });
+  p.addPeer('a', bits(2, all(2)));
+  p.addPeer('b', bits(2, all(2)));
+  p.addPeer('c', bits(2, all(2)));
+  const fromA = p.pick('a', 2, 0); // both blocks of the last piece
+  assert.equal(fromA.length, 2);
+  const fromB = p.pick('b', 5, 0);
+  assert.deepEqual(fromB, fromA, 'b is asked for the same blocks');
+  assert.deepEqual(p.pick('c', 5, 0), [], 'at most ENDGAME_MAX_DUPLICATES (2) peers per block');
+  const r = p.received('b', fromA[0]!);
+  assert.deepEqual(r.cancels, [{ peer: 'a', ref: fromA[0] }]);
+  assert.equal(p.outstanding('a'), 1);
+  assert.equal(p.received('a', fromA[0]!).accepted, false, 'the cancelled copy is not taken if it still comes');
+});
+
+test('no endgame before the tail: blocks outstanding elsewhere are not duplicated while pieces remain unstarted', () => {
+  const { p } = picker(2);
+  p.addPeer('a', bits(2, [0]));
+  p.addPeer('b', bits(2, [0]));
+  p.addPeer('c', bits(2, [1]));
+  assert.equal(p.pick('a', 2, 0).length, 2);
+  assert.deepEqual(p.pick('b', 2, 0), [], 'piece 1 is not started yet: no duplicates');
+  assert.equal(p.pick('c', 2, 0).length, 2);
+  assert.equal(p.pick('b', 2, 0).length, 2, 'now every piece is started: endgame');
+});
+
+test('a request that times out is released and goes to another peer', () => {
+  const { p } = picker(1, { timeoutMs: 1000 });
+  p.addPeer('slow', bits(1, [0]));
+  p.addPeer('fast', bits(1, [0]));
+  const slow = p.pick('slow', 2, 0);
+  assert.equal(slow.length, 2);
+  assert.deepEqual(p.expire(999), []);
+  const expired = p.expire(1000);
+  assert.deepEqual(expired.map((e) => e.peer), ['slow', 'slow']);
+  assert.equal(p.outstanding('slow'), 0);
+  assert.deepEqual(p.pick('fast', 2, 1000), slow);
+  assert.equal(p.received('slow', slow[0]!).accepted, false, 'a late answer to a released request is ignored');
+});
+
+test('a peer that leaves releases its requests; its pieces no longer count', () => {
+  const { p } = picker(2);
+  p.addPeer('a', bits(2, [0, 1]));
+  p.addPeer('b', bits(2, [0]));
+  assert.equal(p.availability(0), 2);
+  const refs = p.pick('a', 2, 0);
+  assert.deepEqual(refs.map((r) => r.piece), [1, 1], 'piece 1 is the rarer');
+  assert.deepEqual(p.removePeer('a'), refs);
+  assert.equal(p.availability(0), 1);
+  assert.equal(p.availability(1), 0);
+  assert.deepEqual(p.pick('b', 2, 0).map((r) => r.piece), [0, 0]);
+  p.addPeer('c', bits(2, [1]));
+  assert.deepEqual(p.pick('c', 2, 0), refs, 'the released blocks go to the next peer that has them');
+});
+
+test('a failed piece names who sent its blocks and is fetched again', () => {
+  const { p } = picker(1);
+  p.addPeer('a', bits(1, [0]));
+  p.addPeer('b', bits(1, [0]));
+  const [ra] = p.pick('a', 1, 0);
+  const [rb] = p.pick('b', 1, 0);
+  p.received('a', ra!);
+  assert.equal(p.received('b', rb!).pieceReady, true);
+  assert.deepEqual(p.failed(0).sort(), ['a', 'b']);
+  assert.equal(p.pick('a', 2, 0).length, 2, 'the piece starts over');
+});
+
+test('have announcements make pieces available', () => {
+  const { p } = picker(3);
+  p.addPeer('a', new Bitfield(3));
+  assert.deepEqual(p.pick('a', 2, 0), []);
+  p.peerHas('a', 1);
+  p.peerHas('a', 1); // repeated: counted once
+  p.peerHas('a', 7); // out of range: ignored
+  assert.equal(p.availability(1), 1);
+  assert.deepEqual(p.pick('a', 2, 0).map((r) => r.piece), [1, 1]);
+});
+
+test('the pipeline follows the measured rate, within bounds', () => {
+  assert.equal(pipelineDepth(0), PIPELINE_MIN_BLOCKS);
+  assert.equal(pipelineDepth(1e12), PIPELINE_MAX_BLOCKS);
+  const mid = pipelineDepth(2 * 1024 * 1024);
+  assert.ok(mid > PIPELINE_MIN_BLOCKS && mid < PIPELINE_MAX_BLOCKS, `2 MiB/s → ${mid}`);
+  assert.ok(pipelineDepth(4 * 1024 * 1024) > mid, 'a faster peer gets a deeper pipeline');
+  assert.equal(pipelineDepth(BLOCK_SIZE * 2 * 8), 8, '8 blocks in flight cover half a second at 16 blocks/s');
+});
