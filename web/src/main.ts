@@ -10,6 +10,8 @@ import App from './ui/App.svelte';
 import { MeshdropApp } from './ui/app.ts';
 import { pickFiles } from './ui/pick-files.ts';
 import { startTransfers } from './ui/start-transfers.ts';
+import { WorkerHasher } from './platform/hasher.ts';
+import { BrowserPeerConnector } from './platform/rtc.ts';
 import './ui/theme.css';
 
 const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
@@ -26,6 +28,8 @@ function storage(): Storage | undefined {
   }
 }
 
+const platform = { hasher: new WorkerHasher(), connector: new BrowserPeerConnector() };
+
 const app = new MeshdropApp({
   client,
   storage: storage(),
@@ -33,8 +37,9 @@ const app = new MeshdropApp({
   history: window.history,
   origin: location.origin,
   pickFiles: () => pickFiles(true),
+  // One hashing worker and one WebRTC connector for the tab; the engine and its store are per signed-in user.
+  startTransfers: (userId) => startTransfers(platform, client, userId),
 });
 
 mount(App, { target: document.getElementById('app')!, props: { app } });
 app.start();
-startTransfers(app, client);

@@ -29,6 +29,8 @@ export interface AppOptions {
   origin: string;
   /** Opens the file picker (a DOM concern, handed in). */
   pickFiles: () => Promise<File[]>;
+  /** Starts the transfer engine for a signed-in user (absent in tests of the account screens). */
+  startTransfers?: (userId: string) => Promise<TransferPort>;
 }
 
 /** If the first connection fails, try again this often: the tracker may be restarting. */
@@ -48,6 +50,10 @@ export class MeshdropApp implements ConsoleActions {
   #client: TrackerClient;
   #port: TransferPort | undefined;
   #pickFiles: () => Promise<File[]>;
+  #startTransfers: AppOptions['startTransfers'];
+  #portUnsubscribe: (() => void)[] = [];
+  /** Bumped on every sign-in and sign-out, so an engine that finishes starting after its session ended is closed, not attached. */
+  #sessionEpoch = 0;
   #unsubscribe: (() => void)[] = [];
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
   #filesRefresh: ReturnType<typeof setTimeout> | undefined;
@@ -58,6 +64,7 @@ export class MeshdropApp implements ConsoleActions {
     this.router = new RouterState(options.place, options.history);
     this.origin = options.origin;
     this.#pickFiles = options.pickFiles;
+    this.#startTransfers = options.startTransfers;
   }
 
   get userId(): string | undefined {
@@ -81,17 +88,43 @@ export class MeshdropApp implements ConsoleActions {
     this.#connect();
   }
 
-  /** Plugs in the transfer engine once the platform is ready. */
+  /** Plugs in a transfer engine for the signed-in session. */
   attachTransfers(port: TransferPort): void {
+    this.#detachTransfers();
     this.#port = port;
     this.transfers.setAvailable(true);
     const refresh = () => this.transfers.setDownloads(port.snapshot());
-    this.#unsubscribe.push(port.onChange(refresh));
-    if (port.onNotice) this.#unsubscribe.push(port.onNotice((text) => this.notices.push('info', text)));
+    this.#portUnsubscribe.push(
+      port.onChange(refresh),
+      port.onNotice((kind, text, fileId) => {
+        const done = kind === 'success' && fileId !== undefined;
+        this.notices.push(kind, text, done ? { href: '/downloads', action: 'Downloads' } : undefined);
+      }),
+    );
     refresh();
   }
 
+  #detachTransfers(): void {
+    for (const off of this.#portUnsubscribe.splice(0)) off();
+    this.#port?.close();
+    this.#port = undefined;
+    this.transfers.reset();
+  }
+
+  async #sessionStarted(userId: string): Promise<void> {
+    const epoch = ++this.#sessionEpoch;
+    if (!this.#startTransfers) return;
+    try {
+      const port = await this.#startTransfers(userId);
+      if (epoch !== this.#sessionEpoch) port.close();
+      else this.attachTransfers(port);
+    } catch (err) {
+      if (epoch === this.#sessionEpoch) this.notices.push('error', `File transfer could not start: ${describeError(err)}`);
+    }
+  }
+
   stop(): void {
+    this.#detachTransfers();
     for (const off of this.#unsubscribe.splice(0)) off();
     clearTimeout(this.#retryTimer);
     clearTimeout(this.#filesRefresh);
@@ -113,6 +146,7 @@ export class MeshdropApp implements ConsoleActions {
       try {
         const userId = await this.#client.resume(stored.token);
         this.session.signedInAs(userId, stored.token);
+        void this.#sessionStarted(userId);
       } catch (err) {
         this.session.reset();
         if (errorCode(err) !== ErrorCode.InvalidSession) this.notices.push('error', describeError(err));
@@ -145,6 +179,7 @@ export class MeshdropApp implements ConsoleActions {
   async login(userId: string, password: string): Promise<void> {
     const { token } = await this.#client.login(userId, password);
     this.session.signedInAs(userId, token);
+    void this.#sessionStarted(userId);
     await this.refresh();
   }
 
@@ -163,6 +198,8 @@ export class MeshdropApp implements ConsoleActions {
   }
 
   #clearSignedIn(): void {
+    this.#sessionEpoch++;
+    this.#detachTransfers();
     this.session.reset();
     this.groups.reset();
     this.view.reset();
@@ -266,14 +303,15 @@ export class MeshdropApp implements ConsoleActions {
   }
 
   /** Shares files into a group, one after another (hashing is CPU-bound: in parallel they would only share the core). */
-  async share(groupId: string, files: File[]): Promise<string[]> {
+  async share(groupId: string, files: (File | { file: File; handle: FileSystemFileHandle })[]): Promise<string[]> {
     const port = this.#requirePort();
     const shared: string[] = [];
-    const keys = files.map((f) => this.transfers.startShare(groupId, f.name, f.size));
-    for (const [i, file] of files.entries()) {
+    const items = files.map((f) => (f instanceof File ? { file: f, handle: undefined } : f));
+    const keys = items.map(({ file: f }) => this.transfers.startShare(groupId, f.name, f.size));
+    for (const [i, { file, handle }] of items.entries()) {
       const key = keys[i]!;
       try {
-        await port.share(groupId, file, (p) => this.transfers.shareProgress(key, p));
+        await port.share(groupId, file, (p) => this.transfers.shareProgress(key, p), handle);
         this.transfers.shareDone(key);
         shared.push(file.name);
       } catch (err) {
@@ -310,8 +348,15 @@ export class MeshdropApp implements ConsoleActions {
   async remove(fileId: string): Promise<void> {
     await this.#requirePort().remove(fileId);
   }
-  async save(fileId: string): Promise<void> {
-    await this.#requirePort().save(fileId);
+  /** Saves a complete download: to the browser's downloads, or ("Save as…") streamed to a file the user picks. */
+  async save(fileId: string, method: 'download' | 'picker' = 'download'): Promise<void> {
+    await this.#requirePort().save(fileId, method);
+  }
+  get canPickSaveLocation(): boolean {
+    return this.#port?.canPickSaveLocation ?? false;
+  }
+  async reattach(fileId: string): Promise<void> {
+    await this.#requirePort().reattach(fileId);
   }
 
   downloads(): DownloadLine[] {
@@ -394,7 +439,8 @@ export class MeshdropApp implements ConsoleActions {
       await work();
       return true;
     } catch (err) {
-      this.notices.push('error', describeError(err));
+      // Closing a file or save dialog is a choice, not an error.
+      if (!(err instanceof DOMException && err.name === 'AbortError')) this.notices.push('error', describeError(err));
       return false;
     }
   }

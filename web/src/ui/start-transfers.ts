@@ -1,10 +1,133 @@
 /**
- * Starts the transfer engine with the browser platform and plugs it into the
- * app. Kept apart from main.ts so the engine's wiring lives in one place.
+ * The transfer engine (client/engine.ts) on the browser platform
+ * (web/src/platform/), seen through the UI's TransferPort. One engine per
+ * signed-in session; each user gets their own IndexedDB database, so two
+ * people using one browser never see or resume each other's files.
  */
+import { TransferEngine, type DownloadInfo } from '../../../client/engine.ts';
 import type { TrackerClient } from '../../../client/tracker.ts';
-import type { MeshdropApp } from './app.ts';
+import { PIECE_SIZE } from '../../../protocol/constants.ts';
+import type { FileSummary } from '../../../protocol/tracker.ts';
+import { BlobPieceSource, keepFileHandle, reopenFileSource } from '../platform/file-source.ts';
+import type { WorkerHasher } from '../platform/hasher.ts';
+import { IdbPieceStore } from '../platform/idb-store.ts';
+import type { BrowserPeerConnector } from '../platform/rtc.ts';
+import { canStreamToDisk, saveStoredFile } from '../platform/save.ts';
+import { describeError } from './errors.ts';
+import type { TransferPort } from './transfer-port.ts';
+import type { DownloadView } from './transfers.svelte.ts';
 
-export function startTransfers(_app: MeshdropApp, _client: TrackerClient): void {
-  // The engine (client/engine.ts) and the browser platform (web/src/platform/) are wired in here when they land.
+/** Re-render at most this often while bytes flow: smooth enough for a progress bar, cheap for a 16k-piece map. */
+const RENDER_EVERY_MS = 200;
+
+export interface SharedPlatform {
+  hasher: WorkerHasher;
+  connector: BrowserPeerConnector;
+}
+
+export async function startTransfers(platform: SharedPlatform, tracker: TrackerClient, userId: string): Promise<TransferPort> {
+  const store = new IdbPieceStore(`meshdrop-${userId}`);
+  const engine = new TransferEngine({
+    tracker,
+    store,
+    hasher: platform.hasher,
+    connector: platform.connector,
+    // After a reload: serve a shared original again if the browser still lets us read it without asking.
+    openSource: async (file) => {
+      const result = await reopenFileSource(store, file.fileId, PIECE_SIZE, false);
+      return result.status === 'ready' ? result.source : undefined;
+    },
+  });
+
+  const changeListeners = new Set<() => void>();
+  const noticeListeners = new Set<Parameters<TransferPort['onNotice']>[0]>();
+  let renderTimer: ReturnType<typeof setTimeout> | undefined;
+  const changed = () => {
+    renderTimer ??= setTimeout(() => {
+      renderTimer = undefined;
+      for (const l of changeListeners) l();
+    }, RENDER_EVERY_MS);
+  };
+  const notify: Parameters<TransferPort['onNotice']>[0] = (kind, text, fileId) => {
+    for (const l of noticeListeners) l(kind, text, fileId);
+  };
+  const nameOf = (fileId: string) => engine.info(fileId)?.name ?? 'a file';
+
+  engine.on('changed', changed);
+  engine.on('complete', ({ fileId }) => {
+    const info = engine.info(fileId);
+    if (info && !info.shared) notify('success', `${info.name} is downloaded. Save it from the Downloads page.`, fileId);
+  });
+  engine.on('peer_dropped', ({ fileId, userId: who }) =>
+    notify('info', `Stopped taking ${nameOf(fileId)} from ${who}: their copy sent pieces that failed the check. Nothing bad was kept.`, fileId),
+  );
+  engine.on('error', ({ fileId, message, code }) =>
+    notify('error', `${fileId ? `${nameOf(fileId)}: ` : ''}${describeError(code ? { code, message } : new Error(message))}`, fileId),
+  );
+  await engine.start();
+
+  return {
+    async share(groupId, file, onProgress, handle) {
+      // The worker reads the File itself, so hashing never holds the file in this page's memory.
+      const pieceHashes = await platform.hasher.hashFile(file, PIECE_SIZE, {
+        onProgress: (p) => onProgress(p.totalBytes ? p.bytesDone / p.totalBytes : 1),
+      });
+      const { fileId } = await engine.share({
+        source: new BlobPieceSource(file, PIECE_SIZE),
+        name: file.name,
+        size: file.size,
+        groupId,
+        keep: handle ? 'original' : 'store',
+        pieceHashes,
+      });
+      if (handle) await keepFileHandle(store, fileId, handle);
+    },
+    download: (file: FileSummary) => engine.download(file.fileId),
+    pause: (fileId) => engine.pause(fileId),
+    resume: (fileId) => engine.resume(fileId),
+    remove: (fileId) => engine.remove(fileId),
+    async save(fileId, method) {
+      const record = await store.getFile(fileId);
+      if (!record || record.state !== 'complete') throw new Error('this file is not complete yet');
+      await saveStoredFile(store, record, method);
+    },
+    canPickSaveLocation: canStreamToDisk(),
+    async reattach(fileId) {
+      const result = await reopenFileSource(store, fileId, PIECE_SIZE, true);
+      if (result.status === 'ready') await engine.attachSource(fileId, result.source);
+      else if (result.status === 'needs-permission') throw new Error(`reading ${result.name} was not allowed`);
+      else throw new Error(result.reason);
+    },
+    snapshot: () => engine.downloads().map(toView),
+    onChange(listener) {
+      changeListeners.add(listener);
+      return () => changeListeners.delete(listener);
+    },
+    onNotice(listener) {
+      noticeListeners.add(listener);
+      return () => noticeListeners.delete(listener);
+    },
+    close() {
+      clearTimeout(renderTimer);
+      changeListeners.clear();
+      noticeListeners.clear();
+      engine.close();
+    },
+  };
+}
+
+function toView(d: DownloadInfo): DownloadView {
+  return {
+    fileId: d.fileId,
+    groupId: d.groupId,
+    name: d.name,
+    size: d.size,
+    state: d.state,
+    shared: d.shared,
+    needsSource: d.needsSource,
+    bytesDone: d.bytesDone,
+    speed: d.downloadSpeed,
+    peers: d.peers.filter((p) => p.connected).map((p) => ({ peerId: p.peerId, userId: p.userId, speed: p.downloadSpeed, bytes: p.downloaded })),
+    pieces: d.pieces,
+  };
 }

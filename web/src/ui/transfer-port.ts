@@ -1,26 +1,37 @@
 /**
  * What the app needs from the transfer engine, in the UI's own terms. The
  * browser build fills it from client/engine.ts with the browser platform
- * (web/src/platform/); the screens and the console only see this.
+ * (web/src/ui/start-transfers.ts); the screens and the console only see this.
  */
 import type { FileSummary } from '../../../protocol/tracker.ts';
 import type { DownloadView } from './transfers.svelte.ts';
 
 export interface TransferPort {
-  /** Fingerprints the file (progress 0..1 as it goes), registers it in the group and starts seeding. */
-  share(groupId: string, file: File, onProgress: (fraction: number) => void): Promise<void>;
+  /**
+   * Fingerprints the file (progress 0..1 as it goes), registers it in the
+   * group and starts seeding. With a file handle (Chromium) the original is
+   * served from disk and re-opened after a reload; without one its pieces are
+   * copied into the browser's storage so it stays seedable.
+   */
+  share(groupId: string, file: File, onProgress: (fraction: number) => void, handle?: FileSystemFileHandle): Promise<void>;
   /** Starts (or continues) downloading a file of a group I belong to. */
   download(file: FileSummary): Promise<void>;
   pause(fileId: string): Promise<void>;
   resume(fileId: string): Promise<void>;
   /** Stops and deletes what is stored, freeing the space. */
   remove(fileId: string): Promise<void>;
-  /** Saves a complete file to disk. */
-  save(fileId: string): Promise<void>;
-  /** The downloads as they are now. */
+  /** Saves a complete file: 'download' hands it to the browser's downloads; 'picker' streams it to a file the user picks. */
+  save(fileId: string, method: 'download' | 'picker'): Promise<void>;
+  /** True where "Save as…" can stream to a file of the user's choice. */
+  readonly canPickSaveLocation: boolean;
+  /** A shared original that needs the user's permission again after a reload (call from a click). */
+  reattach(fileId: string): Promise<void>;
+  /** Every file this tab holds or fetches, shared ones included. */
   snapshot(): DownloadView[];
-  /** Called whenever the snapshot may have changed (throttled by the port). */
+  /** Called whenever the snapshot may have changed. */
   onChange(listener: () => void): () => void;
-  /** A peer sent bad data, a piece failed: things worth telling the user. */
-  onNotice?(listener: (text: string) => void): () => void;
+  /** Things worth telling the user: a download completed, a peer sent bad data. */
+  onNotice(listener: (kind: 'info' | 'success' | 'error', text: string, fileId?: string) => void): () => void;
+  /** Stops every transfer of this session (sign-out). */
+  close(): void;
 }

@@ -22,6 +22,10 @@ export interface DownloadView {
   name: string;
   size: number;
   state: 'downloading' | 'paused' | 'complete';
+  /** Shared from this tab (not downloaded). */
+  shared: boolean;
+  /** A shared original that must be allowed again after a reload before it can be served. */
+  needsSource: boolean;
   /** Verified bytes held. */
   bytesDone: number;
   /** Bytes per second, all peers together. */
@@ -53,12 +57,18 @@ export class TransfersState {
   get available(): boolean {
     return this.#available;
   }
+  /** What this tab downloaded (show_downloads): shared files are not downloads. */
   get downloads(): readonly DownloadView[] {
+    return this.#downloads.filter((d) => !d.shared);
+  }
+  /** Everything held, shared files included. */
+  get held(): readonly DownloadView[] {
     return this.#downloads;
   }
   get shares(): readonly ShareProgress[] {
     return this.#shares;
   }
+  /** What this tab holds of a file, shared or downloaded. */
   download(fileId: string): DownloadView | undefined {
     return this.#downloads.find((d) => d.fileId === fileId);
   }
@@ -100,5 +110,6 @@ export class TransfersState {
   reset(): void {
     this.#downloads = [];
     this.#shares = [];
+    this.#available = false;
   }
 }
