@@ -361,9 +361,10 @@ export class Swarm extends Emitter<SwarmEvents> {
           return;
         }
         link.channel = channel;
-        channel.onFrame = (frame) => this.#onFrame(link, frame);
-        channel.onClose = () => this.#closeLink(link);
+        // Our handshake goes first: a handler may run at once for frames already waiting.
         this.#send(link, { type: 'handshake', fileId: this.fileId, peerId: this.#o.instanceId, pieceCount: this.#pieceCount, bitfield: this.#o.have.bytes });
+        channel.onClose = () => this.#closeLink(link, 'channel closed');
+        channel.onFrame = (frame) => this.#onFrame(link, frame);
       },
       () => this.#closeLink(link),
     );
@@ -373,7 +374,7 @@ export class Swarm extends Emitter<SwarmEvents> {
   #closeLink(link: Link, reason?: string): void {
     if (link.closed) return;
     link.closed = true;
-    void reason;
+    if (process.env.MESHDROP_DEBUG) console.log("close", this.#o.instanceId.slice(0, 4), link.peerId, reason);
     this.#links.delete(link.conn);
     link.serveQueue = [];
     if (this.#picker.hasPeer(link.conn)) this.#picker.removePeer(link.conn);

@@ -251,3 +251,35 @@ export async function memoryEngine(
   if (options.start !== false) await engine.start();
   return { engine, store, tracker };
 }
+
+// ---------------------------------------------------------------- people
+
+/**
+ * Logged-in clients that share one group: the first creates it, the others
+ * join with an invite link. Returns the clients in the order of `users`.
+ */
+export async function groupOf(
+  t: Pick<TestContext, 'after'>,
+  urls: string | string[],
+  groupId: string,
+  users: string[],
+): Promise<TrackerClient[]> {
+  const { userClient } = await import('./tracker.ts');
+  const clients: TrackerClient[] = [];
+  for (const u of users) clients.push(await userClient(t, urls, u));
+  await clients[0]!.request('create_group', { groupId });
+  if (clients.length > 1) {
+    const { token } = await clients[0]!.request('create_invite', { groupId });
+    for (const c of clients.slice(1)) await c.request('join_group', { groupId, invite: token });
+  }
+  return clients;
+}
+
+/** The bytes of a downloaded file, read back piece by piece through the engine. */
+export async function readAll(engine: TransferEngine, fileId: string): Promise<Uint8Array> {
+  const info = engine.info(fileId);
+  if (!info) throw new Error(`no file ${fileId}`);
+  const out = new Uint8Array(info.size);
+  for (let i = 0; i < info.pieceCount; i++) out.set(await engine.readPiece(fileId, i), i * 512 * 1024);
+  return out;
+}
