@@ -22,7 +22,7 @@
  * engine.download(fileId) / engine.info(fileId);
  * engine.setLimits({ uploadBytesPerSecond, downloadBytesPerSecond, maxPeersPerFile });  // 0 or Infinity = no cap
  * engine.on('changed', ({ fileId }) => rerender());   // any state, progress, peer or piece change (throttled)
- * engine.on('complete' | 'hashing' | 'piece_failed' | 'peer_dropped' | 'error', ...);
+ * engine.on('complete' | 'hashing' | 'piece_failed' | 'peer_dropped' | 'peer_closed' | 'error', ...);
  * engine.close();                              // stops every swarm, timer, listener and channel
  * ```
  *
@@ -139,6 +139,8 @@ export interface EngineEvents extends Record<string, unknown> {
   piece_failed: { fileId: string; piece: number; peers: { peerId: string; userId: string }[] };
   /** A peer was dropped for this file after MAX_STRIKES failed pieces. */
   peer_dropped: { fileId: string; peerId: string; userId: string; reason: string };
+  /** A peer link ended (or never opened), and why: diagnostics, not an error. */
+  peer_closed: { fileId: string; peerId: string; userId: string; reason: string };
   /** Something failed that the user should hear about (store write, tracker refusal...). */
   error: { fileId: string | undefined; message: string; code?: string };
 }
@@ -252,7 +254,7 @@ export class TransferEngine extends Emitter<EngineEvents> {
     if (!pieceHashes) {
       const hashes: string[] = new Array(total);
       // Read ahead while the hasher works, so reading and hashing (a worker) overlap.
-      const window = 4;
+      const readAhead = 4;
       const inFlight: Promise<void>[] = [];
       let done = 0;
       progress(0);
@@ -264,7 +266,7 @@ export class TransferEngine extends Emitter<EngineEvents> {
             progress(++done);
           })(),
         );
-        if (inFlight.length >= window) await inFlight.shift();
+        if (inFlight.length >= readAhead) await inFlight.shift();
       }
       await Promise.all(inFlight);
       pieceHashes = hashes;
@@ -506,6 +508,7 @@ export class TransferEngine extends Emitter<EngineEvents> {
       this.emit('peer_dropped', { fileId, ...e });
       this.#changed(entry, true);
     });
+    swarm.on('peer_closed', (e) => this.emit('peer_closed', { fileId, ...e }));
     swarm.on('error', (e) => this.emit('error', { fileId, ...e }));
     try {
       await swarm.start();

@@ -93,6 +93,8 @@ export interface SwarmEvents extends Record<string, unknown> {
   changed: Record<string, never>;
   piece_failed: { piece: number; peers: { peerId: string; userId: string }[] };
   peer_dropped: { peerId: string; userId: string; reason: string };
+  /** A peer link ended (or never opened), and why: for diagnostics. */
+  peer_closed: { peerId: string; userId: string; reason: string };
   error: { message: string; code?: string };
 }
 
@@ -333,7 +335,7 @@ export class Swarm extends Emitter<SwarmEvents> {
         const envelope: SignalEnvelope = { conn, data };
         tracker.request('signal', { fileId: this.fileId, to: peerId, data: envelope }).catch(() => {
           // Refused (not a member, offline): this connection cannot happen.
-          this.#closeLink(link);
+          this.#closeLink(link, 'the tracker refused the signal');
         });
       },
     });
@@ -366,15 +368,15 @@ export class Swarm extends Emitter<SwarmEvents> {
         channel.onClose = () => this.#closeLink(link, 'channel closed');
         channel.onFrame = (frame) => this.#onFrame(link, frame);
       },
-      () => this.#closeLink(link),
+      () => this.#closeLink(link, 'connection failed'),
     );
     return link;
   }
 
-  #closeLink(link: Link, reason?: string): void {
+  #closeLink(link: Link, reason = 'closed'): void {
     if (link.closed) return;
     link.closed = true;
-    if (process.env.MESHDROP_DEBUG) console.log("close", this.#o.instanceId.slice(0, 4), link.peerId, reason);
+    if (!this.#closed) this.emit('peer_closed', { peerId: link.peerId, userId: link.userId, reason });
     this.#links.delete(link.conn);
     link.serveQueue = [];
     if (this.#picker.hasPeer(link.conn)) this.#picker.removePeer(link.conn);

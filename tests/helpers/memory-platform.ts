@@ -188,9 +188,10 @@ export class MemoryNetwork {
         let token: string | undefined;
         let destroyed = false;
         if (initiator) {
-          token = randomBytes(16).toString('hex');
-          this.#offers.set(token, { channel: mine, resolve });
-          queueMicrotask(() => !destroyed && sendSignal({ type: 'offer', token } satisfies Signal));
+          const offer = randomBytes(16).toString('hex');
+          token = offer;
+          this.#offers.set(offer, { channel: mine, resolve });
+          queueMicrotask(() => !destroyed && sendSignal({ type: 'offer', token: offer } satisfies Signal));
         }
         return {
           signal: (data: unknown) => {
