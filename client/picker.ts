@@ -4,7 +4,11 @@
  * are deterministic.
  *
  * Policy (ARCHITECTURE "Browser ⇄ browser"):
- * 1. Partly received pieces are finished before new ones are started.
+ * 1. Partly received pieces are finished before new ones are started. A
+ *    piece stays with the peer that started it (piece affinity) until that
+ *    peer leaves, times out or refuses: a piece then has one sender, so a
+ *    bad piece blames only the peer that sent it, never an honest one that
+ *    happened to share it. Orphaned partial pieces go to whoever asks next.
  * 2. The first INITIAL_RANDOM_PIECES pieces are random, so a new downloader
  *    soon has something to offer; after that, rarest first among connected
  *    peers, random among equally rare.
@@ -57,6 +61,8 @@ interface Partial {
   askedOf: Set<string>[];
   /** Peers that delivered blocks of this piece (they share the blame if it fails). */
   contributors: Set<string>;
+  /** The peer this piece is being fetched from; undefined when orphaned. */
+  owner: string | undefined;
 }
 
 export interface Received {
@@ -148,7 +154,7 @@ export class Picker {
       this.#partial.get(ref.piece)?.askedOf[this.blockOf(ref)]?.delete(peer);
       released.push(ref);
     }
-    for (const p of this.#partial.values()) p.contributors.delete(peer);
+    for (const p of this.#partial.values()) if (p.owner === peer) p.owner = undefined;
     return released;
   }
 
@@ -190,8 +196,12 @@ export class Picker {
     for (const [piece, partial] of this.#partial) {
       if (out.length >= slots) return out;
       if (!state.bits.has(piece) || partial.remaining === 0) continue;
+      if (partial.owner !== undefined && partial.owner !== peer) continue;
       for (let b = 0; b < partial.received.length && out.length < slots; b++) {
-        if (!partial.received[b] && partial.askedOf[b]!.size === 0) take(piece, b, partial);
+        if (!partial.received[b] && partial.askedOf[b]!.size === 0) {
+          partial.owner = peer;
+          take(piece, b, partial);
+        }
       }
     }
 
@@ -199,7 +209,7 @@ export class Picker {
     while (out.length < slots) {
       const piece = this.#choosePiece(state.bits);
       if (piece < 0) break;
-      const partial = this.#start(piece);
+      const partial = this.#start(piece, peer);
       for (let b = 0; b < partial.received.length && out.length < slots; b++) take(piece, b, partial);
     }
 
@@ -217,13 +227,14 @@ export class Picker {
     return out;
   }
 
-  #start(piece: number): Partial {
+  #start(piece: number, owner: string): Partial {
     const blocks = this.blocksIn(piece);
     const partial: Partial = {
       received: new Uint8Array(blocks),
       remaining: blocks,
       askedOf: Array.from({ length: blocks }, () => new Set<string>()),
       contributors: new Set(),
+      owner,
     };
     this.#partial.set(piece, partial);
     return partial;
@@ -283,7 +294,10 @@ export class Picker {
     const block = this.blockOf(ref);
     if (block < 0) return;
     this.#peers.get(peer)?.requests.delete(this.#key(ref.piece, block));
-    this.#partial.get(ref.piece)?.askedOf[block]?.delete(peer);
+    const partial = this.#partial.get(ref.piece);
+    partial?.askedOf[block]?.delete(peer);
+    // The piece is free for another peer to finish.
+    if (partial?.owner === peer) partial.owner = undefined;
   }
 
   /** Requests older than the timeout, released so other peers get them; the caller cancels them at their peer. */

@@ -89,16 +89,39 @@ test('the first few pieces are random, not rarest; rarest first after them', () 
   assert.equal(p.pick('a', 1, 0)[0]!.piece, 9, 'holding 2 pieces, the picker goes rarest first');
 });
 
-test('partly received pieces are finished before new ones are started', () => {
+test('a peer finishes the piece it started before starting another', () => {
+  const { p } = picker(4);
+  p.addPeer('a', bits(4, all(4)));
+  const [a1] = p.pick('a', 1, 0);
+  const [a2] = p.pick('a', 1, 0);
+  assert.equal(a2!.piece, a1!.piece);
+  assert.notEqual(a2!.offset, a1!.offset);
+  assert.deepEqual([...p.inflightPieces()], [a1!.piece]);
+});
+
+test('a piece stays with the peer that started it, so a bad piece has one sender', () => {
   const { p } = picker(4);
   p.addPeer('a', bits(4, all(4)));
   p.addPeer('b', bits(4, all(4)));
   const [a1] = p.pick('a', 1, 0);
-  // b is offered the other block of a's piece before anything new.
   const [b1] = p.pick('b', 1, 0);
-  assert.equal(b1!.piece, a1!.piece);
-  assert.notEqual(b1!.offset, a1!.offset);
-  assert.deepEqual([...p.inflightPieces()], [a1!.piece]);
+  assert.notEqual(b1!.piece, a1!.piece, 'b starts its own piece rather than sharing a\'s');
+});
+
+test('partly received pieces left behind are finished before new ones are started', () => {
+  for (const leave of ['removed', 'timed out', 'rejected'] as const) {
+    const { p } = picker(4, { timeoutMs: 100 });
+    p.addPeer('a', bits(4, all(4)));
+    p.addPeer('b', bits(4, all(4)));
+    const [a1] = p.pick('a', 1, 0);
+    p.received('a', a1!);
+    p.pick('a', 1, 0); // a now has the second block outstanding
+    if (leave === 'removed') p.removePeer('a');
+    if (leave === 'timed out') p.expire(100);
+    if (leave === 'rejected') p.release('a', { ...a1!, offset: 4, length: 4 });
+    const [b1] = p.pick('b', 1, 100);
+    assert.deepEqual(b1, { piece: a1!.piece, offset: 4, length: 4 }, `the orphaned block first (a ${leave})`);
+  }
 });
 
 test('never asks for a piece we hold or the peer lacks; nothing when nothing is left', () => {
@@ -198,11 +221,12 @@ test('a failed piece names who sent its blocks and is fetched again', () => {
   p.addPeer('a', bits(1, [0]));
   p.addPeer('b', bits(1, [0]));
   const [ra] = p.pick('a', 1, 0);
-  const [rb] = p.pick('b', 1, 0);
   p.received('a', ra!);
+  p.removePeer('a'); // b finishes the piece a started
+  const [rb] = p.pick('b', 1, 0);
   assert.equal(p.received('b', rb!).pieceReady, true);
   assert.deepEqual(p.failed(0).sort(), ['a', 'b']);
-  assert.equal(p.pick('a', 2, 0).length, 2, 'the piece starts over');
+  assert.equal(p.pick('b', 2, 0).length, 2, 'the piece starts over');
 });
 
 test('have announcements make pieces available', () => {
