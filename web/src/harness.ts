@@ -11,6 +11,7 @@ import { createBrowserPlatform, trackerUrlOf } from './platform/index.ts';
 import { BlobPieceSource, canKeepFileHandles } from './platform/file-source.ts';
 import { saveStoredFile, storedFileBlob } from './platform/save.ts';
 import { rawChannelBench } from './harness-raw.ts';
+import { HarnessSession, type SessionOptions } from './harness-session.ts';
 
 const harness = {
   PIECE_SIZE,
@@ -28,6 +29,17 @@ const harness = {
     const file = (document.getElementById('file') as HTMLInputElement).files?.[0];
     if (!file) throw new Error('no file chosen in #file');
     return file;
+  },
+  /** This page's person: set by startSession (tests reach the engine through it). */
+  session: undefined as HarnessSession | undefined,
+  async startSession(options: SessionOptions): Promise<HarnessSession> {
+    harness.session = await HarnessSession.start(options);
+    return harness.session;
+  },
+  /** The session, or a clear error when a test forgot to start one. */
+  s(): HarnessSession {
+    if (!harness.session) throw new Error('no session: call meshdropHarness.startSession first');
+    return harness.session;
   },
 };
 

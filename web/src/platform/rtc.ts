@@ -86,10 +86,17 @@ export class BrowserPeerConnector implements PeerConnector {
   }
 }
 
-/** A PeerChannel over a connected simple-peer: real bufferedAmount, drain on `bufferedamountlow`. */
+/**
+ * A PeerChannel over a connected simple-peer: real bufferedAmount, drain on
+ * `bufferedamountlow`.
+ *
+ * Frames can arrive before the swarm has set `onFrame`: simple-peer reports
+ * 'connect' only after its stats poll, and by then the other side, already
+ * open, may have sent its handshake. Such frames are queued and handed over
+ * when `onFrame` is set, in order; a close seen before `onClose` is set is
+ * reported when it is. Nothing is lost to the order in which callbacks are set.
+ */
 export class RtcPeerChannel implements PeerChannel {
-  onFrame: ((frame: Uint8Array) => void) | null = null;
-  onClose: (() => void) | null = null;
   /** Bytes sent and received on this channel, for the bench and tests. */
   bytesSent = 0;
   bytesReceived = 0;
@@ -98,6 +105,9 @@ export class RtcPeerChannel implements PeerChannel {
   readonly #dc: RTCDataChannel;
   #isClosed = false;
   #drainWaiters: (() => void)[] = [];
+  #onFrame: ((frame: Uint8Array) => void) | null = null;
+  #onClose: (() => void) | null = null;
+  #early: Uint8Array[] = [];
 
   constructor(peer: Peer) {
     this.#peer = peer;
@@ -110,22 +120,37 @@ export class RtcPeerChannel implements PeerChannel {
     this.closed = new Promise((r) => (closed = r));
     peer.on('data', (data) => {
       this.bytesReceived += data.byteLength;
-      try {
-        this.onFrame?.(data);
-      } catch (err) {
-        // A bug in a frame handler must not take the connection down silently.
-        console.error('meshdrop: frame handler failed', err);
-      }
+      if (this.#onFrame) this.#deliver(this.#onFrame, data);
+      else this.#early.push(data);
     });
     const onEnd = () => {
       if (this.#isClosed) return;
       this.#isClosed = true;
       this.#wake();
       closed();
-      this.onClose?.();
+      this.#onClose?.();
     };
     peer.on('close', onEnd);
     peer.on('error', onEnd);
+  }
+
+  get onFrame(): ((frame: Uint8Array) => void) | null {
+    return this.#onFrame;
+  }
+  set onFrame(handler: ((frame: Uint8Array) => void) | null) {
+    this.#onFrame = handler;
+    if (!handler || this.#early.length === 0) return;
+    const early = this.#early;
+    this.#early = [];
+    for (const frame of early) this.#deliver(handler, frame);
+  }
+
+  get onClose(): (() => void) | null {
+    return this.#onClose;
+  }
+  set onClose(handler: (() => void) | null) {
+    this.#onClose = handler;
+    if (handler && this.#isClosed) queueMicrotask(() => this.#onClose === handler && handler());
   }
 
   get bufferedAmount(): number {
@@ -150,6 +175,15 @@ export class RtcPeerChannel implements PeerChannel {
 
   close(): void {
     this.#peer.destroy();
+  }
+
+  #deliver(handler: (frame: Uint8Array) => void, frame: Uint8Array): void {
+    try {
+      handler(frame);
+    } catch (err) {
+      // A bug in a frame handler must not take the connection down silently.
+      console.error('meshdrop: frame handler failed', err);
+    }
   }
 
   #wake(): void {

@@ -1,0 +1,192 @@
+/**
+ * One person's client core in the harness page: tracker connection, browser
+ * platform and transfer engine, plus the test-only instruments the e2e
+ * scenarios need (a switch that makes this peer corrupt what it serves, and
+ * counters of the blocks it served per piece).
+ */
+import { TrackerClient } from '../../client/tracker.ts';
+import { TransferEngine, type TransferLimits } from '../../client/engine.ts';
+import type { PeerChannel, PeerConnector } from '../../client/ports.ts';
+import { PIECE_SIZE } from '../../protocol/constants.ts';
+import { FrameType } from '../../protocol/wire.ts';
+import { createBrowserPlatform, trackerUrlOf, type BrowserPlatform } from './platform/index.ts';
+import { BlobPieceSource, keepFileHandle, reopenFileSource } from './platform/file-source.ts';
+import { saveStoredFile, type SaveMethod } from './platform/save.ts';
+
+export interface SessionOptions {
+  userId: string;
+  password?: string;
+  /** Tracker WebSocket URLs; the page's own tracker by default. */
+  trackerUrls?: string[];
+  dbName?: string;
+  limits?: Partial<TransferLimits>;
+  /** Start as a bad seeder: every block served has one byte flipped. */
+  corrupt?: boolean;
+}
+
+/** Test instruments wrapped around the real connector: corruption switch and served-block counters. */
+export interface Instruments {
+  corrupt: boolean;
+  /** Blocks this peer sent, per piece index (all files, all peers). */
+  servedBlocks: Map<number, number>;
+  /** Bytes this peer sent and received over peer channels. */
+  bytesSent: number;
+  bytesReceived: number;
+}
+
+export function instrumentedConnector(inner: PeerConnector, inst: Instruments): PeerConnector {
+  return {
+    connect(options) {
+      const link = inner.connect(options);
+      return {
+        ...link,
+        channel: link.channel.then((ch): PeerChannel => {
+          let onFrame: PeerChannel['onFrame'] = null;
+          return {
+            send(frame: Uint8Array) {
+              inst.bytesSent += frame.byteLength;
+              // Block frame: version, type, piece (u32 BE), offset (u32 BE), data.
+              if (frame[1] === FrameType.Block && frame.length > 10) {
+                const piece = new DataView(frame.buffer, frame.byteOffset, frame.byteLength).getUint32(2);
+                inst.servedBlocks.set(piece, (inst.servedBlocks.get(piece) ?? 0) + 1);
+                if (inst.corrupt) {
+                  const bad = frame.slice();
+                  bad[bad.length - 1]! ^= 0xff;
+                  return ch.send(bad);
+                }
+              }
+              ch.send(frame);
+            },
+            get bufferedAmount() {
+              return ch.bufferedAmount;
+            },
+            drained: () => ch.drained(),
+            get onFrame() {
+              return onFrame;
+            },
+            set onFrame(handler) {
+              onFrame = handler;
+              ch.onFrame = handler && ((f) => ((inst.bytesReceived += f.byteLength), handler(f)));
+            },
+            get onClose() {
+              return ch.onClose;
+            },
+            set onClose(handler) {
+              ch.onClose = handler;
+            },
+            close: () => ch.close(),
+          };
+        }),
+      };
+    },
+  };
+}
+
+export interface EngineEventLog {
+  pieceFailed: { piece: number; peers: { peerId: string; userId: string }[] }[];
+  peerDropped: { peerId: string; userId: string; reason: string }[];
+  errors: string[];
+  completed: string[];
+}
+
+export class HarnessSession {
+  readonly platform: BrowserPlatform;
+  readonly tracker: TrackerClient;
+  readonly engine: TransferEngine;
+  readonly instruments: Instruments = { corrupt: false, servedBlocks: new Map(), bytesSent: 0, bytesReceived: 0 };
+  readonly events: EngineEventLog = { pieceFailed: [], peerDropped: [], errors: [], completed: [] };
+
+  private constructor(readonly options: SessionOptions) {
+    this.platform = createBrowserPlatform(options.dbName ? { dbName: options.dbName } : {});
+    this.instruments.corrupt = options.corrupt ?? false;
+    this.tracker = new TrackerClient({
+      urls: options.trackerUrls ?? [trackerUrlOf(location)],
+      createSocket: this.platform.createSocket,
+      requestTimeoutMs: 20_000,
+      reconnectDelayMs: 200,
+    });
+    const store = this.platform.store;
+    this.engine = new TransferEngine({
+      tracker: this.tracker,
+      store,
+      hasher: this.platform.hasher,
+      connector: instrumentedConnector(this.platform.connector, this.instruments),
+      openSource: async (file) => {
+        const r = await reopenFileSource(store, file.fileId, PIECE_SIZE);
+        return r.status === 'ready' ? r.source : undefined;
+      },
+      ...(options.limits ? { limits: options.limits } : {}),
+    });
+    this.engine.on('piece_failed', (e) => this.events.pieceFailed.push({ piece: e.piece, peers: e.peers }));
+    this.engine.on('peer_dropped', (e) => this.events.peerDropped.push({ peerId: e.peerId, userId: e.userId, reason: e.reason }));
+    this.engine.on('error', (e) => this.events.errors.push(e.message));
+    this.engine.on('complete', (e) => this.events.completed.push(e.fileId));
+  }
+
+  /** Connects, signs up (once) and logs in, then resumes whatever the store holds. */
+  static async start(options: SessionOptions): Promise<HarnessSession> {
+    const s = new HarnessSession(options);
+    const password = options.password ?? 'password1';
+    await s.tracker.connect();
+    await s.tracker.request('create_user', { userId: options.userId, password }).catch((err: { code?: string }) => {
+      if (err.code !== 'user_exists') throw err;
+    });
+    await s.tracker.login(options.userId, password);
+    await s.engine.start();
+    return s;
+  }
+
+  /**
+   * Shares a file the way the app does: hashes in the worker straight from
+   * the File (progress per piece), keeps its handle where one exists, else
+   * copies the pieces into IndexedDB.
+   */
+  async share(
+    file: File,
+    groupId: string,
+    options: { keep?: 'original' | 'store'; handle?: FileSystemFileHandle; onProgress?: (done: number, total: number) => void } = {},
+  ): Promise<{ fileId: string; hashMs: number; shareMs: number }> {
+    const t0 = performance.now();
+    const pieceHashes = await this.platform.hasher.hashFile(file, PIECE_SIZE, {
+      onProgress: (p) => options.onProgress?.(p.piecesDone, p.pieceCount),
+    });
+    const t1 = performance.now();
+    const keep = options.keep ?? (options.handle ? 'original' : 'store');
+    const { fileId } = await this.engine.share({
+      source: new BlobPieceSource(file, PIECE_SIZE),
+      name: file.name,
+      size: file.size,
+      groupId,
+      keep,
+      pieceHashes,
+    });
+    if (options.handle) await keepFileHandle(this.platform.store, fileId, options.handle);
+    return { fileId, hashMs: t1 - t0, shareMs: performance.now() - t0 };
+  }
+
+  /** Saves a complete download through the browser's download (tests read the saved file). */
+  async save(fileId: string, method: SaveMethod = 'download'): Promise<SaveMethod> {
+    const file = await this.platform.store.getFile(fileId);
+    if (!file) throw new Error(`no stored file ${fileId}`);
+    return saveStoredFile(this.platform.store, file, method);
+  }
+
+  /** Verified pieces held in the store right now (the bitfield saved with the record). */
+  async storedPieces(fileId: string): Promise<number[]> {
+    const file = await this.platform.store.getFile(fileId);
+    if (!file) return [];
+    const out: number[] = [];
+    for (let i = 0; i < file.meta.pieceHashes.length; i++) if (file.have[i >> 3]! & (0x80 >> (i & 7))) out.push(i);
+    return out;
+  }
+
+  servedBlocks(): Record<number, number> {
+    return Object.fromEntries(this.instruments.servedBlocks);
+  }
+
+  close(): void {
+    this.engine.close();
+    this.tracker.close();
+    this.platform.close();
+  }
+}
