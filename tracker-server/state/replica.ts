@@ -80,8 +80,8 @@ export class Replica {
   }
 
   /** Restores from a snapshot: ops in order and the state folded from exactly them. */
-  restore(ops: Op[], state: State): void {
-    this.#ops = ops;
+  restore(ops: readonly Op[], state: State): void {
+    this.#ops = [...ops];
     this.#state = state;
     this.#ids.clear();
     this.#vv = {};

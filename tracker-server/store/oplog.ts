@@ -63,6 +63,8 @@ export class OpLog {
   /** The oldest generation that may still have a file on disk. */
   #oldestGeneration: number;
   #queue: Pending[] = [];
+  /** Woken when the writer switches files or goes idle. */
+  #writerMoved: (() => void)[] = [];
   #flushing: Promise<void> | null = null;
   #appendedSinceSnapshot = 0;
   #closed = false;
@@ -149,8 +151,22 @@ export class OpLog {
     }
     await rename(tmp, join(this.#dir, SNAPSHOT));
     await syncDir(this.#dir);
-    // Lines of the covered generations may still be queued: let them land before deleting their files.
-    while (this.#flushing) await this.#flushing;
+    // Lines of the covered generations may still be queued: let them land before deleting their
+    // files. Wait for the writer to move past them, not for an idle queue, which under steady
+    // writes may never come.
+    while (this.#fileGeneration <= covered) {
+      if (!this.#flushing) {
+        // Nothing was appended since: move to the new file now, so the covered one can go.
+        // The switch holds the flush slot, so an append meanwhile waits for it.
+        this.#flushing = this.#switchTo(covered + 1).finally(() => {
+          this.#flushing = null;
+          if (this.#queue.length > 0) this.#flushing = this.#flush();
+        });
+        await this.#flushing;
+        break;
+      }
+      await new Promise<void>((resolve) => this.#writerMoved.push(resolve));
+    }
     for (let g = covered; g >= this.#oldestGeneration; g--) {
       if (g !== this.#fileGeneration) await rm(join(this.#dir, logName(g)), { force: true });
     }
@@ -182,6 +198,7 @@ export class OpLog {
       }
     }
     this.#flushing = null;
+    for (const wake of this.#writerMoved.splice(0)) wake();
   }
 
   async #switchTo(generation: number): Promise<void> {
@@ -190,6 +207,7 @@ export class OpLog {
     const old = this.#file;
     this.#file = next;
     this.#fileGeneration = generation;
+    for (const wake of this.#writerMoved.splice(0)) wake();
     await old.close();
   }
 }

@@ -1,0 +1,64 @@
+/** Command line and environment → configuration, and the small pure helpers of the tracker. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseConfig } from '../../tracker-server/config.ts';
+import { LoginLimiter, TokenBucket } from '../../tracker-server/gateway/limits.ts';
+import { HybridClock } from '../../tracker-server/clock.ts';
+import { LOGIN_FAILURES_PER_ACCOUNT, LOGIN_WINDOW_MS } from '../../protocol/constants.ts';
+
+test('embedded defaults: port 8080, ./data, all interfaces', () => {
+  const c = parseConfig([], {});
+  assert.ok(c !== 'help');
+  assert.equal(c.port, 8080);
+  assert.equal(c.dataDir, './data');
+  assert.equal(c.host, '0.0.0.0');
+  assert.deepEqual(c.iceServers, [], 'no STUN/TURN server by default');
+});
+
+test('flags win over environment; lists come comma-separated from env', () => {
+  const c = parseConfig(['--port', '9000', '--peer', 'ws://a:1', '--peer', 'ws://b:2'], {
+    MESHDROP_PORT: '7000',
+    MESHDROP_DATA_DIR: '/srv/meshdrop',
+    MESHDROP_ICE_SERVERS: 'stun:stun.example.org:3478, turn:t.example.org',
+  });
+  assert.ok(c !== 'help');
+  assert.equal(c.port, 9000);
+  assert.equal(c.dataDir, '/srv/meshdrop');
+  assert.deepEqual(c.peers, ['ws://a:1', 'ws://b:2']);
+  assert.deepEqual(c.iceServers, [{ urls: 'stun:stun.example.org:3478' }, { urls: 'turn:t.example.org' }]);
+});
+
+test('bad values are refused with the flag named', () => {
+  assert.throws(() => parseConfig(['--port', 'eighty'], {}), /--port/);
+  assert.throws(() => parseConfig(['--scrypt-n', '1000'], {}), /--scrypt-n: must be a power of 2/);
+  assert.throws(() => parseConfig(['--bogus'], {}), /bogus/);
+  assert.equal(parseConfig(['--help'], {}), 'help');
+});
+
+test('token bucket: a burst, then the sustained rate', () => {
+  const bucket = new TokenBucket(10, 3, 0);
+  assert.deepEqual([1, 2, 3, 4].map(() => bucket.take(0)), [true, true, true, false]);
+  assert.equal(bucket.take(100), true, '100 ms at 10/s refills one');
+  assert.equal(bucket.take(100), false);
+});
+
+test('login limiter: per account, sliding window', () => {
+  let now = 0;
+  const limiter = new LoginLimiter(() => now);
+  for (let i = 0; i < LOGIN_FAILURES_PER_ACCOUNT; i++) limiter.failed('ann', `10.0.0.${i}`);
+  assert.equal(limiter.allowed('ann', '10.9.9.9'), false, 'from any address');
+  assert.equal(limiter.allowed('bob', '10.9.9.9'), true, 'other accounts unaffected');
+  now += LOGIN_WINDOW_MS;
+  assert.equal(limiter.allowed('ann', '10.9.9.9'), true, 'the window slid past');
+});
+
+test('hybrid clock: monotonic, above everything observed, even with a clock going back', () => {
+  let wall = 1000;
+  const clock = new HybridClock(() => wall);
+  const a = clock.stamp();
+  wall = 500; // the wall clock jumps back
+  const b = clock.stamp();
+  assert.ok(b > a);
+  clock.observe(5_000_000);
+  assert.ok(clock.stamp() > 5_000_000);
+});
