@@ -65,7 +65,7 @@ test('A shares a file with B through the app: link, request, accept, drop, downl
     // B downloads it with one click and follows it on the downloads page.
     const download = B.getByRole('button', { name: 'Download beach.bin' });
     await download.click();
-    await B.getByRole('link', { name: /^Downloads/ }).click();
+    await B.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^Downloads/ }).click();
     const card = B.getByRole('article', { name: 'beach.bin in photos' });
     await card.getByText('Complete').waitFor({ timeout: 60_000 });
     await B.screenshot({ path: shot('downloads.png'), fullPage: true });

@@ -331,7 +331,9 @@ export class MeshdropApp implements ConsoleActions {
   }
 
   async download(file: FileSummary): Promise<void> {
-    await this.#requirePort().download(file);
+    const port = this.#requirePort();
+    await port.download(file);
+    this.transfers.setDownloads(port.snapshot());
   }
 
   async stopShare(file: FileSummary): Promise<void> {
@@ -360,6 +362,8 @@ export class MeshdropApp implements ConsoleActions {
   }
 
   downloads(): DownloadLine[] {
+    // Read the engine now, not the last throttled render: a download started a moment ago is listed.
+    if (this.#port) this.transfers.setDownloads(this.#port.snapshot());
     return this.transfers.downloads.map((d) => ({
       groupId: d.groupId,
       name: d.name,
