@@ -11,6 +11,8 @@ import { createBrowserPlatform, trackerUrlOf } from './platform/index.ts';
 import { BlobPieceSource, canKeepFileHandles } from './platform/file-source.ts';
 import { saveStoredFile, storedFileBlob } from './platform/save.ts';
 import { rawChannelBench } from './harness-raw.ts';
+import { IdbPieceStore } from './platform/idb-store.ts';
+import { pieceStoreContract } from '../../tests/helpers/piece-store-contract.ts';
 import { HarnessSession, type SessionOptions } from './harness-session.ts';
 
 const harness = {
@@ -29,6 +31,30 @@ const harness = {
     const file = (document.getElementById('file') as HTMLInputElement).files?.[0];
     if (!file) throw new Error('no file chosen in #file');
     return file;
+  },
+  /**
+   * Runs the shared PieceStore acceptance suite (tests/helpers/piece-store-contract.ts)
+   * against IndexedDB in this page: a fresh database per case, and `reopen()`
+   * opens the same database again, as a reload would.
+   */
+  async runPieceStoreContract(): Promise<{ name: string; error?: string }[]> {
+    const results: { name: string; error?: string }[] = [];
+    let n = 0;
+    for (const c of pieceStoreContract) {
+      const make = async () => {
+        const dbName = `meshdrop-contract-${n++}`;
+        const store = new IdbPieceStore(dbName);
+        await store.clear();
+        return Object.assign(store, { reopen: async () => new IdbPieceStore(dbName) });
+      };
+      try {
+        await c.run(make);
+        results.push({ name: c.name });
+      } catch (err) {
+        results.push({ name: c.name, error: err instanceof Error ? err.message : String(err) });
+      }
+    }
+    return results;
   },
   /** This page's person: set by startSession (tests reach the engine through it). */
   session: undefined as HarnessSession | undefined,
