@@ -1,0 +1,49 @@
+/**
+ * The tracker goes away mid-download: the transfer keeps going over the
+ * existing peer channels, and when the tracker is back (restarted on the same
+ * data) the clients resume their sessions, re-announce, and the download
+ * completes. (Failover between two trackers is tested with the mesh.)
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes, createHash } from 'node:crypto';
+import { PIECE_SIZE } from '../../protocol/constants.ts';
+import { Bitfield } from '../../protocol/bitfield.ts';
+import { eventually, startTestTracker, tempDir } from '../helpers/tracker.ts';
+import { bytesSource, groupOf, memoryEngine, MemoryNetwork, readAll } from '../helpers/memory-platform.ts';
+
+const sha1 = (b: Uint8Array) => createHash('sha1').update(b).digest('hex');
+
+test('the tracker restarts mid-download: the transfer goes on and completes, presence comes back', async (t) => {
+  const dataDir = await tempDir(t);
+  const first = await startTestTracker(t, { dataDir });
+  const network = new MemoryNetwork();
+  t.after(() => network.closeAll());
+  const [alice, bob] = await groupOf(t, first.wsUrl, 'team', ['alice', 'bob']);
+  const a = await memoryEngine(t, alice!, network, { limits: { uploadBytesPerSecond: 3 * 1024 * 1024 } });
+  const bytes = new Uint8Array(randomBytes(16 * PIECE_SIZE));
+  const { fileId } = await a.engine.share({ source: bytesSource(bytes), name: 'live.bin', size: bytes.length, groupId: 'team', keep: 'original' });
+  const b = await memoryEngine(t, bob!, network);
+  await b.engine.download(fileId);
+  await eventually(() => assert.ok(b.engine.info(fileId)!.piecesDone >= 2), 10_000);
+
+  await first.close();
+  const whileDown = b.engine.info(fileId)!.piecesDone;
+  // With no tracker at all, pieces keep arriving over the open channel.
+  await eventually(() => assert.ok(b.engine.info(fileId)!.piecesDone > whileDown + 1, 'progress without a tracker'), 10_000);
+  assert.notEqual(bob!.status, 'connected');
+
+  const second = await startTestTracker(t, { dataDir, port: first.port });
+  await b.engine.whenComplete(fileId);
+  assert.equal(sha1(await readAll(b.engine, fileId)), sha1(bytes));
+
+  // Both are back on the restarted tracker with their sessions, and bob's presence is re-announced in full.
+  await eventually(() => assert.equal(bob!.status, 'connected'), 10_000);
+  await eventually(async () => {
+    const { holders } = await alice!.request('get_holders', { fileId });
+    const h = holders.find((x) => x.userId === 'bob');
+    assert.ok(h, 'bob is a holder again');
+    assert.ok(Bitfield.fromBase64(16, h.bitfield).isComplete(), 'with every piece');
+  }, 10_000);
+  assert.equal(second.port, first.port);
+});
