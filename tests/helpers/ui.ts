@@ -21,7 +21,7 @@ export async function signUp(page: Page, user: string, password: string): Promis
 }
 
 export async function createGroup(page: Page, groupId: string): Promise<void> {
-  await page.getByRole('link', { name: 'Groups', exact: true }).click();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Groups', exact: true }).click();
   await page.getByPlaceholder('group name').fill(groupId);
   await page.getByRole('button', { name: 'Create group' }).click();
   await page.getByRole('heading', { name: groupId, level: 1 }).waitFor();
@@ -93,4 +93,22 @@ export async function runCommand(page: Page, line: string): Promise<string[]> {
   );
   const texts = await log.locator('.line').allTextContents();
   return texts.slice(before + 1);
+}
+
+/**
+ * Presses Tab until the focused element is the one named (its label, its
+ * aria-label or its text), as a keyboard user moves through a page.
+ */
+export async function tabTo(page: Page, name: string, maxPresses = 40): Promise<void> {
+  for (let i = 0; i < maxPresses; i++) {
+    await page.keyboard.press('Tab');
+    const focused = await page.evaluate(() => {
+      const el = document.activeElement as HTMLElement | null;
+      if (!el) return '';
+      const labelled = (el as HTMLInputElement).labels?.[0]?.textContent ?? '';
+      return [el.getAttribute('aria-label') ?? '', labelled.trim(), (el.textContent ?? '').trim(), el.getAttribute('placeholder') ?? ''].join('\n');
+    });
+    if (focused.split('\n').some((s) => s === name || s.startsWith(`${name}\n`) || s.split('\n')[0] === name)) return;
+  }
+  throw new Error(`Tab never reached "${name}"`);
 }
