@@ -217,6 +217,7 @@ export class TransferEngine extends Emitter<EngineEvents> {
     if (limits.uploadBytesPerSecond !== undefined) this.#limits.upload.setRate(limits.uploadBytesPerSecond);
     if (limits.downloadBytesPerSecond !== undefined) this.#limits.download.setRate(limits.downloadBytesPerSecond);
     if (limits.maxPeersPerFile !== undefined) this.#limits.maxPeersPerFile = limits.maxPeersPerFile || undefined;
+    for (const entry of this.#files.values()) entry.swarm?.poke();
   }
 
   /** Resumes everything the store holds. Safe to call more than once. */

@@ -225,6 +225,14 @@ export class Swarm extends Emitter<SwarmEvents> {
     }
   }
 
+  /** Limits changed: top up every pipeline now rather than at the next tick. */
+  poke(): void {
+    if (this.#closed) return;
+    clearTimeout(this.#fillTimer);
+    this.#fillTimer = undefined;
+    this.#fillAll();
+  }
+
   inflightPieces(): Set<number> {
     return this.#picker.inflightPieces();
   }
