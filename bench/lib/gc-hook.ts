@@ -1,0 +1,36 @@
+/**
+ * Benchmark-only preload for a tracker child process (`--import` this file,
+ * with `--expose-gc`). It answers the benchmark over the IPC channel that only
+ * a benchmark opens; the tracker's own code has no hook and no extra path.
+ *
+ *   'stats' → { cpuUserUs, cpuSystemUs, rss, heapUsed, external, arrayBuffers }
+ *   'gc'    → the same, after two full garbage collections
+ *
+ * process.cpuUsage() is getrusage(RUSAGE_SELF): every thread of the process
+ * (main, GC helpers, libuv pool), in microseconds.
+ */
+if (process.send) {
+  const stats = () => {
+    const cpu = process.cpuUsage();
+    const mem = process.memoryUsage();
+    return {
+      cpuUserUs: cpu.user,
+      cpuSystemUs: cpu.system,
+      rss: mem.rss,
+      heapUsed: mem.heapUsed,
+      external: mem.external,
+      arrayBuffers: mem.arrayBuffers,
+    };
+  };
+  process.on('message', (msg: { id: number; cmd: 'stats' | 'gc' }) => {
+    if (msg.cmd === 'gc') {
+      const gc = (globalThis as { gc?: () => void }).gc;
+      if (!gc) throw new Error('gc-hook: start the tracker with --expose-gc');
+      gc();
+      gc();
+    }
+    process.send!({ id: msg.id, ...stats() });
+  });
+  // The IPC channel must not keep a tracker alive that was told to stop.
+  process.channel?.unref();
+}
