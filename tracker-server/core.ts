@@ -76,7 +76,7 @@ export class TrackerCore {
   static async open(config: CoreConfig): Promise<{ core: TrackerCore; tornBytes: number }> {
     const { log, recovered } = await OpLog.open(config.dataDir);
     const replica = new Replica();
-    if (recovered.snapshot) replica.restore(recovered.snapshot.ops, recovered.snapshot.state);
+    if (recovered.snapshot) replica.addMany(recovered.snapshot.ops);
     replica.addMany(recovered.tail);
     return { core: new TrackerCore(config, replica, log), tornBytes: recovered.tornBytes };
   }
@@ -274,7 +274,7 @@ export class TrackerCore {
   #maybeSnapshot(): void {
     if (this.#snapshotting || this.#log.appendedSinceSnapshot < this.config.snapshotEvery) return;
     this.#snapshotting = this.#log
-      .snapshot(this.#replica.allOps(), this.#replica.state)
+      .snapshot(this.#replica.allOps())
       .catch((err) => console.error(`snapshot failed: ${(err as Error).message}`))
       .finally(() => (this.#snapshotting = null));
   }
@@ -283,7 +283,7 @@ export class TrackerCore {
   async close(): Promise<void> {
     await this.#snapshotting;
     if (this.#log.appendedSinceSnapshot > 0) {
-      await this.#log.snapshot(this.#replica.allOps(), this.#replica.state).catch(() => undefined);
+      await this.#log.snapshot(this.#replica.allOps()).catch(() => undefined);
     }
     await this.#log.close();
   }

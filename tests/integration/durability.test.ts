@@ -4,7 +4,7 @@
  * same data dir with every acknowledged op. A torn last record (an append the
  * crash cut short) is dropped, not fatal.
  */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -16,7 +16,7 @@ import type { TrackerClient } from '../../client/tracker.ts';
  * `killAfterAcks` of them are acknowledged, the rest still in flight.
  */
 async function burstThenKill(
-  t: Parameters<typeof tempDir>[0],
+  t: TestContext,
   dataDir: string,
   killAfterAcks: number,
   extraArgs: string[] = [],

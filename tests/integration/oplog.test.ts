@@ -17,7 +17,7 @@ const userOps = (n: number, origin = 'T') => {
 async function reopen(dir: string) {
   const { log, recovered } = await OpLog.open(dir);
   const replica = new Replica();
-  if (recovered.snapshot) replica.restore(recovered.snapshot.ops, recovered.snapshot.state);
+  if (recovered.snapshot) replica.addMany(recovered.snapshot.ops);
   replica.addMany(recovered.tail);
   return { log, replica, recovered };
 }
@@ -42,7 +42,7 @@ test('a snapshot plus the log after it restores the same state; covered logs are
     replica.add(op);
     await log.append(op);
   }
-  await log.snapshot(replica.allOps(), replica.state);
+  await log.snapshot(replica.allOps());
   for (const op of ops.slice(20)) {
     replica.add(op);
     await log.append(op);
@@ -66,7 +66,7 @@ test('appends made while a snapshot is being written are kept', async (t) => {
     replica.add(op);
     void log.append(op);
   }
-  const snap = log.snapshot(replica.allOps(), replica.state);
+  const snap = log.snapshot(replica.allOps());
   // These land while the snapshot is in progress: they must survive the deletion of covered logs.
   const late = ops.slice(20).map((op) => (replica.add(op), log.append(op)));
   await Promise.all([snap, ...late]);

@@ -79,16 +79,6 @@ export class Replica {
     return added;
   }
 
-  /** Restores from a snapshot: ops in order and the state folded from exactly them. */
-  restore(ops: readonly Op[], state: State): void {
-    this.#ops = [...ops];
-    this.#state = state;
-    this.#ids.clear();
-    this.#vv = {};
-    this.#maxHlc = 0;
-    for (const op of ops) this.#remember(op, opId(op));
-  }
-
   /** Ops of one origin with seq above `after`, in seq order: what a peer lacks. */
   *opsAfter(vv: VersionVector): Generator<Op> {
     for (const op of this.#ops) if (op.seq > (vv[op.origin] ?? 0)) yield op;
