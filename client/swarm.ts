@@ -466,7 +466,12 @@ export class Swarm extends Emitter<SwarmEvents> {
     if (this.#banned.has(frame.peerId)) return this.#closeLink(link, 'dropped for bad pieces');
     // One link per peer: after a tracker failover a peer may dial again under a new presence id.
     for (const other of this.#links.values()) {
-      if (other !== link && other.instance === frame.peerId) return this.#closeLink(link, 'already connected');
+      if (other !== link && other.instance === frame.peerId) {
+        // Same peer, new presence id: the old link lives on under the new id, so it is not dialled again.
+        other.peerId = link.peerId;
+        if (other.totals) other.totals.peerId = link.peerId;
+        return this.#closeLink(link, 'already connected');
+      }
     }
     link.instance = frame.peerId;
     link.bits = new Bitfield(this.#pieceCount, frame.bitfield);

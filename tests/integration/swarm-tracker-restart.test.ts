@@ -20,10 +20,12 @@ test('the tracker restarts mid-download: the transfer goes on and completes, pre
   const network = new MemoryNetwork();
   t.after(() => network.closeAll());
   const [alice, bob] = await groupOf(t, first.wsUrl, 'team', ['alice', 'bob']);
-  const a = await memoryEngine(t, alice!, network, { limits: { uploadBytesPerSecond: 3 * 1024 * 1024 } });
+  const a = await memoryEngine(t, alice!, network, { limits: { uploadBytesPerSecond: 1.5 * 1024 * 1024 } });
   const bytes = new Uint8Array(randomBytes(16 * PIECE_SIZE));
   const { fileId } = await a.engine.share({ source: bytesSource(bytes), name: 'live.bin', size: bytes.length, groupId: 'team', keep: 'original' });
   const b = await memoryEngine(t, bob!, network);
+  const closes: string[] = [];
+  b.engine.on('peer_closed', (e) => closes.push(e.reason));
   await b.engine.download(fileId);
   await eventually(() => assert.ok(b.engine.info(fileId)!.piecesDone >= 2), 10_000);
 
@@ -34,7 +36,15 @@ test('the tracker restarts mid-download: the transfer goes on and completes, pre
   assert.notEqual(bob!.status, 'connected');
 
   const second = await startTestTracker(t, { dataDir, port: first.port });
+  // Back on the tracker and still downloading, bob asks for holders again and finds alice
+  // under her new presence id: the dial reaches the peer he is already linked to.
+  await eventually(() => assert.ok(closes.includes('already connected'), `closes: ${closes}`), 10_000);
+  assert.equal(b.engine.info(fileId)!.state, 'downloading', 'the restart happened mid-download');
   await b.engine.whenComplete(fileId);
+  const peers = b.engine.info(fileId)!.peers;
+  assert.deepEqual(peers.map((p) => p.userId), ['alice'], 'one link to alice, counted once');
+  assert.equal(peers[0]!.peerId, alice!.peerId, 'shown under her current presence id');
+  assert.ok(closes.filter((c) => c === 'already connected').length <= 1, `no redial loop: ${closes}`);
   assert.equal(sha1(await readAll(b.engine, fileId)), sha1(bytes));
 
   // Both are back on the restarted tracker with their sessions, and bob's presence is re-announced in full.
