@@ -65,10 +65,12 @@ test('keyboard only, phone width, dark theme; reload keeps the session; tracker 
     const port = tracker.port;
     await tracker.close();
     await status.filter({ hasText: 'Reconnecting… (was test-a)' }).waitFor();
+    await page.getByText('Lost the connection to the tracker test-a. Reconnecting… Transfers between browsers keep going.').waitFor();
 
     // ...and when it is back (same port, same data), the tab reconnects and resumes the session on its own.
     await startTestTracker(t, { dataDir, port });
     await status.filter({ hasText: 'Connected to test-a' }).waitFor({ timeout: 20_000 });
+    assert.equal(await page.getByText('Lost the connection to the tracker').count(), 0, 'the banner goes when the tracker is back');
     await page.getByRole('button', { name: 'Sign out' }).waitFor();
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Groups', exact: true }).click();
     await page.getByRole('list').getByRole('link', { name: 'keys' }).waitFor();

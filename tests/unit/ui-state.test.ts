@@ -133,6 +133,8 @@ test('the router reads the address, writes history, and drops a used invite', ()
 
 test('connection status names the tracker and counts moves to another', () => {
   const c = new ConnectionState();
+  assert.equal(c.label, 'Connecting…', 'a new tab is dialling, not failing');
+  c.setStatus('idle', undefined);
   assert.equal(c.label, 'No tracker reachable');
   c.setStatus('connecting', 'ws://127.0.0.1:4000/ws');
   assert.equal(c.label, 'Connecting…');
@@ -145,7 +147,8 @@ test('connection status names the tracker and counts moves to another', () => {
   assert.equal(c.failovers, 1);
   assert.equal(c.label, 'Connected to tracker-b');
   c.reset();
-  assert.equal(c.status, 'idle');
+  assert.equal(c.status, 'connecting');
+  assert.equal(c.failovers, 0);
 });
 
 test('transfers: hashing progress per file, downloads exclude shared files', () => {

@@ -2,7 +2,8 @@
 import type { ConnectionStatus } from '../../../client/tracker.ts';
 
 export class ConnectionState {
-  #status = $state<ConnectionStatus>('idle');
+  /** 'connecting' from the start: the tab dials at once, and "no tracker reachable" must not flash before it tries. */
+  #status = $state<ConnectionStatus>('connecting');
   #url = $state<string | undefined>(undefined);
   #trackerId = $state<string | undefined>(undefined);
   #failovers = $state(0);
@@ -60,7 +61,7 @@ export class ConnectionState {
   }
 
   reset(): void {
-    this.#status = 'idle';
+    this.#status = 'connecting';
     this.#url = undefined;
     this.#trackerId = undefined;
     this.#failovers = 0;
