@@ -8,7 +8,8 @@ import { TrackerClient } from '../../client/tracker.ts';
 import { TransferEngine, type TransferLimits } from '../../client/engine.ts';
 import type { PeerChannel, PeerConnector } from '../../client/ports.ts';
 import { PIECE_SIZE } from '../../protocol/constants.ts';
-import { FrameType } from '../../protocol/wire.ts';
+import { FrameType, decodeFrame, encodeFrame } from '../../protocol/wire.ts';
+import { BLOCK_SIZE } from '../../protocol/constants.ts';
 import { createBrowserPlatform, trackerUrlOf, type BrowserPlatform } from './platform/index.ts';
 import { BlobPieceSource, keepFileHandle, reopenFileSource } from './platform/file-source.ts';
 import { saveStoredFile, type SaveMethod } from './platform/save.ts';
@@ -85,6 +86,8 @@ export function instrumentedConnector(inner: PeerConnector, inst: Instruments): 
 export interface EngineEventLog {
   pieceFailed: { piece: number; peers: { peerId: string; userId: string }[] }[];
   peerDropped: { peerId: string; userId: string; reason: string }[];
+  /** Every peer link closed, with the swarm's reason (diagnostics). */
+  peerClosed: { fileId: string; userId: string; reason: string }[];
   errors: string[];
   completed: string[];
 }
@@ -94,7 +97,7 @@ export class HarnessSession {
   readonly tracker: TrackerClient;
   readonly engine: TransferEngine;
   readonly instruments: Instruments = { corrupt: false, servedBlocks: new Map(), bytesSent: 0, bytesReceived: 0 };
-  readonly events: EngineEventLog = { pieceFailed: [], peerDropped: [], errors: [], completed: [] };
+  readonly events: EngineEventLog = { pieceFailed: [], peerDropped: [], peerClosed: [], errors: [], completed: [] };
 
   private constructor(readonly options: SessionOptions) {
     this.platform = createBrowserPlatform(options.dbName ? { dbName: options.dbName } : {});
@@ -119,6 +122,7 @@ export class HarnessSession {
     });
     this.engine.on('piece_failed', (e) => this.events.pieceFailed.push({ piece: e.piece, peers: e.peers }));
     this.engine.on('peer_dropped', (e) => this.events.peerDropped.push({ peerId: e.peerId, userId: e.userId, reason: e.reason }));
+    this.engine.on('peer_closed', (e) => this.events.peerClosed.push({ fileId: e.fileId, userId: e.userId, reason: e.reason }));
     this.engine.on('error', (e) => this.events.errors.push(e.message));
     this.engine.on('complete', (e) => this.events.completed.push(e.fileId));
   }
@@ -178,6 +182,56 @@ export class HarnessSession {
     const out: number[] = [];
     for (let i = 0; i < file.meta.pieceHashes.length; i++) if (file.have[i >> 3]! & (0x80 >> (i & 7))) out.push(i);
     return out;
+  }
+
+  /**
+   * An attacker's probe, bypassing the engine: dials `to` with signals sent
+   * for `signalFileId` (a file both may legitimately share), then sends a
+   * handshake for `handshakeFileId` and asks for the first block of each
+   * listed piece. Reports what came back within `waitMs`.
+   */
+  async probePeer(options: {
+    signalFileId: string;
+    to: string;
+    handshakeFileId: string;
+    pieceCount: number;
+    pieces: number[];
+    waitMs?: number;
+  }): Promise<{ opened: boolean; closed: boolean; frames: string[]; blockBytes: number }> {
+    const conn = `probe-${Math.random().toString(36).slice(2, 10)}`;
+    const link = this.platform.connector.connect({
+      initiator: true,
+      iceServers: this.tracker.iceServers,
+      sendSignal: (data) => {
+        this.tracker.request('signal', { fileId: options.signalFileId, to: options.to, data: { conn, data } }).catch(() => undefined);
+      },
+    });
+    const off = this.tracker.on('event', (e) => {
+      if (e.event !== 'signal' || e.from !== options.to) return;
+      const env = e.data as { conn?: string; data?: unknown };
+      if (env?.conn === conn) link.signal(env.data);
+    });
+    const result = { opened: false, closed: false, frames: [] as string[], blockBytes: 0 };
+    try {
+      const ch = await Promise.race([link.channel, new Promise<undefined>((r) => setTimeout(() => r(undefined), 20_000))]);
+      if (!ch) return result;
+      result.opened = true;
+      const closed = new Promise<void>((resolve) => (ch.onClose = resolve));
+      ch.onFrame = (bytes) => {
+        const d = decodeFrame(bytes);
+        if (!d.ok) return;
+        result.frames.push(d.frame.type);
+        if (d.frame.type === 'block') result.blockBytes += d.frame.data.length;
+      };
+      const peerId = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+      ch.send(encodeFrame({ type: 'handshake', fileId: options.handshakeFileId, peerId, pieceCount: options.pieceCount, bitfield: new Uint8Array(Math.ceil(options.pieceCount / 8)) }));
+      for (const piece of options.pieces) ch.send(encodeFrame({ type: 'request', piece, offset: 0, length: BLOCK_SIZE }));
+      await Promise.race([closed.then(() => (result.closed = true)), new Promise((r) => setTimeout(r, options.waitMs ?? 5_000))]);
+      return result;
+    } finally {
+      off();
+      link.destroy();
+    }
   }
 
   servedBlocks(): Record<number, number> {
