@@ -1,7 +1,8 @@
 /**
  * Invite links through the app, in real Chromium against a real tracker: an
  * owner makes one, C opens it, signs up and is a member at once without
- * approval; an expired one admits nobody and says why in words.
+ * approval; an expired one admits nobody and says why in words; a request
+ * the owner rejects is answered in words too.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -64,7 +65,11 @@ test('an invite link admits without approval; an expired one does not', { timeou
     // Asking is still one click away, and goes to the owner.
     await D.getByRole('button', { name: 'Ask to join' }).click();
     await D.getByRole('heading', { name: 'Waiting for the owner' }).waitFor();
-    await A.getByRole('button', { name: 'Accept dave' }).waitFor();
+    // The owner turns it down: dave is told in words, and may ask again.
+    await A.getByRole('button', { name: 'Reject dave' }).click();
+    await D.getByText('The owner of band turned down your request.').waitFor();
+    await D.getByText('The owner turned down your last request. You can ask again.').waitFor();
+    assert.equal(await D.getByRole('heading', { name: 'Files' }).count(), 0);
 
     // The invite form refuses what the tracker would refuse, in words.
     await invitePanel.getByRole('spinbutton', { name: 'How long' }).fill('31');
