@@ -487,7 +487,7 @@ export class Swarm extends Emitter<SwarmEvents> {
 
   #onRequest(link: Link, ref: BlockRef): void {
     if (!this.#o.have.has(ref.piece) || this.#picker.blockOf(ref) < 0 || link.serveQueue.length >= MAX_QUEUED_REQUESTS) {
-      this.#send(link, { type: 'reject', ...ref });
+      this.#send(link, { ...ref, type: 'reject' });
       return;
     }
     link.serveQueue.push({ piece: ref.piece, offset: ref.offset, length: ref.length });
@@ -505,7 +505,7 @@ export class Swarm extends Emitter<SwarmEvents> {
       buffer.set(frame.data, ref.offset);
       for (const c of r.cancels) {
         const other = [...this.#links.values()].find((l) => l.conn === c.peer);
-        if (other) this.#send(other, { type: 'cancel', ...c.ref });
+        if (other) this.#send(other, { ...c.ref, type: 'cancel' });
       }
       if (r.pieceReady) void this.#verify(ref.piece);
     }
@@ -530,7 +530,7 @@ export class Swarm extends Emitter<SwarmEvents> {
         const piece = await this.#readPiece(ref.piece);
         if (link.closed || this.#closed) break;
         if (!piece || piece.length < ref.offset + ref.length) {
-          this.#send(link, { type: 'reject', ...ref });
+          this.#send(link, { ...ref, type: 'reject' });
           continue;
         }
         this.#o.limits.upload.take(ref.length);
@@ -597,7 +597,7 @@ export class Swarm extends Emitter<SwarmEvents> {
       const [ref] = this.#picker.pick(link.conn, 1, now);
       if (!ref) return;
       bucket.take(ref.length);
-      this.#send(link, { type: 'request', ...ref });
+      this.#send(link, { ...ref, type: 'request' });
       slots--;
     }
   }
@@ -688,7 +688,7 @@ export class Swarm extends Emitter<SwarmEvents> {
     if (this.complete) return;
     for (const { peer, ref } of this.#picker.expire(now)) {
       const link = this.#links.get(peer);
-      if (link) this.#send(link, { type: 'cancel', ...ref });
+      if (link) this.#send(link, { ...ref, type: 'cancel' });
     }
     this.#dialHolders();
     this.#fillAll();

@@ -16,6 +16,8 @@ import type { Hasher, PeerChannel, PeerConnector, PieceSource, PieceStore, Store
 import { TransferEngine, type TransferLimits } from '../../client/engine.ts';
 import type { TrackerClient } from '../../client/tracker.ts';
 import type { TestContext } from 'node:test';
+import { decodeFrame, type Frame } from '../../protocol/wire.ts';
+import type { SignalEnvelope } from '../../client/swarm.ts';
 
 // ---------------------------------------------------------------- store
 
@@ -283,4 +285,32 @@ export async function readAll(engine: TransferEngine, fileId: string): Promise<U
   const out = new Uint8Array(info.size);
   for (let i = 0; i < info.pieceCount; i++) out.set(await engine.readPiece(fileId, i), i * 512 * 1024);
   return out;
+}
+
+/**
+ * A hand-driven peer for protocol tests: dials `to` through the tracker for
+ * `signalFileId` (so the tracker authorises it as it would a real client),
+ * then speaks raw frames. Collects what it receives.
+ */
+export async function rawPeer(t: Pick<TestContext, 'after'>, client: TrackerClient, network: MemoryNetwork, signalFileId: string, to: string) {
+  const conn = `raw-${randomBytes(6).toString('hex')}`;
+  const handle = network.connector().connect({
+    initiator: true,
+    iceServers: [],
+    sendSignal: (data) => void client.request('signal', { fileId: signalFileId, to, data: { conn, data } satisfies SignalEnvelope }).catch(() => undefined),
+  });
+  t.after(() => handle.destroy());
+  const off = client.on('event', (e) => {
+    if (e.event === 'signal' && (e.data as SignalEnvelope).conn === conn) handle.signal((e.data as SignalEnvelope).data);
+  });
+  t.after(off);
+  const channel: PeerChannel = await handle.channel;
+  const frames: Frame[] = [];
+  let closed = false;
+  channel.onFrame = (bytes) => {
+    const d = decodeFrame(bytes);
+    if (d.ok) frames.push(d.frame);
+  };
+  channel.onClose = () => (closed = true);
+  return { channel, frames, isClosed: () => closed };
 }

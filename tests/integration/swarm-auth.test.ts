@@ -8,12 +8,10 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { BLOCK_SIZE, PIECE_SIZE } from '../../protocol/constants.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
-import { decodeFrame, encodeFrame, type Frame } from '../../protocol/wire.ts';
-import type { PeerChannel } from '../../client/ports.ts';
-import type { TrackerClient } from '../../client/tracker.ts';
+import { encodeFrame } from '../../protocol/wire.ts';
 import type { SignalEnvelope } from '../../client/swarm.ts';
 import { eventually, startTestTracker, userClient } from '../helpers/tracker.ts';
-import { bytesSource, groupOf, memoryEngine, MemoryNetwork } from '../helpers/memory-platform.ts';
+import { bytesSource, groupOf, memoryEngine, MemoryNetwork, rawPeer } from '../helpers/memory-platform.ts';
 
 test('a non-member can neither start a download nor get a signal through', async (t) => {
   const tracker = await startTestTracker(t);
@@ -40,30 +38,6 @@ test('a non-member can neither start a download nor get a signal through', async
   assert.deepEqual(a.engine.info(fileId)!.peers, []);
   assert.equal(a.engine.info(fileId)!.uploaded, 0);
 });
-
-/** A hand-driven peer: dials through the tracker for `signalFileId`, then speaks raw frames. */
-async function rawPeer(t: { after(fn: () => unknown): void }, client: TrackerClient, network: MemoryNetwork, signalFileId: string, to: string) {
-  const conn = `raw-${Math.random().toString(36).slice(2)}`;
-  const handle = network.connector().connect({
-    initiator: true,
-    iceServers: [],
-    sendSignal: (data) => void client.request('signal', { fileId: signalFileId, to, data: { conn, data } satisfies SignalEnvelope }),
-  });
-  t.after(() => handle.destroy());
-  const off = client.on('event', (e) => {
-    if (e.event === 'signal' && (e.data as SignalEnvelope).conn === conn) handle.signal((e.data as SignalEnvelope).data);
-  });
-  t.after(off);
-  const channel: PeerChannel = await handle.channel;
-  const frames: Frame[] = [];
-  let closed = false;
-  channel.onFrame = (bytes) => {
-    const d = decodeFrame(bytes);
-    if (d.ok) frames.push(d.frame);
-  };
-  channel.onClose = () => (closed = true);
-  return { channel, frames, isClosed: () => closed };
-}
 
 test('a peer refuses a handshake for a file the connection was not signalled for', async (t) => {
   const tracker = await startTestTracker(t);
