@@ -1,0 +1,94 @@
+/**
+ * Real `nats-server -js` processes for tests: one server, or a 3-node
+ * cluster, on free loopback ports with temp store dirs; stopped at teardown.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { connect } from 'nats';
+import { freePort } from './proxy.ts';
+import { tempDir } from './tracker.ts';
+
+type Teardown = { after(fn: () => unknown): void };
+
+export const NATS_SERVER = process.env.NATS_SERVER ?? 'nats-server';
+
+export interface NatsNode {
+  url: string;
+  process: ChildProcess;
+  output: () => string;
+}
+
+function startNode(t: Teardown, args: string[]): NatsNode & { ready: Promise<void> } {
+  const child = spawn(NATS_SERVER, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  t.after(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    return exited;
+  });
+  const ready = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`nats-server did not start:\n${out}`)), 20_000);
+    const check = () => {
+      if (/Server is ready/.test(out)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', check);
+    child.stderr!.on('data', check);
+    child.once('exit', () => reject(new Error(`nats-server exited:\n${out}`)));
+  });
+  const port = args[args.indexOf('-p') + 1];
+  return { url: `nats://127.0.0.1:${port}`, process: child, output: () => out, ready };
+}
+
+/** Waits until JetStream answers on `url` (a cluster needs its meta leader first). */
+async function jetStreamReady(url: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      const nc = await connect({ servers: url, timeout: 2000 });
+      try {
+        await (await nc.jetstreamManager()).getAccountInfo();
+        return;
+      } finally {
+        await nc.close();
+      }
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
+/** One `nats-server -js`. */
+export async function startNats(t: Teardown): Promise<NatsNode> {
+  const port = await freePort();
+  const dir = await tempDir(t, 'meshdrop-nats-');
+  const node = startNode(t, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', dir, '--server_name', 'n1']);
+  await node.ready;
+  await jetStreamReady(node.url);
+  return node;
+}
+
+/** A 3-node JetStream cluster on loopback. */
+export async function startNatsCluster(t: Teardown): Promise<NatsNode[]> {
+  const ports = [await freePort(), await freePort(), await freePort()];
+  const routes = [await freePort(), await freePort(), await freePort()];
+  const routeList = routes.map((p) => `nats://127.0.0.1:${p}`).join(',');
+  const nodes: (NatsNode & { ready: Promise<void> })[] = [];
+  for (let i = 0; i < 3; i++) {
+    const dir = await tempDir(t, 'meshdrop-nats-');
+    nodes.push(
+      startNode(t, [
+        '-js', '-a', '127.0.0.1', '-p', String(ports[i]), '-sd', dir,
+        '--server_name', `n${i + 1}`, '--cluster_name', 'meshdrop-test',
+        '--cluster', `nats://127.0.0.1:${routes[i]}`, '--routes', routeList,
+      ]),
+    );
+  }
+  await Promise.all(nodes.map((n) => n.ready));
+  await jetStreamReady(nodes[0]!.url);
+  return nodes;
+}

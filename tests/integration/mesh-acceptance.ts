@@ -1,0 +1,305 @@
+/**
+ * One acceptance suite for every mesh bus: three real tracker processes
+ * (spawned, killable with SIGKILL), real WebSockets, and for NATS a real
+ * nats-server. mesh-links.test.ts and mesh-nats.test.ts run it.
+ */
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Bitfield } from '../../protocol/bitfield.ts';
+import { ErrorCode, MeshdropError } from '../../protocol/errors.ts';
+import type { Op } from '../../protocol/ops.ts';
+import type { TrackerClient } from '../../client/tracker.ts';
+import { connectClient, eventually, recordEvents, spawnTracker, tempDir, userClient, type ChildTracker } from '../helpers/tracker.ts';
+import { randomFile } from '../helpers/files.ts';
+import { freePort } from '../helpers/proxy.ts';
+import { startNats } from '../helpers/nats.ts';
+
+export type BusKind = 'links' | 'nats';
+
+interface Node {
+  id: string;
+  port: number;
+  wsUrl: string;
+  httpUrl: string;
+  dataDir: string;
+  args: string[];
+  child: ChildTracker | undefined;
+}
+
+export interface MeshUnderTest {
+  nodes: Node[];
+  kill(i: number): Promise<void>;
+  start(i: number): Promise<void>;
+  metrics(i: number): Promise<{ digest: string; versionVector: Record<string, number>; ops: number }>;
+  /** Every tracker knows every other (its hello lists them all): the mesh has formed. */
+  linked(): Promise<void>;
+  /** Every running tracker has the same version vector and digest. */
+  converged(timeoutMs?: number): Promise<{ digest: string; versionVector: Record<string, number> }>;
+}
+
+export async function startMesh(t: TestContext, kind: BusKind, n = 3): Promise<MeshUnderTest> {
+  const ports: number[] = [];
+  for (let i = 0; i < n; i++) ports.push(await freePort());
+  const natsUrl = kind === 'nats' ? (await startNats(t)).url : undefined;
+  const nodes: Node[] = [];
+  for (let i = 0; i < n; i++) {
+    const id = `t${i}`;
+    const dataDir = await tempDir(t);
+    const wsUrl = `ws://127.0.0.1:${ports[i]}/ws`;
+    const args = ['--port', String(ports[i]), '--data-dir', dataDir, '--tracker-id', id, '--public-url', wsUrl];
+    if (kind === 'links') {
+      args.push('--secret', 'test-mesh-secret');
+      // Each dials the ones after it: one link per pair.
+      for (let j = i + 1; j < n; j++) args.push('--peer', `ws://127.0.0.1:${ports[j]}`);
+    } else {
+      args.push('--nats', natsUrl!);
+    }
+    nodes.push({ id, port: ports[i]!, wsUrl, httpUrl: `http://127.0.0.1:${ports[i]}`, dataDir, args, child: undefined });
+  }
+  const mesh: MeshUnderTest = {
+    nodes,
+    async start(i) {
+      nodes[i]!.child = await spawnTracker(t, nodes[i]!.args);
+    },
+    async kill(i) {
+      const child = nodes[i]!.child!;
+      child.process.kill('SIGKILL');
+      await child.exited;
+      nodes[i]!.child = undefined;
+    },
+    async linked() {
+      for (const node of nodes) {
+        await eventually(async () => {
+          const probe = await connectClient(t, node.wsUrl);
+          probe.close();
+          assert.equal(probe.knownTrackers.length, nodes.length);
+        }, 20_000, 200);
+      }
+    },
+    async metrics(i) {
+      const res = await fetch(`${nodes[i]!.httpUrl}/metrics`);
+      return (await res.json()) as never;
+    },
+    async converged(timeoutMs = 20_000) {
+      return eventually(async () => {
+        const live = nodes.map((node, i) => (node.child ? i : -1)).filter((i) => i >= 0);
+        const all = await Promise.all(live.map((i) => mesh.metrics(i)));
+        for (const m of all.slice(1)) {
+          assert.deepEqual(m.versionVector, all[0]!.versionVector);
+          assert.equal(m.digest, all[0]!.digest);
+        }
+        return { digest: all[0]!.digest, versionVector: all[0]!.versionVector };
+      }, timeoutMs, 100);
+    },
+  };
+  await Promise.all(nodes.map((_, i) => mesh.start(i)));
+  await mesh.linked();
+  return mesh;
+}
+
+/** Every op in a tracker's data dir, as persisted (for "never persisted twice" and "applied once"). */
+export async function persistedOps(dataDir: string): Promise<Op[]> {
+  const ops: Op[] = [];
+  let fromGeneration = 0;
+  try {
+    const snapshot = JSON.parse(await readFile(join(dataDir, 'snapshot.json'), 'utf8')) as { logGeneration: number; ops: Op[] };
+    ops.push(...snapshot.ops);
+    fromGeneration = snapshot.logGeneration;
+  } catch {
+    /* no snapshot yet */
+  }
+  const logs = (await readdir(dataDir))
+    .map((name) => /^ops\.(\d+)\.log$/.exec(name))
+    .filter((m): m is RegExpExecArray => m !== null && Number(m[1]) >= fromGeneration)
+    .sort((a, b) => Number(a[1]) - Number(b[1]));
+  for (const m of logs) {
+    for (const line of (await readFile(join(dataDir, m[0]), 'utf8')).split('\n')) {
+      if (!line.trim()) continue;
+      try {
+        ops.push(JSON.parse(line) as Op);
+      } catch {
+        /* a torn tail */
+      }
+    }
+  }
+  return ops;
+}
+
+const groupsOf = async (client: TrackerClient) => (await client.request('list_groups', {})).groups.map((g) => g.groupId).sort();
+
+export function meshAcceptanceSuite(kind: BusKind): void {
+  test(`${kind}: writes on each tracker show up on the others, events cross trackers`, async (t) => {
+    const mesh = await startMesh(t, kind);
+    const users = await Promise.all(mesh.nodes.map((node, i) => userClient(t, node.wsUrl, `user${i}`)));
+    for (let i = 0; i < users.length; i++) await users[i]!.request('create_group', { groupId: `group${i}` });
+    // Every tracker sees every group.
+    for (const client of users) {
+      await eventually(async () => assert.deepEqual(await groupsOf(client), ['group0', 'group1', 'group2']), 15_000, 100);
+    }
+    // A join request made on tracker 1 reaches the owner on tracker 0, and the answer comes back.
+    const ownerEvents = recordEvents(users[0]!);
+    const joinerEvents = recordEvents(users[1]!);
+    await users[1]!.request('join_group', { groupId: 'group0' });
+    await eventually(() => assert.ok(ownerEvents.some((e) => e.event === 'join_requested' && e.userId === 'user1'), JSON.stringify(ownerEvents)), 15_000);
+    await users[0]!.request('accept_request', { groupId: 'group0', userId: 'user1' });
+    await eventually(() => assert.ok(joinerEvents.some((e) => e.event === 'request_answered' && e.accepted), JSON.stringify(joinerEvents)), 15_000);
+    // A user made on tracker 2 can log in on tracker 0.
+    const elsewhere = await connectClient(t, mesh.nodes[0]!.wsUrl);
+    assert.equal((await elsewhere.login('user2', 'password1')).userId, 'user2');
+    const { digest } = await mesh.converged();
+    assert.match(digest, /^[0-9a-f]{64}$/);
+    // Each tracker persisted each op exactly once.
+    for (const node of mesh.nodes) {
+      const ids = (await persistedOps(node.dataDir)).map((op) => `${op.origin}:${op.seq}`);
+      assert.equal(new Set(ids).size, ids.length, `${node.id} persisted an op twice`);
+    }
+  });
+
+  test(`${kind}: the hello reply lists every tracker's URL`, async (t) => {
+    const mesh = await startMesh(t, kind);
+    await eventually(async () => {
+      const client = await connectClient(t, mesh.nodes[0]!.wsUrl);
+      try {
+        assert.deepEqual([...client.knownTrackers].sort(), mesh.nodes.map((n) => n.wsUrl).sort());
+      } finally {
+        client.close();
+      }
+    }, 15_000, 200);
+  });
+
+  test(`${kind}: a tracker killed with -9 catches up when it returns`, async (t) => {
+    const mesh = await startMesh(t, kind);
+    const a = await userClient(t, mesh.nodes[0]!.wsUrl, 'alice');
+    await a.request('create_group', { groupId: 'before' });
+    await mesh.converged();
+    await mesh.kill(2);
+    const b = await userClient(t, mesh.nodes[1]!.wsUrl, 'bob');
+    const acked: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const client = i % 2 ? a : b;
+      await client.request('create_group', { groupId: `while-down-${i}` });
+      acked.push(`while-down-${i}`);
+    }
+    await mesh.start(2);
+    await mesh.converged();
+    const c = await userClient(t, mesh.nodes[2]!.wsUrl, 'carol');
+    const groups = await groupsOf(c);
+    for (const g of [...acked, 'before']) assert.ok(groups.includes(g), `${g} missing on the restarted tracker`);
+  });
+
+  test(`${kind}: a client whose tracker is killed resumes on another, no request applied twice`, async (t) => {
+    const mesh = await startMesh(t, kind);
+    // The client knows only tracker 0; the hello reply tells it the others.
+    const client = await userClient(t, mesh.nodes[0]!.wsUrl, 'dave');
+    await eventually(() => assert.equal(client.knownTrackers.length, 3), 15_000, 100);
+    const { fileId, meta } = randomFile('dave-files');
+    await client.request('create_group', { groupId: 'dave-files' });
+    await client.request('upload_file', { fileId, meta });
+    await client.announce(fileId, Bitfield.full(meta.pieceHashes.length));
+    const { token: invite } = await client.request('create_invite', { groupId: 'dave-files' });
+    const frank = await userClient(t, mesh.nodes[2]!.wsUrl, 'frank');
+    await eventually(() => frank.request('join_group', { groupId: 'dave-files', invite }), 15_000, 100);
+    await mesh.converged();
+
+    const ready = new Promise<number>((resolve) => {
+      const off = client.on('ready', () => {
+        off();
+        resolve(Date.now());
+      });
+    });
+    // Requests in flight when the tracker dies.
+    const inFlight = Array.from({ length: 10 }, (_, i) => client.request('create_group', { groupId: `inflight-${i}` }));
+    const killedAt = Date.now();
+    await mesh.kill(0);
+    const resumedAt = await ready;
+    assert.ok(resumedAt - killedAt < 5_000, `resumed after ${resumedAt - killedAt} ms`);
+    assert.notEqual(client.url, mesh.nodes[0]!.wsUrl);
+    assert.equal(client.userId, 'dave', 'the session survived the failover');
+    const results = await Promise.allSettled(inFlight);
+    for (const r of results) {
+      // Applied once and answered, or a clear "lost with the connection" error; never applied twice (group_exists).
+      if (r.status === 'rejected') assert.equal((r.reason as MeshdropError).code, ErrorCode.Disconnected, String(r.reason));
+    }
+    // The session is intact on the new tracker, and presence was re-announced there:
+    // a member on another tracker finds dave under his new peer id.
+    assert.ok((await groupsOf(client)).includes('dave-files'));
+    await eventually(async () => {
+      const { holders } = await frank.request('get_holders', { fileId });
+      assert.deepEqual(holders.map((h) => [h.userId, h.peerId]), [['dave', client.peerId]]);
+    }, 15_000, 100);
+
+    await mesh.start(0);
+    await mesh.converged();
+    // Every acknowledged group exists once, dave's, on every tracker.
+    const { digest } = await mesh.converged();
+    const groups = (await client.request('list_groups', {})).groups;
+    for (let i = 0; i < 10; i++) {
+      const found = groups.filter((g) => g.groupId === `inflight-${i}`);
+      if (results[i]!.status === 'fulfilled') assert.deepEqual(found.map((g) => [g.owner, g.status]), [['dave', 'owner']]);
+    }
+    // A retry carries the request's id, so a tracker that has the first attempt's
+    // op answers from it and makes no second op. The one exception, inherent to
+    // replicating after fsync: the first attempt was made durable on the killed
+    // tracker in the instant before it could publish it; the retry then makes a
+    // second op elsewhere, and the merge keeps exactly one of them in force
+    // (first writer wins the name): the same group, the same owner, one state.
+    const ops = await persistedOps(mesh.nodes[1]!.dataDir);
+    for (let i = 0; i < 10; i++) {
+      const creations = ops.filter((op) => op.kind === 'group_created' && op.groupId === `inflight-${i}`);
+      assert.ok(creations.length <= 2, `inflight-${i} was applied ${creations.length} times`);
+      if (creations.length === 2) {
+        assert.deepEqual(new Set(creations.map((op) => op.rid)).size, 1, 'two ops for one group, from one request');
+        assert.ok(creations.some((op) => op.origin === 't0') && creations.some((op) => op.origin !== 't0'), 'only the killed tracker\'s unpublished op can be doubled');
+      }
+    }
+    assert.match(digest, /^[0-9a-f]{64}$/);
+  });
+
+  test(`${kind}: clients on two trackers exchange signals; non-members cannot`, async (t) => {
+    const mesh = await startMesh(t, kind);
+    const alice = await userClient(t, mesh.nodes[0]!.wsUrl, 'alice');
+    const bob = await userClient(t, mesh.nodes[1]!.wsUrl, 'bob');
+    const mallory = await userClient(t, mesh.nodes[1]!.wsUrl, 'mallory');
+    await alice.request('create_group', { groupId: 'shared' });
+    await eventually(() => bob.request('join_group', { groupId: 'shared' }), 15_000, 100);
+    await eventually(() => alice.request('accept_request', { groupId: 'shared', userId: 'bob' }), 15_000, 100);
+    const { fileId, meta } = randomFile('shared');
+    await alice.request('upload_file', { fileId, meta });
+    await alice.announce(fileId, Bitfield.full(meta.pieceHashes.length));
+    const aliceEvents = recordEvents(alice);
+    const bobEvents = recordEvents(bob);
+
+    // bob (tracker 1) finds alice (tracker 0) as a holder.
+    const holder = await eventually(async () => {
+      const { holders } = await bob.request('get_holders', { fileId });
+      assert.equal(holders.length, 1);
+      return holders[0]!;
+    }, 15_000, 100);
+    assert.equal(holder.peerId, alice.peerId);
+    assert.equal(holder.userId, 'alice');
+    // bob announces he wants it; alice, watching the file, hears of him.
+    assert.deepEqual((await alice.request('get_holders', { fileId })).holders, []);
+    await bob.announce(fileId, new Bitfield(meta.pieceHashes.length));
+    await eventually(() => assert.ok(aliceEvents.some((e) => e.event === 'holders_changed' && e.peerId === bob.peerId)), 15_000);
+
+    await bob.request('signal', { fileId, to: alice.peerId!, data: { type: 'offer', sdp: 'v=0 bob' } });
+    await eventually(() =>
+      assert.ok(aliceEvents.some((e) => e.event === 'signal' && e.from === bob.peerId && e.fromUser === 'bob' && (e.data as { sdp: string }).sdp === 'v=0 bob')),
+    15_000);
+    await alice.request('signal', { fileId, to: bob.peerId!, data: { type: 'answer', sdp: 'v=0 alice' } });
+    await eventually(() => assert.ok(bobEvents.some((e) => e.event === 'signal' && e.from === alice.peerId && e.fromUser === 'alice')), 15_000);
+
+    // mallory, not a member, is refused on her tracker and alice hears nothing from her.
+    await assert.rejects(mallory.request('signal', { fileId, to: alice.peerId!, data: 'hi' }), (e: MeshdropError) => e.code === ErrorCode.NotMember);
+    assert.ok(!aliceEvents.some((e) => e.event === 'signal' && e.fromUser === 'mallory'));
+
+    // alice's tracker dies: bob hears she is gone (her presence was soft state on tracker 0).
+    await mesh.kill(0);
+    await eventually(async () => {
+      const { holders } = await bob.request('get_holders', { fileId });
+      assert.ok(!holders.some((h) => h.peerId === holder.peerId));
+    }, 15_000, 100);
+  });
+}
