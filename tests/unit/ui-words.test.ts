@@ -60,7 +60,8 @@ test('numbers as people read them', () => {
   assert.equal(formatPercent(1), '100%');
   assert.equal(formatEta(0, 0), 'done');
   assert.equal(formatEta(100, 0), 'waiting for peers');
-  assert.equal(formatEta(125 * 1000, 1000), '2 min 5 s');
+  assert.equal(formatEta(125 * 1000, 1000), '2 min 5 s left');
+  assert.equal(formatEta(10, 1000), '1 s left');
   assert.equal(formatDuration(7 * 86_400_000), '7 days');
   assert.equal(formatDuration(1000), '1 second');
 });

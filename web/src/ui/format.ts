@@ -19,14 +19,14 @@ export function formatSpeed(bytesPerSecond: number): string {
   return `${formatBytes(bytesPerSecond)}/s`;
 }
 
-/** Seconds left → "2 min 5 s"; unknown when nothing is moving. */
+/** Time left as a phrase: "2 min 5 s left"; "waiting for peers" when nothing is moving. */
 export function formatEta(remainingBytes: number, bytesPerSecond: number): string {
   if (remainingBytes <= 0) return 'done';
   if (!(bytesPerSecond > 0)) return 'waiting for peers';
   const s = Math.ceil(remainingBytes / bytesPerSecond);
-  if (s < 60) return `${s} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
-  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+  if (s < 60) return `${s} s left`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s left`;
+  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min left`;
 }
 
 /** 0.4567 → "45.7%". */
