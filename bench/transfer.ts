@@ -1,0 +1,304 @@
+/**
+ * Transfer engine in real Chromium, everything in one run so the ratios hold
+ * on a noisy machine (one browser process per person, real WebRTC, real
+ * IndexedDB on disk, a real tracker serving the built app):
+ *
+ * 1. Raw RTCDataChannel throughput between two Chromium processes (no
+ *    Meshdrop code) against Meshdrop's one-seeder download of the same size,
+ *    hashing and IndexedDB included: both rates, the ratio, and the CPU time
+ *    per MB of both browsers together. Runs alternate; medians. Target ≥ 0.85.
+ * 2. Four seeders each capped at R against one seeder capped at R: the
+ *    speedup of the download. Target ≥ 3.5.
+ * 3. Sharing a file: the worker's hashing rate against raw WebCrypto SHA-1 of
+ *    512 KiB buffers on the page's thread, in the same browser. Target ≥ 0.8.
+ * 4. Downloading and saving a big file: peak JS heap of the downloading page
+ *    (CDP's JSHeapUsedSize sampled every 100 ms). Target < 256 MiB.
+ *
+ *   npx vite build && npx tsx bench/transfer.ts [--size-mb 256] [--runs 3]
+ *     [--swarm-mb 32] [--rate-mb 1] [--share-mb 1024] [--big-mb 2048]
+ *     [--only raw,swarm,hash,big] [--quick] [--web-dir dist/web]
+ *
+ * `--quick` shrinks every size (64/16/256/256 MiB, one run) for a smoke run.
+ * Prints figures; the last line is one JSON object with every figure.
+ */
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { performance } from 'node:perf_hooks';
+import { launchPerson, type Person } from '../tests/helpers/browser.ts';
+import { startTestTracker } from '../tests/helpers/tracker.ts';
+import { openSession, formGroup } from '../tests/helpers/swarm-e2e.ts';
+import { median, round } from './lib/stats.ts';
+
+const { values } = parseArgs({
+  options: {
+    'size-mb': { type: 'string' },
+    runs: { type: 'string' },
+    'swarm-mb': { type: 'string' },
+    'rate-mb': { type: 'string' },
+    'share-mb': { type: 'string' },
+    'big-mb': { type: 'string' },
+    only: { type: 'string' },
+    'web-dir': { type: 'string' },
+    quick: { type: 'boolean', default: false },
+  },
+});
+const quick = values.quick!;
+const MiB = 1024 * 1024;
+const num = (v: string | undefined, full: number, small: number) => Number(v ?? (quick ? small : full));
+const cfg = {
+  sizeMb: num(values['size-mb'], 256, 64),
+  runs: num(values.runs, 3, 1),
+  swarmMb: num(values['swarm-mb'], 32, 16),
+  rateMb: num(values['rate-mb'], 1, 1),
+  shareMb: num(values['share-mb'], 1024, 256),
+  bigMb: num(values['big-mb'], 2048, 256),
+};
+const only = new Set((values.only ?? 'raw,swarm,hash,big').split(','));
+
+// ---------------------------------------------------------------- plumbing
+
+/** Teardowns run in reverse at the end (the test helpers expect t.after). */
+const teardowns: (() => unknown)[] = [];
+const t = { after: (fn: () => unknown) => void teardowns.push(fn) };
+async function cleanup(): Promise<void> {
+  for (const fn of teardowns.reverse()) await Promise.resolve(fn()).catch(() => undefined);
+}
+
+const workDir = await mkdtemp(join(tmpdir(), 'meshdrop-bench-'));
+t.after(() => rm(workDir, { recursive: true, force: true }));
+
+/** A random file on disk, written in 16 MiB chunks (never whole in memory). */
+async function randomFile(name: string, mb: number): Promise<{ path: string; sha1: string; size: number }> {
+  const path = join(workDir, name);
+  const hash = createHash('sha1');
+  const out = createWriteStream(path);
+  for (let left = mb * MiB; left > 0; left -= 16 * MiB) {
+    const chunk = randomBytes(Math.min(16 * MiB, left));
+    hash.update(chunk);
+    if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
+  }
+  await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  return { path, sha1: hash.digest('hex'), size: mb * MiB };
+}
+
+/** CPU time (user + system, ms) of a person's whole Chromium process tree, from /proc. */
+async function cpuMs(person: Person): Promise<number> {
+  const pids = await readdir('/proc').then((d) => d.filter((x) => /^\d+$/.test(x)));
+  const info = new Map<number, { ppid: number; ticks: number; cmd: string }>();
+  for (const pid of pids) {
+    try {
+      const st = await readFile(`/proc/${pid}/stat`, 'utf8');
+      const fields = st.slice(st.lastIndexOf(')') + 2).split(' ');
+      const cmd = await readFile(`/proc/${pid}/cmdline`, 'utf8');
+      info.set(Number(pid), { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]), cmd });
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  const roots = [...info].filter(([, p]) => p.cmd.includes(`--user-data-dir=${person.profileDir}`) && !p.cmd.includes('--type=')).map(([pid]) => pid);
+  const tree = new Set(roots);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [pid, p] of info) if (!tree.has(pid) && tree.has(p.ppid)) (tree.add(pid), (grew = true));
+  }
+  let ticks = 0;
+  for (const pid of tree) ticks += info.get(pid)!.ticks;
+  return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
+}
+const cpuOf = async (people: Person[]) => (await Promise.all(people.map(cpuMs))).reduce((a, b) => a + b, 0);
+
+const log = (line: string) => console.log(line);
+const mbps = (bytes: number, ms: number) => bytes / 1e6 / (ms / 1000);
+
+// ---------------------------------------------------------------- setup
+
+// The built app (dist/web by default); --web-dir points at another build, e.g. one other work cannot rebuild mid-run.
+const tracker = await startTestTracker(t, values['web-dir'] ? { webDir: values['web-dir'] } : {});
+const result: Record<string, unknown> = { config: cfg };
+
+async function person(name: string, options: Parameters<typeof openSession>[2] = {}): Promise<Person> {
+  const p = await launchPerson(t, name);
+  await openSession(p, tracker.httpUrl, options);
+  return p;
+}
+
+async function download(p: Person, fileId: string): Promise<number> {
+  return p.page.evaluate(async (f) => {
+    const e = window.meshdropHarness.s().engine;
+    const t0 = performance.now();
+    await e.download(f);
+    await e.whenComplete(f);
+    return performance.now() - t0;
+  }, fileId);
+}
+const removeFile = (p: Person, fileId: string) => p.page.evaluate((f) => window.meshdropHarness.s().engine.remove(f), fileId);
+
+async function share(p: Person, path: string, groupId: string, keep: 'original' | 'store' = 'original') {
+  await p.page.setInputFiles('#file', path);
+  return p.page.evaluate(
+    ([g, k]) => window.meshdropHarness.s().share(window.meshdropHarness.pickedFile(), g!, { keep: k as 'original' | 'store' }),
+    [groupId, keep],
+  );
+}
+
+try {
+  // ------------------------------------------------------------ 1. raw vs meshdrop
+  if (only.has('raw')) {
+    log(`# 1. raw RTCDataChannel vs Meshdrop one-seeder download, ${cfg.sizeMb} MiB, ${cfg.runs} run(s)`);
+    const seeder = await person('seeder');
+    const leecher = await person('leecher');
+    await formGroup('bench', seeder, [leecher]);
+    const file = await randomFile('one.bin', cfg.sizeMb);
+    const { fileId } = await share(seeder, file.path, 'bench');
+    const raw: { rate: number; cpu: number }[] = [];
+    const mesh: { rate: number; cpu: number }[] = [];
+    for (let run = 0; run < cfg.runs; run++) {
+      // Raw: 64 KiB messages (Meshdrop's block size), bufferedamountlow backpressure, signals through this process.
+      const id = `raw-${run}`;
+      const offer = await seeder.page.evaluate((i) => window.meshdropHarness.rawChannelBench.offer(i), id);
+      const answer = await leecher.page.evaluate(([i, o]) => window.meshdropHarness.rawChannelBench.answer(i as string, o as RTCSessionDescriptionInit), [id, offer] as const);
+      await seeder.page.evaluate(([i, a]) => window.meshdropHarness.rawChannelBench.accept(i as string, a as RTCSessionDescriptionInit), [id, answer] as const);
+      const cpu0 = await cpuOf([seeder, leecher]);
+      const t0 = performance.now();
+      const total = file.size;
+      const [got] = await Promise.all([
+        leecher.page.evaluate(([i, n]) => window.meshdropHarness.rawChannelBench.receive(i as string, n as number), [id, total] as const),
+        seeder.page.evaluate(([i, n]) => window.meshdropHarness.rawChannelBench.send(i as string, n as number, 65536), [id, total] as const),
+      ]);
+      const ms = performance.now() - t0;
+      const cpu = (await cpuOf([seeder, leecher])) - cpu0;
+      assert.ok(got.bytes >= total);
+      raw.push({ rate: mbps(total, ms), cpu: cpu / (total / 1e6) });
+      await seeder.page.evaluate((i) => window.meshdropHarness.rawChannelBench.close(i), id);
+      await leecher.page.evaluate((i) => window.meshdropHarness.rawChannelBench.close(i), id);
+
+      const c0 = await cpuOf([seeder, leecher]);
+      const dms = await download(leecher, fileId);
+      const dcpu = (await cpuOf([seeder, leecher])) - c0;
+      mesh.push({ rate: mbps(file.size, dms), cpu: dcpu / (file.size / 1e6) });
+      log(`run ${run + 1}: raw ${round(raw.at(-1)!.rate)} MB/s (${round(raw.at(-1)!.cpu)} CPU-ms/MB), meshdrop ${round(mesh.at(-1)!.rate)} MB/s (${round(mesh.at(-1)!.cpu)} CPU-ms/MB)`);
+      await removeFile(leecher, fileId); // the next run downloads from scratch
+    }
+    const r = { rawMBps: round(median(raw.map((x) => x.rate)), 2), meshdropMBps: round(median(mesh.map((x) => x.rate)), 2), rawCpuMsPerMB: round(median(raw.map((x) => x.cpu))), meshdropCpuMsPerMB: round(median(mesh.map((x) => x.cpu))) };
+    const ratio = round(r.meshdropMBps / r.rawMBps, 3);
+    log(`median: raw ${r.rawMBps} MB/s, meshdrop ${r.meshdropMBps} MB/s, ratio ${ratio} (target ≥ 0.85); CPU-ms/MB raw ${r.rawCpuMsPerMB}, meshdrop ${r.meshdropCpuMsPerMB}`);
+    result.oneSeeder = { ...r, ratio, runs: { raw, meshdrop: mesh } };
+    await seeder.close();
+    await leecher.close();
+  }
+
+  // ------------------------------------------------------------ 2. four seeders vs one
+  if (only.has('swarm')) {
+    const rate = cfg.rateMb * MiB;
+    log(`# 2. four seeders vs one, each capped at ${cfg.rateMb} MiB/s, ${cfg.swarmMb} MiB, ${cfg.runs} run(s)`);
+    const seeders: Person[] = [];
+    for (let i = 0; i < 4; i++) seeders.push(await person(`s${i}`, { limits: { uploadBytesPerSecond: rate } }));
+    const leecher = await person('leech');
+    await formGroup('swarm', seeders[0]!, [...seeders.slice(1), leecher]);
+    const fOne = await randomFile('swarm-one.bin', cfg.swarmMb);
+    const fFour = await randomFile('swarm-four.bin', cfg.swarmMb);
+    const one = (await share(seeders[0]!, fOne.path, 'swarm')).fileId;
+    let four = '';
+    for (const s of seeders) four = (await share(s, fFour.path, 'swarm')).fileId;
+    const speedups: number[] = [];
+    const times: { one: number; four: number }[] = [];
+    for (let run = 0; run < cfg.runs; run++) {
+      const tOne = await download(leecher, one);
+      const tFour = await download(leecher, four);
+      await removeFile(leecher, one);
+      await removeFile(leecher, four);
+      times.push({ one: tOne, four: tFour });
+      speedups.push(tOne / tFour);
+      log(`run ${run + 1}: one seeder ${round(mbps(fOne.size, tOne), 2)} MB/s, four seeders ${round(mbps(fFour.size, tFour), 2)} MB/s, speedup ${round(tOne / tFour, 2)}`);
+    }
+    const speedup = round(median(speedups), 2);
+    log(`median speedup ${speedup} (target ≥ 3.5)`);
+    result.fourSeeders = { rateMiBps: cfg.rateMb, sizeMiB: cfg.swarmMb, speedup, runs: times.map((x) => ({ oneMs: round(x.one), fourMs: round(x.four) })) };
+    for (const s of [...seeders, leecher]) await s.close();
+  }
+
+  // ------------------------------------------------------------ 3. hashing while sharing
+  if (only.has('hash')) {
+    log(`# 3. sharing ${cfg.shareMb} MiB: worker hashing vs raw WebCrypto SHA-1, ${cfg.runs} run(s)`);
+    const sharer = await person('sharer');
+    await sharer.page.evaluate(() => window.meshdropHarness.s().tracker.request('create_group', { groupId: 'hash' }));
+    const file = await randomFile('share.bin', cfg.shareMb);
+    await sharer.page.setInputFiles('#file', file.path);
+    const rows: { worker: number; raw: number; rawFile: number; share: number }[] = [];
+    for (let run = 0; run < cfg.runs; run++) {
+      const r = await sharer.page.evaluate(async () => {
+        const h = window.meshdropHarness;
+        const s = h.s();
+        const file = h.pickedFile();
+        // Raw WebCrypto on this page's thread: digest 512 KiB buffers already in memory, as many as the file has.
+        const buf = new Uint8Array(h.PIECE_SIZE);
+        crypto.getRandomValues(buf.subarray(0, 65536));
+        const n = Math.ceil(file.size / h.PIECE_SIZE);
+        let t0 = performance.now();
+        for (let i = 0; i < n; i++) await crypto.subtle.digest('SHA-1', buf);
+        const raw = performance.now() - t0;
+        // Raw WebCrypto over the file itself: read each piece, digest it, one at a time.
+        t0 = performance.now();
+        for (let i = 0; i < n; i++) await crypto.subtle.digest('SHA-1', await file.slice(i * h.PIECE_SIZE, (i + 1) * h.PIECE_SIZE).arrayBuffer());
+        const rawFile = performance.now() - t0;
+        // Meshdrop's share: worker hashing straight from the File, then register and seed (original kept).
+        const shared = await s.share(file, 'hash', { keep: 'original' });
+        await s.engine.remove(shared.fileId);
+        return { raw, rawFile, worker: shared.hashMs, share: shared.shareMs };
+      });
+      const row = { worker: mbps(file.size, r.worker), raw: mbps(file.size, r.raw), rawFile: mbps(file.size, r.rawFile), share: mbps(file.size, r.share) };
+      rows.push(row);
+      log(`run ${run + 1}: worker hashing ${round(row.worker)} MB/s, raw WebCrypto ${round(row.raw)} MB/s (in memory), ${round(row.rawFile)} MB/s (reading the file); whole share ${round(row.share)} MB/s`);
+    }
+    const h = { workerMBps: round(median(rows.map((x) => x.worker))), rawWebCryptoMBps: round(median(rows.map((x) => x.raw))), rawWebCryptoFileMBps: round(median(rows.map((x) => x.rawFile))), shareMBps: round(median(rows.map((x) => x.share))) };
+    const ratio = round(h.workerMBps / h.rawWebCryptoMBps, 3);
+    log(`median: worker ${h.workerMBps} MB/s vs raw WebCrypto ${h.rawWebCryptoMBps} MB/s: ratio ${ratio} (target ≥ 0.8)`);
+    result.hashing = { sizeMiB: cfg.shareMb, ...h, ratio };
+    await sharer.close();
+  }
+
+  // ------------------------------------------------------------ 4. big download: peak heap
+  if (only.has('big')) {
+    log(`# 4. downloading and saving ${cfg.bigMb} MiB: peak JS heap of the downloading page`);
+    const seeder = await person('bigseed');
+    const leecher = await person('bigleech');
+    await formGroup('big', seeder, [leecher]);
+    const file = await randomFile('big.bin', cfg.bigMb);
+    const { fileId } = await share(seeder, file.path, 'big');
+    const cdp = await leecher.context.newCDPSession(leecher.page);
+    await cdp.send('Performance.enable');
+    let peak = 0;
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        const { metrics } = await cdp.send('Performance.getMetrics');
+        const used = metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0;
+        peak = Math.max(peak, used);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    const dms = await download(leecher, fileId);
+    const [saved] = await Promise.all([
+      leecher.page.waitForEvent('download', { timeout: 600_000 }),
+      leecher.page.evaluate((f) => window.meshdropHarness.s().save(f, 'download'), fileId),
+    ]);
+    const savedPath = await saved.path();
+    sampling = false;
+    await sampler;
+    const savedSize = (await stat(savedPath!)).size;
+    assert.equal(savedSize, file.size, 'the saved file has every byte');
+    const peakMiB = round(peak / MiB);
+    log(`download ${round(mbps(file.size, dms), 2)} MB/s; saved ${savedSize} bytes; peak JS heap ${peakMiB} MiB (target < 256 MiB)`);
+    result.bigFile = { sizeMiB: cfg.bigMb, downloadMBps: round(mbps(file.size, dms), 2), peakJsHeapMiB: peakMiB };
+    await seeder.close();
+    await leecher.close();
+  }
+} finally {
+  await cleanup();
+}
+console.log(JSON.stringify(result));
