@@ -143,6 +143,8 @@ test('connection status names the tracker and counts moves to another', () => {
   assert.equal(c.host, '127.0.0.1:4000');
   c.setStatus('reconnecting', undefined);
   assert.equal(c.label, 'Reconnecting… (was tracker-a)');
+  // As TrackerClient does it: the status event names the new tracker before 'ready' does.
+  c.setStatus('connected', 'ws://127.0.0.1:4001/ws');
   c.ready('ws://127.0.0.1:4001/ws', 'tracker-b');
   assert.equal(c.failovers, 1);
   assert.equal(c.label, 'Connected to tracker-b');

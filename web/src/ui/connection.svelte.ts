@@ -7,6 +7,7 @@ export class ConnectionState {
   #url = $state<string | undefined>(undefined);
   #trackerId = $state<string | undefined>(undefined);
   #failovers = $state(0);
+  #readyUrl: string | undefined;
 
   get status(): ConnectionStatus {
     return this.#status;
@@ -54,7 +55,9 @@ export class ConnectionState {
 
   /** A (re)connection finished on this tracker. */
   ready(url: string, trackerId: string | undefined): void {
-    if (this.#url !== undefined && this.#url !== url) this.#failovers++;
+    // Compared with the last *ready* tracker: status events already carry the new URL before 'ready' comes.
+    if (this.#readyUrl !== undefined && this.#readyUrl !== url) this.#failovers++;
+    this.#readyUrl = url;
     this.#url = url;
     this.#trackerId = trackerId;
     this.#status = 'connected';
@@ -65,5 +68,6 @@ export class ConnectionState {
     this.#url = undefined;
     this.#trackerId = undefined;
     this.#failovers = 0;
+    this.#readyUrl = undefined;
   }
 }
