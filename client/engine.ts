@@ -38,7 +38,7 @@
  *   re-announces and each swarm asks for holders again.
  */
 import { Bitfield } from '../protocol/bitfield.ts';
-import { PIECE_SIZE } from '../protocol/constants.ts';
+import { MAX_PEERS_PER_FILE, PIECE_SIZE } from '../protocol/constants.ts';
 import { ErrorCode, MeshdropError } from '../protocol/errors.ts';
 import { fileIdOf, pieceCountOf } from '../protocol/files.ts';
 import type { FileMeta, TrackerEvent } from '../protocol/tracker.ts';
@@ -56,7 +56,7 @@ export interface TransferLimits {
   uploadBytesPerSecond: number;
   /** Download cap for the whole client, bytes/s; 0 or Infinity = none. */
   downloadBytesPerSecond: number;
-  /** Open peer connections per file. */
+  /** Open peer connections per file; 0 = the default, MAX_PEERS_PER_FILE. */
   maxPeersPerFile: number;
 }
 
@@ -69,8 +69,8 @@ export interface EngineOptions {
   /**
    * After a reload, re-opens the original of a file shared with keep:
    * 'original' (a FileSystemFileHandle kept in IndexedDB). Undefined when the
-   * browser cannot, or permission must be asked first: the file then waits
-   * (state 'paused', needsSource true) until attachSource().
+   * browser cannot, or permission must be asked first: the file then waits,
+   * not served, with needsSource true in its DownloadInfo, until attachSource().
    */
   openSource?: (file: StoredFile) => Promise<PieceSource | undefined>;
   limits?: Partial<TransferLimits>;
@@ -189,9 +189,8 @@ export class TransferEngine extends Emitter<EngineEvents> {
     this.#limits = {
       upload: new TokenBucket(limits.uploadBytesPerSecond ?? Infinity, this.#now),
       download: new TokenBucket(limits.downloadBytesPerSecond ?? Infinity, this.#now),
-      maxPeersPerFile: limits.maxPeersPerFile ?? 0,
+      maxPeersPerFile: limits.maxPeersPerFile || undefined,
     };
-    if (!this.#limits.maxPeersPerFile) delete (this.#limits as Partial<SwarmLimits>).maxPeersPerFile;
     const id = new Uint8Array(16);
     for (let i = 0; i < id.length; i++) id[i] = Math.floor(this.#random() * 256);
     this.#instanceId = bytesToHex(id);
@@ -209,7 +208,7 @@ export class TransferEngine extends Emitter<EngineEvents> {
     return {
       uploadBytesPerSecond: this.#limits.upload.rate,
       downloadBytesPerSecond: this.#limits.download.rate,
-      maxPeersPerFile: this.#limits.maxPeersPerFile ?? 0,
+      maxPeersPerFile: this.#limits.maxPeersPerFile ?? MAX_PEERS_PER_FILE,
     };
   }
 

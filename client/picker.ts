@@ -51,6 +51,8 @@ interface PeerState {
   bits: Bitfield;
   /** Outstanding requests: block key → when asked. */
   requests: Map<number, { ref: BlockRef; at: number }>;
+  /** Pieces it refused to send (a reject): not asked of it again unless it announces them anew. */
+  refused: Set<number>;
 }
 
 interface Partial {
@@ -73,6 +75,8 @@ export interface Received {
   /** The same block was also asked of these peers (endgame): cancel there. */
   cancels: { peer: string; ref: BlockRef }[];
 }
+
+const offers = (state: PeerState, piece: number): boolean => state.bits.has(piece) && !state.refused.has(piece);
 
 export class Picker {
   readonly pieceCount: number;
@@ -131,14 +135,16 @@ export class Picker {
 
   addPeer(peer: string, bits: Bitfield): void {
     this.removePeer(peer);
-    this.#peers.set(peer, { bits, requests: new Map() });
+    this.#peers.set(peer, { bits, requests: new Map(), refused: new Set() });
     for (let i = 0; i < this.pieceCount; i++) if (bits.has(i)) this.#availability[i]!++;
   }
 
   /** The peer announced a piece. */
   peerHas(peer: string, piece: number): void {
     const state = this.#peers.get(peer);
-    if (!state || piece < 0 || piece >= this.pieceCount || state.bits.has(piece)) return;
+    if (!state || piece < 0 || piece >= this.pieceCount) return;
+    state.refused.delete(piece);
+    if (state.bits.has(piece)) return;
     state.bits.set(piece);
     this.#availability[piece]!++;
   }
@@ -195,7 +201,7 @@ export class Picker {
     // 1. Finish what is started: unasked blocks of partial pieces this peer has.
     for (const [piece, partial] of this.#partial) {
       if (out.length >= slots) return out;
-      if (!state.bits.has(piece) || partial.remaining === 0) continue;
+      if (!offers(state, piece) || partial.remaining === 0) continue;
       if (partial.owner !== undefined && partial.owner !== peer) continue;
       for (let b = 0; b < partial.received.length && out.length < slots; b++) {
         if (!partial.received[b] && partial.askedOf[b]!.size === 0) {
@@ -207,7 +213,7 @@ export class Picker {
 
     // 2. Start new pieces: random at first, then rarest first.
     while (out.length < slots) {
-      const piece = this.#choosePiece(state.bits);
+      const piece = this.#choosePiece(state);
       if (piece < 0) break;
       const partial = this.#start(piece, peer);
       for (let b = 0; b < partial.received.length && out.length < slots; b++) take(piece, b, partial);
@@ -217,7 +223,7 @@ export class Picker {
     if (out.length < slots && this.#have.count() + this.#partial.size === this.pieceCount) {
       for (const [piece, partial] of this.#partial) {
         if (out.length >= slots) break;
-        if (!state.bits.has(piece)) continue;
+        if (!offers(state, piece)) continue;
         for (let b = 0; b < partial.received.length && out.length < slots; b++) {
           const asked = partial.askedOf[b]!;
           if (!partial.received[b] && !asked.has(peer) && asked.size < this.#maxDuplicates) take(piece, b, partial);
@@ -241,13 +247,13 @@ export class Picker {
   }
 
   /** A piece the peer has that we neither have nor started; -1 if none. */
-  #choosePiece(bits: Bitfield): number {
+  #choosePiece(state: PeerState): number {
     const randomPhase = this.#have.count() + this.#partial.size < this.#initialRandom;
     let chosen = -1;
     let best = Infinity;
     let ties = 0;
     for (let i = 0; i < this.pieceCount; i++) {
-      if (this.#have.has(i) || this.#partial.has(i) || !bits.has(i)) continue;
+      if (this.#have.has(i) || this.#partial.has(i) || !offers(state, i)) continue;
       // In the random phase every candidate ties; otherwise only the rarest do.
       const rarity = randomPhase ? 0 : this.#availability[i]!;
       if (rarity < best) {
@@ -298,6 +304,12 @@ export class Picker {
     partial?.askedOf[block]?.delete(peer);
     // The piece is free for another peer to finish.
     if (partial?.owner === peer) partial.owner = undefined;
+  }
+
+  /** The peer refused a request (it lacks the piece, or says so): released, and that piece is not asked of it again. */
+  refused(peer: string, ref: BlockRef): void {
+    this.release(peer, ref);
+    this.#peers.get(peer)?.refused.add(ref.piece);
   }
 
   /** Requests older than the timeout, released so other peers get them; the caller cancels them at their peer. */

@@ -39,8 +39,8 @@ import type { TrackerClient } from './tracker.ts';
 export interface SwarmLimits {
   upload: TokenBucket;
   download: TokenBucket;
-  /** Defaults to MAX_PEERS_PER_FILE. */
-  maxPeersPerFile?: number;
+  /** Undefined: MAX_PEERS_PER_FILE. */
+  maxPeersPerFile?: number | undefined;
 }
 
 export interface SwarmOptions {
@@ -113,8 +113,6 @@ export function isSignalEnvelope(x: unknown): x is SignalEnvelope {
 const TICK_MS = 500;
 /** A holder we failed to reach is tried again after this. */
 const REDIAL_MS = 5_000;
-/** After a peer rejects a request, leave it alone this long (it lacks the piece or is full). */
-const REJECT_BACKOFF_MS = 1_000;
 /** Pieces kept in memory for serving, so consecutive block requests of one piece read it once. */
 const SERVE_CACHE_PIECES = 4;
 
@@ -141,7 +139,6 @@ interface Link {
   openedAt: number;
   serveQueue: BlockRef[];
   serving: boolean;
-  backoffUntil: number;
   closed: boolean;
 }
 
@@ -155,6 +152,8 @@ export class Swarm extends Emitter<SwarmEvents> {
   /** Per peer instance (or peer id before a handshake), kept after they leave. */
   #totals = new Map<string, Totals>();
   #banned = new Set<string>();
+  /** Every link that completed a handshake, open or not, by connection id: who sent what. */
+  #handshaken = new Map<string, Link>();
   #dropped: { peerId: string; userId: string }[] = [];
   /** Holders known from the tracker: peer id → user, bitfield. */
   #holders = new Map<string, { userId: string; hasPieces: boolean; lastDial: number }>();
@@ -170,6 +169,7 @@ export class Swarm extends Emitter<SwarmEvents> {
   #nextConn = 0;
   #closed = false;
   #completeEmitted = false;
+  #originalChanged = false;
 
   constructor(options: SwarmOptions) {
     super();
@@ -280,6 +280,7 @@ export class Swarm extends Emitter<SwarmEvents> {
     for (const link of [...this.#links.values()]) this.#closeLink(link);
     this.#buffers.clear();
     this.#serveCache.clear();
+    this.#handshaken.clear();
     this.removeAll();
   }
 
@@ -360,7 +361,6 @@ export class Swarm extends Emitter<SwarmEvents> {
       openedAt: this.#o.now(),
       serveQueue: [],
       serving: false,
-      backoffUntil: 0,
       closed: false,
     };
     this.#links.set(conn, link);
@@ -445,8 +445,7 @@ export class Swarm extends Emitter<SwarmEvents> {
           link.serveQueue = link.serveQueue.filter((r) => r.piece !== frame.piece || r.offset !== frame.offset);
           return;
         case 'reject':
-          this.#picker.release(link.conn, frame);
-          link.backoffUntil = this.#o.now() + REJECT_BACKOFF_MS;
+          this.#picker.refused(link.conn, frame);
           this.#fillAll();
           return;
         case 'block':
@@ -480,6 +479,7 @@ export class Swarm extends Emitter<SwarmEvents> {
     totals.peerId = link.peerId;
     link.totals = totals;
     this.#picker.addPeer(link.conn, link.bits);
+    this.#handshaken.set(link.conn, link);
     if (this.complete && link.bits.isComplete()) return this.#closeLink(link, 'both complete');
     this.emit('changed', {});
     this.#fill(link);
@@ -550,11 +550,26 @@ export class Swarm extends Emitter<SwarmEvents> {
   #readPiece(index: number): Promise<Uint8Array | undefined> {
     let p = this.#serveCache.get(index);
     if (!p) {
-      p = (this.#o.source ? this.#o.source.readPiece(index) : this.#o.store.getPiece(this.fileId, index)).catch(() => undefined);
+      p = (this.#o.source ? this.#readOriginal(index) : this.#o.store.getPiece(this.fileId, index)).catch(() => undefined);
       this.#serveCache.set(index, p);
       if (this.#serveCache.size > SERVE_CACHE_PIECES) this.#serveCache.delete(this.#serveCache.keys().next().value!);
     }
     return p;
+  }
+
+  /**
+   * A shared original is read again each time it is served, and the user may
+   * have changed the file since: check it, so we never send peers pieces that
+   * will fail (and cost us strikes). Hashing is ~100x faster than the channel.
+   */
+  async #readOriginal(index: number): Promise<Uint8Array | undefined> {
+    const data = await this.#o.source!.readPiece(index);
+    if ((await this.#o.hasher.sha1(data)) === this.#o.meta.pieceHashes[index]) return data;
+    if (!this.#originalChanged) {
+      this.#originalChanged = true;
+      this.emit('error', { message: `${this.#o.meta.name} changed since it was shared: its pieces no longer match; share it again` });
+    }
+    return undefined;
   }
 
   #sleep(ms: number): Promise<void> {
@@ -580,7 +595,6 @@ export class Swarm extends Emitter<SwarmEvents> {
   #fill(link: Link): void {
     if (this.#closed || link.closed || !link.bits || this.complete) return;
     const now = this.#o.now();
-    if (now < link.backoffUntil) return;
     const depth = pipelineDepth(link.totals!.down.rate());
     let slots = depth - this.#picker.outstanding(link.conn);
     const bucket = this.#o.limits.download;
@@ -635,12 +649,13 @@ export class Swarm extends Emitter<SwarmEvents> {
 
   #pieceFailed(piece: number): void {
     const contributors = this.#picker.failed(piece);
-    const links = contributors.map((c) => this.#links.get(c)).filter((l): l is Link => !!l);
+    // Links that closed meanwhile still take the blame (their pieces may verify after they are gone).
+    const links = contributors.map((c) => this.#handshaken.get(c)).filter((l): l is Link => !!l);
     this.emit('piece_failed', { piece, peers: links.map((l) => ({ peerId: l.peerId, userId: l.userId })) });
     for (const link of links) {
       const totals = link.totals!;
       totals.strikes++;
-      if (totals.strikes >= MAX_STRIKES) {
+      if (totals.strikes >= MAX_STRIKES && !this.#banned.has(link.instance!)) {
         this.#banned.add(link.instance!);
         this.#banned.add(link.peerId);
         this.#dropped.push({ peerId: link.peerId, userId: link.userId });

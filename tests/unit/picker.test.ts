@@ -248,3 +248,19 @@ test('the pipeline follows the measured rate, within bounds', () => {
   assert.ok(pipelineDepth(4 * 1024 * 1024) > mid, 'a faster peer gets a deeper pipeline');
   assert.equal(pipelineDepth(BLOCK_SIZE * 2 * 8), 8, '8 blocks in flight cover half a second at 16 blocks/s');
 });
+
+test('a piece a peer refused is not asked of it again, until it announces the piece anew', () => {
+  const { p } = picker(2);
+  p.addPeer('a', bits(2, all(2)));
+  const first = p.pick('a', 2, 0);
+  assert.deepEqual(first.map((r) => r.piece), [first[0]!.piece, first[0]!.piece]);
+  const refusedPiece = first[0]!.piece;
+  for (const r of first) p.refused('a', r);
+  const next = p.pick('a', 4, 0);
+  assert.ok(next.length > 0 && next.every((r) => r.piece !== refusedPiece), 'a goes on with the other piece only');
+  p.addPeer('b', bits(2, all(2)));
+  assert.ok(p.pick('b', 4, 0).some((r) => r.piece === refusedPiece), 'another peer gets the refused piece');
+  p.peerHas('a', refusedPiece);
+  p.removePeer('b');
+  assert.ok(p.pick('a', 4, 0).some((r) => r.piece === refusedPiece), 'announced again: asked again');
+});
