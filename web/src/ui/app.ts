@@ -17,7 +17,7 @@ import { NoticesState } from './notices.svelte.ts';
 import { RouterState, type HistoryLike, type Place } from './router.svelte.ts';
 import { groupLink } from './routes.ts';
 import { SessionState, type KeyValueStorage } from './session.svelte.ts';
-import type { TransferPort } from './transfer-port.ts';
+import type { SpeedLimits, TransferPort } from './transfer-port.ts';
 import { TransfersState } from './transfers.svelte.ts';
 
 export interface AppOptions {
@@ -357,6 +357,14 @@ export class MeshdropApp implements ConsoleActions {
   get canPickSaveLocation(): boolean {
     return this.#port?.canPickSaveLocation ?? false;
   }
+  /** Speed caps for this tab (0 = none); they last as long as the session. */
+  setLimits(limits: SpeedLimits): void {
+    this.#requirePort().setLimits(limits);
+  }
+  get limits(): SpeedLimits {
+    return this.#port?.limits ?? { downloadBytesPerSecond: 0, uploadBytesPerSecond: 0 };
+  }
+
   async reattach(fileId: string): Promise<void> {
     await this.#requirePort().reattach(fileId);
   }

@@ -98,6 +98,13 @@ export async function startTransfers(platform: SharedPlatform, tracker: TrackerC
       else if (result.status === 'needs-permission') throw new Error(`reading ${result.name} was not allowed`);
       else throw new Error(result.reason);
     },
+    setLimits: (limits) => engine.setLimits(limits),
+    get limits() {
+      const { downloadBytesPerSecond, uploadBytesPerSecond } = engine.limits;
+      // The engine says Infinity for "no cap"; the UI says 0.
+      const shown = (n: number) => (Number.isFinite(n) ? n : 0);
+      return { downloadBytesPerSecond: shown(downloadBytesPerSecond), uploadBytesPerSecond: shown(uploadBytesPerSecond) };
+    },
     snapshot: () => engine.downloads().map(toView),
     onChange(listener) {
       changeListeners.add(listener);

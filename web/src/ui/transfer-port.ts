@@ -6,6 +6,11 @@
 import type { FileSummary } from '../../../protocol/tracker.ts';
 import type { DownloadView } from './transfers.svelte.ts';
 
+export interface SpeedLimits {
+  downloadBytesPerSecond: number;
+  uploadBytesPerSecond: number;
+}
+
 export interface TransferPort {
   /**
    * Fingerprints the file (progress 0..1 as it goes), registers it in the
@@ -26,6 +31,9 @@ export interface TransferPort {
   readonly canPickSaveLocation: boolean;
   /** A shared original that needs the user's permission again after a reload (call from a click). */
   reattach(fileId: string): Promise<void>;
+  /** Speed caps for this tab, bytes per second; 0 = no cap. */
+  setLimits(limits: SpeedLimits): void;
+  readonly limits: SpeedLimits;
   /** Every file this tab holds or fetches, shared ones included. */
   snapshot(): DownloadView[];
   /** Called whenever the snapshot may have changed. */
