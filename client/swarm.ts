@@ -113,6 +113,8 @@ export function isSignalEnvelope(x: unknown): x is SignalEnvelope {
 const TICK_MS = 500;
 /** A holder we failed to reach is tried again after this. */
 const REDIAL_MS = 5_000;
+/** Closed connection ids remembered: plenty for the signals still in flight when a link ends. */
+const CLOSED_CONNS_KEPT = 256;
 /** Pieces kept in memory for serving, so consecutive block requests of one piece read it once. */
 const SERVE_CACHE_PIECES = 4;
 
@@ -154,6 +156,8 @@ export class Swarm extends Emitter<SwarmEvents> {
   #banned = new Set<string>();
   /** Every link that completed a handshake, open or not, by connection id: who sent what. */
   #handshaken = new Map<string, Link>();
+  /** Recently closed connection ids, so their stragglers are ignored. */
+  #closedConns = new Set<string>();
   #dropped: { peerId: string; userId: string }[] = [];
   /** Holders known from the tracker: peer id → user, bitfield. */
   #holders = new Map<string, { userId: string; hasPieces: boolean; lastDial: number }>();
@@ -322,6 +326,8 @@ export class Swarm extends Emitter<SwarmEvents> {
       if (existing.peerId === from) existing.handle.signal(data.data);
       return;
     }
+    // A late signal (a trailing ICE candidate) of a connection that is gone must not start a new one.
+    if (this.#closedConns.has(data.conn)) return;
     // A new connection dialled by them. If we are dialling them too, the dial of the
     // smaller peer id wins on both sides, so exactly one connection survives.
     const mine = [...this.#links.values()].find((l) => l.peerId === from && !l.channel);
@@ -336,24 +342,12 @@ export class Swarm extends Emitter<SwarmEvents> {
 
   #open(peerId: string, userId: string, initiator: boolean, conn: string): Link {
     const tracker = this.#o.tracker;
-    const handle = this.#o.connector.connect({
-      initiator,
-      iceServers: tracker.iceServers,
-      sendSignal: (data) => {
-        if (link.closed) return;
-        const envelope: SignalEnvelope = { conn, data };
-        tracker.request('signal', { fileId: this.fileId, to: peerId, data: envelope }).catch(() => {
-          // Refused (not a member, offline): this connection cannot happen.
-          this.#closeLink(link, 'the tracker refused the signal');
-        });
-      },
-    });
     const link: Link = {
       conn,
       peerId,
       userId,
       initiator,
-      handle,
+      handle: undefined!, // set just below; the link exists first in case a signal goes out at once
       channel: undefined,
       instance: undefined,
       bits: undefined,
@@ -363,6 +357,19 @@ export class Swarm extends Emitter<SwarmEvents> {
       serving: false,
       closed: false,
     };
+    link.handle = this.#o.connector.connect({
+      initiator,
+      iceServers: tracker.iceServers,
+      sendSignal: (data) => {
+        if (link.closed) return;
+        const envelope: SignalEnvelope = { conn, data };
+        tracker.request('signal', { fileId: this.fileId, to: link.peerId, data: envelope }).catch(() => {
+          // Refused (not a member, offline): this connection cannot happen.
+          this.#closeLink(link, 'the tracker refused the signal');
+        });
+      },
+    });
+    const handle = link.handle;
     this.#links.set(conn, link);
     handle.channel.then(
       (channel) => {
@@ -386,6 +393,8 @@ export class Swarm extends Emitter<SwarmEvents> {
     link.closed = true;
     if (!this.#closed) this.emit('peer_closed', { peerId: link.peerId, userId: link.userId, reason });
     this.#links.delete(link.conn);
+    this.#closedConns.add(link.conn);
+    if (this.#closedConns.size > CLOSED_CONNS_KEPT) this.#closedConns.delete(this.#closedConns.values().next().value!);
     link.serveQueue = [];
     if (this.#picker.hasPeer(link.conn)) this.#picker.removePeer(link.conn);
     try {
@@ -504,7 +513,7 @@ export class Swarm extends Emitter<SwarmEvents> {
       if (!buffer) this.#buffers.set(ref.piece, (buffer = new Uint8Array(this.#picker.pieceLength(ref.piece))));
       buffer.set(frame.data, ref.offset);
       for (const c of r.cancels) {
-        const other = [...this.#links.values()].find((l) => l.conn === c.peer);
+        const other = this.#links.get(c.peer);
         if (other) this.#send(other, { ...c.ref, type: 'cancel' });
       }
       if (r.pieceReady) void this.#verify(ref.piece);

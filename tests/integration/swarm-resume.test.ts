@@ -84,3 +84,30 @@ test('pause stops the transfer, resume finishes it, remove deletes the stored pi
     assert.ok(!holders.some((h) => h.userId === 'bob'), 'bob no longer offers it');
   });
 });
+
+test('after a reload, a shared original waits for its file (needsSource) and seeds again once attached', async (t) => {
+  const tracker = await startTestTracker(t);
+  const network = new MemoryNetwork();
+  t.after(() => network.closeAll());
+  const [alice, bob] = await groupOf(t, tracker.wsUrl, 'team', ['alice', 'bob']);
+  const a1 = await memoryEngine(t, alice!, network);
+  const bytes = new Uint8Array(randomBytes(3 * PIECE_SIZE));
+  const { fileId } = await a1.engine.share({ source: bytesSource(bytes), name: 'orig.bin', size: bytes.length, groupId: 'team', keep: 'original' });
+  assert.equal(a1.store.pieces.size, 0, "keep: 'original' copies nothing into the store");
+  a1.engine.close();
+  alice!.close();
+
+  // The reload: no way to reopen the file without the user (no openSource given).
+  const aliceAgain = await userClient(t, tracker.wsUrl, 'alice');
+  const a2 = await memoryEngine(t, aliceAgain, network, { store: await a1.store.reopen() });
+  const waiting = a2.engine.info(fileId)!;
+  assert.deepEqual([waiting.needsSource, waiting.shared, waiting.state], [true, true, 'complete']);
+  assert.deepEqual((await bob!.request('get_holders', { fileId })).holders, [], 'not offered while it cannot be read');
+
+  await a2.engine.attachSource(fileId, bytesSource(bytes));
+  assert.equal(a2.engine.info(fileId)!.needsSource, false);
+  const b = await memoryEngine(t, bob!, network);
+  await b.engine.download(fileId);
+  await b.engine.whenComplete(fileId);
+  assert.equal(sha1(await readAll(b.engine, fileId)), sha1(bytes));
+});
