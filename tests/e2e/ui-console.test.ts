@@ -3,11 +3,11 @@
  * Chromiums (real tracker, real WebRTC): the classic commands have the same
  * effect as the buttons, and say so in words.
  */
+import { screenshotPath } from '../helpers/screenshots.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
-import { ROOT, eventually, startTestTracker } from '../helpers/tracker.ts';
+import { eventually, startTestTracker } from '../helpers/tracker.ts';
 import { assertNoBrowserErrors, launchPerson, withBrowserErrors } from '../helpers/browser.ts';
 import { runCommand, saveDownload, sha1 } from '../helpers/ui.ts';
 
@@ -70,7 +70,7 @@ test('the whole story through the command console', { timeout: 180_000 }, async 
       assert.match(lines[0]!, /^\[D\] \[photos\] notes\.bin {2}\d+\.\d%$|^\[C\] \[photos\] notes\.bin$/);
       assert.equal(lines[0], '[C] [photos] notes.bin');
     }, 60_000, 500);
-    await B.screenshot({ path: join(ROOT, 'docs/screenshots/console.png') });
+    await B.screenshot({ path: screenshotPath('console.png') });
 
     // The console's download is the app's download: the Downloads page saves it, byte for byte.
     await B.keyboard.press('Escape');

@@ -4,10 +4,10 @@
  * approval; an expired one admits nobody and says why in words; a request
  * the owner rejects is answered in words too.
  */
+import { screenshotPath } from '../helpers/screenshots.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { ROOT, startTestTracker } from '../helpers/tracker.ts';
+import { startTestTracker } from '../helpers/tracker.ts';
 import { assertNoBrowserErrors, launchPerson, withBrowserErrors } from '../helpers/browser.ts';
 import { allowClipboard, copyFrom, createGroup, signUp } from '../helpers/ui.ts';
 
@@ -35,7 +35,7 @@ test('an invite link admits without approval; an expired one does not', { timeou
     assert.match(invite, new RegExp(`^${tracker.httpUrl}/g/band\\?invite=[A-Za-z0-9_-]{16,64}$`));
     await invitePanel.getByRole('button', { name: 'QR code' }).click();
     await invitePanel.getByRole('img', { name: /QR code of invite link/ }).waitFor();
-    await A.screenshot({ path: join(ROOT, 'docs/screenshots/invite.png'), fullPage: true });
+    await A.screenshot({ path: screenshotPath('invite.png'), fullPage: true });
 
     // C opens it, signs up, and joins with one click: no request, no approval.
     await carol.open(invite);

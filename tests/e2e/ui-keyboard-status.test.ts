@@ -4,10 +4,10 @@
  * survives a reload; when the tracker goes away the status says so, and when
  * it is back the tab reconnects and resumes on its own.
  */
+import { screenshotPath } from '../helpers/screenshots.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { ROOT, startTestTracker, tempDir } from '../helpers/tracker.ts';
+import { startTestTracker, tempDir } from '../helpers/tracker.ts';
 import { assertNoBrowserErrors, launchPerson, withBrowserErrors } from '../helpers/browser.ts';
 import { tabTo } from '../helpers/ui.ts';
 
@@ -52,7 +52,7 @@ test('keyboard only, phone width, dark theme; reload keeps the session; tracker 
     const bg = await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
     assert.equal(bg, 'rgb(18, 20, 23)');
     assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no sideways scrolling at 390 px');
-    await page.screenshot({ path: join(ROOT, 'docs/screenshots/phone-dark.png'), fullPage: true });
+    await page.screenshot({ path: screenshotPath('phone-dark.png'), fullPage: true });
 
     // A reload keeps the session.
     await page.reload();

@@ -8,15 +8,15 @@
  * complete, and still does after a reload; removing it frees it. Takes the
  * screenshots in docs/.
  */
+import { screenshotPath } from '../helpers/screenshots.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
-import { ROOT, startTestTracker } from '../helpers/tracker.ts';
+import { startTestTracker } from '../helpers/tracker.ts';
 import { assertNoBrowserErrors, launchPerson, withBrowserErrors } from '../helpers/browser.ts';
 import { allowClipboard, copyFrom, createGroup, dropFile, saveDownload, sha1, signUp } from '../helpers/ui.ts';
 
-const shot = (name: string) => join(ROOT, 'docs/screenshots', name);
+const shot = screenshotPath;
 
 test('A shares a file with B through the app: link, request, accept, drop, download, save', { timeout: 180_000 }, async (t) => {
   const tracker = await startTestTracker(t);
