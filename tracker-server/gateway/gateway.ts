@@ -17,12 +17,21 @@ import {
   RATE_PER_SECOND,
 } from '../../protocol/constants.ts';
 import { CloseCode, ErrorCode, MeshdropError } from '../../protocol/errors.ts';
-import { parseRequest, type Reply, type Request, type TrackerEvent } from '../../protocol/tracker.ts';
+import { parseRequest, type Reply, type Request, type RequestType, type TrackerEvent } from '../../protocol/tracker.ts';
 import { randomId } from '../auth.ts';
 import type { ClientLink, TrackerCore } from '../core.ts';
 import { handlers } from '../handlers/index.ts';
 import type { Handler, HandlerContext } from '../handlers/context.ts';
 import { LoginLimiter, TokenBucket } from './limits.ts';
+import { requestKey } from '../mesh/dedupe.ts';
+
+/**
+ * Presence and signaling: answered synchronously from soft state, never an
+ * op. They are most of a tracker's traffic, so they skip the
+ * AsyncLocalStorage scope that stamps a request's ops with its id (there are
+ * none to stamp) and stay synchronous end to end.
+ */
+const SOFT_STATE_REQUESTS: ReadonlySet<RequestType> = new Set<RequestType>(['signal', 'announce', 'have', 'unannounce', 'get_holders']);
 
 export interface GatewayStats {
   connections: number;
@@ -156,21 +165,37 @@ export class Connection implements ClientLink {
       this.#reply({ id: parsed.id, ok: false, error: parsed.error });
       return;
     }
-    void this.#dispatch(parsed.request);
+    this.#dispatch(parsed.request);
   }
 
-  async #dispatch(request: Request): Promise<void> {
+  /**
+   * Runs a request and replies. A handler that answers synchronously (signal,
+   * presence, queries) is replied to at once, with no promise or microtask
+   * in between: that is most of the traffic, and the hot path of a tracker.
+   */
+  #dispatch(request: Request): void {
     this.gateway.stats.requests++;
     try {
-      const body = request.type === 'hello' ? this.#hello(request.protocol) : await this.#handle(request);
-      this.#reply({ id: request.id, ok: true, ...body });
-    } catch (err) {
-      if (err instanceof MeshdropError) {
-        this.#reply({ id: request.id, ok: false, error: { code: err.code, message: err.message } });
+      const body = request.type === 'hello' ? this.#hello(request.protocol) : this.#handle(request);
+      if (body instanceof Promise) {
+        body.then(
+          (b: object) => this.#reply({ id: request.id, ok: true, ...b }),
+          (err: unknown) => this.#failed(request, err),
+        );
       } else {
-        console.error(`tracker: ${request.type} failed:`, err);
-        this.#reply({ id: request.id, ok: false, error: { code: ErrorCode.Internal, message: 'the tracker failed to do that; try again' } });
+        this.#reply({ id: request.id, ok: true, ...body });
       }
+    } catch (err) {
+      this.#failed(request, err);
+    }
+  }
+
+  #failed(request: Request, err: unknown): void {
+    if (err instanceof MeshdropError) {
+      this.#reply({ id: request.id, ok: false, error: { code: err.code, message: err.message } });
+    } else {
+      console.error(`tracker: ${request.type} failed:`, err);
+      this.#reply({ id: request.id, ok: false, error: { code: ErrorCode.Internal, message: 'the tracker failed to do that; try again' } });
     }
   }
 
@@ -178,6 +203,12 @@ export class Connection implements ClientLink {
     if (!this.#helloDone) throw new MeshdropError(ErrorCode.HelloFirst, 'say hello first');
     if (request.type === 'signal') this.gateway.stats.signalsRelayed++;
     const handler = handlers[request.type] as Handler<typeof request.type>;
+    if (SOFT_STATE_REQUESTS.has(request.type)) {
+      // Same dedupe check (an id already spent on an op is refused), without the op-stamping scope.
+      const { core } = this.gateway;
+      const rid = requestKey(this.session?.userId, request.id);
+      return core.requests.handle(rid, request, () => core.state, () => handler(this.#ctx, request as never) as object);
+    }
     // Request ids dedupe retries across failover (mesh/dedupe.ts).
     return this.gateway.core.handleRequest(this, request, () => handler(this.#ctx, request as never) as Promise<object> | object);
   }
