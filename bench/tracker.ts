@@ -29,6 +29,13 @@ const { values: flags } = parseArgs({
     'idle-runs': { type: 'string', default: '2' },
     'idle-generators': { type: 'string', default: '4' },
     'scrypt-n': { type: 'string', default: '16' },
+    /**
+     * Another checkout (e.g. `git worktree add /tmp/base <commit>` with node_modules linked)
+     * whose tracker runs alternately with this one on the same data: a baseline measured in the same run.
+     */
+    compare: { type: 'string' },
+    /** Skip the saturation phase (e.g. to profile the fixed-load phase alone). */
+    'no-saturation': { type: 'boolean', default: false },
     /** Extra node flags for the tracker, e.g. --cpu-prof --cpu-prof-dir=/tmp/prof */
     'tracker-node-flags': { type: 'string', default: '' },
   },
@@ -63,8 +70,9 @@ process.on('unhandledRejection', (err) => {
   void cleanup().then(() => process.exit(1));
 });
 
-async function tracker(): Promise<TrackerProcess> {
-  const t = await TrackerProcess.start({ dataDir, scryptN: SCRYPT_N, nodeFlags: NODE_FLAGS });
+const COMPARE = flags.compare;
+async function tracker(root?: string): Promise<TrackerProcess> {
+  const t = await TrackerProcess.start({ dataDir, scryptN: SCRYPT_N, nodeFlags: NODE_FLAGS, root });
   started.push(t);
   return t;
 }
@@ -86,17 +94,17 @@ async function measuredPhase(
   gens: Generator[],
   command: (startAt: number, warmupMs: number) => object,
   warmupMs: number,
-): Promise<{ results: PhaseResult[]; cpuUs: number; ms: number }> {
+): Promise<{ results: PhaseResult[]; cpuUs: number; sysUs: number; ms: number }> {
   const startAt = Date.now() + 300;
   const pending = Promise.all(gens.map((g) => g.call<PhaseResult>(command(startAt, warmupMs))));
   await sleep(startAt + warmupMs - Date.now());
   const a = await t.stats();
-  const ta = Date.now();
   await sleep(startAt + warmupMs + MEASURE_MS - Date.now());
   const b = await t.stats();
-  const tb = Date.now();
   const results = await pending;
-  return { results, cpuUs: cpuUs(b) - cpuUs(a), ms: tb - ta };
+  // CPU over the tracker's own sample times, scaled to the generators' window (their counts cover MEASURE_MS).
+  const scale = MEASURE_MS / (b.at - a.at);
+  return { results, cpuUs: (cpuUs(b) - cpuUs(a)) * scale, sysUs: (b.cpuSystemUs - a.cpuSystemUs) * scale, ms: MEASURE_MS };
 }
 
 const sum = (rs: PhaseResult[], k: 'ok' | 'errors' | 'delivered' | 'outstanding') => rs.reduce((s, r) => s + r[k], 0);
@@ -119,6 +127,8 @@ interface RunFigures {
   saturationLatencyP50: number;
   saturationLatencyP99: number;
   cpuUsPerSignal: number;
+  /** The kernel's share (system time: socket reads and writes), the rest is user time (JavaScript, GC). */
+  sysUsPerSignal: number;
   fixedAchievedPerSec: number;
   fixedLatencyP50: number;
   fixedLatencyP99: number;
@@ -149,8 +159,11 @@ let specs: ClientSpec[];
 // ------------------------------------------------------------------ runs with N active clients
 
 const runs: RunFigures[] = [];
-for (let r = 1; r <= RUNS; r++) {
-  const t = await tracker();
+const baselineRuns: RunFigures[] = [];
+for (let i = 0; i < RUNS * (COMPARE ? 2 : 1); i++) {
+  const r = COMPARE ? Math.floor(i / 2) + 1 : i + 1;
+  const isBaseline = COMPARE !== undefined && i % 2 === 1;
+  const t = await tracker(isBaseline ? COMPARE : undefined);
   const gens = generators(GENS);
   await sleep(300);
   const base = await t.gcStats();
@@ -170,7 +183,9 @@ for (let r = 1; r <= RUNS; r++) {
   await sleep(2000);
   const q1 = await t.stats();
 
-  const sat = await measuredPhase(t, gens, (startAt, warmupMs) => ({ cmd: 'saturate', startAt, warmupMs, measureMs: MEASURE_MS, window: 400 }), 1500);
+  const sat = flags['no-saturation']
+    ? { results: [], cpuUs: NaN, sysUs: NaN, ms: MEASURE_MS }
+    : await measuredPhase(t, gens, (startAt, warmupMs) => ({ cmd: 'saturate', startAt, warmupMs, measureMs: MEASURE_MS, window: 400 }), 1500);
   const satLat = sat.results.flatMap((x) => x.latencies);
   await sleep(500);
   const fix = await measuredPhase(t, gens, (startAt, warmupMs) => ({ cmd: 'fixed', startAt, warmupMs, measureMs: MEASURE_MS, rate: RATE / GENS }), 2000);
@@ -193,6 +208,7 @@ for (let r = 1; r <= RUNS; r++) {
     saturationLatencyP50: percentile(satLat, 50),
     saturationLatencyP99: percentile(satLat, 99),
     cpuUsPerSignal: fix.cpuUs / fixOk,
+    sysUsPerSignal: fix.sysUs / fixOk,
     fixedAchievedPerSec: (fixOk / fix.ms) * 1000,
     fixedLatencyP50: percentile(fixLat, 50),
     fixedLatencyP99: percentile(fixLat, 99),
@@ -203,12 +219,12 @@ for (let r = 1; r <= RUNS; r++) {
     fixedErrors: sum(fix.results, 'errors') + sum(sat.results, 'errors'),
     delivered: sum(fix.results, 'delivered'),
   };
-  runs.push(figures);
+  (isBaseline ? baselineRuns : runs).push(figures);
   log(
-    `run ${r}: ${held} clients held (connected+resumed in ${(connectMs / 1000).toFixed(1)} s); ` +
+    `${isBaseline ? 'baseline ' : ''}run ${r}: ${held} clients held (connected+resumed in ${(connectMs / 1000).toFixed(1)} s); ` +
       `RSS/client ${round(figures.rssPerIdleClient / KiB, 2)} KiB signed-in, ${round(figures.rssPerActiveClient / KiB, 2)} KiB after announce+get_holders; ` +
       `saturation ${Math.round(figures.saturationPerSec)} signals/s (tracker CPU ${Math.round(figures.saturationTrackerCpu * 100)}%, p50 ${round(figures.saturationLatencyP50, 2)} ms, p99 ${round(figures.saturationLatencyP99, 2)} ms); ` +
-      `at ${RATE}/s offered: ${Math.round(figures.fixedAchievedPerSec)}/s relayed, ${round(figures.cpuUsPerSignal, 1)} µs tracker CPU per signal, ` +
+      `at ${RATE}/s offered: ${Math.round(figures.fixedAchievedPerSec)}/s relayed, ${round(figures.cpuUsPerSignal, 1)} µs tracker CPU per signal (${round(figures.sysUsPerSignal, 1)} µs of it in the kernel), ` +
       `p50 ${round(figures.fixedLatencyP50, 2)} ms, p99 ${round(figures.fixedLatencyP99, 2)} ms; errors ${figures.fixedErrors}; idle CPU ${Math.round(figures.idleCpuUsPerSec)} µs/s; peers seen ${hol.reduce((s, h) => s + h.peersSeen, 0)}`,
   );
 }
@@ -272,6 +288,7 @@ const result = {
   signalsPerSecSaturation: Math.round(med('saturationPerSec')),
   trackerCpuAtSaturation: round(med('saturationTrackerCpu'), 2),
   cpuUsPerSignal: round(med('cpuUsPerSignal'), 1),
+  kernelUsPerSignal: round(med('sysUsPerSignal'), 1),
   offeredSignalsPerSec: RATE,
   achievedSignalsPerSec: Math.round(med('fixedAchievedPerSec')),
   signalLatencyMsP50: round(med('fixedLatencyP50'), 2),
@@ -283,6 +300,15 @@ const result = {
   getHoldersLatencyMsP50: round(med('holdersP50'), 2),
   getHoldersLatencyMsP99: round(med('holdersP99'), 2),
   signalErrors: runs.reduce((s, x) => s + x.fixedErrors, 0),
+  ...(COMPARE
+    ? {
+        baseline: COMPARE,
+        baselineCpuUsPerSignal: round(median(baselineRuns.map((x) => x.cpuUsPerSignal)), 1),
+        cpuPerSignalVsBaseline: round(med('cpuUsPerSignal') / median(baselineRuns.map((x) => x.cpuUsPerSignal)), 2),
+        baselineSignalsPerSecSaturation: Math.round(median(baselineRuns.map((x) => x.saturationPerSec))),
+        baselineRssPerActiveClientKiB: round(median(baselineRuns.map((x) => x.rssPerActiveClient)) / KiB, 2),
+      }
+    : {}),
   targets: {
     cpuUsPerSignal: '<= 30',
     rssPerIdleClientKiB: '<= 6',
@@ -298,7 +324,10 @@ log('');
 log(`clients held: ${N} active (each signed in, 2 files announced and watched); ${result.idleClientsHeld} idle signed-in clients by one tracker process`);
 log(`tracker RSS per client (after forced GC): ${result.rssPerIdleClientKiB} KiB idle (at ${result.idleClientsHeld}), ${result.rssPerActiveClientKiB} KiB active (at ${N})`);
 log(`signals relayed per second at saturation: ${result.signalsPerSecSaturation} (tracker at ${Math.round(result.trackerCpuAtSaturation * 100)}% of one core; the rest of the 2 cores drives the load)`);
-log(`tracker CPU per relayed signal at ${RATE}/s offered: ${result.cpuUsPerSignal} µs (authorization, schema parsing, reply and relay included)`);
+log(`tracker CPU per relayed signal at ${RATE}/s offered: ${result.cpuUsPerSignal} µs (authorization, schema parsing, reply and relay included; ${result.kernelUsPerSignal} µs of it in the kernel: one socket read and two writes)`);
 log(`signal request latency at ${RATE}/s: p50 ${result.signalLatencyMsP50} ms, p99 ${result.signalLatencyMsP99} ms; announce p50/p99 ${result.announceLatencyMsP50}/${result.announceLatencyMsP99} ms, get_holders ${result.getHoldersLatencyMsP50}/${result.getHoldersLatencyMsP99} ms (during the connect burst)`);
+if (COMPARE) {
+  log(`baseline ${COMPARE}: ${result.baselineCpuUsPerSignal} µs CPU per signal (this tracker: ×${result.cpuPerSignalVsBaseline}), ${result.baselineSignalsPerSecSaturation} signals/s at saturation, ${result.baselineRssPerActiveClientKiB} KiB per active client`);
+}
 log(JSON.stringify(result));
 process.exit(0);

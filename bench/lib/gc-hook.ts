@@ -3,7 +3,7 @@
  * with `--expose-gc`). It answers the benchmark over the IPC channel that only
  * a benchmark opens; the tracker's own code has no hook and no extra path.
  *
- *   'stats' → { cpuUserUs, cpuSystemUs, rss, heapUsed, external, arrayBuffers }
+ *   'stats' → { at, cpuUserUs, cpuSystemUs, rss, heapUsed, external, arrayBuffers }
  *   'gc'    → the same, after two full garbage collections
  *
  * process.cpuUsage() is getrusage(RUSAGE_SELF): every thread of the process
@@ -14,6 +14,8 @@ if (process.send) {
     const cpu = process.cpuUsage();
     const mem = process.memoryUsage();
     return {
+      /** When the sample was taken (the tracker's clock, the machine's clock). */
+      at: performance.timeOrigin + performance.now(),
       cpuUserUs: cpu.user,
       cpuSystemUs: cpu.system,
       rss: mem.rss,

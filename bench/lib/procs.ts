@@ -22,6 +22,7 @@ function adopt(child: ChildProcess): ChildProcess {
 }
 
 export interface TrackerStats {
+  at: number;
   cpuUserUs: number;
   cpuSystemUs: number;
   rss: number;
@@ -50,7 +51,7 @@ export class TrackerProcess {
     return `ws://127.0.0.1:${this.port}/ws`;
   }
 
-  static async start(opts: { dataDir: string; scryptN: number; nodeFlags?: string[] }): Promise<TrackerProcess> {
+  static async start(opts: { dataDir: string; scryptN: number; nodeFlags?: string[]; root?: string }): Promise<TrackerProcess> {
     const child = adopt(spawn(
       process.execPath,
       [
@@ -66,7 +67,7 @@ export class TrackerProcess {
         '--scrypt-n', String(opts.scryptN),
         '--web-dir', `${opts.dataDir}/no-web-app`,
       ],
-      { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] },
+      { cwd: opts.root ?? ROOT, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] },
     ));
     const port = await new Promise<number>((resolve, reject) => {
       let out = '';
