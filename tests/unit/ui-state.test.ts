@@ -194,3 +194,11 @@ test('console history walks back and forth; the transcript is bounded', () => {
   c.clear();
   assert.equal(c.lines.length, 0);
 });
+
+test('notices: answering a join request retires its notice at once', () => {
+  const n = new NoticesState(0);
+  n.push('info', 'bob asks to join photos.', { href: '/g/photos', action: 'Review' });
+  n.push('info', 'carol asks to join photos.', { href: '/g/photos', action: 'Review' });
+  n.dismissText('bob asks to join photos.');
+  assert.deepEqual(n.items.map((i) => i.text), ['carol asks to join photos.']);
+});

@@ -256,6 +256,8 @@ export class MeshdropApp implements ConsoleActions {
   }
 
   async #afterDecision(groupId: string, userId: string): Promise<void> {
+    // The request is answered: its notice has nothing left to ask for.
+    this.notices.dismissText(joinRequestText(userId, groupId));
     if (this.view.groupId !== groupId) return;
     this.view.removeRequest(userId);
     await this.loadGroup(groupId);
@@ -390,7 +392,7 @@ export class MeshdropApp implements ConsoleActions {
   #onEvent(e: TrackerEvent): void {
     switch (e.event) {
       case 'join_requested':
-        this.notices.push('info', `${e.userId} asks to join ${e.groupId}.`, { href: `/g/${encodeURIComponent(e.groupId)}`, action: 'Review' });
+        this.notices.push('info', joinRequestText(e.userId, e.groupId), { href: `/g/${encodeURIComponent(e.groupId)}`, action: 'Review' });
         if (this.view.groupId === e.groupId) void this.#guard(() => this.listRequests(e.groupId));
         break;
       case 'request_answered':
@@ -457,3 +459,5 @@ export class MeshdropApp implements ConsoleActions {
     }
   }
 }
+
+const joinRequestText = (userId: string, groupId: string): string => `${userId} asks to join ${groupId}.`;

@@ -53,6 +53,11 @@ export class NoticesState {
     this.#items = this.#items.filter((n) => n.id !== id);
   }
 
+  /** Retires the notice with these words, if it is showing (its question was answered elsewhere). */
+  dismissText(text: string): void {
+    for (const n of this.#items) if (n.text === text) this.dismiss(n.id);
+  }
+
   reset(): void {
     for (const timer of this.#timers.values()) clearTimeout(timer);
     this.#timers.clear();
