@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Bitfield } from '../../protocol/bitfield.ts';
 import { BLOCK_SIZE, PIPELINE_MAX_BLOCKS, PIPELINE_MIN_BLOCKS } from '../../protocol/constants.ts';
+import fc from 'fast-check';
 import { Picker, pipelineDepth } from '../../client/picker.ts';
 
 /** Small geometry: pieces of 8 bytes in blocks of 4, so pieces have 2 blocks. */
@@ -263,4 +264,83 @@ test('a piece a peer refused is not asked of it again, until it announces the pi
   p.peerHas('a', refusedPiece);
   p.removePeer('b');
   assert.ok(p.pick('a', 4, 0).some((r) => r.piece === refusedPiece), 'announced again: asked again');
+});
+
+test('property: under any order of picks, answers, refusals, timeouts and departures, the invariants hold and a download finishes', () => {
+  type Op =
+    | { kind: 'pick'; peer: number; slots: number }
+    | { kind: 'answer'; peer: number; which: number }
+    | { kind: 'refuse'; peer: number; which: number }
+    | { kind: 'expire'; advance: number }
+    | { kind: 'leave'; peer: number }
+    | { kind: 'join'; peer: number };
+  const peerIds = ['p0', 'p1', 'p2', 'p3'];
+  const op: fc.Arbitrary<Op> = fc.oneof(
+    fc.record({ kind: fc.constant('pick' as const), peer: fc.nat(3), slots: fc.integer({ min: 1, max: 6 }) }),
+    fc.record({ kind: fc.constant('answer' as const), peer: fc.nat(3), which: fc.nat(20) }),
+    fc.record({ kind: fc.constant('refuse' as const), peer: fc.nat(3), which: fc.nat(20) }),
+    fc.record({ kind: fc.constant('expire' as const), advance: fc.nat(1500) }),
+    fc.record({ kind: fc.constant('leave' as const), peer: fc.nat(3) }),
+    fc.record({ kind: fc.constant('join' as const), peer: fc.nat(3) }),
+  );
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 9 }), fc.array(fc.array(fc.boolean(), { minLength: 9, maxLength: 9 }), { minLength: 4, maxLength: 4 }), fc.array(op, { maxLength: 80 }), fc.nat(), (pieces, holdings, ops, seed) => {
+      const { p, have } = picker(pieces, { random: seeded(seed), fileSize: pieces * PIECE - 3, initialRandomPieces: 2, timeoutMs: 1000 });
+      const bitsOf = (i: number) => bits(pieces, holdings[i]!.slice(0, pieces).flatMap((h, j) => (h ? [j] : [])));
+      const outstanding = new Map<string, { piece: number; offset: number; length: number }[]>();
+      const ready: number[] = [];
+      let now = 0;
+      for (const o of ops) {
+        const peer = peerIds['peer' in o ? o.peer : 0]!;
+        if (o.kind === 'join' && !p.hasPeer(peer)) {
+          p.addPeer(peer, bitsOf(o.peer));
+          outstanding.set(peer, []);
+        } else if (o.kind === 'leave') {
+          p.removePeer(peer);
+          outstanding.delete(peer);
+        } else if (o.kind === 'pick' && p.hasPeer(peer)) {
+          const refs = p.pick(peer, o.slots, now);
+          assert.ok(refs.length <= o.slots);
+          const held = bitsOf(o.peer);
+          for (const r of refs) {
+            assert.ok(!have.has(r.piece), 'never a piece we hold');
+            assert.ok(held.has(r.piece), 'never a piece the peer lacks');
+            assert.ok(p.blockOf(r) >= 0, 'a well-formed block');
+          }
+          outstanding.get(peer)!.push(...refs);
+        } else if ((o.kind === 'answer' || o.kind === 'refuse') && outstanding.get(peer)?.length) {
+          const list = outstanding.get(peer)!;
+          const [ref] = list.splice(o.which % list.length, 1);
+          if (o.kind === 'refuse') p.refused(peer, ref!);
+          else {
+            const r = p.received(peer, ref!);
+            for (const c of r.cancels) {
+              const l = outstanding.get(c.peer);
+              if (l) outstanding.set(c.peer, l.filter((x) => x.piece !== c.ref.piece || x.offset !== c.ref.offset));
+            }
+            if (r.pieceReady) ready.push(ref!.piece);
+          }
+        } else if (o.kind === 'expire') {
+          now += o.advance;
+          for (const e of p.expire(now)) {
+            const l = outstanding.get(e.peer)!;
+            outstanding.set(e.peer, l.filter((x) => x.piece !== e.ref.piece || x.offset !== e.ref.offset));
+          }
+        }
+        for (const [peer, list] of outstanding) assert.equal(p.outstanding(peer), list.length, `${peer}'s outstanding count`);
+        while (ready.length) p.verified(ready.shift()!);
+      }
+      // Then a full seeder joins and everything is answered in order: the download always finishes.
+      p.addPeer('seed', bits(pieces, all(pieces)));
+      for (let round = 0; round < 10 * pieces && !p.complete; round++) {
+        now += 2000;
+        p.expire(now); // whatever the others still hold times out
+        for (const ref of p.pick('seed', 8, now)) {
+          if (p.received('seed', ref).pieceReady) p.verified(ref.piece);
+        }
+      }
+      assert.ok(p.complete, 'the download finishes');
+    }),
+    { numRuns: 300 },
+  );
 });
