@@ -164,6 +164,25 @@ export class Picker {
     return released;
   }
 
+  /**
+   * The peer is dropped for bad data: it goes, and so does every block it
+   * delivered into pieces not yet complete (they would fail, and blame
+   * whoever finished them). Returns those pieces, which start over.
+   */
+  dropPeer(peer: string): number[] {
+    this.removePeer(peer);
+    const discarded: number[] = [];
+    for (const [piece, partial] of this.#partial) {
+      if (partial.remaining === 0 || !partial.contributors.has(peer)) continue;
+      for (const [other, state] of this.#peers) {
+        for (let b = 0; b < partial.askedOf.length; b++) if (partial.askedOf[b]!.has(other)) state.requests.delete(this.#key(piece, b));
+      }
+      this.#partial.delete(piece);
+      discarded.push(piece);
+    }
+    return discarded;
+  }
+
   hasPeer(peer: string): boolean {
     return this.#peers.has(peer);
   }

@@ -669,6 +669,8 @@ export class Swarm extends Emitter<SwarmEvents> {
         this.#banned.add(link.peerId);
         this.#dropped.push({ peerId: link.peerId, userId: link.userId });
         this.emit('peer_dropped', { peerId: link.peerId, userId: link.userId, reason: `${totals.strikes} pieces failed their SHA-1 check` });
+        // Its blocks in unfinished pieces go too: finished by others, they would fail and blame them.
+        for (const piece of this.#picker.dropPeer(link.conn)) this.#buffers.delete(piece);
         this.#closeLink(link, 'strikes');
       }
     }

@@ -102,6 +102,8 @@ test('C downloads from B while B is still downloading from A', async (t) => {
   const c = await memoryEngine(t, cc!, network);
   const bytes = new Uint8Array(randomBytes(12 * PIECE_SIZE));
   const { fileId } = await a.engine.share({ source: bytesSource(bytes), name: 'chain.bin', size: bytes.length, groupId: 'chain', keep: 'original' });
+  let mostAtA = 0;
+  a.engine.on('changed', () => (mostAtA = Math.max(mostAtA, a.engine.info(fileId)?.peers.filter((p) => p.connected).length ?? 0)));
   await b.engine.download(fileId);
   await eventually(() => assert.ok(b.engine.info(fileId)!.piecesDone >= 2, 'B has some pieces'), 10_000);
   await c.engine.download(fileId);
@@ -110,5 +112,5 @@ test('C downloads from B while B is still downloading from A', async (t) => {
   await Promise.all([b.engine.whenComplete(fileId), c.engine.whenComplete(fileId)]);
   assert.equal(sha1(await readAll(c.engine, fileId)), sha1(bytes));
   assert.equal(sha1(await readAll(b.engine, fileId)), sha1(bytes));
-  assert.equal(c.engine.info(fileId)!.peers.find((p) => p.userId === 'ann')?.downloaded ?? 0, 0, 'A refused C: its one slot was B');
+  assert.ok(mostAtA <= 1, `A never had more than its one allowed peer (${mostAtA})`);
 });

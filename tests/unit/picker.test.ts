@@ -344,3 +344,22 @@ test('property: under any order of picks, answers, refusals, timeouts and depart
     { numRuns: 300 },
   );
 });
+
+test('dropping a bad peer discards its blocks in unfinished pieces, so nobody else finishes them and takes the blame', () => {
+  const { p } = picker(3);
+  p.addPeer('bad', bits(3, all(3)));
+  p.addPeer('good', bits(3, all(3)));
+  const [fromBad] = p.pick('bad', 1, 0);
+  p.received('bad', fromBad!); // half of a piece from the bad peer
+  const fromGood = p.pick('good', 2, 0); // good works on another piece
+  assert.ok(fromGood.every((r) => r.piece !== fromBad!.piece));
+  assert.deepEqual(p.dropPeer('bad'), [fromBad!.piece]);
+  assert.ok(!p.inflightPieces().has(fromBad!.piece), 'the piece starts over');
+  // good's own piece is untouched; when good later takes the discarded piece, it fetches all of it.
+  assert.equal(p.outstanding('good'), 2);
+  for (const r of fromGood) p.received('good', r);
+  const again = p.pick('good', 4, 0).filter((r) => r.piece === fromBad!.piece);
+  assert.deepEqual(again.map((r) => r.offset), [0, 4], 'every block, including the one bad had sent');
+  for (const r of again) p.received('good', r);
+  assert.deepEqual(p.failed(fromBad!.piece), ['good'], 'were it to fail, only good sent it');
+});
