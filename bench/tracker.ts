@@ -58,7 +58,7 @@ const KiB = 1024;
 const log = (line: string) => console.log(line);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
-const dataDir = await mkdtemp(join(tmpdir(), 'meshdrop-bench-'));
+const dataDir = await mkdtemp(join(tmpdir(), 'meshdrop-bench-tracker-'));
 const started: { stop(): Promise<void> }[] = [];
 const cleanup = async () => {
   for (const p of started.splice(0).reverse()) await p.stop().catch(() => undefined);
