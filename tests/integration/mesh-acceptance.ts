@@ -224,7 +224,7 @@ export function meshAcceptanceSuite(kind: BusKind): void {
     }
     // The session is intact on the new tracker, and presence was re-announced there:
     // a member on another tracker finds dave under his new peer id.
-    assert.ok((await groupsOf(client)).includes('dave-files'));
+    assert.ok((await groupsOf(client)).includes('dave-files'), 'dave still sees his group');
     await eventually(async () => {
       const { holders } = await frank.request('get_holders', { fileId });
       assert.deepEqual(holders.map((h) => [h.userId, h.peerId]), [['dave', client.peerId]]);
@@ -282,24 +282,24 @@ export function meshAcceptanceSuite(kind: BusKind): void {
     // bob announces he wants it; alice, watching the file, hears of him.
     assert.deepEqual((await alice.request('get_holders', { fileId })).holders, []);
     await bob.announce(fileId, new Bitfield(meta.pieceHashes.length));
-    await eventually(() => assert.ok(aliceEvents.some((e) => e.event === 'holders_changed' && e.peerId === bob.peerId)), 15_000);
+    await eventually(() => assert.ok(aliceEvents.some((e) => e.event === 'holders_changed' && e.peerId === bob.peerId), JSON.stringify(aliceEvents)), 15_000);
 
     await bob.request('signal', { fileId, to: alice.peerId!, data: { type: 'offer', sdp: 'v=0 bob' } });
     await eventually(() =>
-      assert.ok(aliceEvents.some((e) => e.event === 'signal' && e.from === bob.peerId && e.fromUser === 'bob' && (e.data as { sdp: string }).sdp === 'v=0 bob')),
+      assert.ok(aliceEvents.some((e) => e.event === 'signal' && e.from === bob.peerId && e.fromUser === 'bob' && (e.data as { sdp: string }).sdp === 'v=0 bob'), JSON.stringify(aliceEvents)),
     15_000);
     await alice.request('signal', { fileId, to: bob.peerId!, data: { type: 'answer', sdp: 'v=0 alice' } });
-    await eventually(() => assert.ok(bobEvents.some((e) => e.event === 'signal' && e.from === alice.peerId && e.fromUser === 'alice')), 15_000);
+    await eventually(() => assert.ok(bobEvents.some((e) => e.event === 'signal' && e.from === alice.peerId && e.fromUser === 'alice'), JSON.stringify(bobEvents)), 15_000);
 
     // mallory, not a member, is refused on her tracker and alice hears nothing from her.
     await assert.rejects(mallory.request('signal', { fileId, to: alice.peerId!, data: 'hi' }), (e: MeshdropError) => e.code === ErrorCode.NotMember);
-    assert.ok(!aliceEvents.some((e) => e.event === 'signal' && e.fromUser === 'mallory'));
+    assert.ok(!aliceEvents.some((e) => e.event === 'signal' && e.fromUser === 'mallory'), 'mallory reached alice');
 
     // alice's tracker dies: bob hears she is gone (her presence was soft state on tracker 0).
     await mesh.kill(0);
     await eventually(async () => {
       const { holders } = await bob.request('get_holders', { fileId });
-      assert.ok(!holders.some((h) => h.peerId === holder.peerId));
+      assert.ok(!holders.some((h) => h.peerId === holder.peerId), 'alice is still listed');
     }, 15_000, 100);
   });
 }
