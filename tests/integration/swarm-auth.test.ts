@@ -58,7 +58,7 @@ test('a peer refuses a handshake for a file the connection was not signalled for
   const honest = await rawPeer(t, bob!, network, publicId, alice!.peerId!);
   honest.channel.send(encodeFrame({ type: 'handshake', fileId: publicId, peerId, pieceCount: 1, bitfield }));
   honest.channel.send(encodeFrame({ type: 'request', piece: 0, offset: 0, length: BLOCK_SIZE }));
-  await eventually(() => assert.ok(honest.frames.some((f) => f.type === 'block')));
+  await eventually(() => assert.ok(honest.frames.some((f) => f.type === 'block'), 'the control probe gets a block'));
   assert.equal(honest.frames[0]!.type, 'handshake');
 
   // Bob cannot signal for the private file at all...

@@ -65,11 +65,11 @@ test('requests that do not fit are rejected, one reject per request, and the lin
   await eventually(() => assert.equal(peer.frames.filter((f) => f.type === 'reject').length, bad.length, JSON.stringify({ frames: peer.frames.map((f) => f.type), closed: peer.isClosed() })));
   const rejects = peer.frames.filter((f) => f.type === 'reject');
   assert.deepEqual(rejects.map((f) => ({ ...f, type: undefined })), bad.map((r) => ({ ...r, type: undefined })));
-  await eventually(() => assert.ok(peer.frames.some((f) => f.type === 'block')));
+  await eventually(() => assert.ok(peer.frames.some((f) => f.type === 'block'), 'the fitting request is served'));
   const block = peer.frames.find((f) => f.type === 'block')!;
-  assert.ok(block.type === 'block');
+  assert.ok(block.type === 'block', 'a block frame');
   assert.deepEqual(block.data, bytes.subarray(3 * PIECE_SIZE));
-  assert.ok(!peer.isClosed());
+  assert.ok(!peer.isClosed(), 'the link lives on');
 });
 
 test('a flood of requests is bounded: beyond MAX_QUEUED_REQUESTS they are rejected', async (t) => {
@@ -84,7 +84,7 @@ test('a flood of requests is bounded: beyond MAX_QUEUED_REQUESTS they are reject
     assert.equal(blocks + rejects, n, `${blocks} blocks + ${rejects} rejects`);
     assert.ok(rejects >= 1, 'some were rejected');
   });
-  assert.ok(a.engine.info(fileId)!.uploaded <= n * BLOCK_SIZE);
+  assert.ok(a.engine.info(fileId)!.uploaded <= n * BLOCK_SIZE, 'no more blocks than requests');
 });
 
 test('a cancelled request is not served', async (t) => {
@@ -99,7 +99,7 @@ test('a cancelled request is not served', async (t) => {
   await new Promise((r) => setTimeout(r, 100));
   const blocks = peer.frames.filter((f) => f.type === 'block');
   assert.equal(blocks.length, 15);
-  assert.ok(!blocks.some((f) => f.type === 'block' && f.piece === 2 && f.offset === 7 * BLOCK_SIZE));
+  assert.ok(!blocks.some((f) => f.type === 'block' && f.piece === 2 && f.offset === 7 * BLOCK_SIZE), 'the cancelled block was not sent');
 });
 
 test('a downloader ignores blocks nobody asked for, and never stores them', async (t) => {

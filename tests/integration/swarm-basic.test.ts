@@ -48,7 +48,7 @@ test('one seeder, one downloader: the file arrives byte-exact, and the UI state 
   assert.equal(info.name, 'holiday.mov');
   assert.equal(info.progress, 1);
   assert.equal(info.shared, false);
-  assert.ok(info.pieces.every((p) => p === 'done'));
+  assert.ok(info.pieces.every((p) => p === 'done'), 'every piece shown done');
   assert.equal(info.downloaded, bytes.length, 'no block was fetched twice');
   const fromAlice = info.peers.find((p) => p.userId === 'alice');
   assert.equal(fromAlice?.downloaded, bytes.length, 'per-peer counter');

@@ -60,7 +60,7 @@ test('pause stops the transfer, resume finishes it, remove deletes the stored pi
   const { fileId } = await a.engine.share({ source: bytesSource(bytes), name: 'a.bin', size: bytes.length, groupId: 'team', keep: 'original' });
   const b = await memoryEngine(t, bob!, network);
   await b.engine.download(fileId);
-  await eventually(() => assert.ok(b.engine.info(fileId)!.piecesDone >= 2), 10_000);
+  await eventually(() => assert.ok(b.engine.info(fileId)!.piecesDone >= 2, 'some pieces arrived'), 10_000);
 
   await b.engine.pause(fileId);
   assert.equal(b.engine.info(fileId)!.state, 'paused');

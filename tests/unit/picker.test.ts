@@ -158,7 +158,7 @@ test('a piece is ready when its last block arrives; strangers\' and repeated blo
   assert.equal(p.received('a', refs[1]!).pieceReady, true);
   p.verified(0);
   assert.deepEqual([...p.inflightPieces()], []);
-  assert.ok(!p.interesting('a'));
+  assert.ok(!p.interesting('a'), 'a has nothing more we need');
 });
 
 test('endgame: at the tail, outstanding blocks are asked of another peer too, and cancelled there when one arrives', () => {
@@ -300,7 +300,7 @@ test('property: under any order of picks, answers, refusals, timeouts and depart
           outstanding.delete(peer);
         } else if (o.kind === 'pick' && p.hasPeer(peer)) {
           const refs = p.pick(peer, o.slots, now);
-          assert.ok(refs.length <= o.slots);
+          assert.ok(refs.length <= o.slots, 'no more requests than slots');
           const held = bitsOf(o.peer);
           for (const r of refs) {
             assert.ok(!have.has(r.piece), 'never a piece we hold');
@@ -352,7 +352,7 @@ test('dropping a bad peer discards its blocks in unfinished pieces, so nobody el
   const [fromBad] = p.pick('bad', 1, 0);
   p.received('bad', fromBad!); // half of a piece from the bad peer
   const fromGood = p.pick('good', 2, 0); // good works on another piece
-  assert.ok(fromGood.every((r) => r.piece !== fromBad!.piece));
+  assert.ok(fromGood.every((r) => r.piece !== fromBad!.piece), 'good works on its own piece');
   assert.deepEqual(p.dropPeer('bad'), [fromBad!.piece]);
   assert.ok(!p.inflightPieces().has(fromBad!.piece), 'the piece starts over');
   // good's own piece is untouched; when good later takes the discarded piece, it fetches all of it.

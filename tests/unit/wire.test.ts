@@ -136,7 +136,7 @@ test('decoding never throws, whatever the bytes (property)', () => {
       const framed = bytes.length >= 2 ? bytes : new Uint8Array([WIRE_VERSION, type]);
       framed[0] = WIRE_VERSION;
       const decoded = decodeFrame(framed);
-      assert.ok(decoded.ok === true || typeof decoded.message === 'string');
+      assert.ok(decoded.ok === true || typeof decoded.message === 'string', 'a frame or an error message');
     }),
   );
   assert.equal(decodeFrame('not bytes' as unknown as Uint8Array).ok, false);
