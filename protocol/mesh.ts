@@ -32,7 +32,7 @@ const header = {
   origin: TrackerId,
   seq: z.number().int().positive(),
   hlc: z.number().int().nonnegative(),
-  /** The client request that made the op (`scope/id`): lets any tracker answer a retry without applying it twice. */
+  /** The id of the client request that made the op: lets any tracker answer a retry without applying it twice. */
   rid: z.string().min(1).max(200).optional(),
 };
 const actor = { by: UserId, byKey: OpKey };

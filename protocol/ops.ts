@@ -20,7 +20,7 @@ export interface OpHeader {
   /** Hybrid logical clock: max(wall ms × 1000, last seen + 1). Orders ops across trackers. */
   hlc: number;
   /**
-   * The client request that made the op (`scope/id`), if any: a retry of that
+   * The id of the client request that made the op, if any: a retry of that
    * request on any tracker is answered from this op, never applied again.
    * Does not affect the state.
    */

@@ -17,7 +17,7 @@ import { liveSession } from './state/queries.ts';
 import type { State } from './state/model.ts';
 import { OpLog } from './store/oplog.ts';
 import type { ScryptCost } from './auth.ts';
-import { RequestLedger, requestKey } from './mesh/dedupe.ts';
+import { RequestLedger } from './mesh/dedupe.ts';
 
 /** The client request being handled, so `commit` can stamp its ops with it (see mesh/dedupe.ts). */
 const currentRequest = new AsyncLocalStorage<string>();
@@ -130,8 +130,7 @@ export class TrackerCore {
    * otherwise `run`'s commits are stamped with the request's id.
    */
   handleRequest(client: ClientLink, request: Request, run: () => object | Promise<object>): object | Promise<object> {
-    const rid = requestKey(client.session?.userId, request.id);
-    return this.requests.handle(rid, request, () => this.state, () => currentRequest.run(rid, run));
+    return this.requests.handle(request, client.session?.userId, () => this.state, () => currentRequest.run(request.id, run));
   }
 
   /** Public URLs learned from other trackers of the mesh: the hello reply lists them for failover. */

@@ -23,7 +23,6 @@ import type { ClientLink, TrackerCore } from '../core.ts';
 import { handlers } from '../handlers/index.ts';
 import type { Handler, HandlerContext } from '../handlers/context.ts';
 import { LoginLimiter, TokenBucket } from './limits.ts';
-import { requestKey } from '../mesh/dedupe.ts';
 
 /**
  * Presence and signaling: answered synchronously from soft state, never an
@@ -128,12 +127,16 @@ export class Connection implements ClientLink {
   }
 
   send(message: Reply | TrackerEvent): void {
+    this.#sendText(JSON.stringify(message));
+  }
+
+  #sendText(text: string): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
     if (this.ws.bufferedAmount > MAX_QUEUED_BYTES) {
       this.abuse(CloseCode.SlowConsumer, 'too much unread data');
       return;
     }
-    this.ws.send(JSON.stringify(message));
+    this.ws.send(text);
   }
 
   close(code: number, reason: string): void {
@@ -179,11 +182,11 @@ export class Connection implements ClientLink {
       const body = request.type === 'hello' ? this.#hello(request.protocol) : this.#handle(request);
       if (body instanceof Promise) {
         body.then(
-          (b: object) => this.#reply({ id: request.id, ok: true, ...b }),
+          (b: object) => this.#replyOk(request.id, b),
           (err: unknown) => this.#failed(request, err),
         );
       } else {
-        this.#reply({ id: request.id, ok: true, ...body });
+        this.#replyOk(request.id, body);
       }
     } catch (err) {
       this.#failed(request, err);
@@ -206,8 +209,7 @@ export class Connection implements ClientLink {
     if (SOFT_STATE_REQUESTS.has(request.type)) {
       // Same dedupe check (an id already spent on an op is refused), without the op-stamping scope.
       const { core } = this.gateway;
-      const rid = requestKey(this.session?.userId, request.id);
-      return core.requests.handle(rid, request, () => core.state, () => handler(this.#ctx, request as never) as object);
+      return core.requests.handle(request, this.session?.userId, () => core.state, () => handler(this.#ctx, request as never) as object);
     }
     // Request ids dedupe retries across failover (mesh/dedupe.ts).
     return this.gateway.core.handleRequest(this, request, () => handler(this.#ctx, request as never) as Promise<object> | object);
@@ -232,5 +234,20 @@ export class Connection implements ClientLink {
 
   #reply(reply: Reply): void {
     this.send(reply);
+  }
+
+  /**
+   * Most replies (signal, presence) have an empty body: their text is built
+   * directly, the same bytes JSON.stringify({ id, ok: true }) gives, without
+   * the spread copy and the generic serialiser on every signal.
+   */
+  #replyOk(id: string, body: object): void {
+    for (const key in body) {
+      if (Object.hasOwn(body, key)) {
+        this.#reply({ id, ok: true, ...body });
+        return;
+      }
+    }
+    this.#sendText(`{"id":${JSON.stringify(id)},"ok":true}`);
   }
 }

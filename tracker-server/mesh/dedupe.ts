@@ -3,10 +3,13 @@
  *
  * A client re-sends a request that was in flight when its tracker went away,
  * with the same id, possibly to another tracker. The op a request made
- * carries `rid` = `scope/id` (scope: the signed-in user, or `anon` before
- * log-in), and ops replicate, so every tracker that has the op knows the
+ * carries `rid` = the request id (random per client, counted per request),
+ * and ops replicate, so every tracker that has the op knows the
  * request was applied and answers the retry from the op instead of applying
- * it again. A retry that reaches the same tracker while the first attempt is
+ * it again. The id alone is the key: a client retries a login before it has
+ * a session and a group creation after resuming one, so the session cannot be
+ * part of it. A replay is given only to the same actor (the op's user must be
+ * the requester), so guessing another client's id yields nothing. A retry that reaches the same tracker while the first attempt is
  * still running waits for that attempt and gets its real reply.
  *
  * A reply that carried a fresh secret (a login's session token, an invite
@@ -24,7 +27,6 @@ import type { Request } from '../../protocol/tracker.ts';
 import type { State } from '../state/model.ts';
 import { statusIn } from '../state/queries.ts';
 
-export const requestKey = (scope: string | undefined, id: string): string => `${scope ?? 'anon'}/${id}`;
 
 export class RequestLedger {
   /** rid → the first op made under it. */
@@ -44,11 +46,12 @@ export class RequestLedger {
    * or is running here (shares that attempt's reply). `run` must stamp its
    * ops with `rid`.
    */
-  handle(rid: string, request: Request, state: () => State, run: () => object | Promise<object>): object | Promise<object> {
+  handle(request: Request, userId: string | undefined, state: () => State, run: () => object | Promise<object>): object | Promise<object> {
+    const rid = request.id;
     const running = this.#inFlight.get(rid);
     if (running) return running;
     const done = this.#applied.get(rid);
-    if (done) return replayReply(request, done, state());
+    if (done) return replayReply(request, done, state(), userId);
     const result = run();
     if (!(result instanceof Promise)) return result;
     this.#inFlight.set(rid, result);
@@ -59,10 +62,12 @@ export class RequestLedger {
 }
 
 /** The reply the first attempt gave (or would give now), rebuilt from its op. */
-export function replayReply(request: Request, op: Op, state: State): object {
+export function replayReply(request: Request, op: Op, state: State, userId: string | undefined): object {
   const mismatch = (): never => {
     throw new MeshdropError(ErrorCode.InvalidMessage, `request id ${request.id} was already used for another request`);
   };
+  // Only the one who made it gets its reply again.
+  if ('by' in op && op.by !== userId) return mismatch();
   const lost = (what: string): never => {
     throw new MeshdropError(ErrorCode.Disconnected, `this ${what} was done, but its reply was lost with the connection; do it again`);
   };
