@@ -109,6 +109,9 @@ export function isSignalEnvelope(x: unknown): x is SignalEnvelope {
   return typeof x === 'object' && x !== null && typeof (x as SignalEnvelope).conn === 'string' && (x as SignalEnvelope).conn.length <= 64 && 'data' in x;
 }
 
+/** Counts swarms made in this runtime: see Swarm's #serial. */
+let swarmSerial = 0;
+
 /** Housekeeping period: request timeouts, connect timeouts, retries. */
 const TICK_MS = 500;
 /** A holder we failed to reach is tried again after this. */
@@ -171,6 +174,12 @@ export class Swarm extends Emitter<SwarmEvents> {
   #fillTimer: ReturnType<typeof setTimeout> | undefined;
   #sleepers = new Set<{ timer: ReturnType<typeof setTimeout>; resolve: () => void }>();
   #nextConn = 0;
+  /**
+   * Distinguishes this swarm's connection ids from those of an earlier swarm
+   * of the same file in this engine (download, remove, download again): the
+   * other side remembers closed ids and ignores their late signals.
+   */
+  readonly #serial = ++swarmSerial;
   #closed = false;
   #completeEmitted = false;
   #originalChanged = false;
@@ -315,7 +324,7 @@ export class Swarm extends Emitter<SwarmEvents> {
       if (now - h.lastDial < REDIAL_MS) continue;
       if ([...this.#links.values()].some((l) => l.peerId === peerId)) continue;
       h.lastDial = now;
-      this.#open(peerId, h.userId, true, `${this.#o.instanceId.slice(0, 12)}-${this.#nextConn++}`);
+      this.#open(peerId, h.userId, true, `${this.#o.instanceId.slice(0, 12)}-${this.#serial}-${this.#nextConn++}`);
     }
   }
 

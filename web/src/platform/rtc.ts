@@ -27,6 +27,22 @@ export const CONNECT_TIMEOUT_MS = 30_000;
  */
 export const LOW_WATER_BYTES = 256 * 1024;
 
+/**
+ * Closing waits this long for the data channel's closing handshake before the
+ * whole connection is torn down. Tearing it down at once (simple-peer's
+ * destroy closes the channel and the connection in one go) can leave the
+ * other side unaware for a long time: it keeps a dead link, and refuses a new
+ * connection from the same peer as "already connected".
+ */
+export const CLOSE_GRACE_MS = 2_000;
+
+/**
+ * A connection whose ICE state stays 'disconnected' this long is treated as
+ * gone: that is what the other side's tab closing looks like when its close
+ * never arrived. A real blip on a LAN recovers well within it.
+ */
+export const DISCONNECTED_GRACE_MS = 10_000;
+
 export class BrowserPeerConnector implements PeerConnector {
   /** Channels opened so far (the bench and tests read their counters). */
   readonly channels = new Set<RtcPeerChannel>();
@@ -45,6 +61,7 @@ export class BrowserPeerConnector implements PeerConnector {
         // The tracker connection is down; the connect timeout decides.
       }
     });
+    let opened: RtcPeerChannel | undefined;
     const channel = new Promise<PeerChannel>((resolve, reject) => {
       const timer = setTimeout(() => fail(new Error('the peer connection did not open in time')), CONNECT_TIMEOUT_MS);
       let settled = false;
@@ -62,6 +79,7 @@ export class BrowserPeerConnector implements PeerConnector {
         settled = true;
         clearTimeout(timer);
         const ch = new RtcPeerChannel(peer);
+        opened = ch;
         this.channels.add(ch);
         ch.closed.then(() => this.channels.delete(ch));
         resolve(ch);
@@ -80,7 +98,9 @@ export class BrowserPeerConnector implements PeerConnector {
       },
       channel,
       destroy() {
-        peer.destroy();
+        // An open channel closes gracefully, so the other side hears of it.
+        if (opened) opened.close();
+        else peer.destroy();
       },
     };
   }
@@ -108,6 +128,7 @@ export class RtcPeerChannel implements PeerChannel {
   #onFrame: ((frame: Uint8Array) => void) | null = null;
   #onClose: (() => void) | null = null;
   #early: Uint8Array[] = [];
+  #closing = false;
 
   constructor(peer: Peer) {
     this.#peer = peer;
@@ -132,6 +153,22 @@ export class RtcPeerChannel implements PeerChannel {
     };
     peer.on('close', onEnd);
     peer.on('error', onEnd);
+    // The channel's own close, not only simple-peer's report of it.
+    this.#dc.addEventListener('close', () => {
+      onEnd();
+      peer.destroy();
+    });
+    // The other side gone without a close reaching us: ICE says so, sooner or later.
+    const pc = peer._pc;
+    let disconnectedTimer: ReturnType<typeof setTimeout> | undefined;
+    pc?.addEventListener('iceconnectionstatechange', () => {
+      clearTimeout(disconnectedTimer);
+      if (pc.iceConnectionState === 'disconnected') disconnectedTimer = setTimeout(() => peer.destroy(), DISCONNECTED_GRACE_MS);
+    });
+    pc?.addEventListener('connectionstatechange', () => {
+      if (pc.connectionState === 'failed' || pc.connectionState === 'closed') peer.destroy();
+    });
+    void this.closed.then(() => clearTimeout(disconnectedTimer));
   }
 
   get onFrame(): ((frame: Uint8Array) => void) | null {
@@ -157,8 +194,13 @@ export class RtcPeerChannel implements PeerChannel {
     return this.#isClosed ? 0 : this.#dc.bufferedAmount;
   }
 
+  /** The ICE servers this connection was made with (tests check that none is added by default). */
+  get iceServers(): RTCIceServer[] {
+    return this.#peer._pc?.getConfiguration().iceServers ?? [];
+  }
+
   send(frame: Uint8Array): void {
-    if (this.#isClosed) return;
+    if (this.#isClosed || this.#closing) return;
     this.bytesSent += frame.byteLength;
     try {
       this.#dc.send(frame as Uint8Array<ArrayBuffer>);
@@ -173,8 +215,20 @@ export class RtcPeerChannel implements PeerChannel {
     return new Promise((resolve) => this.#drainWaiters.push(resolve));
   }
 
+  /** Closes the channel with its closing handshake, then the connection (see CLOSE_GRACE_MS). */
   close(): void {
-    this.#peer.destroy();
+    if (this.#closing || this.#isClosed) return;
+    this.#closing = true;
+    try {
+      this.#dc.close();
+    } catch {
+      /* already closing */
+    }
+    const timer = setTimeout(() => this.#peer.destroy(), CLOSE_GRACE_MS);
+    void this.closed.then(() => {
+      clearTimeout(timer);
+      this.#peer.destroy();
+    });
   }
 
   #deliver(handler: (frame: Uint8Array) => void, frame: Uint8Array): void {
