@@ -61,6 +61,9 @@ const DUPLICATE_WINDOW_MS = 10 * 60_000;
 /** Ops taken from the consumer per batch: one fsync (group commit) for up to this many. */
 const CONSUME_BATCH = 1000;
 
+/** How long closing waits for in-flight publishes and a drain before it just closes. */
+const CLOSE_WAIT_MS = 2_000;
+
 const codec = JSONCodec<unknown>();
 
 export class NatsBus implements Bus {
@@ -146,9 +149,16 @@ export class NatsBus implements Bus {
     this.#closed = true;
     for (const t of this.#timers) clearInterval(t);
     this.#messages?.stop();
-    await this.#publishing.catch(() => undefined);
+    // Bounded: with NATS unreachable, a drain (or a publish awaiting its ack) would wait for ever.
+    const bounded = (p: Promise<unknown>) =>
+      Promise.race([p.catch(() => undefined), new Promise((r) => setTimeout(r, CLOSE_WAIT_MS).unref())]);
+    await bounded(this.#publishing);
     for (const s of this.#subs) s.unsubscribe();
-    if (this.#nc && !this.#nc.isClosed()) await this.#nc.drain().catch(() => this.#nc?.close());
+    const nc = this.#nc;
+    if (nc && !nc.isClosed()) {
+      await bounded(nc.drain());
+      if (!nc.isClosed()) await nc.close().catch(() => undefined);
+    }
   }
 
   // ------------------------------------------------------------ ops out

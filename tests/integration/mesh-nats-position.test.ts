@@ -1,0 +1,56 @@
+/**
+ * NATS specifics: a tracker restarted against NATS resumes from its last
+ * applied position (its durable consumer), not from the start of the stream;
+ * and the bus works against a 3-node NATS cluster, losing a node included.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { eventually, startTestTracker, tempDir, userClient } from '../helpers/tracker.ts';
+import { startNats, startNatsCluster } from '../helpers/nats.ts';
+import { stateDigest } from '../../tracker-server/state/digest.ts';
+import type { RunningTracker } from '../../tracker-server/server.ts';
+
+test('nats: a restarted tracker resumes from its position, not from zero', async (t) => {
+  const nats = await startNats(t);
+  const writer = await startTestTracker(t, { trackerId: 'tw', nats: [nats.url] });
+  const dataDir = await tempDir(t);
+  let reader = await startTestTracker(t, { trackerId: 'tr', dataDir, nats: [nats.url] });
+  const alice = await userClient(t, writer.wsUrl, 'alice');
+  for (let i = 0; i < 100; i++) await alice.request('create_group', { groupId: `g${i}` });
+  await eventually(() => assert.equal(reader.core.replica.versionVector().tw, writer.core.replica.versionVector().tw), 15_000);
+  assert.ok(reader.mesh!.bus.stats.opsReceived >= 102, 'the first run read the stream from the start');
+  await reader.close();
+
+  for (let i = 100; i < 110; i++) await alice.request('create_group', { groupId: `g${i}` });
+  reader = await startTestTracker(t, { trackerId: 'tr', dataDir, nats: [nats.url] });
+  await eventually(() => assert.equal(reader.core.replica.versionVector().tw, writer.core.replica.versionVector().tw), 15_000);
+  assert.equal(stateDigest(reader.core.state), stateDigest(writer.core.state));
+  // Only what it missed came again (10 ops), not the 112 before them.
+  assert.ok(reader.mesh!.bus.stats.opsReceived < 30, `read ${reader.mesh!.bus.stats.opsReceived} ops after the restart`);
+  assert.ok(reader.mesh!.bus.stats.opsReceived >= 10, 'the missed ops came');
+});
+
+test('nats: three trackers on a 3-node NATS cluster replicate, and survive losing a node', async (t) => {
+  const cluster = await startNatsCluster(t);
+  const urls = cluster.map((n) => n.url);
+  // Each tracker prefers a different node.
+  const trackers: RunningTracker[] = [];
+  for (let i = 0; i < 3; i++) {
+    trackers.push(await startTestTracker(t, { trackerId: `t${i}`, nats: [...urls.slice(i), ...urls.slice(0, i)] }));
+  }
+  const clients = await Promise.all(trackers.map((tr, i) => userClient(t, tr.wsUrl, `user${i}`)));
+  for (let i = 0; i < 3; i++) await clients[i]!.request('create_group', { groupId: `before-${i}` });
+  const same = () =>
+    eventually(() => {
+      const digests = trackers.map((tr) => stateDigest(tr.core.state));
+      assert.deepEqual(trackers.map((tr) => tr.core.replica.versionVector()).slice(1), [trackers[0]!.core.replica.versionVector(), trackers[0]!.core.replica.versionVector()]);
+      assert.equal(new Set(digests).size, 1);
+    }, 30_000, 100);
+  await same();
+  assert.equal(trackers[0]!.core.state.groups.size, 3);
+
+  cluster[2]!.process.kill('SIGKILL');
+  for (let i = 0; i < 3; i++) await clients[i]!.request('create_group', { groupId: `after-${i}` });
+  await same();
+  assert.equal(trackers[1]!.core.state.groups.size, 6);
+});
