@@ -81,6 +81,8 @@ export class NatsBus implements Bus {
   /** Publishing is one chain: own ops reach the stream in seq order. */
   #publishing: Promise<void> = Promise.resolve();
   #republishNeeded = false;
+  /** Lowest own seq whose live publish failed since the last republish. */
+  #firstFailed = Number.MAX_SAFE_INTEGER;
   #closed = false;
   #queue: JsMsg[] = [];
   #draining = false;
@@ -163,19 +165,27 @@ export class NatsBus implements Bus {
 
   // ------------------------------------------------------------ ops out
 
+  /**
+   * Live ops go out at once, not one ack at a time: one connection keeps
+   * their order, and waiting for each ack would cap a tracker at one op per
+   * round trip. A failed publish marks where the stream may have a hole; the
+   * republish starts there.
+   */
   #enqueuePublish(ops: readonly Op[]): void {
-    this.#publishing = this.#publishing.then(async () => {
-      if (this.#republishNeeded || this.#closed) return; // the republish will carry them
-      try {
-        // Sent back to back and awaited together: one connection keeps their order.
-        await Promise.all(ops.map((op) => this.#js!.publish(NATS.opsSubject(op.origin), codec.encode(op), { msgID: opId(op) })));
-        this.stats.opsSent += ops.length;
-      } catch (err) {
-        if (!this.#closed) console.warn(`mesh: publishing to NATS failed (${(err as Error).message}); will republish`);
-        this.#republishNeeded = true;
-        setTimeout(() => this.#republish(), 1000).unref();
-      }
-    });
+    if (this.#republishNeeded || this.#closed) return; // the republish will carry them
+    for (const op of ops) {
+      this.#js!.publish(NATS.opsSubject(op.origin), codec.encode(op), { msgID: opId(op) }).then(
+        () => this.stats.opsSent++,
+        (err: Error) => {
+          if (this.#closed) return;
+          this.#firstFailed = Math.min(this.#firstFailed, op.seq);
+          if (this.#republishNeeded) return;
+          console.warn(`mesh: publishing to NATS failed (${err.message}); will republish`);
+          this.#republishNeeded = true;
+          setTimeout(() => this.#republish(), 1000).unref();
+        },
+      );
+    }
   }
 
   /** Publishes every own op the stream lacks: after start, a reconnection or a failed publish. */
@@ -183,6 +193,7 @@ export class NatsBus implements Bus {
     if (this.#closed) return;
     this.#publishing = this.#publishing.then(async () => {
       if (this.#closed) return;
+      this.#republishNeeded = true; // live publishes wait for it
       const jsm = await this.#nc!.jetstreamManager();
       let last = 0;
       try {
@@ -191,20 +202,23 @@ export class NatsBus implements Bus {
       } catch (err) {
         if (!/no message found/i.test((err as Error).message)) throw err;
       }
-      const skip: VersionVector = {};
-      for (const origin of Object.keys(this.#node!.versionVector())) skip[origin] = Number.MAX_SAFE_INTEGER;
-      skip[this.#self] = last;
-      let batch: Op[] = [];
-      const flush = async () => {
-        await Promise.all(batch.map((op) => this.#js!.publish(NATS.opsSubject(op.origin), codec.encode(op), { msgID: opId(op) })));
-        this.stats.opsSent += batch.length;
-        batch = [];
-      };
-      for (const op of this.#node!.opsAfter(skip)) {
-        batch.push(op);
-        if (batch.length >= CONSUME_BATCH) await flush();
+      // A failed live publish may have left a hole below the last message.
+      let from = Math.min(last, this.#firstFailed - 1);
+      this.#firstFailed = Number.MAX_SAFE_INTEGER;
+      for (;;) {
+        const skip: VersionVector = {};
+        for (const origin of Object.keys(this.#node!.versionVector())) skip[origin] = Number.MAX_SAFE_INTEGER;
+        skip[this.#self] = from;
+        const missing = [...this.#node!.opsAfter(skip)];
+        // Checked and cleared in one synchronous step: no op can fall between the scan and live publishing.
+        if (missing.length === 0) break;
+        for (let i = 0; i < missing.length; i += CONSUME_BATCH) {
+          const batch = missing.slice(i, i + CONSUME_BATCH);
+          await Promise.all(batch.map((op) => this.#js!.publish(NATS.opsSubject(op.origin), codec.encode(op), { msgID: opId(op) })));
+          this.stats.opsSent += batch.length;
+        }
+        from = missing.at(-1)!.seq;
       }
-      await flush();
       this.#republishNeeded = false;
     }).catch((err) => {
       if (this.#closed) return;
