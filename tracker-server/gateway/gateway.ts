@@ -114,6 +114,15 @@ export class Gateway {
  * its socket, against about a third of them sharing a loop iteration).
  */
 const corked = new Set<Duplex>();
+/**
+ * Only small frames are held, and only while little is held: a big reply
+ * (a file's metadata is up to ~700 KB) goes to the kernel at once, as it did
+ * before corking. A writev completes as a whole, so holding several big
+ * replies would keep them all counted as queued until the last byte is
+ * taken, and a client that reads as fast as it can would be dropped as slow.
+ */
+const CORK_MAX_CHARS = 16 * 1024;
+const CORK_MAX_BYTES = 64 * 1024;
 let flushScheduled = false;
 
 function flushCorked(): void {
@@ -131,6 +140,15 @@ function corkForThisIteration(socket: Duplex): void {
     flushScheduled = true;
     setImmediate(flushCorked);
   }
+}
+
+/**
+ * Hands a corked socket's frames to the kernel at once: the slow-reader
+ * limit judges what the kernel would not take, as it did before corking, not
+ * what this iteration has held back.
+ */
+function uncorkNow(socket: Duplex): void {
+  if (corked.delete(socket)) socket.uncork();
 }
 
 export class Connection implements ClientLink {
@@ -167,10 +185,14 @@ export class Connection implements ClientLink {
   #sendText(text: string): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
     if (this.ws.bufferedAmount > MAX_QUEUED_BYTES) {
-      this.abuse(CloseCode.SlowConsumer, 'too much unread data');
-      return;
+      uncorkNow(this.socket);
+      if (this.ws.bufferedAmount > MAX_QUEUED_BYTES) {
+        this.abuse(CloseCode.SlowConsumer, 'too much unread data');
+        return;
+      }
     }
-    corkForThisIteration(this.socket);
+    if (text.length <= CORK_MAX_CHARS && this.ws.bufferedAmount <= CORK_MAX_BYTES) corkForThisIteration(this.socket);
+    else uncorkNow(this.socket);
     this.ws.send(text);
   }
 
