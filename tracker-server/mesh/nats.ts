@@ -61,6 +61,8 @@ const DUPLICATE_WINDOW_MS = 10 * 60_000;
 /** Ops taken from the consumer per batch: one fsync (group commit) for up to this many. */
 const CONSUME_BATCH = 1000;
 
+/** A pull request's lifetime: bounds how long a consumer stays deaf after losing its NATS node. */
+const PULL_EXPIRES_MS = 5_000;
 /** How long closing waits for in-flight publishes and a drain before it just closes. */
 const CLOSE_WAIT_MS = 2_000;
 
@@ -268,7 +270,10 @@ export class NatsBus implements Bus {
       });
     }
     const consumer = await js.consumers.get(NATS.stream, durable);
-    this.#messages = await consumer.consume({ max_messages: CONSUME_BATCH });
+    // Pull requests expire after 5 s (default 30 s): when the NATS node holding
+    // the consumer dies, the client notices the missed heartbeats and pulls
+    // from the new leader within seconds, not half a minute.
+    this.#messages = await consumer.consume({ max_messages: CONSUME_BATCH, expires: PULL_EXPIRES_MS });
     void (async () => {
       try {
         for await (const msg of this.#messages!) {
