@@ -198,8 +198,9 @@ class Dialer {
       if (!this.#warned) console.warn(`mesh: ${this.url}: ${why}`);
       this.#warned = true;
     };
-    ws.once('close', () => {
+    ws.once('close', (code) => {
       this.#link = undefined;
+      if (code === CloseCode.MeshAuthFailed) link.onAuthFailed?.('refused our proof: is --secret the same on both trackers?');
       if (this.#stopped) return;
       // Jitter, so two trackers that lost each other do not redial in lockstep.
       const wait = this.#delay * (0.75 + Math.random() / 2);
