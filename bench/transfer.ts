@@ -110,6 +110,26 @@ async function cpuMs(person: Person): Promise<number> {
   for (const pid of tree) ticks += info.get(pid)!.ticks;
   return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
 }
+/** Resident memory (bytes) of a person's renderer processes together, from /proc. */
+async function rendererRss(person: Person): Promise<number> {
+  let total = 0;
+  for (const pid of await readdir('/proc').then((d) => d.filter((x) => /^\d+$/.test(x)))) {
+    try {
+      const cmd = await readFile(`/proc/${pid}/cmdline`, 'utf8');
+      if (!cmd.includes('--type=renderer')) continue;
+      // Renderers do not carry the profile dir; the harness page's renderer is a child of this person's browser.
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const parentCmd = await readFile(`/proc/${ppid}/cmdline`, 'utf8').catch(() => '');
+      if (!parentCmd.includes(`--user-data-dir=${person.profileDir}`)) continue;
+      const rss = /VmRSS:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, 'utf8'));
+      total += Number(rss?.[1] ?? 0) * 1024;
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return total;
+}
 const cpuOf = async (people: Person[]) => (await Promise.all(people.map(cpuMs))).reduce((a, b) => a + b, 0);
 
 const log = (line: string) => console.log(line);
@@ -273,12 +293,15 @@ try {
     const cdp = await leecher.context.newCDPSession(leecher.page);
     await cdp.send('Performance.enable');
     let peak = 0;
+    let peakRss = 0;
     let sampling = true;
     const sampler = (async () => {
       while (sampling) {
         const { metrics } = await cdp.send('Performance.getMetrics');
         const used = metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0;
         peak = Math.max(peak, used);
+        // JSHeapUsedSize leaves out ArrayBuffer backing stores (pieces in flight live there): the renderer's RSS shows them.
+        peakRss = Math.max(peakRss, await rendererRss(leecher));
         await new Promise((r) => setTimeout(r, 100));
       }
     })();
@@ -293,8 +316,9 @@ try {
     const savedSize = (await stat(savedPath!)).size;
     assert.equal(savedSize, file.size, 'the saved file has every byte');
     const peakMiB = round(peak / MiB);
-    log(`download ${round(mbps(file.size, dms), 2)} MB/s; saved ${savedSize} bytes; peak JS heap ${peakMiB} MiB (target < 256 MiB)`);
-    result.bigFile = { sizeMiB: cfg.bigMb, downloadMBps: round(mbps(file.size, dms), 2), peakJsHeapMiB: peakMiB };
+    const peakRssMiB = round(peakRss / MiB);
+    log(`download ${round(mbps(file.size, dms), 2)} MB/s; saved ${savedSize} bytes; peak JS heap ${peakMiB} MiB (target < 256 MiB); peak renderer RSS ${peakRssMiB} MiB`);
+    result.bigFile = { sizeMiB: cfg.bigMb, downloadMBps: round(mbps(file.size, dms), 2), peakJsHeapMiB: peakMiB, peakRendererRssMiB: peakRssMiB };
     await seeder.close();
     await leecher.close();
   }
