@@ -1,19 +1,17 @@
 /**
  * HTTP: the built web app, /healthz for load balancers, /metrics for people.
- * Static files go through sirv (path safety, caching headers, SPA fallback:
- * a group link like /g/photos opens the app, which routes it).
+ * A group link like /g/photos opens the app, which routes it.
  */
-import { existsSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import sirv from 'sirv';
+import { StaticApp } from './static.ts';
 import type { TrackerCore } from './core.ts';
 import type { Gateway } from './gateway/gateway.ts';
 import { stateDigest } from './state/digest.ts';
 
 export function httpHandler(core: TrackerCore, gateway: Gateway, webDir: string) {
-  const staticFiles = existsSync(webDir) ? sirv(webDir, { single: true, etag: true, gzip: false }) : undefined;
+  const app = StaticApp.load(webDir);
   return (req: IncomingMessage, res: ServerResponse): void => {
-    const path = (req.url ?? '/').split('?')[0];
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (path === '/healthz') {
       json(res, { ok: true, trackerId: core.trackerId, ops: core.replica.size });
       return;
@@ -31,13 +29,22 @@ export function httpHandler(core: TrackerCore, gateway: Gateway, webDir: string)
       });
       return;
     }
-    if (staticFiles) {
-      staticFiles(req, res, () => notFound(res));
+    if (app) {
+      if (!app.serve(req, res, safePath(path))) notFound(res);
       return;
     }
     res.writeHead(503, { 'content-type': 'text/plain' });
     res.end('The web app is not built: run `npm run build` (npm start does it for you).\n');
   };
+}
+
+/** The decoded path, or '/' for one that does not decode: only exact asset names ever match. */
+function safePath(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return '/';
+  }
 }
 
 function json(res: ServerResponse, body: unknown): void {

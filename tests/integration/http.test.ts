@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { cp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ROOT, spawnTracker, startTestTracker, tempDir, userClient } from '../helpers/tracker.ts';
 
@@ -49,4 +50,29 @@ test('a tracker keeps its generated id across restarts', async (t) => {
   await first.exited;
   const second = await spawnTracker(t, ['--port', '0', '--data-dir', dataDir]);
   assert.equal(((await (await fetch(`${second.httpUrl}/healthz`)).json()) as { trackerId: string }).trackerId, id);
+});
+
+test('the app keeps being served when its files are rebuilt or deleted under the tracker', async (t) => {
+  const webDir = await tempDir(t);
+  await cp(join(ROOT, 'dist/web'), webDir, { recursive: true });
+  const tracker = await startTestTracker(t, { webDir });
+  const html = await (await fetch(`${tracker.httpUrl}/`)).text();
+  const asset = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+  assert.ok(asset, 'index.html names its script');
+  await rm(webDir, { recursive: true, force: true }); // a rebuild empties the folder
+  const again = await fetch(`${tracker.httpUrl}${asset}`);
+  assert.equal(again.status, 200, 'served from the build the tracker started with');
+  assert.match(again.headers.get('cache-control') ?? '', /immutable/);
+  assert.equal((await fetch(`${tracker.httpUrl}/healthz`)).status, 200, 'and the tracker is alive');
+});
+
+test('conditional requests get 304; a missing asset is a real 404', async (t) => {
+  const tracker = await startTestTracker(t);
+  const first = await fetch(`${tracker.httpUrl}/`);
+  const etag = first.headers.get('etag');
+  assert.ok(etag);
+  const second = await fetch(`${tracker.httpUrl}/`, { headers: { 'if-none-match': etag } });
+  assert.equal(second.status, 304);
+  assert.equal((await fetch(`${tracker.httpUrl}/assets/nope-123.js`)).status, 404);
+  assert.equal((await fetch(`${tracker.httpUrl}/%E0%A4%A`)).status, 200, 'an undecodable path gets the app, not a crash');
 });
