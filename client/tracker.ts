@@ -9,7 +9,7 @@
  * the same ids, so a tracker that already applied one answers it from its
  * memory instead of applying it twice.
  */
-import { PROTOCOL_VERSION } from '../protocol/constants.ts';
+import { CLIENT_IDLE_PING_MS, CLIENT_PING_TIMEOUT_MS, PROTOCOL_VERSION } from '../protocol/constants.ts';
 import { ErrorCode, MeshdropError } from '../protocol/errors.ts';
 import type { Bitfield } from '../protocol/bitfield.ts';
 import type { ReplyBodies, RequestOf, RequestType, TrackerEvent, IceServer } from '../protocol/tracker.ts';
@@ -38,6 +38,10 @@ export interface TrackerClientOptions {
   requestTimeoutMs?: number;
   /** Backoff between reconnection rounds: starts here, doubles, caps at 8x. */
   reconnectDelayMs?: number;
+  /** Liveness: ping after this long without hearing anything (CLIENT_IDLE_PING_MS). */
+  idlePingMs?: number;
+  /** Liveness: give the tracker up if a ping gets nothing back in this long (CLIENT_PING_TIMEOUT_MS). */
+  pingTimeoutMs?: number;
 }
 
 interface Pending {
@@ -67,6 +71,13 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
   /** What we hold, re-announced after every reconnection. */
   #announced = new Map<string, Bitfield>();
   #connecting: Promise<void> | undefined;
+  #idlePingMs: number;
+  #pingTimeoutMs: number;
+  /** When anything last arrived on the current socket. */
+  #lastHeard = 0;
+  /** When the outstanding liveness ping went out, if one is outstanding. */
+  #pingSentAt: number | undefined;
+  #livenessTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(options: TrackerClientOptions) {
     super();
@@ -75,6 +86,8 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
     this.#createSocket = options.createSocket;
     this.#timeoutMs = options.requestTimeoutMs ?? 15_000;
     this.#baseDelay = options.reconnectDelayMs ?? 200;
+    this.#idlePingMs = options.idlePingMs ?? CLIENT_IDLE_PING_MS;
+    this.#pingTimeoutMs = options.pingTimeoutMs ?? CLIENT_PING_TIMEOUT_MS;
   }
 
   get status(): ConnectionStatus {
@@ -170,6 +183,7 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
   }
 
   close(): void {
+    this.#stopLiveness();
     this.#status = 'closed';
     this.#socket?.close(1000, 'bye');
     this.#socket = undefined;
@@ -298,6 +312,7 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
         this.#url = url;
         socket.onmessage = (ev) => this.#onMessage(String(ev.data));
         socket.onclose = () => this.#onDisconnect(socket);
+        this.#startLiveness(socket);
         // Presence first, so peers find us again before anything else happens.
         for (const [fileId, bitfield] of this.#announced) {
           socket.send(JSON.stringify({ id: `${this.#idPrefix}-${this.#nextId++}`, type: 'announce', fileId, bitfield: bitfield.toBase64() }));
@@ -312,6 +327,9 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
   }
 
   #onMessage(text: string): void {
+    // Anything at all proves the tracker is there.
+    this.#lastHeard = Date.now();
+    this.#pingSentAt = undefined;
     let msg: Record<string, unknown>;
     try {
       msg = JSON.parse(text) as Record<string, unknown>;
@@ -341,8 +359,49 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
     }
   }
 
+  /**
+   * Checks now and then that the tracker still answers. A socket whose other
+   * end vanished without closing it would otherwise look open until TCP gives
+   * up, minutes later; here the client moves to another tracker instead.
+   */
+  #startLiveness(socket: SocketLike): void {
+    this.#stopLiveness();
+    this.#lastHeard = Date.now();
+    this.#pingSentAt = undefined;
+    const every = Math.max(50, Math.min(this.#idlePingMs, this.#pingTimeoutMs) / 2);
+    this.#livenessTimer = setInterval(() => {
+      if (socket !== this.#socket) return this.#stopLiveness();
+      const now = Date.now();
+      if (this.#pingSentAt !== undefined) {
+        if (now - this.#pingSentAt < this.#pingTimeoutMs) return;
+        // Silence: drop this socket without waiting for its close, and move on.
+        socket.onclose = null;
+        socket.onmessage = null;
+        try {
+          socket.close(4000, 'no answer');
+        } catch {
+          /* already closing */
+        }
+        this.#onDisconnect(socket);
+        return;
+      }
+      if (now - this.#lastHeard >= this.#idlePingMs) {
+        this.#pingSentAt = now;
+        socket.send(JSON.stringify({ id: `${this.#idPrefix}-ping-${this.#nextId++}`, type: 'ping' }));
+      }
+    }, every);
+    // In Node (tests, a command line), liveness checks alone must not keep the process running.
+    (this.#livenessTimer as { unref?: () => void }).unref?.();
+  }
+
+  #stopLiveness(): void {
+    if (this.#livenessTimer !== undefined) clearInterval(this.#livenessTimer);
+    this.#livenessTimer = undefined;
+  }
+
   #onDisconnect(socket: SocketLike): void {
     if (socket !== this.#socket || this.#status === 'closed') return;
+    this.#stopLiveness();
     this.#socket = undefined;
     this.#urlIndex++; // try another tracker first: this one just went away
     this.#connecting ??= this.#connectLoop(true)

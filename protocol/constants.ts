@@ -136,3 +136,21 @@ export const SEND_LOW_WATER_BYTES = 256 * 1024;
  * PIPELINE_MAX_BLOCKS, so an honest peer never meets it.
  */
 export const MAX_QUEUED_REQUESTS = 2 * PIPELINE_MAX_BLOCKS;
+
+/**
+ * Liveness. A tracker that vanishes without closing its sockets (a host
+ * powered off, a network that drops packets) is only noticed by asking:
+ * a client that has heard nothing from its tracker for CLIENT_IDLE_PING_MS
+ * sends a ping, and moves to another tracker if nothing at all comes back
+ * within CLIENT_PING_TIMEOUT_MS. Worst case about 20 s; an active client
+ * hears events and replies all the time and never pings.
+ */
+export const CLIENT_IDLE_PING_MS = 15_000;
+export const CLIENT_PING_TIMEOUT_MS = 5_000;
+
+/**
+ * The tracker pings every connection this often (WebSocket ping frames, which
+ * browsers answer on their own) and ends one that has answered nothing since
+ * the previous round, so a vanished browser's presence goes within a minute.
+ */
+export const SERVER_HEARTBEAT_MS = 30_000;

@@ -1,7 +1,9 @@
 /**
  * A real TCP proxy on loopback, to partition two trackers: `cut()` drops every
  * connection through it and refuses new ones (as a failed network would),
- * `heal()` lets traffic through again. Closed at teardown.
+ * `heal()` lets traffic through again. `freeze()` keeps every connection open
+ * but silently drops what crosses it, as a host that vanished without a word
+ * would (no FIN, no RST): only a liveness check can notice that. Closed at teardown.
  */
 import { createServer, connect, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +14,7 @@ export interface TcpProxy {
   port: number;
   cut(): void;
   heal(): void;
+  freeze(): void;
   /** Connections open through the proxy right now. */
   readonly open: number;
   close(): Promise<void>;
@@ -20,6 +23,7 @@ export interface TcpProxy {
 export async function startProxy(t: Teardown, targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
   let cut = false;
+  let frozen = false;
   const server = createServer((client) => {
     if (cut) {
       client.destroy();
@@ -36,8 +40,9 @@ export async function startProxy(t: Teardown, targetPort: number, targetHost = '
     };
     client.on('error', drop).on('close', drop);
     upstream.on('error', drop).on('close', drop);
-    client.pipe(upstream);
-    upstream.pipe(client);
+    // Forward by hand rather than pipe(), so a frozen proxy can swallow bytes.
+    client.on('data', (chunk) => frozen || upstream.write(chunk));
+    upstream.on('data', (chunk) => frozen || client.write(chunk));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const proxy: TcpProxy = {
@@ -49,6 +54,10 @@ export async function startProxy(t: Teardown, targetPort: number, targetHost = '
     },
     heal() {
       cut = false;
+      frozen = false;
+    },
+    freeze() {
+      frozen = true;
     },
     get open() {
       return sockets.size / 2;

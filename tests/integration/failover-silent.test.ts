@@ -1,0 +1,53 @@
+/**
+ * A tracker that vanishes without closing anything (a host powered off, a
+ * network dropping packets): the client notices the silence, moves to another
+ * tracker with its session, and re-announces what it holds.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Bitfield } from '../../protocol/bitfield.ts';
+import { TrackerClient } from '../../client/tracker.ts';
+import { eventually, startTestTracker, userClient, wsFactory } from '../helpers/tracker.ts';
+import { startProxy } from '../helpers/proxy.ts';
+import { randomFile } from '../helpers/files.ts';
+
+test('a client whose tracker falls silent moves to another, session and presence intact', async (t) => {
+  const secret = 'silent-secret';
+  const a = await startTestTracker(t, { trackerId: 'ta', secret });
+  const b = await startTestTracker(t, { trackerId: 'tb', secret, peers: [a.wsUrl.replace(/\/ws$/, '')] });
+  const viaProxy = await startProxy(t, a.port);
+
+  // The owner sits on b and watches the file; the sharer reaches a through the proxy.
+  const owner = await userClient(t, b.wsUrl, 'owner');
+  await owner.request('create_group', { groupId: 'g' });
+  const sharer = new TrackerClient({
+    urls: [`ws://127.0.0.1:${viaProxy.port}/ws`, b.wsUrl],
+    createSocket: wsFactory,
+    idlePingMs: 300,
+    pingTimeoutMs: 300,
+  });
+  t.after(() => sharer.close());
+  await sharer.connect();
+  assert.equal(sharer.trackerId, 'ta');
+  await sharer.request('create_user', { userId: 'sharer', password: 'password1' });
+  await sharer.login('sharer', 'password1');
+  await eventually(() => assert.ok(b.core.state.users.has('sharer'), 'the account replicated to b'));
+  await sharer.request('join_group', { groupId: 'g' });
+  await eventually(() => assert.equal(b.core.state.groups.get('g')?.members.get('sharer')?.status, 'pending', 'request replicated'));
+  await owner.request('accept_request', { groupId: 'g', userId: 'sharer' });
+  await eventually(() => assert.equal(a.core.state.groups.get('g')?.members.get('sharer')?.status, 'member', 'acceptance replicated'));
+  const { fileId, meta } = randomFile('g');
+  await sharer.request('upload_file', { fileId, meta });
+  await sharer.announce(fileId, Bitfield.full(meta.pieceHashes.length));
+
+  const moved = new Promise<string>((resolve) => sharer.on('ready', ({ url }) => resolve(url)));
+  viaProxy.freeze(); // a stays up, the sockets stay open, nothing gets through
+  assert.equal(await moved, b.wsUrl, 'the client moved to the other tracker on its own');
+  assert.equal(sharer.trackerId, 'tb');
+  assert.equal(sharer.userId, 'sharer', 'session resumed');
+  assert.deepEqual((await sharer.request('list_groups', {})).groups.map((g) => [g.groupId, g.status]), [['g', 'member']]);
+  await eventually(async () => {
+    const { holders } = await owner.request('get_holders', { fileId });
+    assert.ok(holders.some((h) => h.userId === 'sharer' && h.peerId === sharer.peerId), 'presence re-announced on b');
+  });
+});
