@@ -66,6 +66,8 @@ export type FileMeta = z.infer<typeof FileMeta>;
 export const Request = z.discriminatedUnion('type', [
   /** First message: protocol version; the reply names this tracker and its peers. */
   req('hello', { protocol: z.number().int() }),
+  /** Are you there? Answered at once, with nothing; the client's liveness check. */
+  req('ping', {}),
   /** Register an account. Does not log in. */
   req('create_user', { userId: UserId, password: Password }),
   /** Log in: the reply carries a session token. */
@@ -168,6 +170,7 @@ export interface ReplyBodies {
     /** ICE servers for WebRTC; empty by default (host candidates only). */
     iceServers: IceServer[];
   };
+  ping: Record<string, never>;
   create_user: { userId: string };
   login: { userId: string; token: string };
   resume: { userId: string };

@@ -19,6 +19,8 @@ export interface TrackerConfig extends CoreConfig {
   webDir: string;
   /** How long a new connection has to say hello (default HELLO_TIMEOUT_MS). */
   helloTimeoutMs?: number;
+  /** How often connections are pinged; one silent for a whole round is ended (default SERVER_HEARTBEAT_MS). */
+  heartbeatMs?: number;
   /** Built-in mesh: other trackers to link to (ws://host:port). Needs `secret`. */
   peers?: string[];
   /** Shared secret of the built-in mesh; with it (and no peers) this tracker accepts links from others. */
@@ -47,7 +49,7 @@ export const DEFAULT_WEB_DIR = fileURLToPath(new URL('../dist/web', import.meta.
 
 export async function startTracker(config: TrackerConfig): Promise<RunningTracker> {
   const { core, tornBytes } = await TrackerCore.open(config);
-  const gateway = new Gateway(core, config.helloTimeoutMs);
+  const gateway = new Gateway(core, config.helloTimeoutMs, config.heartbeatMs);
   const mesh = meshFor(config, core);
   const server = createServer(httpHandler(core, gateway, config.webDir));
   server.on('upgrade', (req, socket, head) => {

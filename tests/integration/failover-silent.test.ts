@@ -51,3 +51,27 @@ test('a client whose tracker falls silent moves to another, session and presence
     assert.ok(holders.some((h) => h.userId === 'sharer' && h.peerId === sharer.peerId), 'presence re-announced on b');
   });
 });
+
+test('a client that falls silent is ended by the tracker, and its presence goes', async (t) => {
+  const tracker = await startTestTracker(t, { heartbeatMs: 200 });
+  const viaProxy = await startProxy(t, tracker.port);
+  const owner = await userClient(t, tracker.wsUrl, 'owner');
+  await owner.request('create_group', { groupId: 'g' });
+  const { fileId, meta } = randomFile('g');
+  await owner.request('upload_file', { fileId, meta });
+  // The owner's second tab, through the proxy, seeds; the first watches.
+  const seeder = await userClient(t, `ws://127.0.0.1:${viaProxy.port}/ws`, 'owner');
+  await seeder.announce(fileId, Bitfield.full(meta.pieceHashes.length));
+  const gone: string[] = [];
+  owner.on('event', (e) => e.event === 'holders_changed' && e.bitfield === null && gone.push(e.peerId));
+  assert.equal((await owner.request('get_holders', { fileId })).holders.length, 1);
+
+  // A ping is answered at once, before or after log-in.
+  await owner.request('ping', {});
+
+  const connectionsBefore = tracker.gateway.stats.connections;
+  viaProxy.freeze();
+  await eventually(() => assert.deepEqual(gone, [seeder.peerId], 'watchers hear the silent holder went'), 5000);
+  assert.deepEqual((await owner.request('get_holders', { fileId })).holders, []);
+  assert.equal(tracker.gateway.stats.connections, connectionsBefore - 1);
+});

@@ -10,6 +10,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import {
   HELLO_TIMEOUT_MS,
+  SERVER_HEARTBEAT_MS,
   MAX_FRAME_BYTES,
   MAX_QUEUED_BYTES,
   PROTOCOL_VERSION,
@@ -47,10 +48,12 @@ export class Gateway {
   /** Connections still owing a hello, swept once a second rather than a timer each. */
   #awaitingHello = new Set<Connection>();
   #sweep: NodeJS.Timeout;
+  #heartbeat: NodeJS.Timeout;
 
   constructor(
     readonly core: TrackerCore,
     private readonly helloTimeoutMs = HELLO_TIMEOUT_MS,
+    heartbeatMs = SERVER_HEARTBEAT_MS,
   ) {
     this.#wss = new WebSocketServer({
       noServer: true,
@@ -61,6 +64,10 @@ export class Gateway {
     });
     this.#sweep = setInterval(() => this.#sweepIdle(), Math.min(1000, helloTimeoutMs / 2));
     this.#sweep.unref();
+    this.#heartbeat = setInterval(() => {
+      for (const conn of this.#connections) conn.heartbeat();
+    }, heartbeatMs);
+    this.#heartbeat.unref();
   }
 
   /** Hands an HTTP upgrade on /ws to a new connection. */
@@ -96,6 +103,7 @@ export class Gateway {
   /** Closes every connection (tracker shutting down: clients move to another tracker). */
   close(): void {
     clearInterval(this.#sweep);
+    clearInterval(this.#heartbeat);
     for (const conn of this.#connections) conn.close(CloseCode.GoingAway, 'tracker shutting down');
     this.#wss.close();
   }
@@ -159,6 +167,8 @@ export class Connection implements ClientLink {
   #helloDone = false;
   /** Set once we decide to close: frames already buffered are then ignored, not processed. */
   #closing = false;
+  /** Something (a message, a pong) arrived since the last heartbeat round. */
+  #heard = true;
   #bucket: TokenBucket;
   #ctx: HandlerContext;
 
@@ -174,6 +184,7 @@ export class Connection implements ClientLink {
     this.#ctx = { core: gateway.core, client: this, logins: gateway.logins };
     ws.on('message', (data, isBinary) => this.#onMessage(data, isBinary));
     ws.on('close', () => gateway.closed(this));
+    ws.on('pong', () => (this.#heard = true));
     // A socket error is followed by close; without a listener it would take the process down.
     ws.on('error', () => undefined);
   }
@@ -201,6 +212,21 @@ export class Connection implements ClientLink {
     this.ws.close(code, reason);
   }
 
+  /**
+   * One heartbeat round: a connection that answered nothing since the last
+   * round (a browser that vanished without closing) is ended, so its presence
+   * goes; the others get a ping, which browsers answer on their own.
+   */
+  heartbeat(): void {
+    if (!this.#heard) {
+      this.#closing = true;
+      this.ws.terminate();
+      return;
+    }
+    this.#heard = false;
+    this.ws.ping();
+  }
+
   abuse(code: number, reason: string): void {
     if (this.#closing) return;
     this.#closing = true;
@@ -212,6 +238,7 @@ export class Connection implements ClientLink {
 
   #onMessage(data: RawData, isBinary: boolean): void {
     if (this.#closing) return;
+    this.#heard = true;
     if (!this.#bucket.take(Date.now())) {
       this.abuse(CloseCode.Flood, 'too many messages');
       return;
@@ -236,7 +263,8 @@ export class Connection implements ClientLink {
   #dispatch(request: Request): void {
     this.gateway.stats.requests++;
     try {
-      const body = request.type === 'hello' ? this.#hello(request.protocol) : this.#handle(request);
+      const body =
+        request.type === 'hello' ? this.#hello(request.protocol) : request.type === 'ping' ? {} : this.#handle(request);
       if (body instanceof Promise) {
         body.then(
           (b: object) => this.#replyOk(request.id, b),
@@ -259,7 +287,7 @@ export class Connection implements ClientLink {
     }
   }
 
-  #handle(request: Exclude<Request, { type: 'hello' }>): Promise<object> | object {
+  #handle(request: Exclude<Request, { type: 'hello' | 'ping' }>): Promise<object> | object {
     if (!this.#helloDone) throw new MeshdropError(ErrorCode.HelloFirst, 'say hello first');
     if (request.type === 'signal') this.gateway.stats.signalsRelayed++;
     const handler = handlers[request.type] as Handler<typeof request.type>;

@@ -1,4 +1,4 @@
-/** Request type → handler. `hello` is the gateway's own. */
+/** Request type → handler. `hello` and `ping` are the gateway's own. */
 import type { RequestType } from '../../protocol/tracker.ts';
 import type { Handler } from './context.ts';
 import { createUser, login, logout, resume } from './accounts.ts';
@@ -6,7 +6,7 @@ import { acceptRequest, createGroup, createInvite, joinGroup, leaveGroup, listGr
 import { getFile, listFiles, stopShare, uploadFile } from './files.ts';
 import { announce, getHolders, have, signal, unannounce } from './presence.ts';
 
-export const handlers: { [T in Exclude<RequestType, 'hello'>]: Handler<T> } = {
+export const handlers: { [T in Exclude<RequestType, 'hello' | 'ping'>]: Handler<T> } = {
   create_user: createUser,
   login,
   resume,
