@@ -103,6 +103,8 @@ export interface SignalEnvelope {
   /** Chosen by the dialling side; unique per connection attempt. */
   conn: string;
   data: unknown;
+  /** Sent back instead of an answer: "I am at my connection cap", so the dialler gives up at once. */
+  busy?: true;
 }
 
 export function isSignalEnvelope(x: unknown): x is SignalEnvelope {
@@ -332,9 +334,12 @@ export class Swarm extends Emitter<SwarmEvents> {
     if (!isSignalEnvelope(data) || this.#banned.has(from)) return;
     const existing = this.#links.get(data.conn);
     if (existing) {
-      if (existing.peerId === from) existing.handle.signal(data.data);
+      if (existing.peerId !== from) return;
+      if (data.busy) this.#closeLink(existing, 'the peer is at its connection cap');
+      else existing.handle.signal(data.data);
       return;
     }
+    if (data.busy) return;
     // A late signal (a trailing ICE candidate) of a connection that is gone must not start a new one.
     if (this.#closedConns.has(data.conn)) return;
     // A new connection dialled by them. If we are dialling them too, the dial of the
@@ -344,7 +349,13 @@ export class Swarm extends Emitter<SwarmEvents> {
       if ((this.#o.tracker.peerId ?? '') < from) return;
       this.#closeLink(mine);
     }
-    if (this.#links.size >= this.#maxPeers()) return; // full: their dial times out
+    if (this.#links.size >= this.#maxPeers()) {
+      // Full: say so, rather than let their dial wait out its connect timeout.
+      this.#closedConns.add(data.conn);
+      const busy: SignalEnvelope = { conn: data.conn, data: null, busy: true };
+      this.#o.tracker.request('signal', { fileId: this.fileId, to: from, data: busy }).catch(() => undefined);
+      return;
+    }
     const link = this.#open(from, fromUser, false, data.conn);
     link.handle.signal(data.data);
   }

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, createHash } from 'node:crypto';
 import { PIECE_SIZE } from '../../protocol/constants.ts';
-import { startTestTracker } from '../helpers/tracker.ts';
+import { eventually, startTestTracker } from '../helpers/tracker.ts';
 import { bytesSource, groupOf, memoryEngine, MemoryNetwork, readAll } from '../helpers/memory-platform.ts';
 
 const sha1 = (b: Uint8Array) => createHash('sha1').update(b).digest('hex');
@@ -78,4 +78,27 @@ test('connections per file are capped', async (t) => {
   assert.equal(sha1(await readAll(d.engine, fileId)), sha1(bytes));
   assert.equal(most, 2, 'two peers at most, and two were used');
   assert.equal(d.engine.info(fileId)!.peers.length, 2);
+});
+
+test('a peer at its connection cap says so, and the dialler gives up at once instead of timing out', async (t) => {
+  const tracker = await startTestTracker(t);
+  const network = new MemoryNetwork();
+  t.after(() => network.closeAll());
+  const [seederClient, first, second] = await groupOf(t, tracker.wsUrl, 'crew', ['seeder', 'first', 'second']);
+  const bytes = new Uint8Array(randomBytes(8 * PIECE_SIZE));
+  // One connection at most, and slow, so the first downloader holds the only slot.
+  const s = await memoryEngine(t, seederClient!, network, { limits: { maxPeersPerFile: 1, uploadBytesPerSecond: 256 * 1024 } });
+  const { fileId } = await s.engine.share({ source: bytesSource(bytes), name: 'x', size: bytes.length, groupId: 'crew', keep: 'original' });
+  const d1 = await memoryEngine(t, first!, network);
+  await d1.engine.download(fileId);
+  await eventually(() => assert.equal(s.engine.info(fileId)?.peers.filter((p) => p.connected).length, 1, 'the first took the slot'));
+
+  const d2 = await memoryEngine(t, second!, network);
+  const reasons: string[] = [];
+  d2.engine.on('peer_closed', (e) => reasons.push(e.reason));
+  await d2.engine.download(fileId);
+  await eventually(() => assert.deepEqual(reasons.slice(0, 1), ['the peer is at its connection cap'], 'told, not left to time out'), 10_000);
+  // The first download is unaffected and completes.
+  await d1.engine.whenComplete(fileId);
+  assert.equal(sha1(await readAll(d1.engine, fileId)), sha1(bytes));
 });
