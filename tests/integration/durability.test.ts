@@ -42,10 +42,14 @@ async function burstThenKill(
       ),
     );
   }
+  // If the writes all failed, the kill never came: end the process anyway and fail below.
+  await Promise.race([tracker.exited, Promise.allSettled(attempts)]);
+  const killedMidBurst = killed;
+  if (!killed) tracker.process.kill('SIGKILL');
   await tracker.exited;
   owner.close();
   await Promise.allSettled(attempts);
-  assert.ok(killed, 'the tracker was killed mid-burst');
+  assert.ok(killedMidBurst, `the tracker was killed mid-burst (${acknowledged.length} writes acknowledged)`);
   t.diagnostic(`${acknowledged.length} of 400 writes acknowledged before kill -9`);
   return acknowledged;
 }
