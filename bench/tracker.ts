@@ -13,7 +13,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ClientSpec, PhaseResult } from './lib/loadgen.ts';
-import { cpuUs, Generator, split, TrackerProcess, type TrackerStats } from './lib/procs.ts';
+import { cpuUs, Generator, split, TrackerProcess } from './lib/procs.ts';
 import { median, percentile, round } from './lib/stats.ts';
 
 const { values: flags } = parseArgs({

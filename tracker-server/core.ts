@@ -149,10 +149,9 @@ export class TrackerCore {
 
   // ------------------------------------------------------------ clients
 
-  attach(client: ClientLink): PeerInfo {
+  /** A client said hello: it can now be reached by its peer id (it joins presence at sign-in). */
+  attach(client: ClientLink): void {
     this.#clientsByPeer.set(client.peerId, client);
-    const info: PeerInfo = { peerId: client.peerId, userId: '', trackerId: this.trackerId };
-    return info;
   }
 
   detach(client: ClientLink): void {

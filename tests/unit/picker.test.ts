@@ -43,11 +43,6 @@ function seeded(seed: number): () => number {
   };
 }
 
-/** Receives every block of a piece from `peer` as far as it was asked. */
-function deliverAll(p: Picker, peer: string, refs: { piece: number; offset: number; length: number }[]) {
-  return refs.map((r) => p.received(peer, r));
-}
-
 test('rarest first: the piece fewest connected peers hold is started first', () => {
   const { p } = picker(6);
   p.addPeer('a', bits(6, all(6)));

@@ -271,6 +271,8 @@ export class Connection implements ClientLink {
           (err: unknown) => this.#failed(request, err),
         );
       } else {
+        // Counted here, once the relay succeeded: /metrics reports signals relayed, not attempted.
+        if (request.type === 'signal') this.gateway.stats.signalsRelayed++;
         this.#replyOk(request.id, body);
       }
     } catch (err) {
@@ -289,7 +291,6 @@ export class Connection implements ClientLink {
 
   #handle(request: Exclude<Request, { type: 'hello' | 'ping' }>): Promise<object> | object {
     if (!this.#helloDone) throw new MeshdropError(ErrorCode.HelloFirst, 'say hello first');
-    if (request.type === 'signal') this.gateway.stats.signalsRelayed++;
     const handler = handlers[request.type] as Handler<typeof request.type>;
     if (SOFT_STATE_REQUESTS.has(request.type)) {
       // Same dedupe check (an id already spent on an op is refused), without the op-stamping scope.

@@ -79,7 +79,7 @@ export class Replica {
     return added;
   }
 
-  /** Ops of one origin with seq above `after`, in seq order: what a peer lacks. */
+  /** Every op with a seq above what `vv` holds for its origin, in fold order: what a peer with `vv` lacks. */
   *opsAfter(vv: VersionVector): Generator<Op> {
     for (const op of this.#ops) if (op.seq > (vv[op.origin] ?? 0)) yield op;
   }
