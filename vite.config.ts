@@ -13,13 +13,8 @@ export default defineConfig({
     outDir: fileURLToPath(new URL('./dist/web', import.meta.url)),
     emptyOutDir: true,
     target: 'es2022',
-    rollupOptions: {
-      input: {
-        main: `${web}/index.html`,
-        // Test-only page: e2e tests and bench/transfer.ts drive the client core through it (web/src/harness.ts).
-        harness: `${web}/harness.html`,
-      },
-    },
+    // The app alone: the test harness page is built by tests/harness/vite.config.ts, for tests only.
+    rollupOptions: { input: { main: `${web}/index.html` } },
   },
   worker: { format: 'es' },
 });

@@ -16,7 +16,7 @@
  *
  *   npx vite build && npx tsx bench/transfer.ts [--size-mb 256] [--runs 3]
  *     [--swarm-mb 32] [--rate-mb 1] [--share-mb 1024] [--big-mb 2048]
- *     [--only raw,swarm,hash,big] [--quick] [--web-dir dist/web]
+ *     [--only raw,swarm,hash,big] [--quick] [--web-dir dist/test-web]
  *
  * `--quick` shrinks every size (64/16/256/256 MiB, one run) for a smoke run.
  * Prints figures; the last line is one JSON object with every figure.
@@ -137,7 +137,7 @@ const mbps = (bytes: number, ms: number) => bytes / 1e6 / (ms / 1000);
 
 // ---------------------------------------------------------------- setup
 
-// The built app (dist/web by default); --web-dir points at another build, e.g. one other work cannot rebuild mid-run.
+// The built app and test harness (dist/test-web by default, `npm run build:test`); --web-dir points at another build, e.g. one other work cannot rebuild mid-run.
 const tracker = await startTestTracker(t, values['web-dir'] ? { webDir: values['web-dir'] } : {});
 const result: Record<string, unknown> = { config: cfg };
 

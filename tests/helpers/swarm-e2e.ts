@@ -1,6 +1,6 @@
 /**
  * Shared steps of the transfer e2e scenarios: people in their own Chromium,
- * each with a harness session (web/src/harness-session.ts) on a real
+ * each with a harness session (tests/harness/harness-session.ts) on a real
  * tracker, a group they all belong to, files shared from real files on disk
  * and saved through the browser's real download.
  */
@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { launchPerson, type LaunchOptions, type Person } from './browser.ts';
 import { tempDir, type Teardown } from './tracker.ts';
-import type { SessionOptions } from '../../web/src/harness-session.ts';
+import type { SessionOptions } from '../harness/harness-session.ts';
 
 export const sha1 = (bytes: Uint8Array): string => createHash('sha1').update(bytes).digest('hex');
 

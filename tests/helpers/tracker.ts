@@ -15,6 +15,11 @@ import type { SocketLike } from '../../client/ports.ts';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Cheap scrypt for tests: the cost is a parameter, the code path is the same. */
+/**
+ * The web app plus the test-only harness page (`npm run build:test`): test
+ * trackers serve it; production's dist/web has no harness.
+ */
+export const TEST_WEB_DIR = join(ROOT, 'dist/test-web');
 export const TEST_SCRYPT = { N: 1024, r: 8, p: 1 };
 
 export type Teardown = Pick<TestContext, 'after'> | { after(fn: () => unknown): void };
@@ -36,7 +41,7 @@ export async function startTestTracker(t: Teardown, overrides: Partial<TrackerCo
     iceServers: [],
     scrypt: TEST_SCRYPT,
     snapshotEvery: 10_000,
-    webDir: join(ROOT, 'dist/web'),
+    webDir: TEST_WEB_DIR,
     ...overrides,
   });
   t.after(() => tracker.close());
@@ -95,7 +100,7 @@ export interface ChildTracker {
 
 /** A tracker in its own process, for crash tests (kill -9). Killed at teardown if still alive. */
 export async function spawnTracker(t: Teardown, args: string[], env: Record<string, string> = {}): Promise<ChildTracker> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'tracker-server/main.ts'), '--host', '127.0.0.1', ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'tracker-server/main.ts'), '--host', '127.0.0.1', '--web-dir', TEST_WEB_DIR, ...args], {
     cwd: ROOT,
     env: { ...process.env, MESHDROP_SCRYPT_N: String(TEST_SCRYPT.N), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { cp, rm } from 'node:fs/promises';
+import { cp, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ROOT, spawnTracker, startTestTracker, tempDir, userClient } from '../helpers/tracker.ts';
 
@@ -75,4 +75,17 @@ test('conditional requests get 304; a missing asset is a real 404', async (t) =>
   assert.equal(second.status, 304);
   assert.equal((await fetch(`${tracker.httpUrl}/assets/nope-123.js`)).status, 404);
   assert.equal((await fetch(`${tracker.httpUrl}/%E0%A4%A`)).status, 200, 'an undecodable path gets the app, not a crash');
+});
+
+test('a production build serves no test harness: no page, no test code in its assets', async (t) => {
+  const webDir = join(ROOT, 'dist/web');
+  const tracker = await startTestTracker(t, { webDir });
+  assert.equal((await fetch(`${tracker.httpUrl}/harness.html`)).status, 404, 'no harness page in production');
+  assert.equal((await fetch(`${tracker.httpUrl}/`)).status, 200, 'the app itself is served');
+  const files = (await readdir(webDir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile());
+  assert.ok(files.length > 0, 'dist/web holds the built app');
+  for (const entry of files) {
+    const text = await readFile(join(entry.parentPath, entry.name), 'latin1');
+    assert.doesNotMatch(text, /meshdropHarness|test harness|PieceStore contract/i, `${entry.name} holds test code`);
+  }
 });

@@ -7,12 +7,12 @@
 import { TrackerClient } from '../../client/tracker.ts';
 import { Bitfield } from '../../protocol/bitfield.ts';
 import { PIECE_SIZE } from '../../protocol/constants.ts';
-import { createBrowserPlatform, trackerUrlOf } from './platform/index.ts';
-import { BlobPieceSource, canKeepFileHandles } from './platform/file-source.ts';
-import { saveStoredFile, storedFileBlob } from './platform/save.ts';
+import { createBrowserPlatform, trackerUrlOf } from '../../web/src/platform/index.ts';
+import { BlobPieceSource, canKeepFileHandles } from '../../web/src/platform/file-source.ts';
+import { saveStoredFile, storedFileBlob } from '../../web/src/platform/save.ts';
 import { rawChannelBench } from './harness-raw.ts';
-import { IdbPieceStore } from './platform/idb-store.ts';
-import { pieceStoreContract } from '../../tests/helpers/piece-store-contract.ts';
+import { IdbPieceStore } from '../../web/src/platform/idb-store.ts';
+import { pieceStoreContract } from '../helpers/piece-store-contract.ts';
 import { HarnessSession, type SessionOptions } from './harness-session.ts';
 
 const harness = {

@@ -10,9 +10,9 @@ import type { PeerChannel, PeerConnector } from '../../client/ports.ts';
 import { PIECE_SIZE } from '../../protocol/constants.ts';
 import { FrameType, decodeFrame, encodeFrame } from '../../protocol/wire.ts';
 import { BLOCK_SIZE } from '../../protocol/constants.ts';
-import { createBrowserPlatform, trackerUrlOf, type BrowserPlatform } from './platform/index.ts';
-import { BlobPieceSource, keepFileHandle, reopenFileSource } from './platform/file-source.ts';
-import { saveStoredFile, type SaveMethod } from './platform/save.ts';
+import { createBrowserPlatform, trackerUrlOf, type BrowserPlatform } from '../../web/src/platform/index.ts';
+import { BlobPieceSource, keepFileHandle, reopenFileSource } from '../../web/src/platform/file-source.ts';
+import { saveStoredFile, type SaveMethod } from '../../web/src/platform/save.ts';
 
 export interface SessionOptions {
   userId: string;
