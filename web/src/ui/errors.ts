@@ -28,6 +28,7 @@ const WORDS: Record<ErrorCode, string> = {
   [ErrorCode.AlreadyMember]: 'You are already a member of this group.',
   [ErrorCode.AlreadyRequested]: 'You have already asked to join. The owner will decide.',
   [ErrorCode.NotMember]: 'You are not a member of this group.',
+  [ErrorCode.QuotaExceeded]: 'This tracker\'s limit is reached. Remove something you no longer need, or ask the tracker\'s operator.',
   [ErrorCode.BadFileId]: 'The file could not be registered: its fingerprint did not match. Try sharing it again.',
   [ErrorCode.PeerOffline]: 'That person is not online right now.',
   [ErrorCode.Internal]: 'The tracker had a problem. Try again in a moment.',
@@ -55,6 +56,8 @@ export function describeError(err: unknown): string {
     const hint = friendlyValidation(String((err as Error).message ?? ''));
     return hint ? `${WORDS[code]} ${hint}` : WORDS[code];
   }
+  // The tracker's message says which limit and how much it allows.
+  if (code === ErrorCode.QuotaExceeded) return `${WORDS[code]} (${String((err as Error).message ?? '').slice(0, 200)})`;
   if (code) return WORDS[code];
   if (err instanceof DOMException && err.name === 'AbortError') return 'Cancelled.';
   if (err instanceof DOMException && err.name === 'QuotaExceededError') {
