@@ -28,7 +28,8 @@ test('/metrics asked twice in a row hashes the state once; a write makes a new d
 test('with --metrics-token, /metrics needs the bearer token; /healthz stays open and cheap', async (t) => {
   const token = 'metrics-token-for-tests-0123456789';
   const tracker = await startTestTracker(t, { metricsToken: token });
-  for (const headers of [{}, { authorization: 'Bearer wrong-token-of-some-length' }, { authorization: token }]) {
+  const attempts: Record<string, string>[] = [{}, { authorization: 'Bearer wrong-token-of-some-length' }, { authorization: token }];
+  for (const headers of attempts) {
     const res = await metricsOf(tracker.httpUrl, headers);
     assert.equal(res.status, 401, JSON.stringify(headers));
     assert.doesNotMatch(String(res.body), /digest/);
