@@ -18,8 +18,9 @@
  *   (more trackers, more slack; never unbounded). Ops from other trackers come
  *   from trackers that enforce their own quotas; a forged op is the mesh
  *   authentication's to refuse, not the fold's.
- * Counting scans the records concerned (a user's or a group's): bounded by
- * the quotas themselves, and cheap next to parsing the upload it guards.
+ * Counting a group's records scans that group (bounded by its quotas); a
+ * user's files and hashes are counted over all files once per state version
+ * (`fileUsage`), so a flood of refused uploads does not rescan the state each.
  */
 import { PIECE_SIZE } from '../protocol/constants.ts';
 import type { GroupRecord, State } from './state/model.ts';
@@ -87,15 +88,38 @@ export function parseQuotas(settings: readonly string[]): Quotas {
 const refusal = (key: keyof Quotas, quotas: Quotas, what: string): string =>
   `${what}, the most allowed (quota ${QUOTA_NAMES[key]} = ${quotas[key]})`;
 
-/** Why `userId` may not share a file of `pieces` hashes into `group`, or undefined if they may. */
-export function fileShareRefusal(state: State, quotas: Quotas, userId: string, group: GroupRecord, pieces: number): string | undefined {
-  let userFiles = 0;
-  let userHashes = 0;
+export interface FileUsage {
+  files: number;
+  hashes: number;
+}
+
+/** Files and piece hashes shared, per sharer. */
+export function fileUsageByUser(state: State): Map<string, FileUsage> {
+  const byUser = new Map<string, FileUsage>();
   for (const file of state.files.values()) {
-    if (file.sharedBy !== userId) continue;
-    userFiles++;
-    userHashes += file.meta.pieceHashes.length;
+    let usage = byUser.get(file.sharedBy);
+    if (!usage) byUser.set(file.sharedBy, (usage = { files: 0, hashes: 0 }));
+    usage.files++;
+    usage.hashes += file.meta.pieceHashes.length;
   }
+  return byUser;
+}
+
+const usageCache = new WeakMap<State, { version: number; byUser: Map<string, FileUsage> }>();
+
+/** One user's `fileUsageByUser`, counted at most once per state version (see Replica.version). */
+export function fileUsage(replica: { readonly state: State; readonly version: number }, userId: string): FileUsage {
+  let cached = usageCache.get(replica.state);
+  if (cached?.version !== replica.version) {
+    cached = { version: replica.version, byUser: fileUsageByUser(replica.state) };
+    usageCache.set(replica.state, cached);
+  }
+  return cached.byUser.get(userId) ?? { files: 0, hashes: 0 };
+}
+
+/** Why a user who shares `usage` may not share a file of `pieces` hashes into `group`, or undefined if they may. */
+export function fileShareRefusal(state: State, quotas: Quotas, usage: FileUsage, group: GroupRecord, pieces: number): string | undefined {
+  const { files: userFiles, hashes: userHashes } = usage;
   if (userFiles + 1 > quotas.filesPerUser) return refusal('filesPerUser', quotas, `you already share ${userFiles} files`);
   if (userHashes + pieces > quotas.hashesPerUser) {
     return refusal('hashesPerUser', quotas, `your files would have ${userHashes + pieces} pieces in all`);

@@ -7,11 +7,13 @@ import { fileIdOf } from '../../protocol/files.ts';
 import type { FileMeta } from '../../protocol/tracker.ts';
 import { serverFileIdOf } from '../../tracker-server/handlers/files.ts';
 import { bearerMatches } from '../../tracker-server/metrics-auth.ts';
-import { DEFAULT_QUOTAS, fileShareRefusal, groupCreateRefusal, inviteRefusal, joinRequestRefusal, parseQuotas } from '../../tracker-server/quotas.ts';
+import { DEFAULT_QUOTAS, fileShareRefusal, fileUsage, fileUsageByUser, groupCreateRefusal, inviteRefusal, joinRequestRefusal, parseQuotas } from '../../tracker-server/quotas.ts';
 import { applyOp } from '../../tracker-server/state/apply.ts';
 import { emptyState } from '../../tracker-server/state/model.ts';
+import { Replica } from '../../tracker-server/state/replica.ts';
 import { actor, opMaker } from '../helpers/ops.ts';
 
+const none = { files: 0, hashes: 0 };
 const hex40 = (s: string) => createHash('sha1').update(s).digest('hex');
 const meta = (name: string, pieces: number): FileMeta => ({
   groupId: 'g',
@@ -39,15 +41,29 @@ function world() {
 test('files and piece hashes, per user and per group, counted from the state', () => {
   const { state, ann, bo, share, group } = world();
   const quotas = { ...DEFAULT_QUOTAS, filesPerUser: 2, filesPerGroup: 3, hashesPerUser: 10, hashesPerGroup: 15 };
-  assert.equal(fileShareRefusal(state, quotas, 'ann', group(), 10), undefined, 'exactly the limit is allowed');
-  assert.match(fileShareRefusal(state, quotas, 'ann', group(), 11)!, /quota hashes-per-user = 10/);
+  assert.equal(fileShareRefusal(state, quotas, fileUsageByUser(state).get('ann') ?? none, group(), 10), undefined, 'exactly the limit is allowed');
+  assert.match(fileShareRefusal(state, quotas, fileUsageByUser(state).get('ann') ?? none, group(), 11)!, /quota hashes-per-user = 10/);
   share(ann, meta('a', 6));
   share(ann, meta('b', 1));
-  assert.match(fileShareRefusal(state, quotas, 'ann', group(), 1)!, /share 2 files.*quota files-per-user = 2/);
-  assert.equal(fileShareRefusal(state, quotas, 'bo', group(), 8), undefined, 'another user has their own');
-  assert.match(fileShareRefusal(state, quotas, 'bo', group(), 9)!, /quota hashes-per-group = 15/);
+  assert.match(fileShareRefusal(state, quotas, fileUsageByUser(state).get('ann') ?? none, group(), 1)!, /share 2 files.*quota files-per-user = 2/);
+  assert.equal(fileShareRefusal(state, quotas, fileUsageByUser(state).get('bo') ?? none, group(), 8), undefined, 'another user has their own');
+  assert.match(fileShareRefusal(state, quotas, fileUsageByUser(state).get('bo') ?? none, group(), 9)!, /quota hashes-per-group = 15/);
   share(bo, meta('c', 1));
-  assert.match(fileShareRefusal(state, quotas, 'bo', group(), 1)!, /quota files-per-group = 3/);
+  assert.match(fileShareRefusal(state, quotas, fileUsageByUser(state).get('bo') ?? none, group(), 1)!, /quota files-per-group = 3/);
+});
+
+test('a user\'s file usage is counted once per state version', () => {
+  const replica = new Replica();
+  const op = opMaker('ta');
+  replica.add(op(1, { kind: 'user_created', userId: 'ann', salt: 's', hash: 'h' }));
+  replica.add(op(2, { kind: 'group_created', groupId: 'g', ...actor('ann', 'ta:1') }));
+  assert.deepEqual(fileUsage(replica, 'ann'), none);
+  const m = meta('a', 3);
+  replica.add(op(3, { kind: 'file_shared', groupKey: 'ta:2', fileId: fileIdOf(m), meta: m, ...actor('ann', 'ta:1') }));
+  assert.deepEqual(fileUsage(replica, 'ann'), { files: 1, hashes: 3 }, 'a new version is counted again');
+  const counted = fileUsage(replica, 'ann');
+  replica.state.files.clear(); // behind the replica's back: no new version, so the count stands
+  assert.deepEqual(fileUsage(replica, 'ann'), counted);
 });
 
 test('groups per owner, unexpired invites and waiting requests per group', () => {

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { canonicalFileMeta, pieceCountOf } from '../../protocol/files.ts';
 import type { FileMeta } from '../../protocol/tracker.ts';
 import { fileSummary } from '../events.ts';
-import { DEFAULT_QUOTAS, fileShareRefusal } from '../quotas.ts';
+import { DEFAULT_QUOTAS, fileShareRefusal, fileUsage } from '../quotas.ts';
 import { fail, requireGroup, requireMember, requireMemberFile, requireSession, type Handler } from './context.ts';
 
 export const uploadFile: Handler<'upload_file'> = async (ctx, { fileId, meta }) => {
@@ -16,7 +16,8 @@ export const uploadFile: Handler<'upload_file'> = async (ctx, { fileId, meta }) 
   }
   // Quotas before any hashing: a refused upload costs the tracker no more than its parse.
   if (!ctx.core.state.files.has(fileId)) {
-    const refused = fileShareRefusal(ctx.core.state, ctx.core.config.quotas ?? DEFAULT_QUOTAS, userId, group, meta.pieceHashes.length);
+    const usage = fileUsage(ctx.core.replica, userId);
+    const refused = fileShareRefusal(ctx.core.state, ctx.core.config.quotas ?? DEFAULT_QUOTAS, usage, group, meta.pieceHashes.length);
     if (refused) fail(ErrorCode.QuotaExceeded, refused);
   }
   if (serverFileIdOf(meta) !== fileId) fail(ErrorCode.BadFileId, 'the file id is not the SHA-1 of its metadata');
