@@ -61,7 +61,7 @@ const tracker = await startTracker({
   snapshotEvery: Number.MAX_SAFE_INTEGER,
   webDir: join(dataDir, 'no-web'),
   // The bench builds a state far over the default quotas on purpose.
-  quotas: { ...DEFAULT_QUOTAS, groupsPerUser: 1000 + writes, filesPerUser: files, filesPerGroup: files, hashesPerUser: files * MAX_PIECES, hashesPerGroup: files * MAX_PIECES },
+  quotas: { ...DEFAULT_QUOTAS, groupsPerUser: 1000 + writes, filesPerUser: files, filesPerGroup: files, hashesPerUser: files * MAX_PIECES, hashesPerGroup: files * MAX_PIECES, hashesPerUserPerDay: files * MAX_PIECES },
 });
 const client = new TrackerClient({ urls: [tracker.wsUrl], createSocket: (url) => new WebSocket(url) as unknown as SocketLike, requestTimeoutMs: 60_000 });
 try {

@@ -53,7 +53,7 @@ export const USAGE = `meshdrop tracker
   --quota NAME=N       override a quota, repeatable    (MESHDROP_QUOTAS, comma-separated); NAME one of
                        files-per-user (1000), files-per-group (2000), hashes-per-user (131072),
                        hashes-per-group (262144), groups-per-user (50), invites-per-group (20),
-                       requests-per-group (100)
+                       requests-per-group (100), hashes-per-user-per-day (262144)
   --metrics-token T    /metrics needs "Authorization: Bearer T" (MESHDROP_METRICS_TOKEN, default: open)
   --help               this text
 `;

@@ -40,6 +40,13 @@ export interface Quotas {
   invitesPerGroup: number;
   /** Join requests waiting for the owner's decision in one group. */
   requestsPerGroup: number;
+  /**
+   * Piece hashes one user may upload in a day (a token bucket, per tracker).
+   * The op log keeps every op, a stopped share included, so without it a
+   * member could share and stop sharing in a loop: the state within quota,
+   * the log growing by 700 KB a round.
+   */
+  hashesPerUserPerDay: number;
 }
 
 /**
@@ -56,6 +63,8 @@ export const DEFAULT_QUOTAS: Quotas = {
   groupsPerUser: 50,
   invitesPerGroup: 20,
   requestsPerGroup: 100,
+  // Fill the quota and replace all of it once a day.
+  hashesPerUserPerDay: (2 * 64 * 1024 ** 3) / PIECE_SIZE,
 };
 
 /** The names operators use (`--quota files-per-user=500`), one per quota. */
@@ -67,6 +76,7 @@ export const QUOTA_NAMES: Record<keyof Quotas, string> = {
   groupsPerUser: 'groups-per-user',
   invitesPerGroup: 'invites-per-group',
   requestsPerGroup: 'requests-per-group',
+  hashesPerUserPerDay: 'hashes-per-user-per-day',
 };
 
 /**
@@ -158,4 +168,35 @@ export function joinRequestRefusal(quotas: Quotas, group: GroupRecord): string |
   return pending + 1 > quotas.requestsPerGroup
     ? refusal('requestsPerGroup', quotas, `${group.groupId} already has ${pending} requests waiting for its owner`)
     : undefined;
+}
+
+const DAY_MS = 24 * 3600 * 1000;
+
+/**
+ * `hashes-per-user-per-day`: a token bucket per user, full at first (a user
+ * may upload a whole quota at once) and refilled at the daily rate. In
+ * memory, per tracker: a restart refills it, which only the operator can do.
+ */
+export class UploadBudget {
+  #buckets = new Map<string, { tokens: number; at: number }>();
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /** Takes `hashes` from `userId`'s bucket, or says why not (and how long to wait). */
+  take(userId: string, hashes: number, quotas: Quotas): string | undefined {
+    const perDay = quotas.hashesPerUserPerDay;
+    const now = this.now();
+    const bucket = this.#buckets.get(userId) ?? { tokens: perDay, at: now };
+    bucket.tokens = Math.min(perDay, bucket.tokens + ((now - bucket.at) * perDay) / DAY_MS);
+    bucket.at = now;
+    this.#buckets.set(userId, bucket);
+    if (hashes > bucket.tokens) {
+      const waitMin = hashes > perDay ? Infinity : Math.ceil((((hashes - bucket.tokens) / perDay) * DAY_MS) / 60_000);
+      const when = Number.isFinite(waitMin) ? `; try again in ${waitMin} min` : '';
+      return `${refusal('hashesPerUserPerDay', quotas, 'you have uploaded this many file pieces in the last day')}${when}`;
+    }
+    bucket.tokens -= hashes;
+    // A full bucket is the default: forget it, so idle users cost no memory.
+    if (bucket.tokens >= perDay) this.#buckets.delete(userId);
+    return undefined;
+  }
 }

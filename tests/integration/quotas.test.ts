@@ -68,6 +68,29 @@ test('one member uploading maximum-size records is refused with quota_exceeded; 
   assert.equal((await again.request('list_files', { groupId: 'big' })).files.length, allowed);
 });
 
+test('sharing and stopping in a loop (the log keeps both) is stopped by hashes-per-user-per-day', async (t) => {
+  const tracker = await startTestTracker(t, { quotas: { ...DEFAULT_QUOTAS, hashesPerUserPerDay: 3 * MAX_PIECES } });
+  const ann = await userClient(t, tracker.wsUrl, 'ann');
+  await ann.request('create_group', { groupId: 'churn' });
+  let rounds = 0;
+  let refusal: unknown;
+  for (let n = 0; n < 10 && refusal === undefined; n++) {
+    const file = maxFile('churn', n);
+    try {
+      await ann.request('upload_file', file);
+    } catch (err) {
+      refusal = err;
+      break;
+    }
+    await ann.request('stop_share', { fileId: file.fileId });
+    rounds++;
+  }
+  assert.equal(rounds, 3, 'three maximum-size files a day, however often stopped');
+  assert.equal(code(refusal), ErrorCode.QuotaExceeded);
+  assert.match((refusal as Error).message, /quota hashes-per-user-per-day = 49152\); try again in \d+ min/);
+  assert.equal(tracker.core.state.files.size, 0, 'the state stayed small all along; the log is what the budget bounds');
+});
+
 test('files, groups, invites and join requests each stop at their quota, set by the operator', async (t) => {
   const quotas = { ...DEFAULT_QUOTAS, filesPerUser: 2, filesPerGroup: 3, groupsPerUser: 2, invitesPerGroup: 2, requestsPerGroup: 1 };
   const tracker = await startTestTracker(t, { quotas });

@@ -7,7 +7,7 @@ import { fileIdOf } from '../../protocol/files.ts';
 import type { FileMeta } from '../../protocol/tracker.ts';
 import { serverFileIdOf } from '../../tracker-server/handlers/files.ts';
 import { bearerMatches } from '../../tracker-server/metrics-auth.ts';
-import { DEFAULT_QUOTAS, fileShareRefusal, fileUsage, fileUsageByUser, groupCreateRefusal, inviteRefusal, joinRequestRefusal, parseQuotas } from '../../tracker-server/quotas.ts';
+import { DEFAULT_QUOTAS, fileShareRefusal, fileUsage, fileUsageByUser, groupCreateRefusal, inviteRefusal, joinRequestRefusal, parseQuotas, UploadBudget } from '../../tracker-server/quotas.ts';
 import { applyOp } from '../../tracker-server/state/apply.ts';
 import { emptyState } from '../../tracker-server/state/model.ts';
 import { Replica } from '../../tracker-server/state/replica.ts';
@@ -82,6 +82,20 @@ test('groups per owner, unexpired invites and waiting requests per group', () =>
   assert.equal(joinRequestRefusal(quotas, group()), undefined);
   applyOp(state, op(23, { kind: 'join_requested', groupKey: 'ta:3', ...actor('cy', 'ta:8') }));
   assert.match(joinRequestRefusal(quotas, group())!, /1 requests waiting.*quota requests-per-group = 1/);
+});
+
+test('hashes-per-user-per-day: a full bucket at first, refilled at the daily rate, per user', () => {
+  let now = 0;
+  const budget = new UploadBudget(() => now);
+  const quotas = { ...DEFAULT_QUOTAS, hashesPerUserPerDay: 100 };
+  assert.equal(budget.take('ann', 60, quotas), undefined);
+  assert.equal(budget.take('ann', 40, quotas), undefined, 'the whole day at once');
+  const refused = budget.take('ann', 10, quotas)!;
+  assert.match(refused, /quota hashes-per-user-per-day = 100\); try again in 144 min/, 'a tenth of a day');
+  assert.equal(budget.take('bo', 100, quotas), undefined, 'per user');
+  now += 2.4 * 3600 * 1000;
+  assert.equal(budget.take('ann', 10, quotas), undefined, 'refilled');
+  assert.match(budget.take('cy', 101, quotas)!, /= 100\)$/, 'more than a day: no promise of when');
 });
 
 test('--quota NAME=N over the defaults; unknown names and bad numbers are refused', () => {

@@ -4,7 +4,8 @@ import { createHash } from 'node:crypto';
 import { canonicalFileMeta, pieceCountOf } from '../../protocol/files.ts';
 import type { FileMeta } from '../../protocol/tracker.ts';
 import { fileSummary } from '../events.ts';
-import { DEFAULT_QUOTAS, fileShareRefusal, fileUsage } from '../quotas.ts';
+import type { TrackerCore } from '../core.ts';
+import { DEFAULT_QUOTAS, fileShareRefusal, fileUsage, UploadBudget } from '../quotas.ts';
 import { fail, requireGroup, requireMember, requireMemberFile, requireSession, type Handler } from './context.ts';
 
 export const uploadFile: Handler<'upload_file'> = async (ctx, { fileId, meta }) => {
@@ -23,6 +24,8 @@ export const uploadFile: Handler<'upload_file'> = async (ctx, { fileId, meta }) 
   if (serverFileIdOf(meta) !== fileId) fail(ErrorCode.BadFileId, 'the file id is not the SHA-1 of its metadata');
   // The same file shared again into the same group is the same file: nothing to add.
   if (ctx.core.state.files.has(fileId)) return { fileId };
+  const overBudget = uploadBudget(ctx.core).take(userId, meta.pieceHashes.length, ctx.core.config.quotas ?? DEFAULT_QUOTAS);
+  if (overBudget) fail(ErrorCode.QuotaExceeded, overBudget);
   await ctx.core.commit({ kind: 'file_shared', groupKey: group.key, fileId, meta, by: userId, byKey: userKey });
   return { fileId };
 };
@@ -62,4 +65,12 @@ export const stopShare: Handler<'stop_share'> = async (ctx, { fileId }) => {
  */
 export function serverFileIdOf(meta: FileMeta): string {
   return createHash('sha1').update(canonicalFileMeta(meta)).digest('hex');
+}
+
+const budgets = new WeakMap<TrackerCore, UploadBudget>();
+/** This tracker's `hashes-per-user-per-day` buckets. */
+function uploadBudget(core: TrackerCore): UploadBudget {
+  let budget = budgets.get(core);
+  if (!budget) budgets.set(core, (budget = new UploadBudget()));
+  return budget;
 }
