@@ -15,6 +15,7 @@ test('/metrics asked twice in a row hashes the state once; a write makes a new d
   const first = await metricsOf(tracker.httpUrl);
   const second = await metricsOf(tracker.httpUrl);
   assert.ok(typeof first.body === 'object' && typeof second.body === 'object');
+  assert.equal(typeof first.body.digestComputations, 'number', '/metrics says how often it hashed the state');
   assert.equal(second.body.digest, first.body.digest);
   assert.equal(second.body.digestComputations, first.body.digestComputations, 'answered from the cache');
   await ann.request('create_group', { groupId: 'g' });
