@@ -1,10 +1,10 @@
 /** Command line and environment → configuration, and the small pure helpers of the tracker. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseConfig } from '../../tracker-server/config.ts';
+import { parseConfig, USAGE } from '../../tracker-server/config.ts';
 import { LoginLimiter, TokenBucket } from '../../tracker-server/gateway/limits.ts';
 import { HybridClock } from '../../tracker-server/clock.ts';
-import { DEFAULT_QUOTAS } from '../../tracker-server/quotas.ts';
+import { DEFAULT_QUOTAS, QUOTA_NAMES } from '../../tracker-server/quotas.ts';
 import { LOGIN_FAILURES_PER_ACCOUNT, LOGIN_WINDOW_MS } from '../../protocol/constants.ts';
 
 test('embedded defaults: port 8080, ./data, all interfaces', () => {
@@ -81,4 +81,10 @@ test('quotas and --metrics-token: flags or env, defaults when unset, a too-short
   assert.equal(e.metricsToken, 'e'.repeat(16));
   assert.throws(() => parseConfig(['--quota', 'bogus=1'], {}), /--quota/);
   assert.throws(() => parseConfig(['--metrics-token', 'short'], {}), /--metrics-token/);
+});
+
+test('USAGE names every quota with its default', () => {
+  for (const [key, name] of Object.entries(QUOTA_NAMES)) {
+    assert.ok(USAGE.replace(/\s+/g, ' ').includes(`${name} (${DEFAULT_QUOTAS[key as keyof typeof DEFAULT_QUOTAS]})`), name);
+  }
 });
