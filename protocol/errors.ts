@@ -34,6 +34,8 @@ export const ErrorCode = {
   AlreadyMember: 'already_member',
   AlreadyRequested: 'already_requested',
   NotMember: 'not_member',
+  /** A quota of this tracker's (files, piece hashes, groups, invites, join requests) is full; the message names it and its limit. */
+  QuotaExceeded: 'quota_exceeded',
   /** The file id does not match its metadata. */
   BadFileId: 'bad_file_id',
   /** The peer a signal is meant for is not online (on any tracker). */

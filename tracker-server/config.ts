@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { IceServer } from '../protocol/tracker.ts';
 import { DEFAULT_SCRYPT, type ScryptCost } from './auth.ts';
+import { parseQuotas, type Quotas } from './quotas.ts';
 
 export interface CliConfig {
   host: string;
@@ -25,6 +26,10 @@ export interface CliConfig {
   secret: string | undefined;
   /** NATS servers: use JetStream instead of the built-in links. */
   nats: string[];
+  /** Limits per user and per group (see quotas.ts). */
+  quotas: Quotas;
+  /** With it, /metrics answers only `Authorization: Bearer <token>`. */
+  metricsToken: string | undefined;
 }
 
 export const USAGE = `meshdrop tracker
@@ -45,6 +50,11 @@ export const USAGE = `meshdrop tracker
   --scrypt-n N         scrypt cost for new passwords, a power of 2 (MESHDROP_SCRYPT_N, default 32768)
   --snapshot-every N   ops between snapshots           (MESHDROP_SNAPSHOT_EVERY, default 10000)
   --web-dir DIR        built web app to serve          (MESHDROP_WEB_DIR, default dist/web)
+  --quota NAME=N       override a quota, repeatable    (MESHDROP_QUOTAS, comma-separated); NAME one of
+                       files-per-user (1000), files-per-group (2000), hashes-per-user (131072),
+                       hashes-per-group (262144), groups-per-user (50), invites-per-group (20),
+                       requests-per-group (100), hashes-per-user-per-day (262144)
+  --metrics-token T    /metrics needs "Authorization: Bearer T" (MESHDROP_METRICS_TOKEN, default: open)
   --help               this text
 `;
 
@@ -76,6 +86,8 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
       'scrypt-n': { type: 'string' },
       'snapshot-every': { type: 'string' },
       'web-dir': { type: 'string' },
+      quota: { type: 'string', multiple: true },
+      'metrics-token': { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -102,5 +114,14 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
     peers: list(values.peer, env.MESHDROP_PEERS),
     secret: values.secret ?? env.MESHDROP_SECRET,
     nats: list(values.nats, env.MESHDROP_NATS),
+    quotas: parseQuotas(list(values.quota, env.MESHDROP_QUOTAS)),
+    metricsToken: metricsToken(values['metrics-token'] ?? env.MESHDROP_METRICS_TOKEN),
   };
+}
+
+/** An empty token would protect nothing: refused rather than silently leaving /metrics open. */
+function metricsToken(token: string | undefined): string | undefined {
+  if (token === undefined) return undefined;
+  if (token.trim().length < 16) throw new Error('--metrics-token: at least 16 characters (a random string; it guards /metrics)');
+  return token;
 }

@@ -18,6 +18,7 @@ import type { State } from './state/model.ts';
 import { OpLog } from './store/oplog.ts';
 import type { ScryptCost } from './auth.ts';
 import { RequestLedger } from './mesh/dedupe.ts';
+import type { Quotas } from './quotas.ts';
 
 /** The client request being handled, so `commit` can stamp its ops with it (see mesh/dedupe.ts). */
 const currentRequest = new AsyncLocalStorage<string>();
@@ -32,6 +33,8 @@ export interface CoreConfig {
   publicUrls: string[];
   /** Take a snapshot after this many appended ops. */
   snapshotEvery: number;
+  /** Limits per user and per group the handlers enforce (default DEFAULT_QUOTAS). */
+  quotas?: Quotas;
 }
 
 /** What the core needs of a connected client: the gateway's connection implements it. */

@@ -6,24 +6,34 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { StaticApp } from './static.ts';
 import type { TrackerCore } from './core.ts';
 import type { Gateway } from './gateway/gateway.ts';
-import { stateDigest } from './state/digest.ts';
+import { DigestCache } from './state/digest.ts';
+import { bearerMatches } from './metrics-auth.ts';
 
-export function httpHandler(core: TrackerCore, gateway: Gateway, webDir: string) {
+export function httpHandler(core: TrackerCore, gateway: Gateway, webDir: string, metricsToken?: string) {
   const app = StaticApp.load(webDir);
+  // Hashing the state is the one costly thing here: once per state version, not per GET.
+  const digests = new DigestCache();
   return (req: IncomingMessage, res: ServerResponse): void => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
+    // /healthz stays open for load balancers, and cheap: no digest.
     if (path === '/healthz') {
       json(res, { ok: true, trackerId: core.trackerId, ops: core.replica.size });
       return;
     }
     if (path === '/metrics') {
+      if (metricsToken !== undefined && !bearerMatches(req.headers.authorization, metricsToken)) {
+        res.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Bearer realm="meshdrop metrics"' });
+        res.end('/metrics needs Authorization: Bearer <the --metrics-token>\n');
+        return;
+      }
       const memory = process.memoryUsage();
       json(res, {
         trackerId: core.trackerId,
         ...gateway.stats,
         ops: core.replica.size,
         versionVector: core.replica.versionVector(),
-        digest: stateDigest(core.state),
+        digest: digests.digest(core.replica),
+        digestComputations: digests.computations,
         rssBytes: memory.rss,
         heapUsedBytes: memory.heapUsed,
       });

@@ -27,6 +27,8 @@ export interface TrackerConfig extends CoreConfig {
   secret?: string;
   /** NATS servers: replicate over JetStream instead of links. */
   nats?: string[];
+  /** With it, /metrics needs `Authorization: Bearer <metricsToken>`. */
+  metricsToken?: string;
 }
 
 export interface RunningTracker {
@@ -51,7 +53,7 @@ export async function startTracker(config: TrackerConfig): Promise<RunningTracke
   const { core, tornBytes } = await TrackerCore.open(config);
   const gateway = new Gateway(core, config.helloTimeoutMs, config.heartbeatMs);
   const mesh = meshFor(config, core);
-  const server = createServer(httpHandler(core, gateway, config.webDir));
+  const server = createServer(httpHandler(core, gateway, config.webDir, config.metricsToken));
   server.on('upgrade', (req, socket, head) => {
     const path = (req.url ?? '').split('?')[0];
     if (path === '/mesh' && mesh?.bus instanceof LinksBus) {

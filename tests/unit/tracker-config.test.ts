@@ -1,9 +1,10 @@
 /** Command line and environment → configuration, and the small pure helpers of the tracker. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseConfig } from '../../tracker-server/config.ts';
+import { parseConfig, USAGE } from '../../tracker-server/config.ts';
 import { LoginLimiter, TokenBucket } from '../../tracker-server/gateway/limits.ts';
 import { HybridClock } from '../../tracker-server/clock.ts';
+import { DEFAULT_QUOTAS, QUOTA_NAMES } from '../../tracker-server/quotas.ts';
 import { LOGIN_FAILURES_PER_ACCOUNT, LOGIN_WINDOW_MS } from '../../protocol/constants.ts';
 
 test('embedded defaults: port 8080, ./data, all interfaces', () => {
@@ -61,4 +62,29 @@ test('hybrid clock: monotonic, above everything observed, even with a clock goin
   assert.ok(b > a);
   clock.observe(5_000_000);
   assert.ok(clock.stamp() > 5_000_000);
+});
+
+test('quotas and --metrics-token: flags or env, defaults when unset, a too-short token refused', () => {
+  const plain = parseConfig([], {});
+  assert.ok(plain !== 'help');
+  assert.deepEqual(plain.quotas, DEFAULT_QUOTAS);
+  assert.equal(plain.metricsToken, undefined, '/metrics open by default, as before');
+  const c = parseConfig(['--quota', 'files-per-user=10', '--quota', 'groups-per-user=3', '--metrics-token', 't'.repeat(20)], {
+    MESHDROP_QUOTAS: 'files-per-group=1',
+  });
+  assert.ok(c !== 'help');
+  assert.deepEqual(c.quotas, { ...DEFAULT_QUOTAS, filesPerUser: 10, groupsPerUser: 3 }, 'flags win over env');
+  assert.equal(c.metricsToken, 't'.repeat(20));
+  const e = parseConfig([], { MESHDROP_QUOTAS: 'files-per-group=1, hashes-per-user=99', MESHDROP_METRICS_TOKEN: 'e'.repeat(16) });
+  assert.ok(e !== 'help');
+  assert.deepEqual(e.quotas, { ...DEFAULT_QUOTAS, filesPerGroup: 1, hashesPerUser: 99 });
+  assert.equal(e.metricsToken, 'e'.repeat(16));
+  assert.throws(() => parseConfig(['--quota', 'bogus=1'], {}), /--quota/);
+  assert.throws(() => parseConfig(['--metrics-token', 'short'], {}), /--metrics-token/);
+});
+
+test('USAGE names every quota with its default', () => {
+  for (const [key, name] of Object.entries(QUOTA_NAMES)) {
+    assert.ok(USAGE.replace(/\s+/g, ' ').includes(`${name} (${DEFAULT_QUOTAS[key as keyof typeof DEFAULT_QUOTAS]})`), name);
+  }
 });

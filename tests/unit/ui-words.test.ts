@@ -23,6 +23,11 @@ test('every error code has words of its own, none of them the raw code', () => {
   assert.match(describeError(new MeshdropError(ErrorCode.Disconnected, 'x')), /Lost the connection to the tracker/);
 });
 
+test('a quota refusal names the limit in words', () => {
+  const e = new MeshdropError(ErrorCode.QuotaExceeded, 'your files would have 131073 pieces in all, the most allowed (quota hashes-per-user = 131072)');
+  assert.match(describeError(e), /limit is reached.*The limit: 131,072 file pieces per user\.$/);
+});
+
 test('an invalid field keeps the hint of which field and what rule', () => {
   const e = new MeshdropError(ErrorCode.InvalidMessage, 'create_user: userId: letters, digits, . _ - (1–32, starting with a letter or digit)');
   assert.equal(describeError(e), 'Something you entered is not valid. User name: letters, digits, . _ - (1–32, starting with a letter or digit).');

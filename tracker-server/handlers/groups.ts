@@ -4,11 +4,14 @@ import { ErrorCode } from '../../protocol/errors.ts';
 import { hlcToMs } from '../../protocol/ops.ts';
 import { hashToken, randomId } from '../auth.ts';
 import { memberCount, statusIn } from '../state/queries.ts';
+import { DEFAULT_QUOTAS, groupCreateRefusal, inviteRefusal, joinRequestRefusal } from '../quotas.ts';
 import { fail, requireGroup, requireMember, requireOwner, requireSession, type Handler } from './context.ts';
 
 export const createGroup: Handler<'create_group'> = async (ctx, { groupId }) => {
   const { userId, userKey } = requireSession(ctx);
   if (ctx.core.state.groups.has(groupId)) fail(ErrorCode.GroupExists, `the group ${groupId} already exists`);
+  const refused = groupCreateRefusal(ctx.core.state, ctx.core.config.quotas ?? DEFAULT_QUOTAS, userId);
+  if (refused) fail(ErrorCode.QuotaExceeded, refused);
   await ctx.core.commit({ kind: 'group_created', groupId, by: userId, byKey: userKey });
   return { groupId };
 };
@@ -27,6 +30,8 @@ export const joinGroup: Handler<'join_group'> = async (ctx, { groupId, invite })
     return { groupId, status: statusIn(group, userId) };
   }
   if (status === 'pending') fail(ErrorCode.AlreadyRequested, `you have already asked to join ${groupId}`);
+  const refused = joinRequestRefusal(ctx.core.config.quotas ?? DEFAULT_QUOTAS, group);
+  if (refused) fail(ErrorCode.QuotaExceeded, refused);
   await ctx.core.commit({ kind: 'join_requested', groupKey: group.key, by: userId, byKey: userKey });
   return { groupId, status: 'pending' };
 };
@@ -89,6 +94,8 @@ export const createInvite: Handler<'create_invite'> = async (ctx, { groupId, ttl
   const { userId, userKey } = requireSession(ctx);
   const group = requireGroup(ctx, groupId);
   requireOwner(group, userId);
+  const refused = inviteRefusal(ctx.core.state, ctx.core.config.quotas ?? DEFAULT_QUOTAS, group, Date.now());
+  if (refused) fail(ErrorCode.QuotaExceeded, refused);
   const token = randomId(18);
   const expiresAt = Date.now() + (ttlMs ?? INVITE_DEFAULT_TTL_MS);
   await ctx.core.commit({ kind: 'invite_created', groupKey: group.key, tokenHash: hashToken(token), expiresAt, by: userId, byKey: userKey });

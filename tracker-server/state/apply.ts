@@ -85,6 +85,7 @@ export function applyOp(state: State, op: Op): boolean {
       return true;
     }
     case 'file_shared': {
+      // No quota here, on purpose: quotas are per tracker and a fold rule must not be (see tracker-server/quotas.ts).
       const group = liveGroup(state, op.groupKey);
       if (!group || !actorValid(state, op) || state.files.has(op.fileId)) return false;
       if (group.members.get(op.by)?.status !== 'member') return false;

@@ -6,6 +6,8 @@
 import { createHash } from 'node:crypto';
 import type { FileRecord, GroupRecord, InviteRecord, Membership, SessionRecord, State, UserRecord } from './model.ts';
 import { emptyState } from './model.ts';
+import { canonicalFileMeta } from '../../protocol/files.ts';
+import type { FileMeta } from '../../protocol/tracker.ts';
 
 export interface CanonicalState {
   users: [string, UserRecord][];
@@ -52,7 +54,94 @@ export function stateFromCanonical(c: CanonicalState): State {
   return state;
 }
 
-/** SHA-256 of the canonical state: equal digests mean byte-identical state. */
+/**
+ * SHA-256 of the canonical state: equal digests mean identical state.
+ *
+ * Fed piece by piece, never as one string: the canonical JSON of a big state
+ * (800 file records of 16,384 hashes is 560 MB) is longer than the longest
+ * string V8 allows, and `JSON.stringify` of it threw `RangeError` from an
+ * anonymous GET /metrics. The text hashed is the canonical form with each
+ * file's metadata replaced by the SHA-256 of its canonical text
+ * (`metaDigest`): a hash tree, as collision-resistant as SHA-256 itself, so
+ * equal digests still prove identical state (an order-free sum or XOR of
+ * record hashes would not: records can be made to cancel out). Metadata
+ * never changes once shared, so its hash is cached per metadata object and a
+ * new digest after a write costs the small records only, not 700 KB per file.
+ */
 export function stateDigest(state: State): string {
-  return createHash('sha256').update(JSON.stringify(canonicalState(state))).digest('hex');
+  const hash = createHash('sha256');
+  for (const piece of canonicalPieces(state)) hash.update(piece);
+  return hash.digest('hex');
+}
+
+/**
+ * The text `stateDigest` hashes, in pieces of at most one record each (a
+ * file's metadata only by its hash). Joined, it is one JSON document: the
+ * canonical state with every `meta` a hex string; "v" names this form.
+ */
+export function* canonicalPieces(state: State): Generator<string> {
+  const c = {
+    users: () => byKey(state.users).map(([k, u]) => [k, { key: u.key, salt: u.salt, hash: u.hash, createdHlc: u.createdHlc }]),
+    sessions: () => byKey(state.sessions).map(([k, s]) => [k, { userId: s.userId, userKey: s.userKey, openedHlc: s.openedHlc }]),
+    groups: () =>
+      byKey(state.groups).map(([, g]) => ({
+        key: g.key,
+        groupId: g.groupId,
+        owner: g.owner,
+        createdHlc: g.createdHlc,
+        members: byKey(g.members).map(([u, m]) => [u, { status: m.status, since: m.since, userKey: m.userKey }]),
+        files: [...g.files].sort(),
+      })),
+    files: () =>
+      byKey(state.files).map(([k, f]) => [
+        k,
+        { fileId: f.fileId, groupKey: f.groupKey, meta: metaDigest(f.meta), sharedBy: f.sharedBy, sharedHlc: f.sharedHlc },
+      ]),
+    invites: () => byKey(state.invites).map(([k, i]) => [k, { groupKey: i.groupKey, expiresAt: i.expiresAt, by: i.by }]),
+  };
+  yield '{"v":2';
+  for (const [name, records] of Object.entries(c)) {
+    yield `,${JSON.stringify(name)}:[`;
+    let first = true;
+    for (const record of records()) {
+      yield (first ? '' : ',') + JSON.stringify(record);
+      first = false;
+    }
+    yield ']';
+  }
+  yield '}';
+}
+
+const metaDigests = new WeakMap<FileMeta, string>();
+
+/** SHA-256 of a file's canonical metadata (bounded by MAX_PIECES: one upload frame), cached: metadata is never changed. */
+export function metaDigest(meta: FileMeta): string {
+  let digest = metaDigests.get(meta);
+  if (digest === undefined) {
+    digest = createHash('sha256').update(canonicalFileMeta(meta)).digest('hex');
+    metaDigests.set(meta, digest);
+  }
+  return digest;
+}
+
+/**
+ * The digest of a replica's state, computed at most once per state version:
+ * /metrics asked in a loop hashes once until the next op. `computations`
+ * counts the hashings (reported by /metrics, checked by tests).
+ */
+export class DigestCache {
+  computations = 0;
+  #state: State | undefined;
+  #version = -1;
+  #digest = '';
+
+  digest(replica: { readonly state: State; readonly version: number }): string {
+    if (replica.state !== this.#state || replica.version !== this.#version) {
+      this.#digest = stateDigest(replica.state);
+      this.#state = replica.state;
+      this.#version = replica.version;
+      this.computations++;
+    }
+    return this.#digest;
+  }
 }

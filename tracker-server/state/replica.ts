@@ -20,12 +20,18 @@ export class Replica {
   #ids = new Set<string>();
   #vv: VersionVector = {};
   #maxHlc = 0;
+  /** Bumped on every change to the state (an op added, a refold): what caches of the state key on. */
+  #version = 0;
 
   get state(): State {
     return this.#state;
   }
   get size(): number {
     return this.#ops.length;
+  }
+  /** Changes whenever the state may have changed (see DigestCache). */
+  get version(): number {
+    return this.#version;
   }
   /** Highest hlc seen: a tracker's clock must stay above it. */
   get maxHlc(): number {
@@ -90,6 +96,7 @@ export class Replica {
 
   #remember(op: Op, id: string): void {
     this.#ids.add(id);
+    this.#version++;
     if (op.seq > (this.#vv[op.origin] ?? 0)) this.#vv[op.origin] = op.seq;
     if (op.hlc > this.#maxHlc) this.#maxHlc = op.hlc;
   }
@@ -106,6 +113,7 @@ export class Replica {
   }
 
   #refold(): void {
+    this.#version++;
     this.#state = emptyState();
     for (const op of this.#ops) applyOp(this.#state, op);
   }

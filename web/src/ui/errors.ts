@@ -28,6 +28,7 @@ const WORDS: Record<ErrorCode, string> = {
   [ErrorCode.AlreadyMember]: 'You are already a member of this group.',
   [ErrorCode.AlreadyRequested]: 'You have already asked to join. The owner will decide.',
   [ErrorCode.NotMember]: 'You are not a member of this group.',
+  [ErrorCode.QuotaExceeded]: 'This tracker\'s limit is reached. Remove something you no longer need, or ask the tracker\'s operator.',
   [ErrorCode.BadFileId]: 'The file could not be registered: its fingerprint did not match. Try sharing it again.',
   [ErrorCode.PeerOffline]: 'That person is not online right now.',
   [ErrorCode.Internal]: 'The tracker had a problem. Try again in a moment.',
@@ -55,6 +56,10 @@ export function describeError(err: unknown): string {
     const hint = friendlyValidation(String((err as Error).message ?? ''));
     return hint ? `${WORDS[code]} ${hint}` : WORDS[code];
   }
+  if (code === ErrorCode.QuotaExceeded) {
+    const hint = quotaHint(String((err as Error).message ?? ''));
+    return hint ? `${WORDS[code]} ${hint}` : WORDS[code];
+  }
   if (code) return WORDS[code];
   if (err instanceof DOMException && err.name === 'AbortError') return 'Cancelled.';
   if (err instanceof DOMException && err.name === 'QuotaExceededError') {
@@ -64,6 +69,14 @@ export function describeError(err: unknown): string {
   const message = err instanceof Error ? err.message : typeof err === 'string' ? err : '';
   const firstLine = message.split('\n')[0]!.trim().slice(0, 200);
   return firstLine ? `Something went wrong: ${firstLine}` : 'Something went wrong. Try again.';
+}
+
+/** "… (quota files-per-user = 1000)" → "The limit: 1000 files per user." */
+function quotaHint(message: string): string {
+  const m = /\(quota ([a-z]+)-per-([a-z]+) = (\d+)\)/.exec(message);
+  if (!m) return '';
+  const things: Record<string, string> = { files: 'files', hashes: 'file pieces', groups: 'groups owned', invites: 'open invites', requests: 'waiting join requests' };
+  return `The limit: ${Number(m[3]).toLocaleString('en')} ${things[m[1]!] ?? m[1]} per ${m[2]}.`;
 }
 
 /** "create_user: userId: letters, digits…" → "User name: letters, digits…". */
