@@ -14,6 +14,7 @@ import { ErrorCode, MeshdropError } from '../protocol/errors.ts';
 import type { Bitfield } from '../protocol/bitfield.ts';
 import type { ReplyBodies, RequestOf, RequestType, TrackerEvent, IceServer } from '../protocol/tracker.ts';
 import { Emitter } from './emitter.ts';
+import { randomId } from './random-id.ts';
 import type { SocketFactory, SocketLike } from './ports.ts';
 
 export type ConnectionStatus = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed';
@@ -60,8 +61,12 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
   #socket: SocketLike | undefined;
   #status: ConnectionStatus = 'idle';
   #pending = new Map<string, Pending>();
-  #idPrefix = Math.random().toString(36).slice(2, 10);
-  #nextId = 1;
+  /**
+   * This client instance's secret, sent in every hello: the tracker scopes
+   * request ids to it, so a retry after failover is recognised as ours and
+   * nobody else's request can be answered with our reply (mesh/dedupe.ts).
+   */
+  #secret = randomId(43);
   #token: string | undefined;
   #userId: string | undefined;
   #peerId: string | undefined;
@@ -124,7 +129,8 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
 
   /** Sends a request; resolves with the reply body or rejects with a MeshdropError. */
   request<T extends RequestType>(type: T, body: RequestBody<T>): Promise<ReplyBodies[T]> {
-    const id = `${this.#idPrefix}-${this.#nextId++}`;
+    // Unguessable, not a counter: an id is this client's alone.
+    const id = randomId();
     const message = { id, type, ...body } as Record<string, unknown>;
     return new Promise<ReplyBodies[T]>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -257,7 +263,7 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
         reject(err);
       };
       const attemptTimer = setTimeout(() => fail(new Error(`no answer from ${url}`)), 3000);
-      const helloId = `${this.#idPrefix}-hello-${this.#nextId++}`;
+      const helloId = randomId();
       let resumeId: string | undefined;
 
       socket.onerror = () => undefined;
@@ -265,7 +271,7 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
         clearTimeout(attemptTimer);
         fail(new Error(`${url} closed`));
       };
-      socket.onopen = () => socket.send(JSON.stringify({ id: helloId, type: 'hello', protocol: PROTOCOL_VERSION }));
+      socket.onopen = () => socket.send(JSON.stringify({ id: helloId, type: 'hello', protocol: PROTOCOL_VERSION, client: this.#secret }));
       socket.onmessage = (ev) => {
         const msg = JSON.parse(String(ev.data)) as Record<string, unknown>;
         if (msg.id === helloId) {
@@ -280,7 +286,7 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
           this.#iceServers = (msg.iceServers as IceServer[]) ?? [];
           for (const u of (msg.trackers as string[]) ?? []) if (!this.#urls.includes(u)) this.#urls.push(u);
           if (this.#token) {
-            resumeId = `${this.#idPrefix}-resume-${this.#nextId++}`;
+            resumeId = randomId();
             socket.send(JSON.stringify({ id: resumeId, type: 'resume', token: this.#token }));
           } else {
             ready(false);
@@ -315,7 +321,7 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
         this.#startLiveness(socket);
         // Presence first, so peers find us again before anything else happens.
         for (const [fileId, bitfield] of this.#announced) {
-          socket.send(JSON.stringify({ id: `${this.#idPrefix}-${this.#nextId++}`, type: 'announce', fileId, bitfield: bitfield.toBase64() }));
+          socket.send(JSON.stringify({ id: randomId(), type: 'announce', fileId, bitfield: bitfield.toBase64() }));
         }
         // Requests that were in flight or queued go (again) with their ids.
         for (const p of this.#pending.values()) socket.send(JSON.stringify(p.message));
@@ -387,7 +393,7 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
       }
       if (now - this.#lastHeard >= this.#idlePingMs) {
         this.#pingSentAt = now;
-        socket.send(JSON.stringify({ id: `${this.#idPrefix}-ping-${this.#nextId++}`, type: 'ping' }));
+        socket.send(JSON.stringify({ id: randomId(), type: 'ping' }));
       }
     }, every);
     // In Node (tests, a command line), liveness checks alone must not keep the process running.
