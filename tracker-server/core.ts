@@ -259,7 +259,10 @@ export class TrackerCore {
   /**
    * After a logout elsewhere, or a merge in which an account lost its name to
    * an earlier sign-up on another tracker, sessions that no longer stand are
-   * ended here and their clients told why.
+   * ended here and their clients told why. A sign-up retried after failover
+   * and applied on two trackers is one account (its key comes from the
+   * request, protocol/ops.ts `creationKey`), so the lost-name message only
+   * ever reaches someone whose name went to a different sign-up.
    */
   #revalidateSessions(): void {
     for (const client of [...this.#clientsByPeer.values()]) {

@@ -31,7 +31,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ErrorCode, MeshdropError } from '../../protocol/errors.ts';
-import type { Op } from '../../protocol/ops.ts';
+import { REQUEST_KEY_PREFIX, type Op } from '../../protocol/ops.ts';
 import type { Request } from '../../protocol/tracker.ts';
 import type { State } from '../state/model.ts';
 import { statusIn } from '../state/queries.ts';
@@ -39,10 +39,11 @@ import { statusIn } from '../state/queries.ts';
 
 /**
  * The key of a client's request: it names the request for that client alone
- * (see above). 128 bits of SHA-256, base64url (22 characters in every op).
+ * (see above). `r:` and 128 bits of SHA-256, base64url (24 characters in
+ * every op made for a request).
  */
 export function requestKey(clientSecret: string, requestId: string): string {
-  return createHash('sha256').update(clientSecret).update('\n').update(requestId).digest().subarray(0, 16).toString('base64url');
+  return REQUEST_KEY_PREFIX + createHash('sha256').update(clientSecret).update('\n').update(requestId).digest().subarray(0, 16).toString('base64url');
 }
 
 export class RequestLedger {
