@@ -18,6 +18,9 @@ import type { RunningTracker } from '../../tracker-server/server.ts';
 import { eventually, startTestTracker, wsFactory, type Teardown } from '../helpers/tracker.ts';
 import { startProxy, type TcpProxy } from '../helpers/proxy.ts';
 import { randomFile } from '../helpers/files.ts';
+import { rawSocket } from '../helpers/raw.ts';
+import { PROTOCOL_VERSION } from '../../protocol/constants.ts';
+import { requestKey } from '../../tracker-server/mesh/dedupe.ts';
 
 interface Pair {
   a: RunningTracker;
@@ -123,4 +126,23 @@ test('a file shared on A, reply lost, retried on B: one file, visible everywhere
   for (const tracker of [a, b]) assert.ok(tracker.core.state.groups.get('g')?.files.has(fileId), `the file is in the group on ${tracker.core.trackerId}`);
   assert.equal(a.core.state.files.size, 1);
   assert.deepEqual((await client.request('list_files', { groupId: 'g' })).files.map((f) => f.fileId), [fileId]);
+});
+
+test('a sign-up retried on B while the first attempt\'s op arrives there is answered ok, not "name taken"', async (t) => {
+  // Slow hashing on B, so the op from A lands while B's attempt is hashing.
+  const b = await startTestTracker(t, { trackerId: 'tb', scrypt: { N: 1 << 15, r: 8, p: 1 } });
+  const secret = 'the-clients-instance-secret';
+  const socket = await rawSocket(t, b.wsUrl);
+  socket.send({ id: 'h', type: 'hello', protocol: PROTOCOL_VERSION, client: secret });
+  assert.equal((await socket.next('h')).ok, true);
+  const before = b.gateway.stats.requests;
+  socket.send({ id: 'signup', type: 'create_user', userId: 'rita', password: 'password1' });
+  await eventually(() => assert.equal(b.gateway.stats.requests, before + 1), 5000, 1);
+  // The first attempt, applied on A, replicates to B now.
+  await b.core.ingest([
+    { kind: 'user_created', userId: 'rita', salt: '00', hash: 'scrypt$1024$8$1$00', origin: 'ta', seq: 1, hlc: 1, rid: requestKey(secret, 'signup') },
+  ]);
+  const reply = await socket.next('signup');
+  assert.deepEqual(reply, { id: 'signup', ok: true, userId: 'rita' }, 'it was this client\'s own sign-up');
+  assert.equal(b.core.state.users.get('rita')?.key, requestKey(secret, 'signup'));
 });

@@ -70,8 +70,16 @@ export class RequestLedger {
     if (running) return running;
     const done = this.#applied.get(rid);
     if (done) return replayReply(request, done, state(), userId);
-    const result = run();
-    if (!(result instanceof Promise)) return result;
+    const ran = run();
+    if (!(ran instanceof Promise)) return ran;
+    // The first attempt's op can arrive from another tracker while this one
+    // runs (a sign-up hashing its password): the check after the wait then
+    // sees the name taken, by this very request. Answer from that op instead.
+    const result = ran.catch((err: unknown) => {
+      const arrived = this.#applied.get(rid);
+      if (arrived) return replayReply(request, arrived, state(), userId);
+      throw err;
+    });
     this.#inFlight.set(rid, result);
     const forget = () => this.#inFlight.delete(rid);
     result.then(forget, forget);
