@@ -144,3 +144,16 @@ test('a request key spent on one group cannot create a second one', () => {
   assert.equal(applyOp(state, { ...op(11, { kind: 'group_created', groupId: 'y', ...ann }), rid }), false);
   assert.equal(state.groups.has('y'), false);
 });
+
+test('the later copy of a request that created a group does not bring it back after it ended', () => {
+  const { state, ann } = world();
+  const rid = 'r:' + 'e'.repeat(22);
+  const onB = opMaker('tb');
+  const onA = opMaker('ta');
+  // B's copy, then ann leaves (the group ends); A's copy carries a clock far ahead.
+  assert.equal(applyOp(state, { ...onB(10, { kind: 'group_created', groupId: 'x', ...ann }), rid }), true);
+  assert.equal(applyOp(state, onB(11, { kind: 'member_left', groupKey: rid, ...ann })), true);
+  assert.equal(state.groups.has('x'), false);
+  assert.equal(applyOp(state, { ...onA(99, { kind: 'group_created', groupId: 'x', ...ann }), rid }), false);
+  assert.equal(state.groups.has('x'), false);
+});

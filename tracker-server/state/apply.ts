@@ -27,10 +27,12 @@ export function applyOp(state: State, op: Op): boolean {
     case 'session_revoked':
       return state.sessions.delete(op.tokenHash);
     case 'group_created': {
-      // As for users: a second copy of the same request names the same group.
-      // A key already in use (one request id spent on two names) is refused too.
+      // As for users: a second copy of the same request names the same group,
+      // and never re-creates it once it ended. A key already used (one request
+      // id spent on two names) is refused too.
       const key = creationKey(op);
-      if (!actorValid(state, op) || state.groups.has(op.groupId) || state.groupsByKey.has(key)) return false;
+      if (!actorValid(state, op) || state.groups.has(op.groupId) || state.groupKeysUsed.has(key)) return false;
+      state.groupKeysUsed.add(key);
       const group: GroupRecord = {
         key,
         groupId: op.groupId,
