@@ -9,11 +9,18 @@
  * the same ids, so a tracker that already applied one answers it from its
  * memory instead of applying it twice.
  */
-import { CLIENT_IDLE_PING_MS, CLIENT_PING_TIMEOUT_MS, PROTOCOL_VERSION } from '../protocol/constants.ts';
+import {
+  CLIENT_BUSY_PING_TIMEOUT_MS,
+  CLIENT_IDLE_PING_MS,
+  CLIENT_PING_TIMEOUT_MS,
+  CLIENT_REQUEST_PING_MS,
+  PROTOCOL_VERSION,
+} from '../protocol/constants.ts';
 import { ErrorCode, MeshdropError } from '../protocol/errors.ts';
 import type { Bitfield } from '../protocol/bitfield.ts';
 import type { ReplyBodies, RequestOf, RequestType, TrackerEvent, IceServer } from '../protocol/tracker.ts';
 import { Emitter } from './emitter.ts';
+import { randomId } from './random-id.ts';
 import type { SocketFactory, SocketLike } from './ports.ts';
 
 export type ConnectionStatus = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed';
@@ -42,6 +49,10 @@ export interface TrackerClientOptions {
   idlePingMs?: number;
   /** Liveness: give the tracker up if a ping gets nothing back in this long (CLIENT_PING_TIMEOUT_MS). */
   pingTimeoutMs?: number;
+  /** Liveness while busy: ping when a request has had no answer (and nothing was heard) for this long (CLIENT_REQUEST_PING_MS). */
+  requestPingMs?: number;
+  /** Liveness while busy: with requests in flight, give the tracker up after this long without a pong (CLIENT_BUSY_PING_TIMEOUT_MS). */
+  busyPingTimeoutMs?: number;
 }
 
 interface Pending {
@@ -49,6 +60,8 @@ interface Pending {
   resolve: (body: Record<string, unknown>) => void;
   reject: (err: Error) => void;
   timer: ReturnType<typeof setTimeout>;
+  /** When it last went out on the current socket; undefined while queued for the next one. */
+  sentAt: number | undefined;
 }
 
 export class TrackerClient extends Emitter<TrackerClientEvents> {
@@ -60,8 +73,12 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
   #socket: SocketLike | undefined;
   #status: ConnectionStatus = 'idle';
   #pending = new Map<string, Pending>();
-  #idPrefix = Math.random().toString(36).slice(2, 10);
-  #nextId = 1;
+  /**
+   * This client instance's secret, sent in every hello: the tracker scopes
+   * request ids to it, so a retry after failover is recognised as ours and
+   * nobody else's request can be answered with our reply (mesh/dedupe.ts).
+   */
+  #secret = randomId(43);
   #token: string | undefined;
   #userId: string | undefined;
   #peerId: string | undefined;
@@ -73,6 +90,8 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
   #connecting: Promise<void> | undefined;
   #idlePingMs: number;
   #pingTimeoutMs: number;
+  #requestPingMs: number;
+  #busyPingTimeoutMs: number;
   /** When anything last arrived on the current socket. */
   #lastHeard = 0;
   /** When the outstanding liveness ping went out, if one is outstanding. */
@@ -88,6 +107,8 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
     this.#baseDelay = options.reconnectDelayMs ?? 200;
     this.#idlePingMs = options.idlePingMs ?? CLIENT_IDLE_PING_MS;
     this.#pingTimeoutMs = options.pingTimeoutMs ?? CLIENT_PING_TIMEOUT_MS;
+    this.#requestPingMs = options.requestPingMs ?? CLIENT_REQUEST_PING_MS;
+    this.#busyPingTimeoutMs = options.busyPingTimeoutMs ?? CLIENT_BUSY_PING_TIMEOUT_MS;
   }
 
   get status(): ConnectionStatus {
@@ -124,15 +145,18 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
 
   /** Sends a request; resolves with the reply body or rejects with a MeshdropError. */
   request<T extends RequestType>(type: T, body: RequestBody<T>): Promise<ReplyBodies[T]> {
-    const id = `${this.#idPrefix}-${this.#nextId++}`;
+    // Unguessable, not a counter: an id is this client's alone.
+    const id = randomId();
     const message = { id, type, ...body } as Record<string, unknown>;
     return new Promise<ReplyBodies[T]>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(id);
-        reject(new MeshdropError(ErrorCode.Timeout, `the tracker did not answer ${type} in time`));
+        const where = this.#status === 'connected' ? 'the tracker did not answer' : 'no tracker could be reached to answer';
+        reject(new MeshdropError(ErrorCode.Timeout, `${where} ${type} in time`));
       }, this.#timeoutMs);
-      this.#pending.set(id, { message, resolve: resolve as Pending['resolve'], reject, timer });
-      if (this.#status === 'connected') this.#socket!.send(JSON.stringify(message));
+      const connected = this.#status === 'connected';
+      this.#pending.set(id, { message, resolve: resolve as Pending['resolve'], reject, timer, sentAt: connected ? Date.now() : undefined });
+      if (connected) this.#socket!.send(JSON.stringify(message));
       // Otherwise it goes out when the connection is ready.
     });
   }
@@ -257,7 +281,7 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
         reject(err);
       };
       const attemptTimer = setTimeout(() => fail(new Error(`no answer from ${url}`)), 3000);
-      const helloId = `${this.#idPrefix}-hello-${this.#nextId++}`;
+      const helloId = randomId();
       let resumeId: string | undefined;
 
       socket.onerror = () => undefined;
@@ -265,7 +289,7 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
         clearTimeout(attemptTimer);
         fail(new Error(`${url} closed`));
       };
-      socket.onopen = () => socket.send(JSON.stringify({ id: helloId, type: 'hello', protocol: PROTOCOL_VERSION }));
+      socket.onopen = () => socket.send(JSON.stringify({ id: helloId, type: 'hello', protocol: PROTOCOL_VERSION, client: this.#secret }));
       socket.onmessage = (ev) => {
         const msg = JSON.parse(String(ev.data)) as Record<string, unknown>;
         if (msg.id === helloId) {
@@ -280,7 +304,7 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
           this.#iceServers = (msg.iceServers as IceServer[]) ?? [];
           for (const u of (msg.trackers as string[]) ?? []) if (!this.#urls.includes(u)) this.#urls.push(u);
           if (this.#token) {
-            resumeId = `${this.#idPrefix}-resume-${this.#nextId++}`;
+            resumeId = randomId();
             socket.send(JSON.stringify({ id: resumeId, type: 'resume', token: this.#token }));
           } else {
             ready(false);
@@ -315,10 +339,14 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
         this.#startLiveness(socket);
         // Presence first, so peers find us again before anything else happens.
         for (const [fileId, bitfield] of this.#announced) {
-          socket.send(JSON.stringify({ id: `${this.#idPrefix}-${this.#nextId++}`, type: 'announce', fileId, bitfield: bitfield.toBase64() }));
+          socket.send(JSON.stringify({ id: randomId(), type: 'announce', fileId, bitfield: bitfield.toBase64() }));
         }
         // Requests that were in flight or queued go (again) with their ids.
-        for (const p of this.#pending.values()) socket.send(JSON.stringify(p.message));
+        const now = Date.now();
+        for (const p of this.#pending.values()) {
+          p.sentAt = now;
+          socket.send(JSON.stringify(p.message));
+        }
         this.#setStatus('connected');
         this.emit('ready', { url, peerId: this.#peerId!, resumed: resumed || reconnecting });
         resolve();
@@ -362,18 +390,23 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
   /**
    * Checks now and then that the tracker still answers. A socket whose other
    * end vanished without closing it would otherwise look open until TCP gives
-   * up, minutes later; here the client moves to another tracker instead.
+   * up, minutes later; here the client moves to another tracker instead,
+   * and re-sends what was in flight. Idle, it pings after CLIENT_IDLE_PING_MS
+   * of quiet; with a request waiting, after CLIENT_REQUEST_PING_MS, and then
+   * gives up sooner (see protocol/constants.ts).
    */
   #startLiveness(socket: SocketLike): void {
     this.#stopLiveness();
     this.#lastHeard = Date.now();
     this.#pingSentAt = undefined;
-    const every = Math.max(50, Math.min(this.#idlePingMs, this.#pingTimeoutMs) / 2);
+    const every = Math.max(50, Math.min(this.#idlePingMs, this.#pingTimeoutMs, this.#requestPingMs, this.#busyPingTimeoutMs) / 4);
     this.#livenessTimer = setInterval(() => {
       if (socket !== this.#socket) return this.#stopLiveness();
       const now = Date.now();
+      const waiting = this.#oldestUnanswered();
       if (this.#pingSentAt !== undefined) {
-        if (now - this.#pingSentAt < this.#pingTimeoutMs) return;
+        const limit = waiting === undefined ? this.#pingTimeoutMs : Math.min(this.#pingTimeoutMs, this.#busyPingTimeoutMs);
+        if (now - this.#pingSentAt < limit) return;
         // Silence: drop this socket without waiting for its close, and move on.
         socket.onclose = null;
         socket.onmessage = null;
@@ -385,13 +418,22 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
         this.#onDisconnect(socket);
         return;
       }
-      if (now - this.#lastHeard >= this.#idlePingMs) {
+      const quiet = now - this.#lastHeard;
+      const stuck = waiting !== undefined && now - waiting >= this.#requestPingMs && quiet >= this.#requestPingMs;
+      if (quiet >= this.#idlePingMs || stuck) {
         this.#pingSentAt = now;
-        socket.send(JSON.stringify({ id: `${this.#idPrefix}-ping-${this.#nextId++}`, type: 'ping' }));
+        socket.send(JSON.stringify({ id: randomId(), type: 'ping' }));
       }
     }, every);
     // In Node (tests, a command line), liveness checks alone must not keep the process running.
     (this.#livenessTimer as { unref?: () => void }).unref?.();
+  }
+
+  /** When the longest-waiting request went out on this socket, if any is waiting. */
+  #oldestUnanswered(): number | undefined {
+    let oldest: number | undefined;
+    for (const p of this.#pending.values()) if (p.sentAt !== undefined && (oldest === undefined || p.sentAt < oldest)) oldest = p.sentAt;
+    return oldest;
   }
 
   #stopLiveness(): void {

@@ -147,6 +147,18 @@ export const MAX_QUEUED_REQUESTS = 2 * PIPELINE_MAX_BLOCKS;
  */
 export const CLIENT_IDLE_PING_MS = 15_000;
 export const CLIENT_PING_TIMEOUT_MS = 5_000;
+/**
+ * An active client cannot wait that long: a request unanswered for
+ * CLIENT_REQUEST_PING_MS, with nothing else heard meanwhile, sends a ping,
+ * and if that gets nothing back within CLIENT_BUSY_PING_TIMEOUT_MS the client
+ * moves on and re-sends what is in flight, about 5 s after the request, well
+ * inside its 15 s request timeout. A tracker answers a ping at once, before
+ * any queued work (even a slow password hash), so 2 s of silence on a live
+ * connection means it is gone; a slow request on a live tracker only costs a
+ * ping every 3 s.
+ */
+export const CLIENT_REQUEST_PING_MS = 3_000;
+export const CLIENT_BUSY_PING_TIMEOUT_MS = 2_000;
 
 /**
  * The tracker pings every connection this often (WebSocket ping frames, which

@@ -15,13 +15,16 @@ import { MAX_PIECES, MAX_SIGNAL_BYTES } from './constants.ts';
 import type { Op } from './ops.ts';
 import { FileMeta, GroupId, PeerId, Sha1Hex, UserId } from './tracker.ts';
 
-/** Bumped when a tracker could misread another's messages; links with another version are refused. */
-export const MESH_PROTOCOL_VERSION = 1;
+/**
+ * Bumped when a tracker could misread another's messages; links with another
+ * version are refused. 2: keys `r:…` of users and groups created for a request.
+ */
+export const MESH_PROTOCOL_VERSION = 2;
 
 /** A tracker's name (its ops' origin): the same rule as `--tracker-id`. */
 export const TrackerId = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/);
-/** `origin:seq`, the key of a user or group. */
-const OpKey = z.string().regex(/^[A-Za-z0-9_-]{1,32}:\d{1,16}$/);
+/** The key of a user or group: `origin:seq`, or `r:` + a request key (protocol/ops.ts `creationKey`). */
+const OpKey = z.string().regex(/^(?:[A-Za-z0-9_-]{1,32}:\d{1,16}|r:[A-Za-z0-9_-]{22})$/);
 /** Hex or base64url digests of tokens. */
 const TokenHash = z.string().min(16).max(128);
 const Hex = z.string().regex(/^[0-9a-f]{1,256}$/);

@@ -22,7 +22,9 @@ export interface OpHeader {
   /**
    * The id of the client request that made the op, if any: a retry of that
    * request on any tracker is answered from this op, never applied again.
-   * Does not affect the state.
+   * It is a hash of (the client instance's secret, its request id), so only
+   * that client is (tracker-server/mesh/dedupe.ts). The key of a user or
+   * group created by the op is derived from it (`creationKey`).
    */
   rid?: string;
 }
@@ -52,6 +54,25 @@ export type OpKind = OpBody['kind'];
 
 /** `origin:seq`: an op's identity, and the key of what a creating op creates. */
 export const opId = (op: OpHeader): string => `${op.origin}:${op.seq}`;
+
+/**
+ * The key of the user or group a creating op creates. An op made for a
+ * client request is keyed by the request (its `rid`, `r:…`), so the same
+ * request applied on two trackers (a retry after failover that reached one
+ * which had not seen the first attempt) creates one account or group, not
+ * two rivals for the name: whatever the client did under either copy counts.
+ * Ops made without a request (none today, and ops from before request keys)
+ * keep their own id.
+ */
+export const creationKey = (op: OpHeader): string => (op.rid?.startsWith(REQUEST_KEY_PREFIX) ? op.rid : opId(op));
+
+/**
+ * Marks a `rid` that is a request key (a hash, see mesh/dedupe.ts), and so
+ * also the key of what the op creates. Ops logged before request keys carry
+ * the client's raw id (`ab12cd34-5`) and keep `origin:seq`: their sessions
+ * and memberships name those keys.
+ */
+export const REQUEST_KEY_PREFIX = 'r:';
 
 /** The total order every tracker folds ops in. */
 export function compareOps(a: OpHeader, b: OpHeader): number {

@@ -65,7 +65,15 @@ export type FileMeta = z.infer<typeof FileMeta>;
 
 export const Request = z.discriminatedUnion('type', [
   /** First message: protocol version; the reply names this tracker and its peers. */
-  req('hello', { protocol: z.number().int() }),
+  req('hello', {
+    protocol: z.number().int(),
+    /**
+     * A random secret of this client instance, the same on every connection it
+     * opens: its request ids are its own (mesh/dedupe.ts), so a retry after
+     * failover is recognised and nobody else's same id is.
+     */
+    client: z.string().regex(/^[A-Za-z0-9_-]{22,64}$/).optional(),
+  }),
   /** Are you there? Answered at once, with nothing; the client's liveness check. */
   req('ping', {}),
   /** Register an account. Does not log in. */

@@ -17,7 +17,7 @@ import { liveSession } from './state/queries.ts';
 import type { State } from './state/model.ts';
 import { OpLog } from './store/oplog.ts';
 import type { ScryptCost } from './auth.ts';
-import { RequestLedger } from './mesh/dedupe.ts';
+import { RequestLedger, requestKey } from './mesh/dedupe.ts';
 import type { Quotas } from './quotas.ts';
 
 /** The client request being handled, so `commit` can stamp its ops with it (see mesh/dedupe.ts). */
@@ -41,6 +41,8 @@ export interface CoreConfig {
 export interface ClientLink {
   readonly peerId: string;
   readonly address: string;
+  /** The client instance's secret (hello's `client`, or one per connection): scopes its request ids. */
+  readonly requestScope: string;
   session: { userId: string; userKey: string; tokenHash: string } | undefined;
   /** Files this client asked get_holders for: it hears holders_changed for them. */
   readonly watching: Set<string>;
@@ -130,10 +132,12 @@ export class TrackerCore {
   /**
    * Handles one client request with request-id dedupe: a retry of a request
    * already applied (here or, replicated, elsewhere) is answered from its op;
-   * otherwise `run`'s commits are stamped with the request's id.
+   * otherwise `run`'s commits are stamped with the request's key, scoped to
+   * the client that sent it.
    */
   handleRequest(client: ClientLink, request: Request, run: () => object | Promise<object>): object | Promise<object> {
-    return this.requests.handle(request, client.session?.userId, () => this.state, () => currentRequest.run(request.id, run));
+    const rid = requestKey(client.requestScope, request.id);
+    return this.requests.handle(rid, request, client.session?.userId, () => this.state, () => currentRequest.run(rid, run));
   }
 
   /** Public URLs learned from other trackers of the mesh: the hello reply lists them for failover. */
@@ -255,7 +259,10 @@ export class TrackerCore {
   /**
    * After a logout elsewhere, or a merge in which an account lost its name to
    * an earlier sign-up on another tracker, sessions that no longer stand are
-   * ended here and their clients told why.
+   * ended here and their clients told why. A sign-up retried after failover
+   * and applied on two trackers is one account (its key comes from the
+   * request, protocol/ops.ts `creationKey`), so the lost-name message only
+   * ever reaches someone whose name went to a different sign-up.
    */
   #revalidateSessions(): void {
     for (const client of [...this.#clientsByPeer.values()]) {

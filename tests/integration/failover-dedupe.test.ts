@@ -13,6 +13,8 @@ import { eventually, startTestTracker } from '../helpers/tracker.ts';
 
 type Msg = Record<string, unknown>;
 
+const CLIENT_SECRET = 'one-client-instance-secret';
+
 async function raw(t: { after(fn: () => unknown): void }, url: string) {
   const ws = new WebSocket(url);
   t.after(() => ws.close());
@@ -30,7 +32,8 @@ async function raw(t: { after(fn: () => unknown): void }, url: string) {
       replies.set(m.id as string, waiting);
       ws.send(JSON.stringify(m));
     });
-  await send({ id: 'hello', type: 'hello', protocol: PROTOCOL_VERSION });
+  // One client instance: the same secret on every connection, as TrackerClient sends it.
+  await send({ id: 'hello', type: 'hello', protocol: PROTOCOL_VERSION, client: CLIENT_SECRET });
   return send;
 }
 

@@ -10,6 +10,8 @@ import { TrackerClient } from '../../client/tracker.ts';
 import { eventually, startTestTracker, userClient, wsFactory } from '../helpers/tracker.ts';
 import { startProxy } from '../helpers/proxy.ts';
 import { randomFile } from '../helpers/files.ts';
+import { liveSession } from '../../tracker-server/state/queries.ts';
+import { hashToken } from '../../tracker-server/auth.ts';
 
 test('a client whose tracker falls silent moves to another, session and presence intact', async (t) => {
   const secret = 'silent-secret';
@@ -50,6 +52,8 @@ test('a client whose tracker falls silent moves to another, session and presence
     const { holders } = await owner.request('get_holders', { fileId });
     assert.ok(holders.some((h) => h.userId === 'sharer' && h.peerId === sharer.peerId), 'presence re-announced on b');
   });
+  // Done: drop the frozen connections, so a's shutdown need not wait out their closing handshake.
+  viaProxy.cut();
 });
 
 test('a client that falls silent is ended by the tracker, and its presence goes', async (t) => {
@@ -74,4 +78,34 @@ test('a client that falls silent is ended by the tracker, and its presence goes'
   await eventually(() => assert.deepEqual(gone, [seeder.peerId], 'watchers hear the silent holder went'), 5000);
   assert.deepEqual((await owner.request('get_holders', { fileId })).holders, []);
   assert.equal(tracker.gateway.stats.connections, connectionsBefore - 1);
+});
+
+test('with the default timeouts, requests sent to a silent tracker are answered by another before they would time out', async (t) => {
+  const secret = 'silent-secret';
+  const a = await startTestTracker(t, { trackerId: 'ta', secret });
+  const b = await startTestTracker(t, { trackerId: 'tb', secret, peers: [a.wsUrl.replace(/\/ws$/, '')] });
+  const viaProxy = await startProxy(t, a.port);
+  // Every timeout the client's default: the request timeout, the idle ping and its timeout.
+  const client = new TrackerClient({ urls: [`ws://127.0.0.1:${viaProxy.port}/ws`, b.wsUrl], createSocket: wsFactory });
+  t.after(() => client.close());
+  await client.connect();
+  await client.request('create_user', { userId: 'busy', password: 'password1' });
+  const { token } = await client.login('busy', 'password1');
+  await eventually(() => assert.ok(liveSession(b.core.state, hashToken(token)), 'the session replicated to b'));
+  assert.equal(client.trackerId, 'ta');
+
+  viaProxy.freeze();
+  // An active client: requests go out into the silence. Each must be re-sent to b and answered there,
+  // not fail with `timeout`: the client notices the silence well before its request timeout.
+  const replies = await Promise.all([
+    client.request('create_group', { groupId: 'g1' }),
+    client.request('create_group', { groupId: 'g2' }),
+    client.request('list_groups', {}),
+  ]);
+  assert.equal(client.trackerId, 'tb');
+  assert.deepEqual(replies.slice(0, 2), [{ groupId: 'g1' }, { groupId: 'g2' }]);
+  assert.ok(b.core.state.groups.has('g1') && b.core.state.groups.has('g2'));
+  assert.ok(Array.isArray(replies[2].groups), 'the query was answered too');
+  // Done: drop the frozen connections, so a's shutdown need not wait out their closing handshake.
+  viaProxy.cut();
 });

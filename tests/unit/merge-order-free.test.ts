@@ -1,14 +1,17 @@
 /**
  * Order-free merge: random op sets from three trackers, with name conflicts,
- * membership races and references to accounts that lose their name, applied
- * to several replicas in random orders with duplicates (one op at a time, in
- * batches, or mixed) all give byte-identical state: the same digest.
+ * membership races and references to accounts that lose their name, and
+ * requests applied twice (a retry after failover that reached a tracker
+ * which had not seen the first attempt: a second op, same request key, on
+ * another origin), applied to several replicas in random orders with
+ * duplicates (one op at a time, in batches, or mixed) all give
+ * byte-identical state: the same digest.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { Op, OpBody } from '../../protocol/ops.ts';
-import { compareOps } from '../../protocol/ops.ts';
+import { compareOps, creationKey, REQUEST_KEY_PREFIX } from '../../protocol/ops.ts';
 import { PIECE_SIZE } from '../../protocol/constants.ts';
 import { Replica } from '../../tracker-server/state/replica.ts';
 import { stateDigest } from '../../tracker-server/state/digest.ts';
@@ -37,21 +40,37 @@ const opsArb = fc
     perOrigin: fc.tuple(...ORIGINS.map(() => fc.array(bodyArb, { maxLength: 25 }))),
     // How far each origin's clock is off: concurrent, conflicting writes.
     skew: fc.tuple(...ORIGINS.map(() => fc.integer({ min: 0, max: 40 }))),
+    // Requests applied a second time on another origin: [which op, which other origin, how much later].
+    retries: fc.array(fc.tuple(fc.nat(1000), fc.nat(1), fc.integer({ min: -2000, max: 3000 })), { maxLength: 12 }),
   })
-  .map(({ perOrigin, skew }) => {
-    const headers: { origin: string; seq: number; hlc: number; t: (typeof perOrigin)[0][0] }[] = [];
+  .map(({ perOrigin, skew, retries }) => {
+    type Header = { origin: string; seq: number; hlc: number; rid: string | undefined; t: (typeof perOrigin)[0][0] };
+    const headers: Header[] = [];
     perOrigin.forEach((templates, o) => {
       let hlc = skew[o]! * 1000;
       templates.forEach((t, i) => {
         hlc += 1 + ((t.ref * 7919) % 3000);
-        headers.push({ origin: ORIGINS[o]!, seq: i + 1, hlc, t });
+        // Most ops were made for a request (a request key); some, from before request keys, carry none.
+        const rid = t.ref % 5 === 0 ? undefined : `${REQUEST_KEY_PREFIX}${ORIGINS[o]}${i + 1}`.padEnd(24, 'x');
+        headers.push({ origin: ORIGINS[o]!, seq: i + 1, hlc, rid, t });
       });
     });
-    const creations = (kind: string) => headers.filter((h) => h.t.kind === kind).map((h) => `${h.origin}:${h.seq}`);
+    const seqs = new Map(ORIGINS.map((o) => [o, headers.filter((h) => h.origin === o).length]));
+    const withRid = headers.filter((h) => h.rid !== undefined);
+    for (const [which, other, later] of retries) {
+      if (withRid.length === 0) break;
+      const first = withRid[which % withRid.length]!;
+      const origin = ORIGINS.filter((o) => o !== first.origin)[other]!;
+      const seq = seqs.get(origin)! + 1;
+      seqs.set(origin, seq);
+      // The same request and body, made again by another tracker, at its own (possibly skewed, even earlier) time.
+      headers.push({ ...first, origin, seq, hlc: Math.max(0, first.hlc + later) });
+    }
+    const creations = (kind: string) => headers.filter((h) => h.t.kind === kind).map((h) => creationKey(h));
     const userKeys = creations('user_created');
     const groupKeys = creations('group_created');
     const pick = (keys: string[], n: number) => (keys.length ? keys[n % keys.length]! : 'ta:999');
-    return headers.map(({ origin, seq, hlc, t }): Op => {
+    return headers.map(({ origin, seq, hlc, rid, t }): Op => {
       const by = NAMES[t.name]!;
       const actor = { by, byKey: pick(userKeys, t.ref) };
       const meta = { groupId: GROUPS[t.group]!, name: 'f', size: 10, pieceSize: PIECE_SIZE, pieceHashes: ['c'.repeat(40)] } as const;
@@ -67,7 +86,7 @@ const opsArb = fc
         file_shared: { kind: 'file_shared', groupKey: pick(groupKeys, t.ref), fileId: FILES[t.file]!, meta: { ...meta, pieceHashes: [...meta.pieceHashes] }, ...actor },
         share_stopped: { kind: 'share_stopped', groupKey: pick(groupKeys, t.ref), fileId: FILES[t.file]!, ...actor },
       };
-      return { origin, seq, hlc, ...bodies[t.kind]! } as Op;
+      return { origin, seq, hlc, ...(rid ? { rid } : {}), ...bodies[t.kind]! } as Op;
     });
   });
 
@@ -103,7 +122,7 @@ test('any order, any duplicates, one digest', () => {
   );
 });
 
-test('name conflicts resolve to exactly one winner: the earliest creation', () => {
+test('name conflicts resolve to exactly one winner: the earliest creation (a request applied twice is one creation)', () => {
   fc.assert(
     fc.property(opsArb, (ops) => {
       const replica = new Replica();
@@ -112,7 +131,7 @@ test('name conflicts resolve to exactly one winner: the earliest creation', () =
         const creations = ops.filter((op) => op.kind === 'user_created' && op.userId === name).sort(compareOps);
         const user = replica.state.users.get(name);
         if (creations.length === 0) assert.equal(user, undefined);
-        else assert.equal(user?.key, `${creations[0]!.origin}:${creations[0]!.seq}`);
+        else assert.equal(user?.key, creationKey(creations[0]!));
       }
     }),
     { numRuns: 200 },

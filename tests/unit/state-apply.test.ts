@@ -109,3 +109,51 @@ test('a logged-out session is gone', () => {
   assert.equal(apply(6, { kind: 'session_revoked', tokenHash: 'th' }), true);
   assert.equal(state.sessions.size, 0);
 });
+
+test('one request applied on two trackers creates one account and one group: what was done under either copy stands', () => {
+  for (const order of ['first-copy-first', 'retry-first'] as const) {
+    const state = emptyState();
+    const onA = opMaker('ta');
+    const onB = opMaker('tb');
+    const rUser = 'r:' + 'u'.repeat(22);
+    const rGroup = 'r:' + 'g'.repeat(22);
+    // The sign-up applied on A (reply lost) and again on B, where the client went on.
+    const copies = [
+      { ...onA(10, { kind: 'user_created', userId: 'rita', salt: 'a', hash: 'ha' }), rid: rUser },
+      { ...onB(order === 'retry-first' ? 5 : 20, { kind: 'user_created', userId: 'rita', salt: 'b', hash: 'hb' }), rid: rUser },
+    ];
+    for (const op of copies) applyOp(state, op);
+    const rita = actor('rita', rUser);
+    assert.equal(state.users.get('rita')?.key, rUser);
+    assert.equal(applyOp(state, onB(30, { kind: 'session_opened', userId: 'rita', userKey: rUser, tokenHash: 'th' })), true);
+    // The group likewise, then an upload under the retried copy.
+    applyOp(state, { ...onA(40, { kind: 'group_created', groupId: 'g', ...rita }), rid: rGroup });
+    assert.equal(applyOp(state, { ...onB(50, { kind: 'group_created', groupId: 'g', ...rita }), rid: rGroup }), false, 'the second copy is inert');
+    assert.equal(applyOp(state, onB(60, { kind: 'file_shared', groupKey: rGroup, fileId: 'f'.repeat(40), meta: meta('g'), ...rita })), true);
+    assert.equal(state.groups.get('g')?.key, rGroup);
+    assert.ok(state.groups.get('g')?.files.has('f'.repeat(40)));
+    assert.equal(state.sessions.get('th')?.userKey, rUser);
+  }
+});
+
+test('a request key spent on one group cannot create a second one', () => {
+  const { state, ann } = world();
+  const rid = 'r:' + 'k'.repeat(22);
+  const op = opMaker('t2');
+  assert.equal(applyOp(state, { ...op(10, { kind: 'group_created', groupId: 'x', ...ann }), rid }), true);
+  assert.equal(applyOp(state, { ...op(11, { kind: 'group_created', groupId: 'y', ...ann }), rid }), false);
+  assert.equal(state.groups.has('y'), false);
+});
+
+test('the later copy of a request that created a group does not bring it back after it ended', () => {
+  const { state, ann } = world();
+  const rid = 'r:' + 'e'.repeat(22);
+  const onB = opMaker('tb');
+  const onA = opMaker('ta');
+  // B's copy, then ann leaves (the group ends); A's copy carries a clock far ahead.
+  assert.equal(applyOp(state, { ...onB(10, { kind: 'group_created', groupId: 'x', ...ann }), rid }), true);
+  assert.equal(applyOp(state, onB(11, { kind: 'member_left', groupKey: rid, ...ann })), true);
+  assert.equal(state.groups.has('x'), false);
+  assert.equal(applyOp(state, { ...onA(99, { kind: 'group_created', groupId: 'x', ...ann }), rid }), false);
+  assert.equal(state.groups.has('x'), false);
+});

@@ -164,6 +164,8 @@ export class Connection implements ClientLink {
   readonly openedAt = Date.now();
   readonly watching = new Set<string>();
   session: ClientLink['session'] = undefined;
+  /** Until hello names the client instance, its request ids are this connection's alone. */
+  requestScope = randomId(16);
   #helloDone = false;
   /** Set once we decide to close: frames already buffered are then ignored, not processed. */
   #closing = false;
@@ -264,7 +266,7 @@ export class Connection implements ClientLink {
     this.gateway.stats.requests++;
     try {
       const body =
-        request.type === 'hello' ? this.#hello(request.protocol) : request.type === 'ping' ? {} : this.#handle(request);
+        request.type === 'hello' ? this.#hello(request.protocol, request.client) : request.type === 'ping' ? {} : this.#handle(request);
       if (body instanceof Promise) {
         body.then(
           (b: object) => this.#replyOk(request.id, b),
@@ -292,21 +294,19 @@ export class Connection implements ClientLink {
   #handle(request: Exclude<Request, { type: 'hello' | 'ping' }>): Promise<object> | object {
     if (!this.#helloDone) throw new MeshdropError(ErrorCode.HelloFirst, 'say hello first');
     const handler = handlers[request.type] as Handler<typeof request.type>;
-    if (SOFT_STATE_REQUESTS.has(request.type)) {
-      // Same dedupe check (an id already spent on an op is refused), without the op-stamping scope.
-      const { core } = this.gateway;
-      return core.requests.handle(request, this.session?.userId, () => core.state, () => handler(this.#ctx, request as never) as object);
-    }
+    // Soft state makes no op, so there is nothing to dedupe: straight to the handler.
+    if (SOFT_STATE_REQUESTS.has(request.type)) return handler(this.#ctx, request as never) as object;
     // Request ids dedupe retries across failover (mesh/dedupe.ts).
     return this.gateway.core.handleRequest(this, request, () => handler(this.#ctx, request as never) as Promise<object> | object);
   }
 
-  #hello(protocol: number): Record<string, unknown> {
+  #hello(protocol: number, clientSecret: string | undefined): Record<string, unknown> {
     if (this.#helloDone) throw new MeshdropError(ErrorCode.HelloFirst, 'hello was already said');
     if (protocol !== PROTOCOL_VERSION) {
       throw new MeshdropError(ErrorCode.VersionMismatch, `this tracker speaks protocol ${PROTOCOL_VERSION}, not ${protocol}; reload the page`);
     }
     this.#helloDone = true;
+    if (clientSecret !== undefined) this.requestScope = clientSecret;
     this.gateway.helloDone(this);
     this.gateway.core.attach(this);
     const { config } = this.gateway.core;

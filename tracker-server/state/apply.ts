@@ -6,15 +6,17 @@
  *
  * Returns whether the op took effect, so callers can tell people about it.
  */
-import { opId, hlcToMs, type Actor, type Op } from '../../protocol/ops.ts';
+import { creationKey, hlcToMs, type Actor, type Op } from '../../protocol/ops.ts';
 import type { GroupRecord, State } from './model.ts';
 
 export function applyOp(state: State, op: Op): boolean {
   switch (op.kind) {
     case 'user_created': {
       // First writer wins a name: a later creation of a taken name is inert.
+      // A second copy of the same request (same key) is inert too, but not a
+      // loser: what was done under either copy names the same key.
       if (state.users.has(op.userId)) return false;
-      state.users.set(op.userId, { key: opId(op), salt: op.salt, hash: op.hash, createdHlc: op.hlc });
+      state.users.set(op.userId, { key: creationKey(op), salt: op.salt, hash: op.hash, createdHlc: op.hlc });
       return true;
     }
     case 'session_opened': {
@@ -25,9 +27,14 @@ export function applyOp(state: State, op: Op): boolean {
     case 'session_revoked':
       return state.sessions.delete(op.tokenHash);
     case 'group_created': {
-      if (!actorValid(state, op) || state.groups.has(op.groupId)) return false;
+      // As for users: a second copy of the same request names the same group,
+      // and never re-creates it once it ended. A key already used (one request
+      // id spent on two names) is refused too.
+      const key = creationKey(op);
+      if (!actorValid(state, op) || state.groups.has(op.groupId) || state.groupKeysUsed.has(key)) return false;
+      state.groupKeysUsed.add(key);
       const group: GroupRecord = {
-        key: opId(op),
+        key,
         groupId: op.groupId,
         owner: op.by,
         createdHlc: op.hlc,

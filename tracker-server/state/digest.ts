@@ -48,6 +48,7 @@ export function stateFromCanonical(c: CanonicalState): State {
     const group: GroupRecord = { ...g, members: new Map(g.members), files: new Set(g.files) };
     state.groups.set(g.groupId, group);
     state.groupsByKey.set(g.key, group);
+    state.groupKeysUsed.add(g.key);
   }
   for (const [k, f] of c.files) state.files.set(k, f);
   for (const [k, i] of c.invites) state.invites.set(k, i);

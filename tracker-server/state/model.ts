@@ -59,6 +59,13 @@ export interface State {
   groupsByKey: Map<string, GroupRecord>;
   files: Map<string, FileRecord>;
   invites: Map<string, InviteRecord>;
+  /**
+   * Every key a group was ever created under. A request applied on two
+   * trackers is one group (protocol/ops.ts `creationKey`): its later copy
+   * must not bring the group back after it ended. Derived from the ops like
+   * the rest, and only consulted by the fold, so it is not in the digest.
+   */
+  groupKeysUsed: Set<string>;
 }
 
 export function emptyState(): State {
@@ -69,5 +76,6 @@ export function emptyState(): State {
     groupsByKey: new Map(),
     files: new Map(),
     invites: new Map(),
+    groupKeysUsed: new Set(),
   };
 }
