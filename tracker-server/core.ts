@@ -5,7 +5,7 @@
  * with `ingest`. Both paths tell the right people through `eventsFor`.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Op, OpBody } from '../protocol/ops.ts';
+import type { Op, OpBody, VersionVector } from '../protocol/ops.ts';
 import type { Reply, Request, TrackerEvent, IceServer } from '../protocol/tracker.ts';
 import { Bitfield } from '../protocol/bitfield.ts';
 import { ErrorCode, MeshdropError } from '../protocol/errors.ts';
@@ -50,6 +50,8 @@ export interface ClientLink {
 export type OpListener = (ops: readonly Op[], fromMesh: boolean) => void;
 export type PresenceListener = (change: { holding: Holding; gone: boolean }) => void;
 
+const cannotSave = () => new MeshdropError(ErrorCode.Unavailable, 'the tracker cannot save right now; try again later');
+
 export class TrackerCore {
   readonly config: CoreConfig;
   readonly presence = new Presence();
@@ -65,6 +67,9 @@ export class TrackerCore {
   #snapshotting: Promise<void> | null = null;
   /** Which client requests have made ops, here or on any tracker: retries are answered, not re-applied. */
   readonly requests = new RequestLedger();
+  /** Per origin, the last op on disk here; and how many ops are: what /metrics counts. */
+  #durable: VersionVector;
+  #durableOps: number;
 
   private constructor(config: CoreConfig, replica: Replica, log: OpLog) {
     this.config = config;
@@ -72,12 +77,16 @@ export class TrackerCore {
     this.#log = log;
     this.requests.record(replica.allOps());
     this.#seq = replica.versionVector()[config.trackerId] ?? 0;
+    this.#durable = replica.versionVector();
+    this.#durableOps = replica.size;
     this.clock.observe(replica.maxHlc);
+    log.onDropped = (ops) => this.#takeBack(ops);
   }
 
   /** Opens the data dir, replays snapshot and log, and returns a ready core. */
   static async open(config: CoreConfig): Promise<{ core: TrackerCore; tornBytes: number }> {
     const { log, recovered } = await OpLog.open(config.dataDir);
+    for (const repair of recovered.repairs) console.warn(`op log repaired at start-up: ${repair}`);
     const replica = new Replica();
     if (recovered.snapshot) replica.addMany(recovered.snapshot.ops);
     replica.addMany(recovered.tail);
@@ -93,35 +102,67 @@ export class TrackerCore {
   get replica(): Replica {
     return this.#replica;
   }
+  /** Per origin, the last op that is durable here (the replica may hold ops still being written). */
+  durableVersionVector(): VersionVector {
+    return { ...this.#durable };
+  }
+  /** How many ops are durable here. */
+  get durableOps(): number {
+    return this.#durableOps;
+  }
 
   /**
    * Makes an op of this tracker's, applies it, and resolves once it is
    * durable, having told the mesh and the people it concerns. Validation is
    * the caller's, done synchronously before: nothing can slip in between the
    * check and the apply, so two racing requests cannot both take a name.
+   *
+   * Applied at once (so the next validation sees it), but nothing else
+   * happens before the fsync: no reply, no event, no mesh publication, no
+   * entry in the request ledger. If the write fails, the op is taken back out
+   * (see #takeBack) and the request fails with `unavailable`; while the disk
+   * keeps failing, writes are refused at once and the disk is tried again at
+   * most every STORAGE_RETRY_MS (oplog.ts).
    */
   async commit(body: OpBody): Promise<{ op: Op; effective: boolean }> {
+    if (this.#log.refusing) throw cannotSave();
     const rid = currentRequest.getStore();
     const op = { ...body, origin: this.trackerId, seq: ++this.#seq, hlc: this.clock.stamp(), ...(rid ? { rid } : {}) } as Op;
     const result = this.#replica.add(op);
-    this.requests.record([op]);
-    await this.#log.append(op);
+    try {
+      await this.#log.append(op);
+    } catch (err) {
+      console.error(`tracker: could not save an op (${(err as Error).message}); refusing writes until the disk takes them again`);
+      throw cannotSave();
+    }
+    this.#saved([op]);
     const effective = result === 'applied' || result === 'refolded';
     this.#afterApply([op], false, result === 'refolded');
     this.#maybeSnapshot();
     return { op, effective };
   }
 
-  /** Ops from other trackers: applied, persisted, then announced locally. Returns those that were new. */
+  /**
+   * Ops from other trackers: applied, persisted, then announced locally.
+   * Resolves with those that were new, once durable; rejects (having taken
+   * them back out) if they cannot be saved, so the mesh neither acknowledges
+   * nor counts them and asks for them again later.
+   */
   async ingest(ops: readonly Op[]): Promise<Op[]> {
     const fresh = ops.filter((op) => !this.#replica.has(op));
     if (fresh.length === 0) return [];
+    if (this.#log.refusing) throw cannotSave();
     for (const op of fresh) this.clock.observe(op.hlc);
     const lastBefore = this.#replica.allOps().at(-1);
     this.#replica.addMany(fresh);
-    this.requests.record(fresh);
     const refolded = lastBefore !== undefined && fresh.some((op) => op.hlc < lastBefore.hlc);
-    await Promise.all(fresh.map((op) => this.#log.append(op)));
+    try {
+      await Promise.all(fresh.map((op) => this.#log.append(op)));
+    } catch (err) {
+      console.error(`tracker: could not save ${fresh.length} replicated ops (${(err as Error).message}); the mesh will send them again`);
+      throw cannotSave();
+    }
+    this.#saved(fresh);
     this.#afterApply(fresh, true, refolded);
     this.#maybeSnapshot();
     return fresh;
@@ -242,6 +283,27 @@ export class TrackerCore {
 
   // ------------------------------------------------------------ internals
 
+  /** Ops now on disk: from here on they count, and retries of their requests are answered from them. */
+  #saved(ops: readonly Op[]): void {
+    this.requests.record(ops);
+    this.#durableOps += ops.length;
+    for (const op of ops) if (op.seq > (this.#durable[op.origin] ?? 0)) this.#durable[op.origin] = op.seq;
+  }
+
+  /**
+   * A write failed: the log dropped these ops (every one not yet durable).
+   * Called synchronously at the failure, before anything else runs: the ops
+   * leave the replica (one refold) and this tracker's numbering goes back to
+   * its last durable op, so the next op takes the first free seq and no
+   * tracker ever sees a hole or two ops with one number. None of them was
+   * replied to, published or recorded for dedupe; ops from the mesh are not
+   * counted either, so catch-up brings them again.
+   */
+  #takeBack(ops: readonly Op[]): void {
+    this.#replica.remove(ops);
+    this.#seq = this.#replica.versionVector()[this.trackerId] ?? 0;
+  }
+
   #afterApply(ops: readonly Op[], fromMesh: boolean, refolded: boolean): void {
     for (const listener of this.#opListeners) listener(ops, fromMesh);
     for (const op of ops) {
@@ -273,6 +335,7 @@ export class TrackerCore {
   }
 
   #maybeSnapshot(): void {
+    if (this.#log.failing) return; // it would only fill what little space is left
     if (this.#snapshotting || this.#log.appendedSinceSnapshot < this.config.snapshotEvery) return;
     this.#snapshotting = this.#log
       .snapshot(this.#replica.allOps())
