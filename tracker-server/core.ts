@@ -6,7 +6,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Op, OpBody, VersionVector } from '../protocol/ops.ts';
-import type { Reply, Request, TrackerEvent, IceServer } from '../protocol/tracker.ts';
+import type { Reply, Request, RequestType, TrackerEvent, IceServer } from '../protocol/tracker.ts';
 import { Bitfield } from '../protocol/bitfield.ts';
 import { ErrorCode, MeshdropError } from '../protocol/errors.ts';
 import { HybridClock } from './clock.ts';
@@ -50,6 +50,14 @@ export interface ClientLink {
 export type OpListener = (ops: readonly Op[], fromMesh: boolean) => void;
 export type PresenceListener = (change: { holding: Holding; gone: boolean }) => void;
 
+/**
+ * Requests that only read the state. One that comes while writes are on
+ * their way to disk waits for them, so it never shows an op that is not
+ * durable yet (and may still be taken back out).
+ */
+const READ_REQUESTS: ReadonlySet<RequestType> = new Set<RequestType>(['list_groups', 'list_members', 'list_requests', 'list_files', 'get_file']);
+const ignore = () => undefined;
+
 const cannotSave = () => new MeshdropError(ErrorCode.Unavailable, 'the tracker cannot save right now; try again later');
 
 export class TrackerCore {
@@ -70,6 +78,9 @@ export class TrackerCore {
   /** Per origin, the last op on disk here; and how many ops are: what /metrics counts. */
   #durable: VersionVector;
   #durableOps: number;
+  /** Ops applied but not yet durable, and a promise settled once the last of them is (either way). */
+  #unsaved = 0;
+  #lastWrite: Promise<void> = Promise.resolve();
 
   private constructor(config: CoreConfig, replica: Replica, log: OpLog) {
     this.config = config;
@@ -130,7 +141,7 @@ export class TrackerCore {
     const op = { ...body, origin: this.trackerId, seq: ++this.#seq, hlc: this.clock.stamp(), ...(rid ? { rid } : {}) } as Op;
     const result = this.#replica.add(op);
     try {
-      await this.#log.append(op);
+      await this.#write([op]);
     } catch (err) {
       console.error(`tracker: could not save an op (${(err as Error).message}); refusing writes until the disk takes them again`);
       throw cannotSave();
@@ -157,7 +168,7 @@ export class TrackerCore {
     this.#replica.addMany(fresh);
     const refolded = lastBefore !== undefined && fresh.some((op) => op.hlc < lastBefore.hlc);
     try {
-      await Promise.all(fresh.map((op) => this.#log.append(op)));
+      await this.#write(fresh);
     } catch (err) {
       console.error(`tracker: could not save ${fresh.length} replicated ops (${(err as Error).message}); the mesh will send them again`);
       throw cannotSave();
@@ -174,6 +185,9 @@ export class TrackerCore {
    * otherwise `run`'s commits are stamped with the request's id.
    */
   handleRequest(client: ClientLink, request: Request, run: () => object | Promise<object>): object | Promise<object> {
+    if (this.#unsaved > 0 && READ_REQUESTS.has(request.type)) {
+      return this.#lastWrite.then(() => this.requests.handle(request, client.session?.userId, () => this.state, () => currentRequest.run(request.id, run)));
+    }
     return this.requests.handle(request, client.session?.userId, () => this.state, () => currentRequest.run(request.id, run));
   }
 
@@ -282,6 +296,16 @@ export class TrackerCore {
   }
 
   // ------------------------------------------------------------ internals
+
+  /** Appends ops applied just now; counts them as unsaved until their write settles. */
+  #write(ops: readonly Op[]): Promise<unknown> {
+    const done = ops.length === 1 ? this.#log.append(ops[0]!) : Promise.all(ops.map((op) => this.#log.append(op)));
+    this.#unsaved += ops.length;
+    this.#lastWrite = done.then(ignore, ignore).then(() => {
+      this.#unsaved -= ops.length;
+    });
+    return done;
+  }
 
   /** Ops now on disk: from here on they count, and retries of their requests are answered from them. */
   #saved(ops: readonly Op[]): void {
