@@ -81,6 +81,8 @@ export class TrackerCore {
   /** Ops applied but not yet durable, and a promise settled once the last of them is (either way). */
   #unsaved = 0;
   #lastWrite: Promise<void> = Promise.resolve();
+  /** Request ids of replicated ops applied but not yet durable: a retry waits to learn whether they stand. */
+  #unsavedRequests = new Map<string, Promise<void>>();
 
   private constructor(config: CoreConfig, replica: Replica, log: OpLog) {
     this.config = config;
@@ -168,7 +170,7 @@ export class TrackerCore {
     this.#replica.addMany(fresh);
     const refolded = lastBefore !== undefined && fresh.some((op) => op.hlc < lastBefore.hlc);
     try {
-      await this.#write(fresh);
+      await this.#write(fresh, true);
     } catch (err) {
       console.error(`tracker: could not save ${fresh.length} replicated ops (${(err as Error).message}); the mesh will send them again`);
       throw cannotSave();
@@ -185,8 +187,11 @@ export class TrackerCore {
    * otherwise `run`'s commits are stamped with the request's id.
    */
   handleRequest(client: ClientLink, request: Request, run: () => object | Promise<object>): object | Promise<object> {
-    if (this.#unsaved > 0 && READ_REQUESTS.has(request.type)) {
-      return this.#lastWrite.then(() => this.requests.handle(request, client.session?.userId, () => this.state, () => currentRequest.run(request.id, run)));
+    // A retry of a request whose op is being written (say, replicated here a moment ago) waits for
+    // it: once durable it is answered from it; if the write failed, it runs afresh.
+    const waitFor = this.#unsavedRequests.get(request.id) ?? (this.#unsaved > 0 && READ_REQUESTS.has(request.type) ? this.#lastWrite : undefined);
+    if (waitFor) {
+      return waitFor.then(() => this.requests.handle(request, client.session?.userId, () => this.state, () => currentRequest.run(request.id, run)));
     }
     return this.requests.handle(request, client.session?.userId, () => this.state, () => currentRequest.run(request.id, run));
   }
@@ -297,13 +302,21 @@ export class TrackerCore {
 
   // ------------------------------------------------------------ internals
 
-  /** Appends ops applied just now; counts them as unsaved until their write settles. */
-  #write(ops: readonly Op[]): Promise<unknown> {
+  /**
+   * Appends ops applied just now; counts them as unsaved until their write
+   * settles. Replicated ones (`fromMesh`) also note their request ids: a
+   * local request's retry already waits for its first attempt (the ledger's
+   * in-flight map), a replicated one's must wait here.
+   */
+  #write(ops: readonly Op[], fromMesh = false): Promise<unknown> {
     const done = ops.length === 1 ? this.#log.append(ops[0]!) : Promise.all(ops.map((op) => this.#log.append(op)));
     this.#unsaved += ops.length;
-    this.#lastWrite = done.then(ignore, ignore).then(() => {
+    const settled = done.then(ignore, ignore).then(() => {
       this.#unsaved -= ops.length;
+      for (const op of ops) if (op.rid !== undefined && this.#unsavedRequests.get(op.rid) === settled) this.#unsavedRequests.delete(op.rid);
     });
+    this.#lastWrite = settled;
+    if (fromMesh) for (const op of ops) if (op.rid !== undefined && !this.#unsavedRequests.has(op.rid)) this.#unsavedRequests.set(op.rid, settled);
     return done;
   }
 

@@ -16,6 +16,7 @@ import type { TrackerClient } from '../../client/tracker.ts';
 import { connectClient, eventually, spawnTracker, tempDir, userClient, type ChildTracker } from '../helpers/tracker.ts';
 import { freePort } from '../helpers/proxy.ts';
 import { smallDisk } from '../helpers/tmpfs.ts';
+import { startNats } from '../helpers/nats.ts';
 
 interface Metrics {
   digest: string;
@@ -52,14 +53,17 @@ async function converged(a: ChildTracker, b: ChildTracker): Promise<Metrics> {
   }, 30_000, 100);
 }
 
-test('links: one tracker\'s disk fills while the other takes writes; once space returns both converge with every acknowledged write', async (t: TestContext) => {
+async function fullDiskInAMesh(t: TestContext, kind: 'links' | 'nats'): Promise<void> {
   const disk = await smallDisk(t);
   const [p0, p1] = [await freePort(), await freePort()];
   const dirs = [await tempDir(t), join(disk.root, 'data')];
+  const natsUrl = kind === 'nats' ? (await startNats(t)).url : undefined;
   const argsOf = (i: number) => {
     const port = [p0, p1][i]!;
-    const args = ['--port', String(port), '--data-dir', dirs[i]!, '--tracker-id', `t${i}`, '--public-url', `ws://127.0.0.1:${port}/ws`, '--secret', 'test-mesh-secret'];
-    if (i === 0) args.push('--peer', `ws://127.0.0.1:${p1}`);
+    const args = ['--port', String(port), '--data-dir', dirs[i]!, '--tracker-id', `t${i}`, '--public-url', `ws://127.0.0.1:${port}/ws`];
+    if (natsUrl) args.push('--nats', natsUrl);
+    else args.push('--secret', 'test-mesh-secret');
+    if (i === 0 && !natsUrl) args.push('--peer', `ws://127.0.0.1:${p1}`);
     return args;
   };
   const t0 = await spawnTracker(t, argsOf(0));
@@ -115,4 +119,15 @@ test('links: one tracker\'s disk fills while the other takes writes; once space 
   const probe = await connectClient(t, t1.wsUrl);
   await probe.login('bob', 'password1');
   assert.deepEqual(await groupsOf(probe), [...acknowledged].sort());
-});
+}
+
+test('links: one tracker\'s disk fills while the other takes writes; once space returns both converge with every acknowledged write', (t) =>
+  fullDiskInAMesh(t, 'links'));
+
+// Over NATS the full tracker refuses and counts nothing unsaved (the same core), but today's NATS bus
+// does not converge afterwards: a batch it could not store is never redelivered in time (ack_wait
+// 60 s), and with AckPolicy.All a later ack covers it for good. That is issue 8 item 18 (the NATS
+// engineer's: ack only what is applied and durable, fill gaps from the stream); this test is its
+// acceptance check, and passes once that lands.
+test('nats: one tracker\'s disk fills while the other takes writes; once space returns both converge with every acknowledged write', { todo: 'needs NATS gap filling (issue 8 item 18)' }, (t) =>
+  fullDiskInAMesh(t, 'nats'));
