@@ -8,15 +8,14 @@
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ErrorCode, MeshdropError } from '../../protocol/errors.ts';
-import type { Op } from '../../protocol/ops.ts';
 import type { TrackerClient } from '../../client/tracker.ts';
 import { connectClient, eventually, spawnTracker, tempDir, userClient, type ChildTracker } from '../helpers/tracker.ts';
 import { freePort } from '../helpers/proxy.ts';
 import { smallDisk } from '../helpers/tmpfs.ts';
 import { startNats } from '../helpers/nats.ts';
+import { opsInDataDir } from '../helpers/datadir.ts';
 
 interface Metrics {
   digest: string;
@@ -25,20 +24,10 @@ interface Metrics {
 const metrics = async (tracker: ChildTracker) => (await (await fetch(`${tracker.httpUrl}/metrics`)).json()) as Metrics;
 const groupsOf = async (client: TrackerClient) => (await client.request('list_groups', {})).groups.map((g) => g.groupId).sort();
 
-/** Every op in a data dir's logs (no snapshot is taken in this test). */
-async function opsOnDisk(dataDir: string): Promise<Op[]> {
-  const ops: Op[] = [];
-  for (const name of await readdir(dataDir)) {
-    if (!/^ops\.\d+\.log$/.test(name)) continue;
-    for (const line of (await readFile(join(dataDir, name), 'utf8')).split('\n')) if (line) ops.push(JSON.parse(line) as Op);
-  }
-  return ops;
-}
-
 /** What a version vector claims is what the disk holds: every seq up to it, per origin. */
 async function assertCountedIsOnDisk(tracker: ChildTracker, dataDir: string): Promise<void> {
   const { versionVector } = await metrics(tracker);
-  const held = new Set((await opsOnDisk(dataDir)).map((op) => `${op.origin}:${op.seq}`));
+  const held = new Set((await opsInDataDir(dataDir)).map((op) => `${op.origin}:${op.seq}`));
   for (const [origin, last] of Object.entries(versionVector)) {
     for (let seq = 1; seq <= last; seq++) assert.ok(held.has(`${origin}:${seq}`), `${origin}:${seq} is counted but not on disk`);
   }

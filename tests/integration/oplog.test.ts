@@ -9,6 +9,7 @@ import { stateDigest } from '../../tracker-server/state/digest.ts';
 import { opMaker } from '../helpers/ops.ts';
 import type { Op } from '../../protocol/ops.ts';
 import { tempDir } from '../helpers/tracker.ts';
+import { opsInDataDir } from '../helpers/datadir.ts';
 
 const userOps = (n: number, origin = 'T') => {
   const make = opMaker(origin);
@@ -170,6 +171,8 @@ test('a snapshot in the old format (2: one JSON object) is still read', async (t
   const again = await reopen(dir);
   assert.deepEqual(again.recovered.snapshot!.ops, ops);
   await again.log.close();
+  // The test helper that reads a data dir without OpLog reads the new format too.
+  assert.deepEqual(await opsInDataDir(dir), ops);
 });
 
 test('a snapshot cut short (fewer ops than its header says) is refused', async (t) => {
