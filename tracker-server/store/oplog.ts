@@ -199,7 +199,12 @@ export class OpLog {
 
   /** Resolves once the op is on disk (fsynced); rejects if it never will be (see onDropped). */
   append(op: Op): Promise<void> {
-    if (this.#closed) return Promise.reject(new Error('op log is closed'));
+    if (this.#closed) {
+      // A write that comes during shutdown: dropped like a failed one, so the caller takes it back.
+      const err = new Error('op log is closed');
+      this.onDropped?.([op], err);
+      return Promise.reject(err);
+    }
     this.#appendedSinceSnapshot++;
     return new Promise((resolve, reject) => {
       this.#queue.push({ op, line: JSON.stringify(op) + '\n', generation: this.#generation, resolve, reject });
