@@ -25,11 +25,12 @@
  *
  * A failed write (a full disk, an I/O error; a short write counts) fails every
  * append not yet durable: the batch being written and all queued behind it,
- * so a tracker's own ops never have a hole in their numbering. The file is
- * cut back to its last durable length before anyone is told, so the log is
- * exactly as it was; `onDropped` hears which ops were lost, synchronously, so
- * the caller can take them back out before anything else runs. The next
- * append tries again (and, if cutting back failed, cuts back first).
+ * so a tracker's own ops never have a hole in their numbering. `onDropped`
+ * hears at once (synchronously) which ops were lost, so the caller takes them
+ * back out before anything else runs; the file is then cut back to its last
+ * durable length, so the log is exactly as it was, and only then are the
+ * appends rejected. The next append tries again (and, if cutting back
+ * failed, cuts back first).
  *
  * A crash can tear the last line of the newest log. That line was never
  * acknowledged (its fsync did not return), so it is dropped; the same for the
