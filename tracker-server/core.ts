@@ -123,6 +123,10 @@ export class TrackerCore {
   get durableOps(): number {
     return this.#durableOps;
   }
+  /** The last write to disk failed (full disk): writes are refused until one succeeds. */
+  get storageFailing(): boolean {
+    return this.#log.failing;
+  }
 
   /**
    * Makes an op of this tracker's, applies it, and resolves once it is

@@ -90,6 +90,8 @@ test('a full disk refuses writes clearly, shows and keeps nothing unsaved, and r
   assert.equal(retry.error?.code, ErrorCode.Unavailable);
   assert.deepEqual(await groupsSeenBy(bob, 'b2'), [...acknowledged].sort());
   assert.deepEqual(await filesOf(dataDir), before, 'the data dir is byte-identical to before the disk filled');
+  const metrics = async () => (await (await fetch(`${tracker.httpUrl}/metrics`)).json()) as { storageFailing: boolean };
+  assert.equal((await metrics()).storageFailing, true, '/metrics tells the operator');
 
   // Space is back: the next write works (the same request id too: it was never applied).
   await disk.free();
@@ -101,6 +103,7 @@ test('a full disk refuses writes clearly, shows and keeps nothing unsaved, and r
   alice.send({ id: 'w-after', type: 'create_group', groupId: 'after' });
   assert.equal((await alice.next('w-after')).ok, true);
   acknowledged.push('after');
+  assert.equal((await metrics()).storageFailing, false);
   bob.send({ id: 'b-join2', type: 'join_group', groupId: 'before' });
   assert.equal((await bob.next('b-join2')).ok, true);
   assert.deepEqual(await groupsSeenBy(bob, 'b3'), [...acknowledged].sort());
