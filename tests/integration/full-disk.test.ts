@@ -9,9 +9,10 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ErrorCode } from '../../protocol/errors.ts';
+import { ErrorCode, MeshdropError } from '../../protocol/errors.ts';
+import { stateDigest } from '../../tracker-server/state/digest.ts';
 import { STORAGE_RETRY_MS } from '../../tracker-server/store/oplog.ts';
-import { eventually, spawnTracker, type ChildTracker } from '../helpers/tracker.ts';
+import { eventually, spawnTracker, startTestTracker, userClient, type ChildTracker } from '../helpers/tracker.ts';
 import { helloSocket, type RawSocket } from '../helpers/raw.ts';
 import { smallDisk } from '../helpers/tmpfs.ts';
 
@@ -122,4 +123,33 @@ test('a full disk refuses writes clearly, shows and keeps nothing unsaved, and r
   assert.doesNotMatch(tracker.output(), /refusing|corrupt/);
   bob = await signedIn(t, tracker, 'bob');
   assert.deepEqual(await groupsSeenBy(bob, 'b4'), [...acknowledged].sort());
+});
+
+test('a refused write leaves no trace in the replica: same ops, same version vector, and the next op takes the next seq', async (t) => {
+  const disk = await smallDisk(t);
+  const tracker = await startTestTracker(t, { dataDir: join(disk.root, 'data'), trackerId: 'inproc' });
+  const alice = await userClient(t, tracker.wsUrl, 'alice');
+  await alice.request('create_group', { groupId: 'before' });
+  await disk.fill();
+  // Use up the log's last page.
+  for (let i = 0; ; i++) {
+    assert.ok(i < 100, 'the disk never filled up');
+    const ok = await alice.request('create_group', { groupId: `slack${i}` }).then(() => true, (e: MeshdropError) => (assert.equal(e.code, ErrorCode.Unavailable), false));
+    if (!ok) break;
+  }
+  const { core } = tracker;
+  const size = core.replica.size;
+  const vv = core.replica.versionVector();
+  const digest = stateDigest(core.state);
+  await waitOutRetry();
+  // A burst: the first tries the disk and is taken back with every op queued behind it.
+  const burst = await Promise.allSettled(Array.from({ length: 5 }, (_, i) => alice.request('create_group', { groupId: `burst${i}` })));
+  assert.deepEqual(burst.map((r) => r.status), Array(5).fill('rejected'));
+  assert.equal(core.replica.size, size);
+  assert.deepEqual(core.replica.versionVector(), vv);
+  assert.deepEqual(core.durableVersionVector(), vv);
+  assert.equal(stateDigest(core.state), digest);
+  await disk.free();
+  await eventually(() => alice.request('create_group', { groupId: 'after' }), 10_000, STORAGE_RETRY_MS);
+  assert.deepEqual(core.replica.versionVector(), { inproc: vv.inproc! + 1 }, 'no seq was skipped or reused');
 });
