@@ -49,7 +49,7 @@ async function fullDiskInAMesh(t: TestContext, kind: 'links' | 'nats'): Promise<
   const natsUrl = kind === 'nats' ? (await startNats(t)).url : undefined;
   const argsOf = (i: number) => {
     const port = [p0, p1][i]!;
-    const args = ['--port', String(port), '--data-dir', dirs[i]!, '--tracker-id', `t${i}`, '--public-url', `ws://127.0.0.1:${port}/ws`];
+    const args = ['--port', String(port), '--data-dir', dirs[i]!, '--tracker-id', `t${i}`, '--public-url', `ws://127.0.0.1:${port}/ws`, '--quota', 'groups-per-user=1000'];
     if (natsUrl) args.push('--nats', natsUrl);
     else args.push('--secret', 'test-mesh-secret');
     if (i === 0 && !natsUrl) args.push('--peer', `ws://127.0.0.1:${p1}`);

@@ -11,6 +11,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ErrorCode, MeshdropError } from '../../protocol/errors.ts';
 import { stateDigest } from '../../tracker-server/state/digest.ts';
+import { DEFAULT_QUOTAS } from '../../tracker-server/quotas.ts';
 import { STORAGE_RETRY_MS } from '../../tracker-server/store/oplog.ts';
 import { eventually, spawnTracker, startTestTracker, userClient, type ChildTracker } from '../helpers/tracker.ts';
 import { helloSocket, type RawSocket } from '../helpers/raw.ts';
@@ -47,7 +48,8 @@ const waitOutRetry = () => new Promise((r) => setTimeout(r, STORAGE_RETRY_MS + 5
 test('a full disk refuses writes clearly, shows and keeps nothing unsaved, and recovers when space returns, across restarts and kill -9', async (t) => {
   const disk = await smallDisk(t);
   const dataDir = join(disk.root, 'data');
-  const args = ['--port', '0', '--data-dir', dataDir, '--tracker-id', 'full'];
+  // The slack loop below may make more groups than the default groups-per-user quota.
+  const args = ['--port', '0', '--data-dir', dataDir, '--tracker-id', 'full', '--quota', 'groups-per-user=1000'];
   let tracker = await spawnTracker(t, args);
   let alice = await signedIn(t, tracker, 'alice');
   let bob = await signedIn(t, tracker, 'bob');
@@ -127,7 +129,7 @@ test('a full disk refuses writes clearly, shows and keeps nothing unsaved, and r
 
 test('a refused write leaves no trace in the replica: same ops, same version vector, and the next op takes the next seq', async (t) => {
   const disk = await smallDisk(t);
-  const tracker = await startTestTracker(t, { dataDir: join(disk.root, 'data'), trackerId: 'inproc' });
+  const tracker = await startTestTracker(t, { dataDir: join(disk.root, 'data'), trackerId: 'inproc', quotas: { ...DEFAULT_QUOTAS, groupsPerUser: 1000 } });
   const alice = await userClient(t, tracker.wsUrl, 'alice');
   await alice.request('create_group', { groupId: 'before' });
   await disk.fill();
