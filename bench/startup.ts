@@ -5,8 +5,15 @@
  * noisy machine. Also checks both give the same state digest.
  *
  *   npm run bench -- startup [--ops 100000] [--runs 5]
+ *
+ * With --big-mb N instead: a log of N MB made of the largest file records
+ * (16,384 piece hashes each, ~700 KB a line), past V8's ~512 MiB string
+ * limit for N > 550, which a whole-file read cannot replay. Times the replay,
+ * the snapshot a clean shutdown writes, and the start-up from that snapshot.
+ *
+ *   npm run bench -- startup --big-mb 600
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, open, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -19,7 +26,9 @@ import { stateDigest } from '../tracker-server/state/digest.ts';
 import { TrackerCore } from '../tracker-server/core.ts';
 import { median, round } from './lib/stats.ts';
 
-const { values } = parseArgs({ options: { ops: { type: 'string', default: '100000' }, runs: { type: 'string', default: '5' } } });
+const { values } = parseArgs({
+  options: { ops: { type: 'string', default: '100000' }, runs: { type: 'string', default: '5' }, 'big-mb': { type: 'string' } },
+});
 const total = Number(values.ops);
 const runs = Number(values.runs);
 
@@ -82,6 +91,55 @@ async function timeOpen(dir: string): Promise<{ ms: number; digest: string; ops:
   const result = { ms, digest: stateDigest(core.state), ops: core.replica.size };
   await core.close().catch(() => undefined);
   return result;
+}
+
+/** The --big-mb run: see the header. */
+async function bigLog(mb: number): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'meshdrop-startup-big-'));
+  const path = join(dir, 'ops.1.log');
+  const handle = await open(path, 'w');
+  let seq = 0;
+  let bytes = 0;
+  while (bytes < mb * 1e6) {
+    seq++;
+    const hashes = Array.from({ length: 16_384 }, (_, i) => (seq * 16_384 + i).toString(16).padStart(40, '0'));
+    const meta = { groupId: 'g', name: `big-${seq}.bin`, size: 16_384 * PIECE_SIZE, pieceSize: PIECE_SIZE, pieceHashes: hashes };
+    const op = { kind: 'file_shared', groupKey: 'bench:1', fileId: String(seq).padStart(40, '0'), meta, by: 'u', byKey: 'bench:0', origin: 'bench', seq, hlc: 1_700_000_000_000_000 + seq };
+    const line = Buffer.from(JSON.stringify(op) + '\n');
+    await handle.write(line);
+    bytes += line.length;
+  }
+  await handle.close();
+  const config = { trackerId: 'bench-reader', dataDir: dir, scrypt: { N: 1024, r: 8, p: 1 }, iceServers: [], publicUrls: [], snapshotEvery: Number.MAX_SAFE_INTEGER };
+  let start = performance.now();
+  const { core } = await TrackerCore.open(config);
+  const replayMs = performance.now() - start;
+  if (core.replica.size !== seq) throw new Error(`replayed ${core.replica.size} of ${seq} ops`);
+  start = performance.now();
+  await core.close(); // writes the snapshot
+  const snapshotWriteMs = performance.now() - start;
+  const snapshotBytes = (await stat(join(dir, 'snapshot.json'))).size;
+  start = performance.now();
+  const { core: again } = await TrackerCore.open(config);
+  const snapshotStartMs = performance.now() - start;
+  if (again.replica.size !== seq) throw new Error(`the snapshot gave ${again.replica.size} of ${seq} ops`);
+  await again.close();
+  await rm(dir, { recursive: true, force: true });
+  const figures = {
+    bigLogBytes: bytes,
+    ops: seq,
+    startupBigLogReplayMs: round(replayMs),
+    bigSnapshotWriteMs: round(snapshotWriteMs),
+    bigSnapshotBytes: snapshotBytes,
+    startupBigSnapshotMs: round(snapshotStartMs),
+  };
+  console.log(`a ${round(bytes / 1e6)} MB log of ${seq} file records: replay ${figures.startupBigLogReplayMs} ms, snapshot written in ${figures.bigSnapshotWriteMs} ms, start-up from it ${figures.startupBigSnapshotMs} ms`);
+  console.log(JSON.stringify(figures));
+}
+
+if (values['big-mb'] !== undefined) {
+  await bigLog(Number(values['big-mb']));
+  process.exit(0);
 }
 
 const logOnly = await buildDir(false);

@@ -46,6 +46,8 @@ export const ErrorCode = {
   Disconnected: 'disconnected',
   /** The reply did not come in time. */
   Timeout: 'timeout',
+  /** The tracker cannot save right now (its disk is full or failing): nothing was changed; try again later. */
+  Unavailable: 'unavailable',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -5,8 +5,8 @@
  * with `ingest`. Both paths tell the right people through `eventsFor`.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Op, OpBody } from '../protocol/ops.ts';
-import type { Reply, Request, TrackerEvent, IceServer } from '../protocol/tracker.ts';
+import type { Op, OpBody, VersionVector } from '../protocol/ops.ts';
+import type { Reply, Request, RequestType, TrackerEvent, IceServer } from '../protocol/tracker.ts';
 import { Bitfield } from '../protocol/bitfield.ts';
 import { ErrorCode, MeshdropError } from '../protocol/errors.ts';
 import { HybridClock } from './clock.ts';
@@ -52,6 +52,16 @@ export interface ClientLink {
 export type OpListener = (ops: readonly Op[], fromMesh: boolean) => void;
 export type PresenceListener = (change: { holding: Holding; gone: boolean }) => void;
 
+/**
+ * Requests that only read the state. One that comes while writes are on
+ * their way to disk waits for them, so it never shows an op that is not
+ * durable yet (and may still be taken back out).
+ */
+const READ_REQUESTS: ReadonlySet<RequestType> = new Set<RequestType>(['list_groups', 'list_members', 'list_requests', 'list_files', 'get_file']);
+const ignore = () => undefined;
+
+const cannotSave = () => new MeshdropError(ErrorCode.Unavailable, 'the tracker cannot save right now; try again later');
+
 export class TrackerCore {
   readonly config: CoreConfig;
   readonly presence = new Presence();
@@ -67,6 +77,14 @@ export class TrackerCore {
   #snapshotting: Promise<void> | null = null;
   /** Which client requests have made ops, here or on any tracker: retries are answered, not re-applied. */
   readonly requests = new RequestLedger();
+  /** Per origin, the last op on disk here; and how many ops are: what /metrics counts. */
+  #durable: VersionVector;
+  #durableOps: number;
+  /** Ops applied but not yet durable, and a promise settled once the last of them is (either way). */
+  #unsaved = 0;
+  #lastWrite: Promise<void> = Promise.resolve();
+  /** Request ids of replicated ops applied but not yet durable: a retry waits to learn whether they stand. */
+  #unsavedRequests = new Map<string, Promise<void>>();
 
   private constructor(config: CoreConfig, replica: Replica, log: OpLog) {
     this.config = config;
@@ -74,12 +92,16 @@ export class TrackerCore {
     this.#log = log;
     this.requests.record(replica.allOps());
     this.#seq = replica.versionVector()[config.trackerId] ?? 0;
+    this.#durable = replica.versionVector();
+    this.#durableOps = replica.size;
     this.clock.observe(replica.maxHlc);
+    log.onDropped = (ops) => this.#takeBack(ops);
   }
 
   /** Opens the data dir, replays snapshot and log, and returns a ready core. */
   static async open(config: CoreConfig): Promise<{ core: TrackerCore; tornBytes: number }> {
     const { log, recovered } = await OpLog.open(config.dataDir);
+    for (const repair of recovered.repairs) console.warn(`op log repaired at start-up: ${repair}`);
     const replica = new Replica();
     if (recovered.snapshot) replica.addMany(recovered.snapshot.ops);
     replica.addMany(recovered.tail);
@@ -95,35 +117,71 @@ export class TrackerCore {
   get replica(): Replica {
     return this.#replica;
   }
+  /** Per origin, the last op that is durable here (the replica may hold ops still being written). */
+  durableVersionVector(): VersionVector {
+    return { ...this.#durable };
+  }
+  /** How many ops are durable here. */
+  get durableOps(): number {
+    return this.#durableOps;
+  }
+  /** The last write to disk failed (full disk): writes are refused until one succeeds. */
+  get storageFailing(): boolean {
+    return this.#log.failing;
+  }
 
   /**
    * Makes an op of this tracker's, applies it, and resolves once it is
    * durable, having told the mesh and the people it concerns. Validation is
    * the caller's, done synchronously before: nothing can slip in between the
    * check and the apply, so two racing requests cannot both take a name.
+   *
+   * Applied at once (so the next validation sees it), but nothing else
+   * happens before the fsync: no reply, no event, no mesh publication, no
+   * entry in the request ledger. If the write fails, the op is taken back out
+   * (see #takeBack) and the request fails with `unavailable`; while the disk
+   * keeps failing, writes are refused at once and the disk is tried again at
+   * most every STORAGE_RETRY_MS (oplog.ts).
    */
   async commit(body: OpBody): Promise<{ op: Op; effective: boolean }> {
+    if (this.#log.refusing) throw cannotSave();
     const rid = currentRequest.getStore();
     const op = { ...body, origin: this.trackerId, seq: ++this.#seq, hlc: this.clock.stamp(), ...(rid ? { rid } : {}) } as Op;
     const result = this.#replica.add(op);
-    this.requests.record([op]);
-    await this.#log.append(op);
+    try {
+      await this.#write([op]);
+    } catch (err) {
+      console.error(`tracker: could not save an op (${(err as Error).message}); refusing writes until the disk takes them again`);
+      throw cannotSave();
+    }
+    this.#saved([op]);
     const effective = result === 'applied' || result === 'refolded';
     this.#afterApply([op], false, result === 'refolded');
     this.#maybeSnapshot();
     return { op, effective };
   }
 
-  /** Ops from other trackers: applied, persisted, then announced locally. Returns those that were new. */
+  /**
+   * Ops from other trackers: applied, persisted, then announced locally.
+   * Resolves with those that were new, once durable; rejects (having taken
+   * them back out) if they cannot be saved, so the mesh neither acknowledges
+   * nor counts them and asks for them again later.
+   */
   async ingest(ops: readonly Op[]): Promise<Op[]> {
     const fresh = ops.filter((op) => !this.#replica.has(op));
     if (fresh.length === 0) return [];
+    if (this.#log.refusing) throw cannotSave();
     for (const op of fresh) this.clock.observe(op.hlc);
     const lastBefore = this.#replica.allOps().at(-1);
     this.#replica.addMany(fresh);
-    this.requests.record(fresh);
     const refolded = lastBefore !== undefined && fresh.some((op) => op.hlc < lastBefore.hlc);
-    await Promise.all(fresh.map((op) => this.#log.append(op)));
+    try {
+      await this.#write(fresh, true);
+    } catch (err) {
+      console.error(`tracker: could not save ${fresh.length} replicated ops (${(err as Error).message}); the mesh will send them again`);
+      throw cannotSave();
+    }
+    this.#saved(fresh);
     this.#afterApply(fresh, true, refolded);
     this.#maybeSnapshot();
     return fresh;
@@ -137,7 +195,12 @@ export class TrackerCore {
    */
   handleRequest(client: ClientLink, request: Request, run: () => object | Promise<object>): object | Promise<object> {
     const rid = requestKey(client.requestScope, request.id);
-    return this.requests.handle(rid, request, client.session?.userId, () => this.state, () => currentRequest.run(rid, run));
+    const handle = () => this.requests.handle(rid, request, client.session?.userId, () => this.state, () => currentRequest.run(rid, run));
+    // A retry of a request whose op is being written (say, replicated here a moment ago) waits for
+    // it: once durable it is answered from it; if the write failed, it runs afresh. A read waits for
+    // writes in flight, so nobody sees an op that may yet be taken back.
+    const waitFor = this.#unsavedRequests.get(rid) ?? (this.#unsaved > 0 && READ_REQUESTS.has(request.type) ? this.#lastWrite : undefined);
+    return waitFor ? waitFor.then(handle) : handle();
   }
 
   /** Public URLs learned from other trackers of the mesh: the hello reply lists them for failover. */
@@ -246,6 +309,45 @@ export class TrackerCore {
 
   // ------------------------------------------------------------ internals
 
+  /**
+   * Appends ops applied just now; counts them as unsaved until their write
+   * settles. Replicated ones (`fromMesh`) also note their request ids: a
+   * local request's retry already waits for its first attempt (the ledger's
+   * in-flight map), a replicated one's must wait here.
+   */
+  #write(ops: readonly Op[], fromMesh = false): Promise<unknown> {
+    const done = ops.length === 1 ? this.#log.append(ops[0]!) : Promise.all(ops.map((op) => this.#log.append(op)));
+    this.#unsaved += ops.length;
+    const settled = done.then(ignore, ignore).then(() => {
+      this.#unsaved -= ops.length;
+      for (const op of ops) if (op.rid !== undefined && this.#unsavedRequests.get(op.rid) === settled) this.#unsavedRequests.delete(op.rid);
+    });
+    this.#lastWrite = settled;
+    if (fromMesh) for (const op of ops) if (op.rid !== undefined && !this.#unsavedRequests.has(op.rid)) this.#unsavedRequests.set(op.rid, settled);
+    return done;
+  }
+
+  /** Ops now on disk: from here on they count, and retries of their requests are answered from them. */
+  #saved(ops: readonly Op[]): void {
+    this.requests.record(ops);
+    this.#durableOps += ops.length;
+    for (const op of ops) if (op.seq > (this.#durable[op.origin] ?? 0)) this.#durable[op.origin] = op.seq;
+  }
+
+  /**
+   * A write failed: the log dropped these ops (every one not yet durable).
+   * Called synchronously at the failure, before anything else runs: the ops
+   * leave the replica (one refold) and this tracker's numbering goes back to
+   * its last durable op, so the next op takes the first free seq and no
+   * tracker ever sees a hole or two ops with one number. None of them was
+   * replied to, published or recorded for dedupe; ops from the mesh are not
+   * counted either, so catch-up brings them again.
+   */
+  #takeBack(ops: readonly Op[]): void {
+    this.#replica.remove(ops);
+    this.#seq = this.#replica.versionVector()[this.trackerId] ?? 0;
+  }
+
   #afterApply(ops: readonly Op[], fromMesh: boolean, refolded: boolean): void {
     for (const listener of this.#opListeners) listener(ops, fromMesh);
     for (const op of ops) {
@@ -280,6 +382,7 @@ export class TrackerCore {
   }
 
   #maybeSnapshot(): void {
+    if (this.#log.failing) return; // it would only fill what little space is left
     if (this.#snapshotting || this.#log.appendedSinceSnapshot < this.config.snapshotEvery) return;
     this.#snapshotting = this.#log
       .snapshot(this.#replica.allOps())

@@ -15,6 +15,8 @@ import type { TrackerClient } from '../../client/tracker.ts';
  * Sends 400 writes at once and kills the tracker with kill -9 as soon as
  * `killAfterAcks` of them are acknowledged, the rest still in flight.
  */
+const MANY_GROUPS = ['--quota', 'groups-per-user=1000'];
+
 async function burstThenKill(
   t: TestContext,
   dataDir: string,
@@ -22,7 +24,8 @@ async function burstThenKill(
   extraArgs: string[] = [],
   beforeBurst?: (owner: TrackerClient) => Promise<string[]>,
 ) {
-  const tracker = await spawnTracker(t, ['--port', '0', '--data-dir', dataDir, '--tracker-id', 'crashy', ...extraArgs]);
+  // One owner makes up to 460 groups here: more than the default groups-per-user quota allows.
+  const tracker = await spawnTracker(t, ['--port', '0', '--data-dir', dataDir, '--tracker-id', 'crashy', ...MANY_GROUPS, ...extraArgs]);
   const owner = await userClient(t, tracker.wsUrl, 'owner');
   const acknowledged: string[] = beforeBurst ? await beforeBurst(owner) : [];
   let killed = false;
@@ -58,7 +61,7 @@ test('every acknowledged op survives kill -9', async (t) => {
   const dataDir = await tempDir(t);
   const acknowledged = await burstThenKill(t, dataDir, 100);
 
-  const restarted = await spawnTracker(t, ['--port', '0', '--data-dir', dataDir, '--tracker-id', 'crashy']);
+  const restarted = await spawnTracker(t, ['--port', '0', '--data-dir', dataDir, '--tracker-id', 'crashy', ...MANY_GROUPS]);
   const owner = await connectClient(t, restarted.wsUrl);
   await owner.login('owner', 'password1');
   const present = new Set((await owner.request('list_groups', {})).groups.map((g) => g.groupId));
@@ -75,7 +78,7 @@ test('a torn last record from a crash is dropped, not fatal', async (t) => {
   // What a write cut short by a crash leaves: half a record, no newline.
   await appendFile(join(dataDir, logs.at(-1)!), '{"origin":"crashy","seq":99999,"hlc":1,"kind":"group_cr');
 
-  const restarted = await spawnTracker(t, ['--port', '0', '--data-dir', dataDir, '--tracker-id', 'crashy']);
+  const restarted = await spawnTracker(t, ['--port', '0', '--data-dir', dataDir, '--tracker-id', 'crashy', ...MANY_GROUPS]);
   assert.match(restarted.output(), /dropped \d+ torn bytes/);
   const owner = await connectClient(t, restarted.wsUrl);
   await owner.login('owner', 'password1');
@@ -98,7 +101,7 @@ test('kill -9 with snapshots being taken loses nothing either', async (t) => {
     await eventually(async () => assert.ok((await readdir(dataDir)).includes('snapshot.json')), 20_000);
     return warm;
   });
-  const restarted = await spawnTracker(t, ['--port', '0', '--data-dir', dataDir, '--tracker-id', 'crashy', '--snapshot-every', '50']);
+  const restarted = await spawnTracker(t, ['--port', '0', '--data-dir', dataDir, '--tracker-id', 'crashy', '--snapshot-every', '50', ...MANY_GROUPS]);
   const owner = await connectClient(t, restarted.wsUrl);
   await owner.login('owner', 'password1');
   const present = new Set((await owner.request('list_groups', {})).groups.map((g) => g.groupId));

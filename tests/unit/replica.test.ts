@@ -60,3 +60,20 @@ test('the canonical form round-trips to an identical state', () => {
   const copy = stateFromCanonical(JSON.parse(JSON.stringify(canonicalState(r.state))));
   assert.equal(stateDigest(copy), stateDigest(r.state));
 });
+
+test('ops taken back out (their write failed) leave the state, the ids and the version vector as if they never came', () => {
+  const ops = history();
+  const kept = ops.filter((_, i) => i !== 1 && i !== 5 && i !== 6);
+  const expected = new Replica();
+  expected.addMany(kept);
+  const r = new Replica();
+  r.addMany(ops);
+  assert.equal(r.remove([ops[1]!, ops[5]!, ops[6]!, ops[6]!]), 3);
+  assert.equal(stateDigest(r.state), stateDigest(expected.state));
+  assert.deepEqual(r.versionVector(), expected.versionVector());
+  assert.equal(r.size, kept.length);
+  assert.ok(!r.has(ops[6]!));
+  // The removed op can come again, and then counts as new.
+  assert.notEqual(r.add(ops[6]!), 'duplicate');
+  assert.equal(r.remove([]), 0);
+});

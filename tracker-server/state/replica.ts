@@ -85,6 +85,25 @@ export class Replica {
     return added;
   }
 
+  /**
+   * Takes ops back out, as if they had never come (their write to disk
+   * failed), and folds the state again. Rare, so simple: one pass and one
+   * refold, whatever the number of ops.
+   */
+  remove(ops: Iterable<Op>): number {
+    const gone = new Set<string>();
+    for (const op of ops) {
+      const id = opId(op);
+      if (this.#ids.delete(id)) gone.add(id);
+    }
+    if (gone.size === 0) return 0;
+    this.#ops = this.#ops.filter((op) => !gone.has(opId(op)));
+    this.#vv = {};
+    for (const op of this.#ops) if (op.seq > (this.#vv[op.origin] ?? 0)) this.#vv[op.origin] = op.seq;
+    this.#refold();
+    return gone.size;
+  }
+
   /** Every op with a seq above what `vv` holds for its origin, in fold order: what a peer with `vv` lacks. */
   *opsAfter(vv: VersionVector): Generator<Op> {
     for (const op of this.#ops) if (op.seq > (vv[op.origin] ?? 0)) yield op;

@@ -12,32 +12,67 @@
  * started 3x slower than replaying the log.
  *
  * On disk, in the data dir:
- *   snapshot.json         {format, logGeneration, ops}: every op, in fold order;
- *                          written to a temp file, fsynced, renamed: whole or absent
+ *   snapshot.json         format 3, JSON lines: a header {format, logGeneration, ops: count},
+ *                          then every op, one line each, in fold order; written to a temp file,
+ *                          fsynced, renamed: whole or absent. (Format 2, one JSON object, is still read.)
  *   ops.<generation>.log  the ops since that snapshot, one JSON line each
+ * Both are read and written in chunks (store/lines.ts), never as one string:
+ * a history may be far larger than the biggest string V8 can hold.
  *
  * Taking a snapshot starts a new log generation; once the snapshot is durable
  * the older generations are deleted. A crash at any point leaves either the
  * old snapshot with every log, or the new one with the logs it does not cover.
  *
+ * A failed write (a full disk, an I/O error; a short write counts) fails every
+ * append not yet durable: the batch being written and all queued behind it,
+ * so a tracker's own ops never have a hole in their numbering. `onDropped`
+ * hears at once (synchronously) which ops were lost, so the caller takes them
+ * back out before anything else runs; the file is then cut back to its last
+ * durable length, so the log is exactly as it was, and only then are the
+ * appends rejected. The next append tries again (and, if cutting back
+ * failed, cuts back first).
+ *
  * A crash can tear the last line of the newest log. That line was never
- * acknowledged (its fsync did not return), so it is dropped. A bad line
- * anywhere else is real corruption and stops the start-up with its location.
+ * acknowledged (its fsync did not return), so it is dropped; the same for the
+ * last log with content when only empty logs follow it (a snapshot started a
+ * generation just before the crash). A leftover snapshot.json.tmp is removed.
+ * An empty snapshot.json is set aside when the logs still hold everything
+ * (none was ever deleted). Anything else that does not parse is real
+ * corruption and stops the start-up with its location.
  */
-import { mkdir, open, readdir, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Op } from '../../protocol/ops.ts';
+import { readLines, writeAll } from './lines.ts';
 
 const SNAPSHOT = 'snapshot.json';
-const SNAPSHOT_FORMAT = 2;
+/** 3: JSON lines (header, then one op a line). 2: one JSON object, still read. */
+const SNAPSHOT_FORMAT = 3;
+const OLD_SNAPSHOT_FORMAT = 2;
 const logName = (generation: number) => `ops.${generation}.log`;
 const LOG_PATTERN = /^ops\.(\d+)\.log$/;
+/**
+ * After a failed write, writes are refused at once (without touching the
+ * disk) for this long, then the next one tries the disk again: a failed try
+ * costs a refold of the whole state (the dropped ops come back out), so a
+ * flood of writes on a full disk must not make one each. Short enough that
+ * a freed disk is noticed by the next write a person makes.
+ */
+export const STORAGE_RETRY_MS = 250;
+/** Snapshot lines are gathered into writes of about this size: few syscalls, little memory. */
+const WRITE_CHUNK_CHARS = 1 << 20;
 
-interface SnapshotFile {
+interface SnapshotHeader {
   format: number;
   /** The first log generation *not* contained in this snapshot. */
   logGeneration: number;
-  ops: readonly Op[];
+  /** Format 3: how many op lines follow. */
+  ops: number;
+}
+
+interface SnapshotRead {
+  logGeneration: number;
+  ops: Op[];
 }
 
 export interface Recovered {
@@ -47,9 +82,12 @@ export interface Recovered {
   tail: Op[];
   /** Torn bytes dropped from the end of the newest log, if any. */
   tornBytes: number;
+  /** What start-up repaired, for the operator (a leftover of a crash or a full disk). */
+  repairs: string[];
 }
 
 interface Pending {
+  op: Op;
   line: string;
   /** The log generation the line belongs to, fixed when it was appended. */
   generation: number;
@@ -64,6 +102,10 @@ export class OpLog {
   /** The open file and the generation it is. */
   #file: FileHandle;
   #fileGeneration: number;
+  /** Bytes of the open file known durable: where a failed write is cut back to. */
+  #goodLength: number;
+  /** The open file may hold bytes past #goodLength (a cut-back failed): cut back before writing. */
+  #dirty = false;
   /** The oldest generation that may still have a file on disk. */
   #oldestGeneration: number;
   #queue: Pending[] = [];
@@ -71,13 +113,25 @@ export class OpLog {
   #writerMoved: (() => void)[] = [];
   #flushing: Promise<void> | null = null;
   #appendedSinceSnapshot = 0;
+  /** Failed writes so far: a snapshot taken across one is dropped (it may hold a dropped op). */
+  #failures = 0;
+  #failing = false;
+  #failedAt = 0;
   #closed = false;
+  /**
+   * Called synchronously when a write fails, with every op it drops (in
+   * append order), before any of their appends is rejected and before the
+   * file is cut back: the caller takes them back out at once, so nothing
+   * decided after the failure builds on them.
+   */
+  onDropped: ((ops: Op[], err: Error) => void) | undefined;
 
-  private constructor(dir: string, generation: number, file: FileHandle, appended: number) {
+  private constructor(dir: string, generation: number, file: FileHandle, size: number, appended: number) {
     this.#dir = dir;
     this.#generation = generation;
     this.#file = file;
     this.#fileGeneration = generation;
+    this.#goodLength = size;
     this.#oldestGeneration = generation;
     this.#appendedSinceSnapshot = appended;
   }
@@ -85,30 +139,42 @@ export class OpLog {
   /** Opens (creating if needed) the log in `dir` and returns what it held. */
   static async open(dir: string): Promise<{ log: OpLog; recovered: Recovered }> {
     await mkdir(dir, { recursive: true });
-    const snapshot = await readSnapshot(dir);
-    const firstGeneration = snapshot?.logGeneration ?? 1;
+    const repairs: string[] = [];
+    // A snapshot cut short by a crash or a full disk: never renamed into place, so never used.
+    await rm(join(dir, SNAPSHOT + '.tmp'), { force: true });
     const generations = (await readdir(dir))
       .map((name) => LOG_PATTERN.exec(name))
       .filter((m): m is RegExpExecArray => m !== null)
       .map((m) => Number(m[1]))
       .sort((a, b) => a - b);
+    const snapshot = await readSnapshot(dir, generations, repairs);
+    const firstGeneration = snapshot?.logGeneration ?? 1;
 
+    const live = generations.filter((g) => g >= firstGeneration);
+    const sizes = await Promise.all(live.map(async (g) => (await stat(join(dir, logName(g)))).size));
+    // The log a crash can have torn: the newest with anything in it. Empty ones after it are
+    // generations a snapshot started just before the crash (or a full disk) stopped everything.
+    let lastWithContent = -1;
+    for (const [i, size] of sizes.entries()) if (size > 0) lastWithContent = i;
     const tail: Op[] = [];
     let tornBytes = 0;
-    const live = generations.filter((g) => g >= firstGeneration);
     for (const [i, generation] of live.entries()) {
-      const isNewest = i === live.length - 1;
-      const result = await readLog(join(dir, logName(generation)), isNewest);
-      tail.push(...result.ops);
+      const path = join(dir, logName(generation));
+      const result = await readLog(path, i === lastWithContent, tail);
       tornBytes += result.tornBytes;
+      if (result.tornBytes > 0 && i !== live.length - 1) {
+        repairs.push(`${path}: cut ${result.tornBytes} torn bytes from its end (only empty logs follow it)`);
+      }
     }
     // Generations the snapshot already holds: left over from a crash right after it.
     for (const g of generations) if (g < firstGeneration) await rm(join(dir, logName(g)), { force: true });
 
     const generation = live.length ? live[live.length - 1]! : firstGeneration;
-    const file = await open(join(dir, logName(generation)), 'a');
-    const log = new OpLog(dir, generation, file, tail.length);
-    const recovered: Recovered = { tail, tornBytes };
+    const path = join(dir, logName(generation));
+    const file = await open(path, 'a');
+    const { size } = await file.stat();
+    const log = new OpLog(dir, generation, file, size, tail.length);
+    const recovered: Recovered = { tail, tornBytes, repairs };
     if (snapshot) recovered.snapshot = { ops: snapshot.ops };
     return { log, recovered };
   }
@@ -118,12 +184,31 @@ export class OpLog {
     return this.#appendedSinceSnapshot;
   }
 
-  /** Resolves once the op is on disk (fsynced). */
+  /** The last write failed and none has succeeded since (the disk is full, or failing). */
+  get failing(): boolean {
+    return this.#failing;
+  }
+
+  /**
+   * Whether a write should be refused without trying: the disk failed less
+   * than STORAGE_RETRY_MS ago, or a try is under way. Otherwise the next
+   * append is that try.
+   */
+  get refusing(): boolean {
+    return this.#failing && (this.#flushing !== null || Date.now() - this.#failedAt < STORAGE_RETRY_MS);
+  }
+
+  /** Resolves once the op is on disk (fsynced); rejects if it never will be (see onDropped). */
   append(op: Op): Promise<void> {
-    if (this.#closed) return Promise.reject(new Error('op log is closed'));
+    if (this.#closed) {
+      // A write that comes during shutdown: dropped like a failed one, so the caller takes it back.
+      const err = new Error('op log is closed');
+      this.onDropped?.([op], err);
+      return Promise.reject(err);
+    }
     this.#appendedSinceSnapshot++;
     return new Promise((resolve, reject) => {
-      this.#queue.push({ line: JSON.stringify(op) + '\n', generation: this.#generation, resolve, reject });
+      this.#queue.push({ op, line: JSON.stringify(op) + '\n', generation: this.#generation, resolve, reject });
       this.#flushing ??= this.#flush();
     });
   }
@@ -131,45 +216,46 @@ export class OpLog {
   /**
    * Writes a snapshot of `ops` and drops the logs it covers. `ops` must hold
    * every op appended so far: call it synchronously after the last append you
-   * want covered. Appends made while it runs go to a new
-   * generation, which the snapshot does not cover and so keeps.
+   * want covered. Appends made while it runs go to a new generation, which
+   * the snapshot does not cover and so keeps. Some of `ops` may still be on
+   * their way to disk: the snapshot is put in place only once they are
+   * durable, and dropped (the old one and every log kept) if a write failed
+   * meanwhile, or if the snapshot itself cannot be written.
    */
   async snapshot(ops: readonly Op[]): Promise<void> {
     const covered = this.#generation;
-    const body = JSON.stringify({
-      format: SNAPSHOT_FORMAT,
-      logGeneration: covered + 1,
-      ops,
-    } satisfies SnapshotFile);
+    // The caller's array may change while this runs (ops added, or dropped by a failed write).
+    const list = ops.slice();
+    const failuresBefore = this.#failures;
     this.#generation = covered + 1;
     this.#appendedSinceSnapshot = 0;
 
     const tmp = join(this.#dir, SNAPSHOT + '.tmp');
-    const handle = await open(tmp, 'w');
     try {
-      await handle.writeFile(body);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(tmp, join(this.#dir, SNAPSHOT));
-    await syncDir(this.#dir);
-    // Lines of the covered generations may still be queued: let them land before deleting their
-    // files. Wait for the writer to move past them, not for an idle queue, which under steady
-    // writes may never come.
-    while (this.#fileGeneration <= covered) {
-      if (!this.#flushing) {
-        // Nothing was appended since: move to the new file now, so the covered one can go.
-        // The switch holds the flush slot, so an append meanwhile waits for it.
-        this.#flushing = this.#switchTo(covered + 1).finally(() => {
-          this.#flushing = null;
-          if (this.#queue.length > 0) this.#flushing = this.#flush();
-        });
-        await this.#flushing;
-        break;
+      await writeSnapshot(tmp, covered + 1, list);
+      // Lines of the covered generations may still be queued: let them land before the snapshot
+      // replaces their files. Wait for the writer to move past them, not for an idle queue, which
+      // under steady writes may never come.
+      while (this.#fileGeneration <= covered) {
+        if (!this.#flushing) {
+          // Nothing was appended since: move to the new file now, so the covered one can go.
+          // The switch holds the flush slot, so an append meanwhile waits for it.
+          this.#flushing = this.#switchTo(covered + 1).finally(() => {
+            this.#flushing = null;
+            if (this.#queue.length > 0) this.#flushing = this.#flush();
+          });
+          await this.#flushing;
+          break;
+        }
+        await new Promise<void>((resolve) => this.#writerMoved.push(resolve));
       }
-      await new Promise<void>((resolve) => this.#writerMoved.push(resolve));
+      if (this.#failures !== failuresBefore) throw new Error('an append failed while the snapshot was written; snapshot dropped');
+      await rename(tmp, join(this.#dir, SNAPSHOT));
+    } catch (err) {
+      await rm(tmp, { force: true }).catch(() => undefined);
+      throw err;
     }
+    await syncDir(this.#dir);
     for (let g = covered; g >= this.#oldestGeneration; g--) {
       if (g !== this.#fileGeneration) await rm(join(this.#dir, logName(g)), { force: true });
     }
@@ -193,74 +279,182 @@ export class OpLog {
       const batch = this.#queue.splice(0, n);
       try {
         if (generation !== this.#fileGeneration) await this.#switchTo(generation);
-        await this.#file.write(batch.map((p) => p.line).join(''));
+        if (this.#dirty) await this.#cutBack();
+        const data = Buffer.from(batch.map((p) => p.line).join(''));
+        this.#dirty = true;
+        await writeAll(this.#file, data);
         await this.#file.datasync();
+        this.#dirty = false;
+        this.#goodLength += data.length;
+        this.#failing = false;
         for (const p of batch) p.resolve();
       } catch (err) {
-        for (const p of batch) p.reject(err as Error);
+        // Everything not yet durable goes: later lines must not land after a hole.
+        const dropped = batch.concat(this.#queue.splice(0));
+        this.#failures++;
+        this.#failing = true;
+        this.#failedAt = Date.now();
+        try {
+          this.onDropped?.(dropped.map((p) => p.op), err as Error);
+        } catch (hookErr) {
+          console.error('op log: onDropped failed:', hookErr);
+        }
+        if (this.#dirty) await this.#cutBack().catch((cutErr) => console.error(`op log: could not cut the log back (will retry before the next write): ${(cutErr as Error).message}`));
+        for (const p of dropped) p.reject(err as Error);
       }
     }
     this.#flushing = null;
     for (const wake of this.#writerMoved.splice(0)) wake();
   }
 
+  /** Cuts the open file back to its durable length, so a failed write leaves no trace. */
+  async #cutBack(): Promise<void> {
+    await this.#file.truncate(this.#goodLength);
+    await this.#file.datasync();
+    this.#dirty = false;
+  }
+
   async #switchTo(generation: number): Promise<void> {
     const next = await open(join(this.#dir, logName(generation)), 'a');
-    await syncDir(this.#dir);
-    const old = this.#file;
-    this.#file = next;
-    this.#fileGeneration = generation;
-    for (const wake of this.#writerMoved.splice(0)) wake();
-    await old.close();
+    try {
+      await syncDir(this.#dir);
+      const { size } = await next.stat();
+      const old = this.#file;
+      this.#file = next;
+      this.#fileGeneration = generation;
+      this.#goodLength = size;
+      this.#dirty = false;
+      for (const wake of this.#writerMoved.splice(0)) wake();
+      await old.close();
+    } catch (err) {
+      if (this.#file !== next) await next.close().catch(() => undefined);
+      throw err;
+    }
   }
 }
 
-async function readSnapshot(dir: string): Promise<SnapshotFile | undefined> {
-  let text: string;
+/** Writes a format-3 snapshot to `path`, in chunks, and fsyncs it. */
+async function writeSnapshot(path: string, logGeneration: number, ops: readonly Op[]): Promise<void> {
+  const handle = await open(path, 'w');
   try {
-    text = await readFile(join(dir, SNAPSHOT), 'utf8');
+    let chunk = JSON.stringify({ format: SNAPSHOT_FORMAT, logGeneration, ops: ops.length } satisfies SnapshotHeader) + '\n';
+    for (const op of ops) {
+      chunk += JSON.stringify(op) + '\n';
+      if (chunk.length >= WRITE_CHUNK_CHARS) {
+        await writeAll(handle, Buffer.from(chunk));
+        chunk = '';
+      }
+    }
+    if (chunk.length > 0) await writeAll(handle, Buffer.from(chunk));
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+async function readSnapshot(dir: string, generations: readonly number[], repairs: string[]): Promise<SnapshotRead | undefined> {
+  const path = join(dir, SNAPSHOT);
+  let handle: FileHandle;
+  try {
+    handle = await open(path, 'r');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
-  const parsed = JSON.parse(text) as SnapshotFile;
-  if (parsed.format !== SNAPSHOT_FORMAT) throw new Error(`${join(dir, SNAPSHOT)}: unknown snapshot format ${parsed.format}`);
-  return parsed;
+  try {
+    if ((await handle.stat()).size === 0) {
+      // Written to a temp file, fsynced, renamed: an empty one means a disk or file system that
+      // did not keep what it said it had. Harmless while the logs still hold everything (the first
+      // generation is still there, so no snapshot ever replaced a log); otherwise ops are gone.
+      if (generations.length > 0 && generations[0] === 1) {
+        await handle.close();
+        await rm(path, { force: true });
+        repairs.push(`${path} was empty; removed it and replayed the logs, which hold every op`);
+        return undefined;
+      }
+      throw new Error(`${path} is empty and the logs it replaced are gone; restore it from a backup or another tracker's data dir (refusing to start with ops missing)`);
+    }
+    let header: SnapshotHeader | undefined;
+    const ops: Op[] = [];
+    let lineNo = 0;
+    for await (const line of readLines(handle)) {
+      lineNo++;
+      let value: unknown;
+      try {
+        value = JSON.parse(line.text);
+      } catch {
+        throw new Error(`${path}:${lineNo}: corrupt snapshot record; refusing to start`);
+      }
+      if (!header) {
+        const h = value as SnapshotHeader | null;
+        if (h?.format === OLD_SNAPSHOT_FORMAT) {
+          // Format 2: the whole snapshot is this one line (JSON.stringify writes no raw newlines).
+          return { logGeneration: h.logGeneration, ops: h.ops as unknown as Op[] };
+        }
+        if (h?.format !== SNAPSHOT_FORMAT) throw new Error(`${path}: unknown snapshot format ${h?.format}`);
+        header = h;
+      } else {
+        ops.push(value as Op);
+      }
+      // Format 3 ends every line, the last one too: one without is a snapshot cut short.
+      if (!line.complete) throw new Error(`${path}:${lineNo}: snapshot cut short; refusing to start`);
+    }
+    if (!header) throw new Error(`${path}: no snapshot header; refusing to start`);
+    if (ops.length !== header.ops) {
+      throw new Error(`${path}: snapshot holds ${ops.length} ops, its header says ${header.ops}; refusing to start`);
+    }
+    return { logGeneration: header.logGeneration, ops };
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
 }
 
-async function readLog(path: string, isNewest: boolean): Promise<{ ops: Op[]; tornBytes: number }> {
-  const text = await readFile(path, 'utf8');
-  const ops: Op[] = [];
-  let start = 0;
-  let lineNo = 0;
-  while (start < text.length) {
-    const end = text.indexOf('\n', start);
-    lineNo++;
-    const complete = end !== -1;
-    const line = text.slice(start, complete ? end : text.length);
-    let op: Op | undefined;
-    try {
-      op = JSON.parse(line) as Op;
-    } catch {
-      op = undefined;
-    }
-    const isLast = !complete || end === text.length - 1;
-    if (!complete || op === undefined) {
-      if (isNewest && isLast) {
-        // The torn tail of a crash: never acknowledged. Cut it off so the next append starts clean.
-        const tornBytes = Buffer.byteLength(text.slice(start));
-        const handle = await open(path, 'r+');
-        await handle.truncate(Buffer.byteLength(text.slice(0, start)));
-        await handle.sync();
-        await handle.close();
-        return { ops, tornBytes };
+/**
+ * Reads one log into `into`, line by line. A bad last line of the log a crash
+ * can have torn (`mayBeTorn`) is cut off; a bad line anywhere else refuses.
+ */
+async function readLog(path: string, mayBeTorn: boolean, into: Op[]): Promise<{ tornBytes: number }> {
+  const handle = await open(path, 'r');
+  let size = 0;
+  try {
+    size = (await handle.stat()).size;
+    let lineNo = 0;
+    /** A line that did not parse: fatal unless it turns out to be the last. */
+    let bad: { lineNo: number; start: number } | undefined;
+    for await (const line of readLines(handle)) {
+      lineNo++;
+      if (bad) break;
+      let op: Op | undefined;
+      if (line.complete) {
+        try {
+          op = JSON.parse(line.text) as Op;
+        } catch {
+          op = undefined;
+        }
       }
-      throw new Error(`${path}:${lineNo}: corrupt op log record (not a torn tail); refusing to start`);
+      if (op === undefined) {
+        bad = { lineNo, start: line.start };
+        continue;
+      }
+      into.push(op);
     }
-    ops.push(op);
-    start = end + 1;
+    if (!bad) return { tornBytes: 0 };
+    if (!mayBeTorn || lineNo !== bad.lineNo) {
+      throw new Error(`${path}:${bad.lineNo}: corrupt op log record (not a torn tail); refusing to start`);
+    }
+    // The torn tail of a crash: never acknowledged. Cut it off so the next append starts clean.
+    await handle.close();
+    const rw = await open(path, 'r+');
+    try {
+      await rw.truncate(bad.start);
+      await rw.sync();
+    } finally {
+      await rw.close();
+    }
+    return { tornBytes: size - bad.start };
+  } finally {
+    await handle.close().catch(() => undefined);
   }
-  return { ops, tornBytes: 0 };
 }
 
 async function syncDir(dir: string): Promise<void> {

@@ -34,6 +34,7 @@ const WORDS: Record<ErrorCode, string> = {
   [ErrorCode.Internal]: 'The tracker had a problem. Try again in a moment.',
   [ErrorCode.Disconnected]: 'Lost the connection to the tracker. Check your network; the app keeps trying.',
   [ErrorCode.Timeout]: 'The tracker did not answer in time. Check your network and try again.',
+  [ErrorCode.Unavailable]: 'The tracker cannot save changes right now (its disk is full). Nothing was changed; try again later.',
 };
 
 const KNOWN = new Set<string>(Object.values(ErrorCode));
