@@ -14,6 +14,7 @@ import { eventsFor } from './events.ts';
 import { Presence, type Holding, type PeerInfo } from './presence.ts';
 import { Replica } from './state/replica.ts';
 import { liveSession } from './state/queries.ts';
+import { needsRenewal } from './state/sessions.ts';
 import type { State } from './state/model.ts';
 import { OpLog } from './store/oplog.ts';
 import type { ScryptCost } from './auth.ts';
@@ -40,6 +41,8 @@ export interface CoreConfig {
   /** Session lifetimes (default SESSION_IDLE_MS, SESSION_MAX_MS), stamped into each session_opened. */
   sessionIdleMs?: number;
   sessionMaxMs?: number;
+  /** How often connected sessions are renewed or ended (default a minute; tests shorten it). */
+  sessionCheckMs?: number;
   /** Sign-ups per address at once, then one a minute (default SIGNUP_BURST); 0: no limit. */
   signupBurst?: number;
 }
@@ -92,8 +95,8 @@ export class TrackerCore {
   #lastWrite: Promise<void> = Promise.resolve();
   /** Request ids of replicated ops applied but not yet durable: a retry waits to learn whether they stand. */
   #unsavedRequests = new Map<string, Promise<void>>();
-  /** Once a minute, connected sessions whose lifetime ran out are ended and their clients told. */
-  #expiry = setInterval(() => this.#revalidateSessions(), 60_000).unref();
+  /** Once a minute (sessionCheckMs): connected sessions are renewed when due, those whose lifetime ran out are ended. */
+  #expiry: NodeJS.Timeout;
 
   private constructor(config: CoreConfig, replica: Replica, log: OpLog) {
     this.config = config;
@@ -105,6 +108,7 @@ export class TrackerCore {
     this.#durableOps = replica.size;
     this.clock.observe(replica.maxHlc);
     log.onDropped = (ops) => this.#takeBack(ops);
+    this.#expiry = setInterval(() => this.#sessionRound(), config.sessionCheckMs ?? 60_000).unref();
   }
 
   /** Opens the data dir, replays snapshot and log, and returns a ready core. */
@@ -397,7 +401,24 @@ export class TrackerCore {
     }
   }
 
-
+  /**
+   * An open tab is a session in use, though it may not resume for weeks:
+   * its renewal is written here when due (once per session, however many
+   * tabs share it), so only the absolute lifetime ends a session left open.
+   */
+  #sessionRound(): void {
+    const now = Date.now();
+    const due = new Set<string>();
+    for (const client of this.#clientsByPeer.values()) {
+      const hash = client.session?.tokenHash;
+      const record = hash === undefined ? undefined : liveSession(this.state, hash, now);
+      if (hash !== undefined && record && needsRenewal(record, now)) due.add(hash);
+    }
+    for (const tokenHash of due) {
+      this.commit({ kind: 'session_renewed', tokenHash }).catch((err) => console.error(`session renewal failed: ${(err as Error).message}`));
+    }
+    this.#revalidateSessions();
+  }
 
   #maybeSnapshot(): void {
     if (this.#log.failing) return; // it would only fill what little space is left

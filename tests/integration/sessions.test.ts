@@ -122,3 +122,21 @@ test('an unused session ends after the idle lifetime; a used one is renewed unti
   keepUsing = false;
   await using;
 });
+
+test('an open tab keeps its session renewed past the idle lifetime, and is told when the absolute lifetime ends it', async (t) => {
+  const tracker = await startTestTracker(t, { sessionIdleMs: 2000, sessionMaxMs: 5000, sessionCheckMs: 100 });
+  const signup = await connectClient(t, tracker.wsUrl);
+  await signup.request('create_user', { userId: 'alice', password: 'password1' });
+  const unused = (await signup.login('alice', 'password1')).token;
+  signup.close();
+  const open = await tab(t, tracker.wsUrl);
+  await eventually(() => assert.equal(liveSession(tracker.core.state, hashToken(unused), Date.now()), undefined), 8000, 50);
+  assert.equal(revoked(open.events), false, 'past the idle lifetime, the open tab is still signed in');
+  assert.ok(liveSession(tracker.core.state, hashToken(open.token), Date.now()));
+  const ended = await eventually(() => {
+    const e = open.events.find((x) => x.event === 'session_revoked');
+    assert.ok(e, 'the open tab heard session_revoked');
+    return e as { reason: string };
+  }, 8000, 50);
+  assert.match(ended.reason, /expired/);
+});
