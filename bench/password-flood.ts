@@ -5,7 +5,8 @@
  * its own process. One logged-in user writes (create_group, one at a time,
  * every 10 ms) for a while with no other load, then again while
  * --flooders connections sign up as fast as they are answered (one request
- * in flight each, as the per-connection bound allows). Prints that user's
+ * in flight each, as the per-connection bound allows); `--flood login`
+ * floods successful log-ins of one account instead. Prints that user's
  * write latency (median, p99) in both phases; the last line is one JSON object.
  */
 import { randomBytes } from 'node:crypto';
@@ -20,6 +21,8 @@ import { median, percentile, round } from './lib/stats.ts';
 const { values: flags } = parseArgs({
   options: {
     flooders: { type: 'string', default: '20' },
+    /** What floods: sign-ups (create_user) or successful log-ins of one account (login). */
+    flood: { type: 'string', default: 'signup' },
     'measure-ms': { type: 'string', default: '5000' },
     'scrypt-n': { type: 'string', default: '32768' },
     /** Another checkout (e.g. `git worktree add /tmp/base <commit>`, node_modules linked) whose tracker to measure instead. */
@@ -30,6 +33,7 @@ const FLOODERS = Number(flags.flooders);
 const MEASURE_MS = Number(flags['measure-ms']);
 const SCRYPT_N = Number(flags['scrypt-n']);
 const WRITE_EVERY_MS = 10;
+const FLOOD = flags.flood === 'login' ? 'login' : 'signup';
 
 type Msg = { id?: string; ok?: boolean; error?: { code: string } } & Record<string, unknown>;
 
@@ -88,7 +92,7 @@ try {
   }
 
   console.log(`Meshdrop password flood — ${new Date().toISOString()}`);
-  console.log(`machine: ${availableParallelism()} cores, node ${process.version}; tracker scrypt N=${SCRYPT_N}; ${FLOODERS} flooding connections; ${MEASURE_MS} ms per phase${flags.root ? `; tracker from ${flags.root}` : ''}`);
+  console.log(`machine: ${availableParallelism()} cores, node ${process.version}; tracker scrypt N=${SCRYPT_N}; ${FLOODERS} connections flooding ${FLOOD === 'login' ? 'successful log-ins' : 'sign-ups'}; ${MEASURE_MS} ms per phase${flags.root ? `; tracker from ${flags.root}` : ''}`);
   await writes(500); // warm-up
   const quiet = await writes(MEASURE_MS);
 
@@ -98,13 +102,21 @@ try {
   let refused = 0;
   let names = 0;
   const codes: Record<string, number> = {};
+  if (FLOOD === 'login') await writer.request({ type: 'create_user', userId: 'flooded', password: 'password1' });
   const floods = flooders.map(async (c) => {
     while (flooding) {
-      const r = await c.request({ type: 'create_user', userId: `flood${names++}`, password: 'password1' });
+      const r = await c.request(
+        FLOOD === 'login'
+          ? { type: 'login', userId: 'flooded', password: 'password1' }
+          : { type: 'create_user', userId: `flood${names++}`, password: 'password1' },
+      );
       if (r.ok) signups++;
       else {
+        if (r.error?.code.startsWith('closed')) throw new Error(`a flooding connection was closed (${r.error.code})`);
         refused++;
         codes[r.error?.code ?? '?'] = (codes[r.error?.code ?? '?'] ?? 0) + 1;
+        // Refused at once: retry after a moment, under the per-connection message rate that would close the connection.
+        await new Promise((r) => setTimeout(r, WRITE_EVERY_MS));
       }
     }
   });
@@ -117,18 +129,19 @@ try {
   for (const c of [writer, ...flooders]) c.ws.close();
 
   const figures = {
+    flood: FLOOD,
     quietWrites: quiet.length,
     quietP50Ms: round(median(quiet), 2),
     quietP99Ms: round(percentile(quiet, 99), 2),
     floodWrites: flooded.length,
     floodP50Ms: round(median(flooded), 2),
     floodP99Ms: round(percentile(flooded, 99), 2),
-    floodSignupsPerSec: round((signupsInWindow / (MEASURE_MS + 500)) * 1000, 1),
+    floodCompletedPerSec: round((signupsInWindow / (MEASURE_MS + 500)) * 1000, 1),
     floodRefused: refused,
   };
   console.log(`other user's create_group, no flood:    median ${figures.quietP50Ms} ms, p99 ${figures.quietP99Ms} ms (${quiet.length} writes)`);
   console.log(`other user's create_group, under flood: median ${figures.floodP50Ms} ms, p99 ${figures.floodP99Ms} ms (${flooded.length} writes)`);
-  console.log(`flood: ${figures.floodSignupsPerSec} sign-ups/s completed, ${refused} refused (${JSON.stringify(codes)})`);
+  console.log(`flood: ${figures.floodCompletedPerSec} ${FLOOD === 'login' ? 'log-ins' : 'sign-ups'}/s completed, ${refused} refused (${JSON.stringify(codes)})`);
   console.log(JSON.stringify(figures));
 } finally {
   await tracker.stop();
