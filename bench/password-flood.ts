@@ -68,6 +68,8 @@ async function connection(url: string) {
   return { ws, request };
 }
 
+// The writer creates a group every 10 ms: far past the default groups-per-user quota (older trackers ignore this).
+process.env.MESHDROP_QUOTAS ??= 'groups-per-user=1000000';
 const dataDir = await mkdtemp(join(tmpdir(), 'meshdrop-bench-flood-'));
 const tracker = await TrackerProcess.start({ dataDir, scryptN: SCRYPT_N, root: flags.root });
 try {
