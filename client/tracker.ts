@@ -187,6 +187,25 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
     }
   }
 
+  /** My live sessions (this one marked `current`). */
+  async listSessions(): Promise<ReplyBodies['list_sessions']['sessions']> {
+    return (await this.request('list_sessions', {})).sessions;
+  }
+
+  /** Ends one of my sessions by its id; ending this one is a log-out. */
+  async revokeSession(sessionId: string): Promise<void> {
+    await this.request('revoke_session', { sessionId });
+  }
+
+  /** Sign out everywhere: every session of mine ends, this one included. */
+  async logoutAll(): Promise<void> {
+    try {
+      await this.request('logout_all', {});
+    } finally {
+      this.#forgetSession();
+    }
+  }
+
   // ---------------------------------------------------------- presence
 
   /** Announces a file's bitfield; the object is kept and re-announced after reconnects. */

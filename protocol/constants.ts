@@ -66,6 +66,49 @@ export const MAX_QUEUED_BYTES = 4 * 1024 * 1024;
 export const LOGIN_FAILURES_PER_ACCOUNT = 5;
 export const LOGIN_FAILURES_PER_ADDRESS = 20;
 export const LOGIN_WINDOW_MS = 60_000;
+/**
+ * Per account, across every address: a token bucket of password checks that
+ * only slows a distributed guesser (see LoginLimiter). 30 at once, then one
+ * every 2 s: ~1,800 guesses an hour against one account from any number of
+ * addresses, while the owner, from an address that logged in before, skips it.
+ */
+export const LOGIN_ACCOUNT_BURST = 30;
+export const LOGIN_ACCOUNT_PER_SECOND = 0.5;
+/** How long an address that logged into an account stays "known" to it (it skips the account ceiling). */
+export const LOGIN_KNOWN_ADDRESS_MS = 30 * 24 * 3600 * 1000;
+/**
+ * Sign-ups per address, a token bucket: 20 at once (a family or a class
+ * behind one NAT), then one a minute. Each costs a password hash and a
+ * record every tracker keeps for good.
+ */
+export const SIGNUP_BURST = 20;
+export const SIGNUPS_PER_MINUTE = 1;
+
+/**
+ * Password hashing (scrypt) runs in its own worker threads, never in libuv's
+ * thread pool, which the op log's writes and fsyncs need. Jobs waiting for a
+ * worker beyond this are refused as busy: at ~100 ms a hash (N=2^15) a full
+ * queue is ~25 s of work for one worker, already longer than anyone waits.
+ */
+export const PASSWORD_QUEUE_MAX = 256;
+/** Password requests (create_user, login) one connection may have in flight; an app has one at a time. */
+export const PASSWORD_JOBS_PER_CONNECTION = 2;
+
+/**
+ * Sessions. Idle and absolute lifetimes are flags (these are the defaults),
+ * stamped into each session_opened op so every tracker judges a session by
+ * the same numbers. Renewal is an op (session_renewed), written at resume
+ * only once the last renewal is older than idle / SESSION_RENEW_FRACTION, so
+ * a session used daily costs one op every few days, not one per request.
+ */
+export const SESSION_IDLE_MS = 30 * 24 * 3600 * 1000;
+export const SESSION_MAX_MS = 90 * 24 * 3600 * 1000;
+export const SESSION_RENEW_FRACTION = 8;
+/**
+ * Live sessions per user (browsers, devices); opening one more ends the
+ * oldest. Part of the fold, so a constant every tracker shares, not a flag.
+ */
+export const MAX_SESSIONS_PER_USER = 20;
 
 /** Session tokens: 256 random bits. */
 export const TOKEN_BYTES = 32;

@@ -30,6 +30,10 @@ export const ErrorCode = {
   NoSuchFile: 'no_such_file',
   NoSuchRequest: 'no_such_request',
   NoSuchInvite: 'no_such_invite',
+  /** revoke_session: no live session of mine has that id. */
+  NoSuchSession: 'no_such_session',
+  /** Password hashing is at capacity (its queue is full): try again shortly. */
+  Busy: 'busy',
   InviteExpired: 'invite_expired',
   AlreadyMember: 'already_member',
   AlreadyRequested: 'already_requested',

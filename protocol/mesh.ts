@@ -28,6 +28,8 @@ const OpKey = z.string().regex(/^(?:[A-Za-z0-9_-]{1,32}:\d{1,16}|r:[A-Za-z0-9_-]
 /** Hex or base64url digests of tokens. */
 const TokenHash = z.string().min(16).max(128);
 const Hex = z.string().regex(/^[0-9a-f]{1,256}$/);
+/** A session lifetime in ms (config.ts allows 1 s to 10,000 days). */
+const Lifetime = z.number().int().min(1000).max(10_000 * 24 * 3600_000);
 
 // ---------------------------------------------------------------- ops
 
@@ -44,8 +46,10 @@ const op = <K extends string, S extends z.ZodRawShape>(kind: K, shape: S) =>
 
 export const OpSchema = z.discriminatedUnion('kind', [
   op('user_created', { userId: UserId, salt: Hex, hash: z.string().min(1).max(512) }),
-  op('session_opened', { userId: UserId, userKey: OpKey, tokenHash: TokenHash }),
+  op('session_opened', { userId: UserId, userKey: OpKey, tokenHash: TokenHash, idleMs: Lifetime.optional(), maxMs: Lifetime.optional() }),
   op('session_revoked', { tokenHash: TokenHash }),
+  op('session_renewed', { tokenHash: TokenHash }),
+  op('user_sessions_revoked', { userId: UserId, userKey: OpKey }),
   op('group_created', { groupId: GroupId, ...actor }),
   op('join_requested', { groupKey: OpKey, ...actor }),
   op('request_accepted', { groupKey: OpKey, userId: UserId, ...actor }),

@@ -37,8 +37,20 @@ export interface Actor {
 
 export type OpBody =
   | { kind: 'user_created'; userId: string; salt: string; hash: string }
-  | { kind: 'session_opened'; userId: string; userKey: string; tokenHash: string }
+  | {
+      kind: 'session_opened';
+      userId: string;
+      userKey: string;
+      tokenHash: string;
+      /** Lifetimes the opening tracker was configured with: every tracker judges the session by these (absent in old logs: the defaults). */
+      idleMs?: number;
+      maxMs?: number;
+    }
   | { kind: 'session_revoked'; tokenHash: string }
+  /** The session was used: its idle lifetime starts again from this op's hlc (inert if it had expired by then). */
+  | { kind: 'session_renewed'; tokenHash: string }
+  /** Sign out everywhere: every session of the account opened before this op ends. */
+  | { kind: 'user_sessions_revoked'; userId: string; userKey: string }
   | ({ kind: 'group_created'; groupId: string } & Actor)
   | ({ kind: 'join_requested'; groupKey: string } & Actor)
   | ({ kind: 'request_accepted'; groupKey: string; userId: string } & Actor)

@@ -84,6 +84,12 @@ export const Request = z.discriminatedUnion('type', [
   req('resume', { token: Token }),
   /** End this session everywhere: its token stops working. */
   req('logout', {}),
+  /** My live sessions (browsers, devices): when opened, last renewed, which is this one. */
+  req('list_sessions', {}),
+  /** End one of my sessions, by the id list_sessions shows. */
+  req('revoke_session', { sessionId: z.string().regex(/^[0-9a-f]{16}$/, '16 lowercase hex digits') }),
+  /** Sign out everywhere: every session of mine ends, this one included. */
+  req('logout_all', {}),
   /** Create a group; the creator is its owner. */
   req('create_group', { groupId: GroupId }),
   /** Ask to join a group; the owner decides. With an invite token, join at once. */
@@ -159,6 +165,20 @@ export const Holder = z.object({
 });
 export type Holder = z.infer<typeof Holder>;
 
+/** One of my sessions as list_sessions shows it: never its token or token hash. */
+export const SessionSummary = z.object({
+  /** A short public id derived from the token hash: what revoke_session takes. */
+  sessionId: z.string(),
+  /** Milliseconds since the epoch. */
+  openedAt: z.number(),
+  renewedAt: z.number(),
+  /** When it stops working unless renewed (used) before; never after openedAt + the absolute lifetime. */
+  expiresAt: z.number(),
+  /** The session of the connection that asked. */
+  current: z.boolean(),
+});
+export type SessionSummary = z.infer<typeof SessionSummary>;
+
 export const IceServer = z.object({
   urls: z.union([z.string(), z.array(z.string())]),
   username: z.string().optional(),
@@ -183,6 +203,9 @@ export interface ReplyBodies {
   login: { userId: string; token: string };
   resume: { userId: string };
   logout: Record<string, never>;
+  list_sessions: { sessions: SessionSummary[] };
+  revoke_session: Record<string, never>;
+  logout_all: Record<string, never>;
   create_group: { groupId: string };
   join_group: { groupId: string; status: MembershipStatus };
   leave_group: { groupId: string };

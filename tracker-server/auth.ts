@@ -4,8 +4,9 @@
  * breaking old accounts. Tokens: 256 random bits; the state keeps only their
  * SHA-256, so a leaked data dir opens no session.
  */
-import { createHash, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { TOKEN_BYTES } from '../protocol/constants.ts';
+import { passwordPool } from './password-pool.ts';
 
 export interface ScryptCost {
   /** CPU/memory cost: 2^15 (32 MiB, ~100 ms) by default; tests lower it to keep suites fast. */
@@ -16,11 +17,9 @@ export interface ScryptCost {
 export const DEFAULT_SCRYPT: ScryptCost = { N: 1 << 15, r: 8, p: 1 };
 const KEY_LENGTH = 32;
 
+/** In the password pool's own threads, never libuv's (see password-pool.ts); rejects with PoolBusyError when full. */
 function scryptAsync(password: string, salt: Buffer, cost: ScryptCost): Promise<Buffer> {
-  const options: ScryptOptions = { N: cost.N, r: cost.r, p: cost.p, maxmem: 256 * cost.N * cost.r };
-  return new Promise((resolve, reject) =>
-    scrypt(password, salt, KEY_LENGTH, options, (err, key) => (err ? reject(err) : resolve(key))),
-  );
+  return passwordPool.scrypt({ password, salt, N: cost.N, r: cost.r, p: cost.p, keyLength: KEY_LENGTH });
 }
 
 /** Returns `{salt, hash}` for a user record; `hash` is `scrypt$N$r$p$hex`. */
@@ -36,6 +35,18 @@ export async function verifyPassword(password: string, salt: string, stored: str
   const key = await scryptAsync(password, Buffer.from(salt, 'hex'), { N: Number(n), r: Number(r), p: Number(p) });
   const expected = Buffer.from(hex, 'hex');
   return expected.length === key.length && timingSafeEqual(expected, key);
+}
+
+/**
+ * A record no password opens, at the given cost: a log-in for a missing user
+ * is checked against it, so it costs the same scrypt work (and time) as one
+ * for a real user and the reply's timing does not tell which names exist.
+ */
+export function dummyRecord(cost: ScryptCost): { salt: string; hash: string } {
+  return {
+    salt: randomBytes(16).toString('hex'),
+    hash: `scrypt$${cost.N}$${cost.r}$${cost.p}$${randomBytes(KEY_LENGTH).toString('hex')}`,
+  };
 }
 
 export const newToken = (): string => randomBytes(TOKEN_BYTES).toString('base64url');

@@ -8,6 +8,8 @@ import { z } from 'zod';
 import { IceServer } from '../protocol/tracker.ts';
 import { DEFAULT_SCRYPT, type ScryptCost } from './auth.ts';
 import { parseQuotas, type Quotas } from './quotas.ts';
+import { SESSION_IDLE_MS, SESSION_MAX_MS, SIGNUP_BURST } from '../protocol/constants.ts';
+import { trustedProxies } from './gateway/client-address.ts';
 
 export interface CliConfig {
   host: string;
@@ -30,6 +32,12 @@ export interface CliConfig {
   quotas: Quotas;
   /** With it, /metrics answers only `Authorization: Bearer <token>`. */
   metricsToken: string | undefined;
+  /** Reverse proxies whose X-Forwarded-For is believed (addresses or CIDR ranges); empty: the header is ignored. */
+  trustProxy: string[];
+  sessionIdleMs: number;
+  sessionMaxMs: number;
+  /** Sign-ups per address at once (then one a minute); 0: no limit. */
+  signupBurst: number;
 }
 
 export const USAGE = `meshdrop tracker
@@ -55,11 +63,31 @@ export const USAGE = `meshdrop tracker
                        hashes-per-group (262144), groups-per-user (50), invites-per-group (20),
                        requests-per-group (100), hashes-per-user-per-day (262144)
   --metrics-token T    /metrics needs "Authorization: Bearer T" (MESHDROP_METRICS_TOKEN, default: open)
+  --trust-proxy ADDR   a reverse proxy's address or CIDR range, repeatable: connections from it are
+                       counted by the right-most untrusted X-Forwarded-For hop; without it the header
+                       is ignored                      (MESHDROP_TRUST_PROXY, comma-separated)
+  --session-idle DUR   a session unused this long ends, e.g. 30d, 12h, 90m
+                                                       (MESHDROP_SESSION_IDLE, default 30d)
+  --session-max DUR    a session ends this long after log-in, used or not
+                                                       (MESHDROP_SESSION_MAX, default 90d)
+  --signups-per-address N  sign-ups one address may make at once, then one a minute; 0: no limit
+                                                       (MESHDROP_SIGNUPS_PER_ADDRESS, default 20)
   --help               this text
 `;
 
 const Port = z.coerce.number().int().min(0).max(65535);
 const PowerOfTwo = z.coerce.number().int().min(2).refine((n) => (n & (n - 1)) === 0, 'must be a power of 2');
+
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3600_000, d: 24 * 3600_000 } as const;
+/** A duration with its unit: 30d, 12h, 90m, 45s, 1500ms (at least a second, at most ~27 years). */
+const Duration = z
+  .string()
+  .regex(/^\d+(ms|s|m|h|d)$/, 'a number and a unit: ms, s, m, h or d (e.g. 30d)')
+  .transform((text) => {
+    const [, n, unit] = /^(\d+)(ms|s|m|h|d)$/.exec(text)!;
+    return Number(n) * UNIT_MS[unit as keyof typeof UNIT_MS];
+  })
+  .refine((ms) => ms >= 1000 && ms <= 10_000 * 24 * 3600_000, 'between 1s and 10000d');
 
 const list = (flag: string[] | undefined, env: string | undefined): string[] =>
   flag?.length ? flag : (env ?? '').split(',').map((s) => s.trim()).filter(Boolean);
@@ -88,6 +116,10 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
       'web-dir': { type: 'string' },
       quota: { type: 'string', multiple: true },
       'metrics-token': { type: 'string' },
+      'trust-proxy': { type: 'string', multiple: true },
+      'session-idle': { type: 'string' },
+      'session-max': { type: 'string' },
+      'signups-per-address': { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -101,7 +133,16 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
   if (trackerId !== undefined && !/^[A-Za-z0-9_-]{1,32}$/.test(trackerId)) {
     throw new Error('--tracker-id: letters, digits, _ and - only, at most 32');
   }
+  const trustProxy = list(values['trust-proxy'], env.MESHDROP_TRUST_PROXY);
+  trustedProxies(trustProxy); // throws on an entry that is not an address or range
+  const sessionIdleMs = field('session-idle', Duration, values['session-idle'] ?? env.MESHDROP_SESSION_IDLE ?? `${SESSION_IDLE_MS}ms`);
+  const sessionMaxMs = field('session-max', Duration, values['session-max'] ?? env.MESHDROP_SESSION_MAX ?? `${SESSION_MAX_MS}ms`);
+  if (sessionIdleMs > sessionMaxMs) throw new Error('--session-max: must be at least --session-idle');
   return {
+    trustProxy,
+    sessionIdleMs,
+    sessionMaxMs,
+    signupBurst: field('signups-per-address', z.coerce.number().int().min(0), values['signups-per-address'] ?? env.MESHDROP_SIGNUPS_PER_ADDRESS ?? SIGNUP_BURST),
     host: values.host ?? env.MESHDROP_HOST ?? '0.0.0.0',
     port: field('port', Port, values.port ?? env.MESHDROP_PORT ?? 8080),
     dataDir: values['data-dir'] ?? env.MESHDROP_DATA_DIR ?? './data',

@@ -14,6 +14,7 @@ import { eventsFor } from './events.ts';
 import { Presence, type Holding, type PeerInfo } from './presence.ts';
 import { Replica } from './state/replica.ts';
 import { liveSession } from './state/queries.ts';
+import { needsRenewal } from './state/sessions.ts';
 import type { State } from './state/model.ts';
 import { OpLog } from './store/oplog.ts';
 import type { ScryptCost } from './auth.ts';
@@ -35,6 +36,15 @@ export interface CoreConfig {
   snapshotEvery: number;
   /** Limits per user and per group the handlers enforce (default DEFAULT_QUOTAS). */
   quotas?: Quotas;
+  /** --trust-proxy: addresses/CIDRs of reverse proxies whose X-Forwarded-For is believed (gateway/client-address.ts). */
+  trustProxy?: string[];
+  /** Session lifetimes (default SESSION_IDLE_MS, SESSION_MAX_MS), stamped into each session_opened. */
+  sessionIdleMs?: number;
+  sessionMaxMs?: number;
+  /** How often connected sessions are renewed or ended (default a minute; tests shorten it). */
+  sessionCheckMs?: number;
+  /** Sign-ups per address at once, then one a minute (default SIGNUP_BURST); 0: no limit. */
+  signupBurst?: number;
 }
 
 /** What the core needs of a connected client: the gateway's connection implements it. */
@@ -85,6 +95,8 @@ export class TrackerCore {
   #lastWrite: Promise<void> = Promise.resolve();
   /** Request ids of replicated ops applied but not yet durable: a retry waits to learn whether they stand. */
   #unsavedRequests = new Map<string, Promise<void>>();
+  /** Once a minute (sessionCheckMs): connected sessions are renewed when due, those whose lifetime ran out are ended. */
+  #expiry: NodeJS.Timeout;
 
   private constructor(config: CoreConfig, replica: Replica, log: OpLog) {
     this.config = config;
@@ -96,6 +108,7 @@ export class TrackerCore {
     this.#durableOps = replica.size;
     this.clock.observe(replica.maxHlc);
     log.onDropped = (ops) => this.#takeBack(ops);
+    this.#expiry = setInterval(() => this.#sessionRound(), config.sessionCheckMs ?? 60_000).unref();
   }
 
   /** Opens the data dir, replays snapshot and log, and returns a ready core. */
@@ -354,8 +367,10 @@ export class TrackerCore {
       if (op.kind === 'share_stopped') for (const h of this.presence.dropFile(op.fileId)) this.presenceChanged(h, true, true);
       for (const d of eventsFor(op, this.state, (id) => this.presence.onlineHolderCount(id))) this.pushToUsers(d.to, d.event);
     }
-    const revokes = ops.some((op) => op.kind === 'session_revoked');
+    const revokes = ops.some((op) => op.kind === 'session_revoked' || op.kind === 'user_sessions_revoked');
     if (refolded || revokes) this.#revalidateSessions();
+    // A new session past the per-user cap ends that user's oldest: only their clients need a look.
+    else for (const op of ops) if (op.kind === 'session_opened') this.#revalidateSessions(op.userId);
   }
 
   /**
@@ -366,19 +381,43 @@ export class TrackerCore {
    * request, protocol/ops.ts `creationKey`), so the lost-name message only
    * ever reaches someone whose name went to a different sign-up.
    */
-  #revalidateSessions(): void {
-    for (const client of [...this.#clientsByPeer.values()]) {
+  #revalidateSessions(userId?: string): void {
+    const clients = userId === undefined ? this.#clientsByPeer.values() : (this.#clientsByUser.get(userId) ?? []);
+    const now = Date.now();
+    for (const client of [...clients]) {
       const session = client.session;
-      if (!session || liveSession(this.state, session.tokenHash)) continue;
+      if (!session || liveSession(this.state, session.tokenHash, now)) continue;
       const lostName = this.state.users.get(session.userId)?.key !== session.userKey;
+      const expired = !lostName && this.state.sessions.has(session.tokenHash);
       this.signOut(client);
       client.send({
         event: 'session_revoked',
         reason: lostName
           ? `the name ${session.userId} was taken by an earlier sign-up on another tracker; please sign up again with another name`
-          : 'this session was logged out',
+          : expired
+            ? 'this session has expired; log in again'
+            : 'this session was logged out',
       });
     }
+  }
+
+  /**
+   * An open tab is a session in use, though it may not resume for weeks:
+   * its renewal is written here when due (once per session, however many
+   * tabs share it), so only the absolute lifetime ends a session left open.
+   */
+  #sessionRound(): void {
+    const now = Date.now();
+    const due = new Set<string>();
+    for (const client of this.#clientsByPeer.values()) {
+      const hash = client.session?.tokenHash;
+      const record = hash === undefined ? undefined : liveSession(this.state, hash, now);
+      if (hash !== undefined && record && needsRenewal(record, now)) due.add(hash);
+    }
+    for (const tokenHash of due) {
+      this.commit({ kind: 'session_renewed', tokenHash }).catch((err) => console.error(`session renewal failed: ${(err as Error).message}`));
+    }
+    this.#revalidateSessions();
   }
 
   #maybeSnapshot(): void {
@@ -392,6 +431,7 @@ export class TrackerCore {
 
   /** Flushes the log; takes a snapshot so the next start is fast. */
   async close(): Promise<void> {
+    clearInterval(this.#expiry);
     await this.#snapshotting;
     if (this.#log.appendedSinceSnapshot > 0) {
       await this.#log.snapshot(this.#replica.allOps()).catch(() => undefined);

@@ -67,7 +67,8 @@ export class TrackerProcess {
         '--scrypt-n', String(opts.scryptN),
         '--web-dir', `${opts.dataDir}/no-web-app`,
       ],
-      { cwd: opts.root ?? ROOT, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] },
+      // Benchmarks sign up thousands of users from a few loopback addresses: no per-address sign-up limit.
+      { cwd: opts.root ?? ROOT, stdio: ['ignore', 'pipe', 'inherit', 'ipc'], env: { MESHDROP_SIGNUPS_PER_ADDRESS: '0', ...process.env } },
     ));
     const port = await new Promise<number>((resolve, reject) => {
       let out = '';

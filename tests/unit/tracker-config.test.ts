@@ -5,7 +5,17 @@ import { parseConfig, USAGE } from '../../tracker-server/config.ts';
 import { LoginLimiter, TokenBucket } from '../../tracker-server/gateway/limits.ts';
 import { HybridClock } from '../../tracker-server/clock.ts';
 import { DEFAULT_QUOTAS, QUOTA_NAMES } from '../../tracker-server/quotas.ts';
-import { LOGIN_FAILURES_PER_ACCOUNT, LOGIN_WINDOW_MS } from '../../protocol/constants.ts';
+import {
+  LOGIN_ACCOUNT_BURST,
+  LOGIN_ACCOUNT_PER_SECOND,
+  LOGIN_FAILURES_PER_ACCOUNT,
+  LOGIN_FAILURES_PER_ADDRESS,
+  LOGIN_WINDOW_MS,
+  SESSION_IDLE_MS,
+  SESSION_MAX_MS,
+  SIGNUP_BURST,
+} from '../../protocol/constants.ts';
+import { resolveClientAddress, trustedProxies } from '../../tracker-server/gateway/client-address.ts';
 
 test('embedded defaults: port 8080, ./data, all interfaces', () => {
   const c = parseConfig([], {});
@@ -36,6 +46,44 @@ test('bad values are refused with the flag named', () => {
   assert.equal(parseConfig(['--help'], {}), 'help');
 });
 
+test('session lifetimes, --trust-proxy and sign-ups: defaults, flags, env, bad values', () => {
+  const d = parseConfig([], {});
+  assert.ok(d !== 'help');
+  assert.equal(d.sessionIdleMs, SESSION_IDLE_MS);
+  assert.equal(d.sessionMaxMs, SESSION_MAX_MS);
+  assert.deepEqual(d.trustProxy, [], 'X-Forwarded-For ignored by default');
+  assert.equal(d.signupBurst, SIGNUP_BURST);
+  const c = parseConfig(['--session-idle', '12h', '--session-max', '7d', '--trust-proxy', '127.0.0.1', '--trust-proxy', '10.0.0.0/8', '--signups-per-address', '0'], {});
+  assert.ok(c !== 'help');
+  assert.equal(c.sessionIdleMs, 12 * 3600_000);
+  assert.equal(c.sessionMaxMs, 7 * 24 * 3600_000);
+  assert.deepEqual(c.trustProxy, ['127.0.0.1', '10.0.0.0/8']);
+  assert.equal(c.signupBurst, 0);
+  const e = parseConfig([], { MESHDROP_SESSION_IDLE: '90m', MESHDROP_SESSION_MAX: '2d', MESHDROP_TRUST_PROXY: '::1, 127.0.0.1', MESHDROP_SIGNUPS_PER_ADDRESS: '5' });
+  assert.ok(e !== 'help');
+  assert.equal(e.sessionIdleMs, 90 * 60_000);
+  assert.equal(e.sessionMaxMs, 2 * 24 * 3600_000);
+  assert.deepEqual(e.trustProxy, ['::1', '127.0.0.1']);
+  assert.equal(e.signupBurst, 5);
+  assert.throws(() => parseConfig(['--session-idle', '30'], {}), /--session-idle/, 'a unit is required');
+  assert.throws(() => parseConfig(['--session-idle', '10d', '--session-max', '5d'], {}), /--session-max/, 'idle over max');
+  assert.throws(() => parseConfig(['--trust-proxy', 'proxy.local'], {}), /--trust-proxy/);
+  assert.throws(() => parseConfig(['--trust-proxy', '10.0.0.0/40'], {}), /--trust-proxy/);
+});
+
+test('client address: X-Forwarded-For only from a trusted proxy, its right-most untrusted hop', () => {
+  const none = trustedProxies([]);
+  assert.equal(resolveClientAddress('127.0.0.1', '6.6.6.6', none), '127.0.0.1', 'without --trust-proxy the header is ignored');
+  const proxies = trustedProxies(['127.0.0.1', '10.0.0.0/8']);
+  assert.equal(resolveClientAddress('::ffff:127.0.0.1', '203.0.113.7', proxies), '203.0.113.7');
+  assert.equal(resolveClientAddress('127.0.0.1', '1.1.1.1, 203.0.113.7, 10.0.0.5', proxies), '203.0.113.7', 'a forged left part is skipped');
+  assert.equal(resolveClientAddress('127.0.0.1', ['1.1.1.1', '203.0.113.7'], proxies), '203.0.113.7', 'several headers are one list');
+  assert.equal(resolveClientAddress('198.51.100.1', '203.0.113.7', proxies), '198.51.100.1', 'a header from an untrusted peer is ignored');
+  assert.equal(resolveClientAddress('127.0.0.1', undefined, proxies), '127.0.0.1');
+  assert.equal(resolveClientAddress('127.0.0.1', 'garbage', proxies), '127.0.0.1', 'unreadable: the last trusted hop');
+  assert.equal(resolveClientAddress('127.0.0.1', '10.0.0.9, 10.0.0.5', proxies), '10.0.0.9', 'all trusted: the left-most');
+});
+
 test('token bucket: a burst, then the sustained rate', () => {
   const bucket = new TokenBucket(10, 3, 0);
   assert.deepEqual([1, 2, 3, 4].map(() => bucket.take(0)), [true, true, true, false]);
@@ -43,14 +91,55 @@ test('token bucket: a burst, then the sustained rate', () => {
   assert.equal(bucket.take(100), false);
 });
 
-test('login limiter: per account, sliding window', () => {
+test('login limiter: counted before the check, per (account, address), sliding window', () => {
   let now = 0;
   const limiter = new LoginLimiter(() => now);
-  for (let i = 0; i < LOGIN_FAILURES_PER_ACCOUNT; i++) limiter.failed('ann', `10.0.0.${i}`);
-  assert.equal(limiter.allowed('ann', '10.9.9.9'), false, 'from any address');
-  assert.equal(limiter.allowed('bob', '10.9.9.9'), true, 'other accounts unaffected');
+  // Taken at once (nothing settled yet): only the allowed number get a slot.
+  const tickets = Array.from({ length: 300 }, () => limiter.begin('ann', '10.0.0.1'));
+  assert.equal(tickets.filter(Boolean).length, LOGIN_FAILURES_PER_ACCOUNT);
+  for (const t of tickets) t?.failed();
+  assert.equal(limiter.begin('ann', '10.0.0.1'), undefined, 'that address is refused for that account');
+  assert.ok(limiter.begin('ann', '10.9.9.9'), 'the owner, from another address, is not locked out');
+  assert.ok(limiter.begin('bob', '10.0.0.1'), 'other accounts from that address are unaffected');
   now += LOGIN_WINDOW_MS;
-  assert.equal(limiter.allowed('ann', '10.9.9.9'), true, 'the window slid past');
+  assert.ok(limiter.begin('ann', '10.0.0.1'), 'the window slid past');
+});
+
+test('login limiter: a success does not count; per address across accounts', () => {
+  const limiter = new LoginLimiter(() => 0);
+  for (let i = 0; i < 50; i++) limiter.begin('ann', '10.0.0.1')!.succeeded();
+  assert.ok(limiter.begin('ann', '10.0.0.1'), 'right passwords never lock anyone out');
+  const spray = Array.from({ length: LOGIN_FAILURES_PER_ADDRESS + 5 }, (_, i) => limiter.begin(`user${i}`, '10.0.0.2'));
+  assert.equal(spray.filter(Boolean).length, LOGIN_FAILURES_PER_ADDRESS, 'one address spraying many accounts is stopped');
+});
+
+test('login limiter: the per-account ceiling slows a distributed guesser, never an address that logged in before', () => {
+  let now = 0;
+  const limiter = new LoginLimiter(() => now);
+  limiter.begin('ann', '192.168.1.1')!.succeeded(); // the owner, once
+  let checked = 0;
+  for (let i = 0; i < 200; i++) {
+    const t = limiter.begin('ann', `10.1.${i >> 8}.${i & 255}`);
+    if (t) {
+      checked++;
+      t.failed();
+    }
+  }
+  assert.equal(checked, LOGIN_ACCOUNT_BURST - 1, 'guesses from 200 addresses: only the burst is checked');
+  assert.ok(limiter.begin('ann', '192.168.1.1'), 'the owner at a known address is not even slowed');
+  assert.equal(limiter.begin('ann', '10.2.0.1'), undefined, 'a new address must wait for the bucket');
+  now += 2000 / LOGIN_ACCOUNT_PER_SECOND / 2;
+  assert.ok(limiter.begin('ann', '10.2.0.1'), 'seconds later it gets through: slowed, not locked');
+});
+
+test('sign-ups per address: a burst, then one a minute; 0 is no limit', () => {
+  let now = 0;
+  const limiter = new LoginLimiter(() => now);
+  assert.deepEqual([1, 2, 3].map(() => limiter.signupAllowed('10.0.0.1', 2)), [true, true, false]);
+  assert.equal(limiter.signupAllowed('10.0.0.2', 2), true, 'per address');
+  now += 60_000;
+  assert.equal(limiter.signupAllowed('10.0.0.1', 2), true);
+  assert.ok(Array.from({ length: 100 }, () => limiter.signupAllowed('10.0.0.3', 0)).every(Boolean));
 });
 
 test('hybrid clock: monotonic, above everything observed, even with a clock going back', () => {

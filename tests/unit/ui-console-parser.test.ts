@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { COMMANDS, completeCommand, helpText, maskSecrets, parseCommand, tokenize } from '../../web/src/commands/parse.ts';
-import { findFile, formatDownloads, formatGroups } from '../../web/src/commands/run.ts';
+import { findFile, formatDownloads, formatGroups, formatSessions } from '../../web/src/commands/run.ts';
 import type { FileSummary } from '../../protocol/tracker.ts';
 
 const ok = (line: string) => {
@@ -110,4 +110,23 @@ test('a file is found by exact name or id prefix; ambiguity is refused', () => {
   assert.match((findFile([a, b, c], 'x.txt') as { error: string }).error, /Several files are named "x.txt"/);
   assert.match((findFile([a, b, c], 'aaaaaa') as { error: string }).error, /type more of it/);
   assert.match((findFile([a, b], 'zzz') as { error: string }).error, /No file named "zzz"/);
+});
+
+test('session commands: sessions, revoke_session <id>, logout_all', () => {
+  assert.deepEqual(ok('sessions'), { name: 'sessions' });
+  assert.deepEqual(ok('revoke_session 3F9A0C1D2B4E5F60'), { name: 'revoke_session', sessionId: '3f9a0c1d2b4e5f60' });
+  assert.deepEqual(ok('logout_all'), { name: 'logout_all' });
+  assert.match(err('revoke_session'), /needs a session/);
+  assert.match(err('logout_all now'), /takes no arguments/);
+  for (const name of ['sessions', 'revoke_session', 'logout_all']) ok(helpText(name).at(-1)!.slice('example: '.length));
+});
+
+test('sessions marks this one and never shows more than the public id', () => {
+  const lines = formatSessions([
+    { sessionId: 'aaaaaaaaaaaaaaaa', openedAt: 0, renewedAt: 0, expiresAt: 1, current: false },
+    { sessionId: 'bbbbbbbbbbbbbbbb', openedAt: 0, renewedAt: 0, expiresAt: 1, current: true },
+  ]);
+  assert.equal(lines.length, 2);
+  assert.match(lines[0]!, /^ {2}aaaaaaaaaaaaaaaa/);
+  assert.match(lines[1]!, /^\* bbbbbbbbbbbbbbbb.*\(this one\)$/);
 });

@@ -24,6 +24,7 @@ import type { ClientLink, TrackerCore } from '../core.ts';
 import { handlers } from '../handlers/index.ts';
 import type { Handler, HandlerContext } from '../handlers/context.ts';
 import { LoginLimiter, TokenBucket } from './limits.ts';
+import { clientAddress } from './client-address.ts';
 
 /**
  * Presence and signaling: answered synchronously from soft state, never an
@@ -74,7 +75,7 @@ export class Gateway {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
       const host = req.headers.host ?? 'localhost';
-      const conn = new Connection(ws, req.socket.remoteAddress ?? 'unknown', `ws://${host}/ws`, this, socket);
+      const conn = new Connection(ws, clientAddress(req, this.core.config.trustProxy), `ws://${host}/ws`, this, socket);
       this.#connections.add(conn);
       this.#awaitingHello.add(conn);
       this.stats.connections = this.#connections.size;

@@ -1,7 +1,7 @@
 /** Request type → handler. `hello` and `ping` are the gateway's own. */
 import type { RequestType } from '../../protocol/tracker.ts';
 import type { Handler } from './context.ts';
-import { createUser, login, logout, resume } from './accounts.ts';
+import { createUser, listSessions, login, logout, logoutAll, resume, revokeSession } from './accounts.ts';
 import { acceptRequest, createGroup, createInvite, joinGroup, leaveGroup, listGroups, listMembers, listRequests, rejectRequest } from './groups.ts';
 import { getFile, listFiles, stopShare, uploadFile } from './files.ts';
 import { announce, getHolders, have, signal, unannounce } from './presence.ts';
@@ -11,6 +11,9 @@ export const handlers: { [T in Exclude<RequestType, 'hello' | 'ping'>]: Handler<
   login,
   resume,
   logout,
+  list_sessions: listSessions,
+  revoke_session: revokeSession,
+  logout_all: logoutAll,
   create_group: createGroup,
   join_group: joinGroup,
   leave_group: leaveGroup,

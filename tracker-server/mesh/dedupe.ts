@@ -104,6 +104,10 @@ export function replayReply(request: Request, op: Op, state: State, userId: stri
       return op.kind === 'session_opened' && op.userId === request.userId ? lost('log-in') : mismatch();
     case 'logout':
       return op.kind === 'session_revoked' ? {} : mismatch();
+    case 'revoke_session':
+      return op.kind === 'session_revoked' ? {} : mismatch();
+    case 'logout_all':
+      return op.kind === 'user_sessions_revoked' && op.userId === userId ? {} : mismatch();
     case 'create_group':
       return op.kind === 'group_created' && op.groupId === request.groupId ? { groupId: op.groupId } : mismatch();
     case 'join_group': {

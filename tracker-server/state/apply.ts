@@ -8,6 +8,7 @@
  */
 import { creationKey, hlcToMs, type Actor, type Op } from '../../protocol/ops.ts';
 import type { GroupRecord, State } from './model.ts';
+import { endSession, endSessionsOf, openSession, renewSession } from './sessions.ts';
 
 export function applyOp(state: State, op: Op): boolean {
   switch (op.kind) {
@@ -21,11 +22,15 @@ export function applyOp(state: State, op: Op): boolean {
     }
     case 'session_opened': {
       if (state.users.get(op.userId)?.key !== op.userKey) return false;
-      state.sessions.set(op.tokenHash, { userId: op.userId, userKey: op.userKey, openedHlc: op.hlc });
+      openSession(state, op);
       return true;
     }
     case 'session_revoked':
-      return state.sessions.delete(op.tokenHash);
+      return endSession(state, op.tokenHash);
+    case 'session_renewed':
+      return renewSession(state, op.tokenHash, op.hlc);
+    case 'user_sessions_revoked':
+      return endSessionsOf(state, op.userId, op.userKey, op.hlc);
     case 'group_created': {
       // As for users: a second copy of the same request names the same group,
       // and never re-creates it once it ended. A key already used (one request

@@ -23,7 +23,10 @@ const byKey = <T>(map: Map<string, T>): [string, T][] =>
 export function canonicalState(state: State): CanonicalState {
   return {
     users: byKey(state.users).map(([k, u]) => [k, { key: u.key, salt: u.salt, hash: u.hash, createdHlc: u.createdHlc }]),
-    sessions: byKey(state.sessions).map(([k, s]) => [k, { userId: s.userId, userKey: s.userKey, openedHlc: s.openedHlc }]),
+    sessions: byKey(state.sessions).map(([k, s]) => [
+      k,
+      { userId: s.userId, userKey: s.userKey, openedHlc: s.openedHlc, renewedHlc: s.renewedHlc, idleMs: s.idleMs, maxMs: s.maxMs },
+    ]),
     groups: byKey(state.groups).map(([, g]) => ({
       key: g.key,
       groupId: g.groupId,
@@ -43,7 +46,12 @@ export function canonicalState(state: State): CanonicalState {
 export function stateFromCanonical(c: CanonicalState): State {
   const state = emptyState();
   for (const [k, u] of c.users) state.users.set(k, u);
-  for (const [k, s] of c.sessions) state.sessions.set(k, s);
+  for (const [k, s] of c.sessions) {
+    state.sessions.set(k, s);
+    let mine = state.sessionsByUser.get(s.userId);
+    if (!mine) state.sessionsByUser.set(s.userId, (mine = new Set()));
+    mine.add(k);
+  }
   for (const g of c.groups) {
     const group: GroupRecord = { ...g, members: new Map(g.members), files: new Set(g.files) };
     state.groups.set(g.groupId, group);
@@ -83,7 +91,11 @@ export function stateDigest(state: State): string {
 export function* canonicalPieces(state: State): Generator<string> {
   const c = {
     users: () => byKey(state.users).map(([k, u]) => [k, { key: u.key, salt: u.salt, hash: u.hash, createdHlc: u.createdHlc }]),
-    sessions: () => byKey(state.sessions).map(([k, s]) => [k, { userId: s.userId, userKey: s.userKey, openedHlc: s.openedHlc }]),
+    sessions: () =>
+      byKey(state.sessions).map(([k, s]) => [
+        k,
+        { userId: s.userId, userKey: s.userKey, openedHlc: s.openedHlc, renewedHlc: s.renewedHlc, idleMs: s.idleMs, maxMs: s.maxMs },
+      ]),
     groups: () =>
       byKey(state.groups).map(([, g]) => ({
         key: g.key,

@@ -17,6 +17,10 @@ export interface SessionRecord {
   userId: string;
   userKey: string;
   openedHlc: number;
+  /** hlc of the last session_renewed (or of the opening): the idle lifetime counts from here. */
+  renewedHlc: number;
+  idleMs: number;
+  maxMs: number;
 }
 
 export type MemberStatus = 'member' | 'pending' | 'rejected';
@@ -55,6 +59,8 @@ export interface State {
   users: Map<string, UserRecord>;
   /** By sha256(token) in hex: the state never holds a token itself. */
   sessions: Map<string, SessionRecord>;
+  /** userId → token hashes of its sessions: an index of `sessions`, for the per-user cap and list_sessions. */
+  sessionsByUser: Map<string, Set<string>>;
   groups: Map<string, GroupRecord>;
   groupsByKey: Map<string, GroupRecord>;
   files: Map<string, FileRecord>;
@@ -72,6 +78,7 @@ export function emptyState(): State {
   return {
     users: new Map(),
     sessions: new Map(),
+    sessionsByUser: new Map(),
     groups: new Map(),
     groupsByKey: new Map(),
     files: new Map(),

@@ -1,11 +1,16 @@
 /** Read-only questions handlers ask of the state. */
 import type { MembershipStatus } from '../../protocol/tracker.ts';
 import type { GroupRecord, SessionRecord, State } from './model.ts';
+import { sessionLiveAt } from './sessions.ts';
 
-/** The session behind a token hash, if it still stands (not revoked, its account not lost to a conflict). */
-export function liveSession(state: State, tokenHash: string): SessionRecord | undefined {
+/**
+ * The session behind a token hash, if it still stands (not revoked, its
+ * account not lost to a conflict, and, given the time, not expired).
+ */
+export function liveSession(state: State, tokenHash: string, nowMs?: number): SessionRecord | undefined {
   const session = state.sessions.get(tokenHash);
   if (!session || state.users.get(session.userId)?.key !== session.userKey) return undefined;
+  if (nowMs !== undefined && !sessionLiveAt(session, nowMs)) return undefined;
   return session;
 }
 

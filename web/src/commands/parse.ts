@@ -14,6 +14,9 @@ export type Command =
   | { name: 'create_user'; userId: string; password: string }
   | { name: 'login'; userId: string; password: string }
   | { name: 'logout' }
+  | { name: 'sessions' }
+  | { name: 'revoke_session'; sessionId: string }
+  | { name: 'logout_all' }
   | { name: 'create_group'; groupId: string }
   | { name: 'join_group'; groupId: string; invite: string | undefined }
   | { name: 'leave_group'; groupId: string }
@@ -52,6 +55,9 @@ export const COMMANDS: readonly CommandSpec[] = [
   { name: 'create_user', args: [a('user'), a('password', { secret: true })], summary: 'register an account', details: 'Registers a new account on the tracker. It does not sign you in: use login next. Names are letters, digits, . _ - (up to 32); passwords are at least 4 characters.', example: 'create_user alice wonderland' },
   { name: 'login', args: [a('user'), a('password', { secret: true })], summary: 'sign in', details: 'Signs in. The session survives a reload of the page until you log out.', example: 'login alice wonderland' },
   { name: 'logout', args: [], summary: 'sign out everywhere', details: 'Ends your session: its token stops working on every tracker.', example: 'logout' },
+  { name: 'sessions', args: [], summary: 'your signed-in browsers and devices', details: 'Lists your sessions: when each was opened and last used, when it ends unless used again, and which one is this one (*). The id is what revoke_session takes.', example: 'sessions' },
+  { name: 'revoke_session', args: [a('session')], summary: 'sign one session out', details: 'Ends one of your sessions, by the id the sessions command shows: that browser or device is signed out on every tracker.', example: 'revoke_session 3f9a0c1d2b4e5f60' },
+  { name: 'logout_all', args: [], summary: 'sign out everywhere', details: 'Ends every session of yours, this one included: every browser and device you are signed in on is signed out.', example: 'logout_all' },
   { name: 'create_group', args: [a('group')], summary: 'create a group you own', details: 'Creates a group. You are its owner: you decide who joins.', example: 'create_group photos' },
   { name: 'join_group', args: [a('group'), a('invite', { optional: true })], summary: 'ask to join a group', details: 'Asks the owner to let you in. With the code of an invite link (the part after ?invite=) you join at once, if it has not expired.', example: 'join_group photos' },
   { name: 'leave_group', args: [a('group')], summary: 'leave a group or withdraw a request', details: 'Leaves a group you are a member of, or withdraws your pending request.', example: 'leave_group photos' },
@@ -157,6 +163,9 @@ export function parseCommand(line: string): ParseResult {
       case 'create_user': return { name: 'create_user', userId: v(0), password: v(1) };
       case 'login': return { name: 'login', userId: v(0), password: v(1) };
       case 'logout': return { name: 'logout' };
+      case 'sessions': return { name: 'sessions' };
+      case 'revoke_session': return { name: 'revoke_session', sessionId: v(0).toLowerCase() };
+      case 'logout_all': return { name: 'logout_all' };
       case 'create_group': return { name: 'create_group', groupId: v(0) };
       case 'join_group': return { name: 'join_group', groupId: v(0), invite: o(1) && inviteCode(o(1)!) };
       case 'leave_group': return { name: 'leave_group', groupId: v(0) };

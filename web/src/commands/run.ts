@@ -4,7 +4,7 @@
  * call (web/src/ui/app.svelte.ts), so a command and its button cannot drift
  * apart. Pure apart from the actions it is handed: no DOM, no tracker.
  */
-import type { FileSummary, GroupSummary, MembershipStatus } from '../../../protocol/tracker.ts';
+import type { FileSummary, GroupSummary, MembershipStatus, SessionSummary } from '../../../protocol/tracker.ts';
 import { describeError } from '../ui/errors.ts';
 import { formatBytes, formatPercent } from '../ui/format.ts';
 import { helpText, type Command } from './parse.ts';
@@ -23,6 +23,9 @@ export interface ConsoleActions {
   createUser(userId: string, password: string): Promise<void>;
   login(userId: string, password: string): Promise<void>;
   logout(): Promise<void>;
+  listSessions(): Promise<SessionSummary[]>;
+  revokeSession(sessionId: string): Promise<void>;
+  logoutAll(): Promise<void>;
   createGroup(groupId: string): Promise<void>;
   joinGroup(groupId: string, invite?: string): Promise<MembershipStatus>;
   leaveGroup(groupId: string): Promise<void>;
@@ -57,6 +60,15 @@ export function findFile(files: FileSummary[], query: string): { ok: true; file:
     if (byId.length > 1) return { ok: false, error: `Several files have ids starting with ${q}: type more of it.` };
   }
   return { ok: false, error: `No file named "${query}" in this group. list_files shows what is there.` };
+}
+
+/** One line per session: `* ` marks this one. */
+export function formatSessions(sessions: SessionSummary[]): string[] {
+  if (sessions.length === 0) return ['No sessions.'];
+  const when = (ms: number) => new Date(ms).toLocaleString();
+  return sessions.map(
+    (s) => `${s.current ? '*' : ' '} ${s.sessionId}  signed in ${when(s.openedAt)}  last used ${when(s.renewedAt)}  ends ${when(s.expiresAt)}${s.current ? '  (this one)' : ''}`,
+  );
 }
 
 export function formatGroups(groups: GroupSummary[]): string[] {
@@ -108,6 +120,14 @@ async function execute(c: Command, x: ConsoleActions): Promise<string[]> {
     case 'logout':
       await x.logout();
       return ['Signed out.'];
+    case 'sessions':
+      return formatSessions(await x.listSessions());
+    case 'revoke_session':
+      await x.revokeSession(c.sessionId);
+      return [`Session ${c.sessionId} signed out.`];
+    case 'logout_all':
+      await x.logoutAll();
+      return ['Signed out everywhere: every session of yours has ended.'];
     case 'create_group':
       await x.createGroup(c.groupId);
       return [`Group ${c.groupId} created; you own it.`];

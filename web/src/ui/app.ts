@@ -6,7 +6,7 @@
  * transfers only through a TransferPort.
  */
 import { ErrorCode } from '../../../protocol/errors.ts';
-import type { FileSummary, GroupSummary, MembershipStatus, TrackerEvent } from '../../../protocol/tracker.ts';
+import type { FileSummary, GroupSummary, MembershipStatus, SessionSummary, TrackerEvent } from '../../../protocol/tracker.ts';
 import type { TrackerClient } from '../../../client/tracker.ts';
 import type { ConsoleActions, DownloadLine } from '../commands/run.ts';
 import { ConnectionState } from './connection.svelte.ts';
@@ -197,6 +197,29 @@ export class MeshdropApp implements ConsoleActions {
     }
   }
 
+  /** My sessions (browsers, devices), this one marked. */
+  async listSessions(): Promise<SessionSummary[]> {
+    return this.#client.listSessions();
+  }
+
+  /** Ends one of my sessions; if it is this one, the tracker's session_revoked signs this tab out. */
+  async revokeSession(sessionId: string): Promise<void> {
+    await this.#client.revokeSession(sessionId);
+  }
+
+  /** Sign out everywhere: every session of mine ends, on every tracker. */
+  async logoutAll(): Promise<void> {
+    // This tab hears session_revoked like every other: no "you were signed out" notice for what it asked.
+    this.#endingAll = true;
+    try {
+      await this.#client.logoutAll();
+    } finally {
+      this.#endingAll = false;
+      this.#clearSignedIn();
+    }
+  }
+  #endingAll = false;
+
   #clearSignedIn(): void {
     this.#sessionEpoch++;
     this.#detachTransfers();
@@ -206,7 +229,7 @@ export class MeshdropApp implements ConsoleActions {
   }
 
   #signedOutByTracker(reason: string): void {
-    if (!this.session.signedIn) return;
+    if (!this.session.signedIn || this.#endingAll) return;
     this.#clearSignedIn();
     this.notices.push('error', `You were signed out${reason ? ` (${reason})` : ''}. Please sign in again.`);
   }
