@@ -1,0 +1,50 @@
+/**
+ * Issue 8, item 11: connections are capped per address and in all, with
+ * named close codes, and one that said hello but never logged in is closed
+ * after a deadline. Idle sockets cannot exhaust the tracker's descriptors.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { CloseCode } from '../../protocol/errors.ts';
+import { helloSocket, rawSocket } from '../helpers/raw.ts';
+import { connectClient, startTestTracker, userClient } from '../helpers/tracker.ts';
+
+test('past the per-address cap a connection is closed with TooManyFromAddress; a closed one frees its slot', async (t) => {
+  const tracker = await startTestTracker(t, { maxConnectionsPerAddress: 3 });
+  const held = [await helloSocket(t, tracker.wsUrl), await helloSocket(t, tracker.wsUrl), await helloSocket(t, tracker.wsUrl)];
+  const fourth = await rawSocket(t, tracker.wsUrl);
+  assert.equal((await fourth.closed).code, CloseCode.TooManyFromAddress);
+  held[0]!.ws.close();
+  await held[0]!.closed;
+  const again = await helloSocket(t, tracker.wsUrl);
+  assert.ok(again, 'the slot came back');
+});
+
+test('past the total cap a connection is closed with TrackerFull', async (t) => {
+  const tracker = await startTestTracker(t, { maxConnections: 2 });
+  await helloSocket(t, tracker.wsUrl);
+  await helloSocket(t, tracker.wsUrl);
+  const third = await rawSocket(t, tracker.wsUrl);
+  assert.equal((await third.closed).code, CloseCode.TrackerFull);
+  assert.equal(tracker.gateway.stats.connections, 2);
+});
+
+test('a connection that says hello and never logs in is closed with LoginTimeout; a logged-in one stays', async (t) => {
+  const tracker = await startTestTracker(t, { unauthenticatedTimeoutMs: 400 });
+  const alice = await userClient(t, tracker.wsUrl, 'alice');
+  const idle = await helloSocket(t, tracker.wsUrl);
+  assert.equal((await idle.closed).code, CloseCode.LoginTimeout);
+  await alice.request('create_group', { groupId: 'kept' });
+  assert.equal((await alice.request('list_groups', {})).groups.length, 1, 'the logged-in client was not cut');
+  // Logging out starts the deadline again.
+  const bob = await helloSocket(t, tracker.wsUrl);
+  bob.send({ id: 'c', type: 'create_user', userId: 'bob', password: 'password1' });
+  assert.equal((await bob.next('c')).ok, true);
+  bob.send({ id: 'l', type: 'login', userId: 'bob', password: 'password1' });
+  assert.equal((await bob.next('l')).ok, true);
+  bob.send({ id: 'o', type: 'logout' });
+  assert.equal((await bob.next('o')).ok, true);
+  assert.equal((await bob.closed).code, CloseCode.LoginTimeout);
+  const fresh = await connectClient(t, tracker.wsUrl);
+  assert.ok(fresh.peerId, 'new clients are served');
+});
