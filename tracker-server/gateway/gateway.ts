@@ -101,8 +101,10 @@ export class Gateway {
 
   /** Hands an HTTP upgrade on /ws to a new connection. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    // Browsers always send Origin; a non-browser client can send any, so this guards users' browsers, not the tracker.
-    if (this.#allowedOrigins.size > 0 && !this.#allowedOrigins.has(req.headers.origin ?? '')) {
+    // Browsers always send Origin, so the list keeps other sites' pages from using a visitor's browser
+    // against this tracker. A non-browser client sends none (or any it likes): refusing it would guard nothing.
+    const origin = req.headers.origin;
+    if (this.#allowedOrigins.size > 0 && origin !== undefined && !this.#allowedOrigins.has(origin)) {
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
