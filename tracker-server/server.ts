@@ -113,9 +113,11 @@ export async function startTracker(config: TrackerConfig): Promise<RunningTracke
   // In a mesh, clients must learn where every tracker is; a tracker bound to
   // one address can name itself, one bound to all needs --public-url.
   if (mesh && config.publicUrls.length === 0 && !wildcard) config.publicUrls.push(`ws://${shownHost}:${port}/ws`);
-  // What hello names without --public-url: the address it is bound to, never the client's Host header.
-  // Bound to all addresses, it knows no name clients could use, and names none (clients keep the URL they used).
-  if (!wildcard) gateway.boundUrl = `ws://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}/ws`;
+  // What hello names without --public-url: never the client's Host header (the client chooses it). Bound to
+  // one public address, that address. Bound to all, it knows no name clients could use; bound to loopback, it
+  // is behind a proxy, and "127.0.0.1" would send a browser failing over (with its session token) to whatever
+  // listens on the browser's own machine. Then it names none, and clients keep the URL they used.
+  if (!wildcard && !isLoopback(config.host)) gateway.boundUrl = `ws://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}/ws`;
   await mesh?.start();
   let closing: Promise<void> | undefined;
   return {
@@ -138,6 +140,10 @@ export async function startTracker(config: TrackerConfig): Promise<RunningTracke
       return closing;
     },
   };
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }
 
 /** The mesh this configuration asks for: NATS if given, else links if peers or a secret are. */
