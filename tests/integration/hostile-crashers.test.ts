@@ -75,3 +75,19 @@ test('a handler that throws answers internal, and the connection lives', async (
   await alice.request('create_group', { groupId: 'after' });
   assert.equal((await alice.request('list_groups', {})).groups.length, 1, 'the same connection still works');
 });
+
+test('the last line of defence: an uncaught exception and an unhandled rejection are logged, and the process serves on', async (t) => {
+  const dataDir = await tempDir(t);
+  const inject = new URL('../helpers/inject-faults.mjs', import.meta.url).pathname;
+  const tracker = await spawnTracker(t, ['--port', '0', '--data-dir', dataDir, '--tracker-id', 'crash-4'], {
+    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${inject}`.trim(),
+  });
+  await eventually(() => {
+    assert.match(tracker.output(), /uncaughtException.*stays up[\s\S]*injected uncaught exception/);
+    assert.match(tracker.output(), /unhandledRejection.*stays up[\s\S]*injected unhandled rejection/);
+  }, 10_000);
+  assert.equal(tracker.process.exitCode, null);
+  assert.equal((await fetch(`${tracker.httpUrl}/healthz`)).status, 200);
+  const alice = await userClient(t, tracker.wsUrl, 'alice');
+  await alice.request('create_group', { groupId: 'after-faults' });
+});
