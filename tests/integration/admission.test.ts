@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CloseCode } from '../../protocol/errors.ts';
 import { helloSocket, rawSocket } from '../helpers/raw.ts';
-import { connectClient, startTestTracker, userClient } from '../helpers/tracker.ts';
+import { TrackerClient } from '../../client/tracker.ts';
+import { connectClient, eventually, startTestTracker, userClient, wsFactory } from '../helpers/tracker.ts';
 
 test('past the per-address cap a connection is closed with TooManyFromAddress; a closed one frees its slot', async (t) => {
   const tracker = await startTestTracker(t, { maxConnectionsPerAddress: 3 });
@@ -47,4 +48,18 @@ test('a connection that says hello and never logs in is closed with LoginTimeout
   assert.equal((await bob.closed).code, CloseCode.LoginTimeout);
   const fresh = await connectClient(t, tracker.wsUrl);
   assert.ok(fresh.peerId, 'new clients are served');
+});
+
+test('a client left unauthenticated past the deadline comes back to the same tracker, not another', async (t) => {
+  const a = await startTestTracker(t, { unauthenticatedTimeoutMs: 300 });
+  const b = await startTestTracker(t, { trackerId: 'test-b' });
+  const client = new TrackerClient({ urls: [a.wsUrl, b.wsUrl], createSocket: wsFactory });
+  t.after(() => client.close());
+  await client.connect();
+  const first = client.peerId;
+  await eventually(() => assert.notEqual(client.peerId, first, 'closed and reconnected'), 5000);
+  await eventually(() => assert.equal(client.status, 'connected'));
+  assert.equal(client.trackerId, 'test-a', 'back on the same tracker: it was never gone');
+  await client.request('create_user', { userId: 'late', password: 'password1' });
+  await client.login('late', 'password1');
 });
