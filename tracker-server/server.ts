@@ -50,6 +50,13 @@ export interface TrackerConfig extends CoreConfig {
  */
 export const HTTP_REQUEST_TIMEOUT_MS = 30_000;
 export const HTTP_HEADERS_TIMEOUT_MS = 10_000;
+/**
+ * Sockets allowed beyond --max-connections WebSockets: /mesh links (at most
+ * MESH_MAX_ACCEPTED_LINKS), health checks, page loads and upgrades being
+ * refused with a close code. 1,024 is ample for those and small beside any
+ * raised file-descriptor limit.
+ */
+export const HTTP_SOCKET_HEADROOM = 1024;
 
 export interface RunningTracker {
   core: TrackerCore;
@@ -91,6 +98,9 @@ export async function startTracker(config: TrackerConfig): Promise<RunningTracke
     },
     httpHandler(core, gateway, config.webDir, config.metricsToken),
   );
+  // The last bound on sockets of any kind (plain HTTP keep-alives, /mesh, upgrades about to be refused):
+  // beyond it Node drops new sockets at once, so descriptors never run out and what is held keeps working.
+  server.maxConnections = gateway.admission.limits.total + HTTP_SOCKET_HEADROOM;
   server.on('upgrade', (req, socket, head) => {
     const path = (req.url ?? '').split('?')[0];
     if (path === '/mesh' && mesh?.bus instanceof LinksBus) {

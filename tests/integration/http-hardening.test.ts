@@ -106,3 +106,18 @@ test('with allowed origins, /ws refuses other origins; without, any is served', 
   const s = await rawSocket(t, open2.wsUrl);
   await eventually(() => assert.equal(s.ws.readyState, WebSocket.OPEN));
 });
+
+test('sockets of any kind are bounded: past --max-connections plus headroom, new ones are dropped, held ones work', async (t) => {
+  const { HTTP_SOCKET_HEADROOM } = await import('../../tracker-server/server.ts');
+  const tracker = await startTestTracker(t, { maxConnections: 1 });
+  assert.equal(tracker.server.maxConnections, 1 + HTTP_SOCKET_HEADROOM);
+  tracker.server.maxConnections = 3; // the same bound, small enough to reach in a test
+  const s = await helloSocket(t, tracker.wsUrl);
+  const idle = [await tcp(t, tracker.port), await tcp(t, tracker.port)];
+  const dropped = await tcp(t, tracker.port);
+  await dropped.closed; // the test times out if it is held
+  s.send({ id: 'p', type: 'ping' });
+  assert.equal((await s.next('p')).ok, true, 'what is held keeps working');
+  idle[0]!.socket.destroy();
+  await eventually(async () => assert.equal((await fetch(`${tracker.httpUrl}/healthz`)).status, 200));
+});
