@@ -63,3 +63,21 @@ test('a client left unauthenticated past the deadline comes back to the same tra
   await client.request('create_user', { userId: 'late', password: 'password1' });
   await client.login('late', 'password1');
 });
+
+test('an upgrade that fails its handshake gives its slot back', async (t) => {
+  const { connect } = await import('node:net');
+  const tracker = await startTestTracker(t, { maxConnectionsPerAddress: 1 });
+  for (let i = 0; i < 3; i++) {
+    const socket = connect(tracker.port, '127.0.0.1');
+    t.after(() => socket.destroy());
+    socket.on('error', () => undefined);
+    socket.resume(); // read the 400 and the end, or 'close' never comes
+    const closed = new Promise((resolve) => socket.once('close', resolve));
+    // An upgrade ws refuses (no Sec-WebSocket-Key): counted at the upgrade, never a Connection.
+    socket.write('GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n');
+    await closed;
+  }
+  const s = await helloSocket(t, tracker.wsUrl);
+  s.send({ id: 'p', type: 'ping' });
+  assert.equal((await s.next('p')).ok, true, 'the one slot is free');
+});
