@@ -16,7 +16,7 @@ import {
   CLIENT_REQUEST_PING_MS,
   PROTOCOL_VERSION,
 } from '../protocol/constants.ts';
-import { ErrorCode, MeshdropError } from '../protocol/errors.ts';
+import { CloseCode, ErrorCode, MeshdropError } from '../protocol/errors.ts';
 import type { Bitfield } from '../protocol/bitfield.ts';
 import type { ReplyBodies, RequestOf, RequestType, TrackerEvent, IceServer } from '../protocol/tracker.ts';
 import { Emitter } from './emitter.ts';
@@ -354,7 +354,7 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
         this.#socket = socket;
         this.#url = url;
         socket.onmessage = (ev) => this.#onMessage(String(ev.data));
-        socket.onclose = () => this.#onDisconnect(socket);
+        socket.onclose = (ev) => this.#onDisconnect(socket, ev?.code);
         this.#startLiveness(socket);
         // Presence first, so peers find us again before anything else happens.
         for (const [fileId, bitfield] of this.#announced) {
@@ -460,11 +460,13 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
     this.#livenessTimer = undefined;
   }
 
-  #onDisconnect(socket: SocketLike): void {
+  #onDisconnect(socket: SocketLike, code?: number): void {
     if (socket !== this.#socket || this.#status === 'closed') return;
     this.#stopLiveness();
     this.#socket = undefined;
-    this.#urlIndex++; // try another tracker first: this one just went away
+    // Try another tracker first: this one just went away. Not when it only closed a connection that had not
+    // logged in in time (a tab left on the sign-in page): it is there, and the tab comes back to it.
+    if (code !== CloseCode.LoginTimeout) this.#urlIndex++;
     this.#connecting ??= this.#connectLoop(true)
       .catch(() => undefined)
       .finally(() => (this.#connecting = undefined));

@@ -209,3 +209,25 @@ export const CLIENT_BUSY_PING_TIMEOUT_MS = 2_000;
  * the previous round, so a vanished browser's presence goes within a minute.
  */
 export const SERVER_HEARTBEAT_MS = 30_000;
+
+// ---------------------------------------------------------------- hostile input (issue 8: items 2, 11)
+
+/**
+ * How deeply a signal's `data` (the one free-form field a client or tracker
+ * relays) may nest arrays and objects. An offer, answer or ICE candidate in
+ * its envelope nests two or three levels; 32 leaves room for any wrapper and
+ * is far below the ~3,000 levels where JSON.stringify runs out of stack (a
+ * 20 KB frame of 5,000 brackets used to kill the process).
+ */
+export const MAX_SIGNAL_DEPTH = 32;
+
+/** Longest error message a tracker echoes back: a hostile frame's many bad keys must not make a megabyte reply. */
+export const MAX_ERROR_MESSAGE_LENGTH = 200;
+
+/**
+ * A connection that said hello but has not logged in or resumed by then is
+ * closed (CloseCode.LoginTimeout). A person on the sign-in page is
+ * reconnected at once and transparently by the client; an idle attacker's
+ * socket stops holding a file descriptor for good.
+ */
+export const UNAUTHENTICATED_TIMEOUT_MS = 60_000;

@@ -83,5 +83,11 @@ export const CloseCode = {
   GoingAway: 4003,
   /** Mesh peer failed the shared-secret proof. */
   MeshAuthFailed: 4004,
+  /** This address already holds as many connections as the tracker allows one address (--max-connections-per-address). */
+  TooManyFromAddress: 4005,
+  /** The tracker holds as many connections as it allows (--max-connections); try another tracker. */
+  TrackerFull: 4006,
+  /** Said hello but did not log in or resume within UNAUTHENTICATED_TIMEOUT_MS. */
+  LoginTimeout: 4007,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];

@@ -11,7 +11,8 @@
  * tracker is as untrusted in shape as a client's request.
  */
 import { z } from 'zod';
-import { MAX_PIECES, MAX_SIGNAL_BYTES } from './constants.ts';
+import { MAX_PIECES, MAX_SIGNAL_BYTES, MAX_SIGNAL_DEPTH } from './constants.ts';
+import { nestingWithin } from './depth.ts';
 import type { Op } from './ops.ts';
 import { FileMeta, GroupId, PeerId, Sha1Hex, UserId } from './tracker.ts';
 
@@ -96,7 +97,11 @@ export const SignalMessage = z.strictObject({
     fromUser: UserId,
     data: z.unknown(),
   }),
-}).refine((m) => JSON.stringify(m.event.data ?? null).length <= MAX_SIGNAL_BYTES, 'signal data too large');
+}).refine(
+  // Depth first: JSON.stringify of deeply nested data overflows the stack (and a throw here escapes safeParse).
+  (m) => nestingWithin(m.event.data, MAX_SIGNAL_DEPTH) && JSON.stringify(m.event.data ?? null).length <= MAX_SIGNAL_BYTES,
+  'signal data too large or too deep',
+);
 export type SignalMessage = z.infer<typeof SignalMessage>;
 
 // ---------------------------------------------------------------- links
@@ -121,16 +126,48 @@ export const OpsMessage = z.strictObject({ type: z.literal('ops'), ops: z.array(
 export const LinkMessage = z.union([Challenge, Auth, Welcome, Sync, OpsMessage, PresenceMessage, SignalMessage]);
 export type LinkMessage = z.infer<typeof LinkMessage>;
 
-/** Parses a link frame; returns undefined for anything malformed (the link then closes). */
+/** What a link reads before the other side has proved it holds the secret: the handshake, nothing else. */
+export const HandshakeMessage = z.union([Challenge, Auth, Welcome]);
+export type HandshakeMessage = z.infer<typeof HandshakeMessage>;
+
+/** Parses a link frame; returns undefined for anything malformed (the link then closes). Never throws. */
 export function parseLinkMessage(raw: string): LinkMessage | undefined {
+  return safeParseJson(LinkMessage, raw);
+}
+
+/**
+ * Parses a frame of a link still in its handshake: only challenge, auth or
+ * welcome, so an unauthenticated peer never reaches the schemas (and the
+ * work) of ops, presence or signals. Never throws.
+ */
+export function parseHandshakeMessage(raw: string): HandshakeMessage | undefined {
+  return safeParseJson(HandshakeMessage, raw);
+}
+
+/**
+ * Parses a NATS payload (already JSON-decoded, or undefined when it was not
+ * JSON) with one of this file's schemas; undefined for anything else. Never
+ * throws, whatever the payload's shape or depth: a NATS callback that threw
+ * would stop the subscription.
+ */
+export function safeParseValue<T>(schema: z.ZodType<T>, value: unknown): T | undefined {
+  try {
+    const r = schema.safeParse(value);
+    return r.success ? r.data : undefined;
+  } catch {
+    // A refinement that failed on a shape we did not foresee: malformed, like any other.
+    return undefined;
+  }
+}
+
+function safeParseJson<T>(schema: z.ZodType<T>, raw: string): T | undefined {
   let value: unknown;
   try {
     value = JSON.parse(raw);
   } catch {
     return undefined;
   }
-  const r = LinkMessage.safeParse(value);
-  return r.success ? r.data : undefined;
+  return safeParseValue(schema, value);
 }
 
 // ---------------------------------------------------------------- NATS
@@ -159,6 +196,18 @@ export const NATS = {
  * a peer from making us buffer without bound.
  */
 export const MESH_MAX_FRAME_BYTES = 8 * 1024 * 1024;
+/**
+ * Largest frame a link reads before the other side has proved itself: the
+ * handshake's frames are about 200 bytes. A stranger dialling /mesh can make
+ * a tracker buffer this much per socket, not MESH_MAX_FRAME_BYTES.
+ */
+export const MESH_HANDSHAKE_MAX_FRAME_BYTES = 4 * 1024;
+/**
+ * Sockets on /mesh still in their handshake, and in all. A mesh is a handful
+ * of trackers, each with one or two links to this one; more is someone else.
+ */
+export const MESH_MAX_PENDING_LINKS = 16;
+export const MESH_MAX_ACCEPTED_LINKS = 64;
 /** Catch-up is streamed in frames of about this size: big enough to amortise fsync, small enough to interleave. */
 export const MESH_BATCH_BYTES = 1024 * 1024;
 /** A link proves itself within this, or is closed: no half-open sockets holding a slot. */

@@ -17,11 +17,14 @@ import {
   MAX_PASSWORD_LENGTH,
   MAX_PIECES,
   MAX_SIGNAL_BYTES,
+  MAX_SIGNAL_DEPTH,
+  MAX_ERROR_MESSAGE_LENGTH,
   MIN_PASSWORD_LENGTH,
   NAME_PATTERN,
   PIECE_SIZE,
   INVITE_MAX_TTL_MS,
 } from './constants.ts';
+import { nestingWithin } from './depth.ts';
 import { ErrorCode } from './errors.ts';
 
 // ---------------------------------------------------------------- fields
@@ -294,20 +297,32 @@ export function parseRequest(raw: string): Parsed {
   const obj = value as Record<string, unknown>;
   const id = typeof obj.id === 'string' && obj.id.length <= 64 ? obj.id : null;
   if (typeof obj.type !== 'string' || !knownTypes.has(obj.type)) {
-    return {
-      ok: false,
-      id,
-      error: { code: ErrorCode.UnknownType, message: `unknown message type ${JSON.stringify(String(obj.type)).slice(0, 40)}` },
-    };
+    // Never String() a client's value: an object's toString may be anything (or not callable at all).
+    const named = typeof obj.type === 'string' ? JSON.stringify(obj.type.slice(0, 40)) : `of JSON type ${jsonType(obj.type)}`;
+    return { ok: false, id, error: { code: ErrorCode.UnknownType, message: `unknown message type ${named}` } };
   }
   const result = Request.safeParse(obj);
   if (!result.success) {
     const issue = result.error.issues[0]!;
     const where = issue.path.length ? issue.path.join('.') : 'message';
-    return { ok: false, id, error: { code: ErrorCode.InvalidMessage, message: `${obj.type}: ${where}: ${issue.message}` } };
+    const message = `${obj.type}: ${where}: ${issue.message}`.slice(0, MAX_ERROR_MESSAGE_LENGTH);
+    return { ok: false, id, error: { code: ErrorCode.InvalidMessage, message } };
   }
-  if (result.data.type === 'signal' && raw.length > SIGNAL_FRAME_FAST_PATH && JSON.stringify(result.data.data ?? null).length > MAX_SIGNAL_BYTES) {
-    return { ok: false, id, error: { code: ErrorCode.InvalidMessage, message: `signal: data is over ${MAX_SIGNAL_BYTES} bytes` } };
+  if (result.data.type === 'signal') {
+    // Checked before anything re-serialises it: JSON.stringify of deep data overflows the stack.
+    if (!nestingWithin(result.data.data, MAX_SIGNAL_DEPTH)) {
+      return { ok: false, id, error: { code: ErrorCode.InvalidMessage, message: `signal: data nests deeper than ${MAX_SIGNAL_DEPTH} levels` } };
+    }
+    if (raw.length > SIGNAL_FRAME_FAST_PATH && JSON.stringify(result.data.data ?? null).length > MAX_SIGNAL_BYTES) {
+      return { ok: false, id, error: { code: ErrorCode.InvalidMessage, message: `signal: data is over ${MAX_SIGNAL_BYTES} bytes` } };
+    }
   }
   return { ok: true, request: result.data };
+}
+
+/** A value's JSON kind, for messages: never its content. */
+function jsonType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  return typeof value; // 'undefined' (missing), 'number', 'boolean', 'object'
 }

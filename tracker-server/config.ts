@@ -38,6 +38,12 @@ export interface CliConfig {
   sessionMaxMs: number;
   /** Sign-ups per address at once (then one a minute); 0: no limit. */
   signupBurst: number;
+  /** WebSocket connections held in all; more are closed with CloseCode.TrackerFull. */
+  maxConnections: number;
+  /** WebSocket connections held per client address (IPv6: per /64); more are closed with CloseCode.TooManyFromAddress. */
+  maxConnectionsPerAddress: number;
+  /** Origins browsers may open /ws from; empty: any. */
+  allowedOrigins: string[];
 }
 
 export const USAGE = `meshdrop tracker
@@ -55,6 +61,13 @@ export const USAGE = `meshdrop tracker
   --secret SECRET      shared secret of the tracker mesh (MESHDROP_SECRET)
   --nats URL           NATS server(s) for JetStream replication instead of --peer, repeatable
                                                        (MESHDROP_NATS, comma-separated)
+  --max-connections N  WebSocket connections in all  (MESHDROP_MAX_CONNECTIONS, default 10000)
+  --max-connections-per-address N
+                       WebSocket connections per client address, IPv6 per /64
+                                                       (MESHDROP_MAX_CONNECTIONS_PER_ADDRESS, default 100)
+  --allowed-origin ORIGIN
+                       an origin (https://host[:port]) whose pages may open /ws, repeatable;
+                       default any                     (MESHDROP_ALLOWED_ORIGINS, comma-separated)
   --scrypt-n N         scrypt cost for new passwords, a power of 2 (MESHDROP_SCRYPT_N, default 32768)
   --snapshot-every N   ops between snapshots           (MESHDROP_SNAPSHOT_EVERY, default 10000)
   --web-dir DIR        built web app to serve          (MESHDROP_WEB_DIR, default dist/web)
@@ -76,6 +89,9 @@ export const USAGE = `meshdrop tracker
 `;
 
 const Port = z.coerce.number().int().min(0).max(65535);
+const Count = z.coerce.number().int().min(1);
+/** An origin as browsers send it: scheme, host and port only, no path or trailing slash. */
+const Origin = z.string().regex(/^https?:\/\/[^/\s]+$/, 'an origin is scheme://host[:port], with no path');
 const PowerOfTwo = z.coerce.number().int().min(2).refine((n) => (n & (n - 1)) === 0, 'must be a power of 2');
 
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3600_000, d: 24 * 3600_000 } as const;
@@ -111,6 +127,9 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
       peer: { type: 'string', multiple: true },
       secret: { type: 'string' },
       nats: { type: 'string', multiple: true },
+      'max-connections': { type: 'string' },
+      'max-connections-per-address': { type: 'string' },
+      'allowed-origin': { type: 'string', multiple: true },
       'scrypt-n': { type: 'string' },
       'snapshot-every': { type: 'string' },
       'web-dir': { type: 'string' },
@@ -157,6 +176,15 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
     nats: list(values.nats, env.MESHDROP_NATS),
     quotas: parseQuotas(list(values.quota, env.MESHDROP_QUOTAS)),
     metricsToken: metricsToken(values['metrics-token'] ?? env.MESHDROP_METRICS_TOKEN),
+    // 10,000 sockets at a few KiB each is tens of MB and well under a raised file-descriptor limit;
+    // 100 per address leaves room for an office or a school behind one NAT address, each with a few tabs.
+    maxConnections: field('max-connections', Count, values['max-connections'] ?? env.MESHDROP_MAX_CONNECTIONS ?? 10_000),
+    maxConnectionsPerAddress: field(
+      'max-connections-per-address',
+      Count,
+      values['max-connections-per-address'] ?? env.MESHDROP_MAX_CONNECTIONS_PER_ADDRESS ?? 100,
+    ),
+    allowedOrigins: list(values['allowed-origin'], env.MESHDROP_ALLOWED_ORIGINS).map((o) => field('allowed-origin', Origin, o)),
   };
 }
 

@@ -8,6 +8,10 @@ import type { TrackerCore } from './core.ts';
 import type { Gateway } from './gateway/gateway.ts';
 import { DigestCache } from './state/digest.ts';
 import { bearerMatches } from './metrics-auth.ts';
+import { setSecurityHeaders } from './security-headers.ts';
+
+/** Every path serves reads only: anything else is 405 (and the connection closes, so no body is waited for). */
+const ALLOWED_METHODS = 'GET, HEAD';
 
 export function httpHandler(core: TrackerCore, gateway: Gateway, webDir: string, metricsToken?: string) {
   const app = StaticApp.load(webDir);
@@ -15,6 +19,12 @@ export function httpHandler(core: TrackerCore, gateway: Gateway, webDir: string,
   const digests = new DigestCache();
   return (req: IncomingMessage, res: ServerResponse): void => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
+    setSecurityHeaders(res);
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: ALLOWED_METHODS, 'content-type': 'text/plain', connection: 'close' });
+      res.end(`${ALLOWED_METHODS} only\n`);
+      return;
+    }
     // /healthz stays open for load balancers, and cheap: no digest.
     if (path === '/healthz') {
       json(res, { ok: true, trackerId: core.trackerId, ops: core.replica.size });

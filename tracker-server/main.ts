@@ -6,6 +6,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { randomId } from './auth.ts';
 import { parseConfig, USAGE, type CliConfig } from './config.ts';
+import { installLastDefence } from './last-defence.ts';
 import { DEFAULT_WEB_DIR, startTracker } from './server.ts';
 
 /** A tracker keeps its name across restarts: it is the origin of its ops. */
@@ -23,6 +24,8 @@ async function trackerIdFor(config: CliConfig): Promise<string> {
 }
 
 async function main(): Promise<void> {
+  // Before anything can throw from a callback: see last-defence.ts for why the tracker stays up.
+  installLastDefence();
   let config: CliConfig | 'help';
   try {
     config = parseConfig(process.argv.slice(2), process.env);
@@ -50,4 +53,8 @@ async function main(): Promise<void> {
   process.once('SIGTERM', stop);
 }
 
-await main();
+// A failure to start is not for the last line of defence: it exits, with the reason.
+await main().catch((err: unknown) => {
+  console.error('tracker: could not start:', err);
+  process.exit(1);
+});

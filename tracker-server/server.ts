@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { TrackerCore, type CoreConfig } from './core.ts';
-import { Gateway } from './gateway/gateway.ts';
+import { DEFAULT_ADMISSION, Gateway } from './gateway/gateway.ts';
 import { httpHandler } from './http.ts';
 import { LinksBus } from './mesh/links.ts';
 import { Mesh } from './mesh/mesh.ts';
@@ -29,7 +29,34 @@ export interface TrackerConfig extends CoreConfig {
   nats?: string[];
   /** With it, /metrics needs `Authorization: Bearer <metricsToken>`. */
   metricsToken?: string;
+  /** WebSocket connections in all, and per address (defaults: DEFAULT_ADMISSION). */
+  maxConnections?: number;
+  maxConnectionsPerAddress?: number;
+  /** Origins browsers may open /ws from; empty or absent: any. */
+  allowedOrigins?: string[];
+  /** How long a connection may stay after hello without logging in (default UNAUTHENTICATED_TIMEOUT_MS). */
+  unauthenticatedTimeoutMs?: number;
+  /** HTTP: the whole request, and its headers, must arrive within these (defaults HTTP_*_TIMEOUT_MS). */
+  httpRequestTimeoutMs?: number;
+  httpHeadersTimeoutMs?: number;
 }
+
+/**
+ * A request (headers and body) must arrive within 30 s, its headers within
+ * 10 s: the tracker serves only small GETs, so anything slower is a client
+ * holding a socket open (a slow POST used to be held forever). An upgraded
+ * WebSocket is no longer an HTTP request and is not subject to either
+ * (tests/integration/http-hardening.test.ts pins that).
+ */
+export const HTTP_REQUEST_TIMEOUT_MS = 30_000;
+export const HTTP_HEADERS_TIMEOUT_MS = 10_000;
+/**
+ * Sockets allowed beyond --max-connections WebSockets: /mesh links (at most
+ * MESH_MAX_ACCEPTED_LINKS), health checks, page loads and upgrades being
+ * refused with a close code. 1,024 is ample for those and small beside any
+ * raised file-descriptor limit.
+ */
+export const HTTP_SOCKET_HEADROOM = 1024;
 
 export interface RunningTracker {
   core: TrackerCore;
@@ -51,9 +78,29 @@ export const DEFAULT_WEB_DIR = fileURLToPath(new URL('../dist/web', import.meta.
 
 export async function startTracker(config: TrackerConfig): Promise<RunningTracker> {
   const { core, tornBytes } = await TrackerCore.open(config);
-  const gateway = new Gateway(core, config.helloTimeoutMs, config.heartbeatMs);
+  const gateway = new Gateway(core, config.helloTimeoutMs, config.heartbeatMs, {
+    admission: {
+      total: config.maxConnections ?? DEFAULT_ADMISSION.total,
+      perAddress: config.maxConnectionsPerAddress ?? DEFAULT_ADMISSION.perAddress,
+    },
+    allowedOrigins: config.allowedOrigins ?? [],
+    unauthenticatedTimeoutMs: config.unauthenticatedTimeoutMs,
+  });
   const mesh = meshFor(config, core);
-  const server = createServer(httpHandler(core, gateway, config.webDir, config.metricsToken));
+  const requestTimeout = config.httpRequestTimeoutMs ?? HTTP_REQUEST_TIMEOUT_MS;
+  const headersTimeout = Math.min(config.httpHeadersTimeoutMs ?? HTTP_HEADERS_TIMEOUT_MS, requestTimeout);
+  const server = createServer(
+    {
+      requestTimeout,
+      headersTimeout,
+      // How often Node checks those two: often enough that a short timeout (tests) is honoured closely.
+      connectionsCheckingInterval: Math.min(1000, headersTimeout),
+    },
+    httpHandler(core, gateway, config.webDir, config.metricsToken),
+  );
+  // The last bound on sockets of any kind (plain HTTP keep-alives, /mesh, upgrades about to be refused):
+  // beyond it Node drops new sockets at once, so descriptors never run out and what is held keeps working.
+  server.maxConnections = gateway.admission.limits.total + HTTP_SOCKET_HEADROOM;
   server.on('upgrade', (req, socket, head) => {
     const path = (req.url ?? '').split('?')[0];
     if (path === '/mesh' && mesh?.bus instanceof LinksBus) {
@@ -61,14 +108,11 @@ export async function startTracker(config: TrackerConfig): Promise<RunningTracke
       return;
     }
     if (path !== '/ws') {
-      socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
     gateway.handleUpgrade(req, socket, head);
   });
-  // Idle clients hold sockets for hours; no HTTP-level timeout should cut them.
-  server.requestTimeout = 0;
-  server.headersTimeout = 30_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
@@ -79,6 +123,11 @@ export async function startTracker(config: TrackerConfig): Promise<RunningTracke
   // In a mesh, clients must learn where every tracker is; a tracker bound to
   // one address can name itself, one bound to all needs --public-url.
   if (mesh && config.publicUrls.length === 0 && !wildcard) config.publicUrls.push(`ws://${shownHost}:${port}/ws`);
+  // What hello names without --public-url: never the client's Host header (the client chooses it). Bound to
+  // one public address, that address. Bound to all, it knows no name clients could use; bound to loopback, it
+  // is behind a proxy, and "127.0.0.1" would send a browser failing over (with its session token) to whatever
+  // listens on the browser's own machine. Then it names none, and clients keep the URL they used.
+  if (!wildcard && !isLoopback(config.host)) gateway.boundUrl = `ws://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}/ws`;
   await mesh?.start();
   let closing: Promise<void> | undefined;
   return {
@@ -101,6 +150,10 @@ export async function startTracker(config: TrackerConfig): Promise<RunningTracke
       return closing;
     },
   };
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }
 
 /** The mesh this configuration asks for: NATS if given, else links if peers or a secret are. */

@@ -54,3 +54,33 @@ test('bitfields: set, has, count, spare bits stay zero, base64 round trip', () =
   const bytes = new Uint8Array(70_000).map((_, i) => i & 255);
   assert.deepEqual(base64ToBytes(bytesToBase64(bytes)), bytes);
 });
+
+test('hostile values: an object type never reaches String(), deep signal data is refused before re-serialising', async () => {
+  const { nestingWithin } = await import('../../protocol/depth.ts');
+  const { MAX_SIGNAL_DEPTH } = await import('../../protocol/constants.ts');
+  const { SignalMessage, parseHandshakeMessage, parseLinkMessage, safeParseValue } = await import('../../protocol/mesh.ts');
+  for (const type of ['{"toString":1}', '[{"toString":1}]', '{"toString":{},"valueOf":{}}', '1e400', 'null']) {
+    const r = parseRequest(`{"id":"x","type":${type}}`);
+    assert.equal(r.ok, false);
+    if (!r.ok) assert.equal(r.error.code, ErrorCode.UnknownType, type);
+  }
+  const deep = (d: number) => '['.repeat(d) + ']'.repeat(d);
+  const signal = (data: string) => `{"id":"s","type":"signal","fileId":"${'a'.repeat(40)}","to":"peer-abcdefgh","data":${data}}`;
+  assert.equal(parseRequest(signal(deep(MAX_SIGNAL_DEPTH))).ok, true, 'at the limit');
+  for (const d of [MAX_SIGNAL_DEPTH + 1, 5000, 100_000]) {
+    const r = parseRequest(signal(deep(d)));
+    assert.equal(r.ok, false);
+    if (!r.ok) assert.equal(r.error.code, ErrorCode.InvalidMessage, `depth ${d}`);
+  }
+  const many = parseRequest(`{"id":"k","type":"ping",${Array.from({ length: 5000 }, (_, i) => `"k${i}":1`).join(',')}}`);
+  assert.ok(!many.ok && many.error.message.length <= 200, 'a frame of many bad keys gets a short message');
+  assert.ok(nestingWithin({ a: [1, { b: 2 }] }, 3) && !nestingWithin({ a: [1, { b: 2 }] }, 2));
+  assert.ok(nestingWithin(JSON.parse('{"__proto__":{"x":1}}'), 2) && !nestingWithin(JSON.parse('{"__proto__":{"x":[]}}'), 2), '__proto__ is walked as an own key');
+  // Mesh and NATS parsers: malformed, whatever the depth, and never a throw.
+  const meshSignal = (data: string) => `{"type":"signal","to":"peer-abcdefgh","event":{"event":"signal","fileId":"${'a'.repeat(40)}","from":"peer-abcdefgh","fromUser":"x","data":${data}}}`;
+  assert.equal(parseLinkMessage(meshSignal(deep(5000))), undefined);
+  assert.ok(parseLinkMessage(meshSignal('{"type":"offer"}')));
+  assert.equal(parseHandshakeMessage(meshSignal('{"type":"offer"}')), undefined, 'before the proof, only the handshake is read');
+  assert.equal(safeParseValue(SignalMessage, JSON.parse(meshSignal(deep(5000)))), undefined);
+  assert.equal(SignalMessage.safeParse(JSON.parse(meshSignal(deep(5000)))).success, false, 'the schema itself no longer throws');
+});

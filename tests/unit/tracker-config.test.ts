@@ -177,3 +177,25 @@ test('USAGE names every quota with its default', () => {
     assert.ok(USAGE.replace(/\s+/g, ' ').includes(`${name} (${DEFAULT_QUOTAS[key as keyof typeof DEFAULT_QUOTAS]})`), name);
   }
 });
+
+test('connection caps and allowed origins: defaults, flags, env, bad values', () => {
+  const d = parseConfig([], {});
+  assert.ok(d !== 'help');
+  assert.equal(d.maxConnections, 10_000);
+  assert.equal(d.maxConnectionsPerAddress, 100);
+  assert.deepEqual(d.allowedOrigins, [], 'any origin by default');
+  const c = parseConfig(['--max-connections', '50', '--allowed-origin', 'https://drop.example.org', '--allowed-origin', 'http://localhost:5173'], {
+    MESHDROP_MAX_CONNECTIONS: '7',
+    MESHDROP_MAX_CONNECTIONS_PER_ADDRESS: '3',
+  });
+  assert.ok(c !== 'help');
+  assert.equal(c.maxConnections, 50);
+  assert.equal(c.maxConnectionsPerAddress, 3);
+  assert.deepEqual(c.allowedOrigins, ['https://drop.example.org', 'http://localhost:5173']);
+  const e = parseConfig([], { MESHDROP_ALLOWED_ORIGINS: 'https://a.example, https://b.example' });
+  assert.ok(e !== 'help');
+  assert.deepEqual(e.allowedOrigins, ['https://a.example', 'https://b.example']);
+  assert.throws(() => parseConfig(['--max-connections', '0'], {}), /--max-connections/);
+  assert.throws(() => parseConfig(['--max-connections-per-address', 'many'], {}), /--max-connections-per-address/);
+  assert.throws(() => parseConfig(['--allowed-origin', 'https://a.example/path'], {}), /--allowed-origin/);
+});

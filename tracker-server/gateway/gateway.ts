@@ -16,6 +16,7 @@ import {
   PROTOCOL_VERSION,
   RATE_BURST,
   RATE_PER_SECOND,
+  UNAUTHENTICATED_TIMEOUT_MS,
 } from '../../protocol/constants.ts';
 import { CloseCode, ErrorCode, MeshdropError } from '../../protocol/errors.ts';
 import { parseRequest, type Reply, type Request, type RequestType, type TrackerEvent } from '../../protocol/tracker.ts';
@@ -25,6 +26,19 @@ import { handlers } from '../handlers/index.ts';
 import type { Handler, HandlerContext } from '../handlers/context.ts';
 import { LoginLimiter, TokenBucket } from './limits.ts';
 import { clientAddress } from './client-address.ts';
+import { Admission, type AdmissionLimits } from './admission.ts';
+
+/** Defaults of --max-connections and --max-connections-per-address (see config.ts for the reasons). */
+export const DEFAULT_ADMISSION: AdmissionLimits = { total: 10_000, perAddress: 100 };
+
+export interface GatewayOptions {
+  /** Connection caps, in all and per address. */
+  admission?: AdmissionLimits;
+  /** Origins a browser may open /ws from (exact `scheme://host[:port]`); empty: any. */
+  allowedOrigins?: readonly string[];
+  /** How long a connection may stay after hello without logging in (default UNAUTHENTICATED_TIMEOUT_MS). */
+  unauthenticatedTimeoutMs?: number;
+}
 
 /**
  * Presence and signaling: answered synchronously from soft state, never an
@@ -44,6 +58,17 @@ export interface GatewayStats {
 export class Gateway {
   readonly stats: GatewayStats = { connections: 0, requests: 0, signalsRelayed: 0, closedForAbuse: 0 };
   readonly logins = new LoginLimiter();
+  readonly admission: Admission;
+  /**
+   * The /ws URL this tracker knows it is bound to (set once listening, on a
+   * specific address), named in hello when no --public-url is configured.
+   * Never built from the request's Host header, which the client chooses.
+   */
+  boundUrl: string | undefined;
+  #allowedOrigins: ReadonlySet<string>;
+  #unauthenticatedTimeoutMs: number;
+  /** Connections that said hello and hold no session, with the time since when. */
+  #awaitingLogin = new Map<Connection, number>();
   #wss: WebSocketServer;
   #connections = new Set<Connection>();
   /** Connections still owing a hello, swept once a second rather than a timer each. */
@@ -55,7 +80,11 @@ export class Gateway {
     readonly core: TrackerCore,
     private readonly helloTimeoutMs = HELLO_TIMEOUT_MS,
     heartbeatMs = SERVER_HEARTBEAT_MS,
+    options: GatewayOptions = {},
   ) {
+    this.admission = new Admission(options.admission ?? DEFAULT_ADMISSION);
+    this.#allowedOrigins = new Set(options.allowedOrigins ?? []);
+    this.#unauthenticatedTimeoutMs = options.unauthenticatedTimeoutMs ?? UNAUTHENTICATED_TIMEOUT_MS;
     this.#wss = new WebSocketServer({
       noServer: true,
       maxPayload: MAX_FRAME_BYTES,
@@ -63,7 +92,7 @@ export class Gateway {
       perMessageDeflate: false,
       clientTracking: false,
     });
-    this.#sweep = setInterval(() => this.#sweepIdle(), Math.min(1000, helloTimeoutMs / 2));
+    this.#sweep = setInterval(() => this.#sweepIdle(), Math.min(1000, helloTimeoutMs / 2, this.#unauthenticatedTimeoutMs / 2));
     this.#sweep.unref();
     this.#heartbeat = setInterval(() => {
       for (const conn of this.#connections) conn.heartbeat();
@@ -73,30 +102,72 @@ export class Gateway {
 
   /** Hands an HTTP upgrade on /ws to a new connection. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    // Browsers always send Origin, so the list keeps other sites' pages from using a visitor's browser
+    // against this tracker. A non-browser client sends none (or any it likes): refusing it would guard nothing.
+    const origin = req.headers.origin;
+    if (this.#allowedOrigins.size > 0 && origin !== undefined && !this.#allowedOrigins.has(origin)) {
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    // Behind a trusted proxy, the client's own address (X-Forwarded-For): caps and limits count people, not the proxy.
+    const address = clientAddress(req, this.core.config.trustProxy);
+    const refused = this.admission.admit(address);
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
-      const host = req.headers.host ?? 'localhost';
-      const conn = new Connection(ws, clientAddress(req, this.core.config.trustProxy), `ws://${host}/ws`, this, socket);
+      if (refused) {
+        // Upgraded only to say why with a named close code, then dropped: the client tries another tracker.
+        this.stats.closedForAbuse++;
+        ws.on('error', () => undefined);
+        ws.close(refused === 'tracker_full' ? CloseCode.TrackerFull : CloseCode.TooManyFromAddress, refused.replace('_', ' '));
+        setTimeout(() => ws.terminate(), 1000).unref();
+        return;
+      }
+      this.#upgraded.add(socket);
+      const conn = new Connection(ws, address, this, socket);
       this.#connections.add(conn);
       this.#awaitingHello.add(conn);
       this.stats.connections = this.#connections.size;
     });
+    // An upgrade that failed (a bad handshake) never reaches the callback: give its slot back.
+    if (!refused) socket.once('close', () => this.#releaseIfUnused(socket, address));
+  }
+
+  /** Sockets whose upgrade became a Connection: those release their slot in `closed`. */
+  #upgraded = new WeakSet<Duplex>();
+
+  #releaseIfUnused(socket: Duplex, address: string): void {
+    if (!this.#upgraded.has(socket)) this.admission.release(address);
   }
 
   helloDone(conn: Connection): void {
     this.#awaitingHello.delete(conn);
+    if (!conn.session) this.#awaitingLogin.set(conn, Date.now());
+  }
+
+  /** A connection's session changed: without one (after hello), the login deadline runs again. */
+  sessionChanged(conn: Connection): void {
+    if (conn.session || !this.#connections.has(conn) || this.#awaitingHello.has(conn)) this.#awaitingLogin.delete(conn);
+    else if (!this.#awaitingLogin.has(conn)) this.#awaitingLogin.set(conn, Date.now());
   }
 
   closed(conn: Connection): void {
-    this.#connections.delete(conn);
+    if (!this.#connections.delete(conn)) return;
     this.#awaitingHello.delete(conn);
-    this.core.detach(conn);
+    this.#awaitingLogin.delete(conn);
+    this.admission.release(conn.address);
     this.stats.connections = this.#connections.size;
+    this.core.detach(conn);
   }
 
   #sweepIdle(): void {
     const now = Date.now();
     for (const conn of this.#awaitingHello) {
       if (now - conn.openedAt > this.helloTimeoutMs) conn.abuse(CloseCode.HelloTimeout, 'no hello in time');
+    }
+    for (const [conn, since] of this.#awaitingLogin) {
+      if (now - since > this.#unauthenticatedTimeoutMs) {
+        this.#awaitingLogin.delete(conn);
+        conn.abuse(CloseCode.LoginTimeout, 'no login in time');
+      }
     }
     this.logins.sweep();
   }
@@ -164,7 +235,7 @@ export class Connection implements ClientLink {
   readonly peerId = randomId(12);
   readonly openedAt = Date.now();
   readonly watching = new Set<string>();
-  session: ClientLink['session'] = undefined;
+  #session: ClientLink['session'] = undefined;
   /** Until hello names the client instance, its request ids are this connection's alone. */
   requestScope = randomId(16);
   #helloDone = false;
@@ -178,7 +249,6 @@ export class Connection implements ClientLink {
   constructor(
     private readonly ws: WebSocket,
     readonly address: string,
-    private readonly selfUrl: string,
     private readonly gateway: Gateway,
     /** The connection's TCP socket (the one `ws` writes to), corked per loop iteration. */
     private readonly socket: Duplex,
@@ -186,10 +256,26 @@ export class Connection implements ClientLink {
     this.#bucket = new TokenBucket(RATE_PER_SECOND, RATE_BURST, this.openedAt);
     this.#ctx = { core: gateway.core, client: this, logins: gateway.logins };
     ws.on('message', (data, isBinary) => this.#onMessage(data, isBinary));
-    ws.on('close', () => gateway.closed(this));
+    ws.on('close', () => {
+      try {
+        gateway.closed(this);
+      } catch (err) {
+        // Thrown inside ws's emitter it would reach the process; the connection is gone either way.
+        console.error('tracker: cleaning up a closed connection failed:', err);
+      }
+    });
     ws.on('pong', () => (this.#heard = true));
     // A socket error is followed by close; without a listener it would take the process down.
     ws.on('error', () => undefined);
+  }
+
+  get session(): ClientLink['session'] {
+    return this.#session;
+  }
+  /** Set by core.signIn/signOut; the gateway's login deadline follows it. */
+  set session(session: ClientLink['session']) {
+    this.#session = session;
+    this.gateway.sessionChanged(this);
   }
 
   send(message: Reply | TrackerEvent): void {
@@ -239,7 +325,26 @@ export class Connection implements ClientLink {
     setTimeout(() => this.ws.terminate(), 1000).unref();
   }
 
+  /**
+   * The guard around parsing and dispatch: nothing thrown while handling a
+   * frame escapes into ws's emitter (where it would be an uncaught exception
+   * and stop the process). The request is answered `internal` when its id is
+   * known, and the connection lives on.
+   */
   #onMessage(data: RawData, isBinary: boolean): void {
+    try {
+      this.#handleFrame(data, isBinary);
+    } catch (err) {
+      console.error('tracker: handling a frame failed:', err);
+      try {
+        this.#reply({ id: null, ok: false, error: { code: ErrorCode.Internal, message: 'the tracker failed to handle that message' } });
+      } catch {
+        /* the socket is gone */
+      }
+    }
+  }
+
+  #handleFrame(data: RawData, isBinary: boolean): void {
     if (this.#closing) return;
     this.#heard = true;
     if (!this.#bucket.take(Date.now())) {
@@ -269,10 +374,13 @@ export class Connection implements ClientLink {
       const body =
         request.type === 'hello' ? this.#hello(request.protocol, request.client) : request.type === 'ping' ? {} : this.#handle(request);
       if (body instanceof Promise) {
-        body.then(
-          (b: object) => this.#replyOk(request.id, b),
-          (err: unknown) => this.#failed(request, err),
-        );
+        body
+          .then(
+            (b: object) => this.#replyOk(request.id, b),
+            (err: unknown) => this.#failed(request, err),
+          )
+          // A reply that could not be sent must not become an unhandled rejection (which stops the process).
+          .catch((err: unknown) => console.error(`tracker: replying to ${request.type} failed:`, err));
       } else {
         // Counted here, once the relay succeeded: /metrics reports signals relayed, not attempted.
         if (request.type === 'signal') this.gateway.stats.signalsRelayed++;
@@ -314,7 +422,7 @@ export class Connection implements ClientLink {
     return {
       trackerId: config.trackerId,
       peerId: this.peerId,
-      trackers: config.publicUrls.length ? config.publicUrls : [this.selfUrl],
+      trackers: config.publicUrls.length ? config.publicUrls : this.gateway.boundUrl ? [this.gateway.boundUrl] : [],
       iceServers: config.iceServers,
     };
   }

@@ -24,12 +24,17 @@ import { CloseCode } from '../../protocol/errors.ts';
 import {
   MESH_AUTH_TIMEOUT_MS,
   MESH_BATCH_BYTES,
+  MESH_HANDSHAKE_MAX_FRAME_BYTES,
+  MESH_MAX_ACCEPTED_LINKS,
   MESH_MAX_FRAME_BYTES,
+  MESH_MAX_PENDING_LINKS,
   MESH_PING_MS,
   MESH_PROTOCOL_VERSION,
   MESH_RECONNECT_MAX_MS,
   MESH_RECONNECT_MIN_MS,
+  parseHandshakeMessage,
   parseLinkMessage,
+  type HandshakeMessage,
   type LinkMessage,
   type PresenceMessage,
   type SignalMessage,
@@ -56,6 +61,19 @@ const hmac = (secret: string, ...parts: string[]): string =>
 const sameProof = (a: string, b: string): boolean =>
   a.length === b.length && timingSafeEqual(Buffer.from(a, 'hex'), Buffer.from(b, 'hex'));
 
+/**
+ * Raises the largest frame a socket reads, once its peer has proved itself.
+ * `ws` fixes maxPayload per server or client and has no public setter; its
+ * receiver reads `_maxPayload` afresh for every frame header, and a message
+ * handler runs before the next frame's header is read, so raising it while
+ * handling the proof covers every frame after it. tests/integration
+ * mesh-hostile.test.ts pins both sides (small before, large after).
+ */
+function raiseMaxPayload(ws: WebSocket, bytes: number): void {
+  const receiver = (ws as unknown as { _receiver?: { _maxPayload?: number } })._receiver;
+  if (receiver && typeof receiver._maxPayload === 'number') receiver._maxPayload = bytes;
+}
+
 export class LinksBus implements Bus {
   readonly kind = 'links';
   readonly stats: BusStats = { opsSent: 0, opsReceived: 0, trackers: 0 };
@@ -70,7 +88,8 @@ export class LinksBus implements Bus {
   constructor(options: LinksOptions) {
     if (!options.secret) throw new Error('the tracker mesh needs a shared secret (--secret)');
     this.#options = options;
-    this.#wss = new WebSocketServer({ noServer: true, maxPayload: MESH_MAX_FRAME_BYTES, perMessageDeflate: false, clientTracking: false });
+    // Raised to MESH_MAX_FRAME_BYTES per link once its peer has proved itself (raiseMaxPayload).
+    this.#wss = new WebSocketServer({ noServer: true, maxPayload: MESH_HANDSHAKE_MAX_FRAME_BYTES, perMessageDeflate: false, clientTracking: false });
   }
 
   get node(): MeshNode {
@@ -94,6 +113,12 @@ export class LinksBus implements Bus {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     if (this.#closed || !this.#node) {
       socket.destroy();
+      return;
+    }
+    let pending = 0;
+    for (const link of this.#accepted) if (!link.proved) pending++;
+    if (pending >= MESH_MAX_PENDING_LINKS || this.#accepted.size >= MESH_MAX_ACCEPTED_LINKS) {
+      socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
@@ -187,7 +212,7 @@ class Dialer {
 
   dial(): void {
     if (this.#stopped) return;
-    const ws = new WebSocket(this.url, { maxPayload: MESH_MAX_FRAME_BYTES, perMessageDeflate: false, handshakeTimeout: MESH_AUTH_TIMEOUT_MS });
+    const ws = new WebSocket(this.url, { maxPayload: MESH_HANDSHAKE_MAX_FRAME_BYTES, perMessageDeflate: false, handshakeTimeout: MESH_AUTH_TIMEOUT_MS });
     const link = new Link(ws, this.bus, true);
     this.#link = link;
     link.onLive = () => {
@@ -250,6 +275,11 @@ class Link {
     return this.#state === 'live';
   }
 
+  /** The other side proved it holds the secret (the link may be closed since). */
+  get proved(): boolean {
+    return this.remoteId !== undefined;
+  }
+
   send(message: LinkMessage): void {
     this.#sendRaw(JSON.stringify(message));
   }
@@ -281,23 +311,25 @@ class Link {
 
   #onMessage(data: RawData, isBinary: boolean): void {
     if (this.#state === 'closed') return;
-    const message = isBinary ? undefined : parseLinkMessage(data.toString());
-    if (!message) {
-      // A tracker that sends what we cannot read is broken or not ours: cut it.
-      if (this.#state === 'handshake') this.#fail('unreadable handshake');
-      else this.close(1003, 'unreadable message');
-      return;
-    }
     try {
-      if (this.#state === 'handshake') this.#handshake(message);
-      else this.#onLiveMessage(message);
+      if (this.#state === 'handshake') {
+        // Before the proof only the handshake's own schemas are tried: no ops, presence or signals from strangers.
+        const message = isBinary ? undefined : parseHandshakeMessage(data.toString());
+        if (message) this.#handshake(message);
+        else this.#fail('unreadable handshake');
+        return;
+      }
+      const message = isBinary ? undefined : parseLinkMessage(data.toString());
+      // A tracker that sends what we cannot read is broken or not ours: cut it.
+      if (message) this.#onLiveMessage(message);
+      else this.close(1003, 'unreadable message');
     } catch (err) {
       console.error(`mesh: link to ${this.remoteId ?? 'unknown'} failed:`, err);
       this.close(1011, 'internal error');
     }
   }
 
-  #handshake(message: LinkMessage): void {
+  #handshake(message: HandshakeMessage): void {
     const { secret, node } = this.bus;
     if (this.dialer && message.type === 'challenge') {
       if (message.version !== MESH_PROTOCOL_VERSION) {
@@ -331,6 +363,7 @@ class Link {
 
   #proved(remoteId: string): void {
     clearTimeout(this.#authTimer);
+    raiseMaxPayload(this.ws, MESH_MAX_FRAME_BYTES);
     this.remoteId = remoteId;
     this.#state = 'proved';
     this.bus.linkUp(this);
