@@ -13,11 +13,40 @@ export const NATS_SERVER = process.env.NATS_SERVER ?? 'nats-server';
 
 export interface NatsNode {
   url: string;
+  /** The running nats-server (the latest one after a restart). */
   process: ChildProcess;
   output: () => string;
+  /** kill -9, waiting for the exit. */
+  kill(): Promise<void>;
+  /** Starts it again on the same port and store dir (after kill). */
+  restart(): Promise<void>;
 }
 
 function startNode(t: Teardown, args: string[]): NatsNode & { ready: Promise<void> } {
+  const first = spawnNode(t, args);
+  const node: NatsNode & { ready: Promise<void> } = {
+    url: first.url,
+    process: first.process,
+    output: first.output,
+    ready: first.ready,
+    async kill() {
+      const child = node.process;
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGKILL');
+      await exited;
+    },
+    async restart() {
+      const next = spawnNode(t, args);
+      node.process = next.process;
+      node.output = next.output;
+      await next.ready;
+    },
+  };
+  return node;
+}
+
+function spawnNode(t: Teardown, args: string[]): { url: string; process: ChildProcess; output: () => string; ready: Promise<void> } {
   const child = spawn(NATS_SERVER, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
