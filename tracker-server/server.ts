@@ -23,7 +23,7 @@ export interface TrackerConfig extends CoreConfig {
   heartbeatMs?: number;
   /** Built-in mesh: other trackers to link to (ws://host:port). Needs `secret`. */
   peers?: string[];
-  /** Shared secret of the built-in mesh; with it (and no peers) this tracker accepts links from others. */
+  /** Shared secret of the built-in mesh; with it (and no peers) this tracker accepts links from others. With NATS: signs and checks every message. */
   secret?: string;
   /** NATS servers: replicate over JetStream instead of links. */
   nats?: string[];
@@ -54,6 +54,12 @@ export async function startTracker(config: TrackerConfig): Promise<RunningTracke
   const gateway = new Gateway(core, config.helloTimeoutMs, config.heartbeatMs);
   const mesh = meshFor(config, core);
   const server = createServer(httpHandler(core, gateway, config.webDir, config.metricsToken));
+  // Clients are served once the mesh is up: a write accepted before the bus
+  // can carry it would wait in the dark (NATS unreachable at start-up: the
+  // bus retries). Until then an upgrade is held; a client gives up after its
+  // attempt timeout and tries another tracker.
+  let meshUp = !mesh;
+  const waiting: (() => void)[] = [];
   server.on('upgrade', (req, socket, head) => {
     const path = (req.url ?? '').split('?')[0];
     if (path === '/mesh' && mesh?.bus instanceof LinksBus) {
@@ -64,7 +70,8 @@ export async function startTracker(config: TrackerConfig): Promise<RunningTracke
       socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
       return;
     }
-    gateway.handleUpgrade(req, socket, head);
+    if (meshUp) gateway.handleUpgrade(req, socket, head);
+    else waiting.push(() => socket.destroyed || gateway.handleUpgrade(req, socket, head));
   });
   // Idle clients hold sockets for hours; no HTTP-level timeout should cut them.
   server.requestTimeout = 0;
@@ -80,6 +87,8 @@ export async function startTracker(config: TrackerConfig): Promise<RunningTracke
   // one address can name itself, one bound to all needs --public-url.
   if (mesh && config.publicUrls.length === 0 && !wildcard) config.publicUrls.push(`ws://${shownHost}:${port}/ws`);
   await mesh?.start();
+  meshUp = true;
+  for (const upgrade of waiting.splice(0)) upgrade();
   let closing: Promise<void> | undefined;
   return {
     core,
@@ -105,7 +114,7 @@ export async function startTracker(config: TrackerConfig): Promise<RunningTracke
 
 /** The mesh this configuration asks for: NATS if given, else links if peers or a secret are. */
 function meshFor(config: TrackerConfig, core: TrackerCore): Mesh | undefined {
-  if (config.nats?.length) return new Mesh(core, new NatsBus({ servers: config.nats }));
+  if (config.nats?.length) return new Mesh(core, new NatsBus({ servers: config.nats, secret: config.secret }));
   if (config.peers?.length || config.secret) {
     if (!config.secret) throw new Error('--peer needs --secret: trackers prove to each other that they share it');
     return new Mesh(core, new LinksBus({ peers: config.peers ?? [], secret: config.secret }));
