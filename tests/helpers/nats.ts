@@ -121,3 +121,33 @@ export async function startNatsCluster(t: Teardown): Promise<NatsNode[]> {
   await jetStreamReady(nodes[0]!.url);
   return nodes;
 }
+
+/**
+ * A TCP proxy that delays every chunk by `delayMs` each way (order kept): a
+ * far-away NATS, so a tracker's start-up against it takes seconds, not
+ * milliseconds. Closed at teardown.
+ */
+export async function startSlowProxy(t: Teardown, targetUrl: string, delayMs: number): Promise<{ url: string }> {
+  const { createServer, connect: dial } = await import('node:net');
+  const target = new URL(targetUrl.replace(/^nats:/, 'http:'));
+  const sockets = new Set<import('node:net').Socket>();
+  const server = createServer((client) => {
+    const upstream = dial(Number(target.port), target.hostname);
+    sockets.add(client).add(upstream);
+    const drop = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', drop).on('close', drop);
+    upstream.on('error', drop).on('close', drop);
+    client.on('data', (chunk) => setTimeout(() => upstream.destroyed || upstream.write(chunk), delayMs));
+    upstream.on('data', (chunk) => setTimeout(() => client.destroyed || client.write(chunk), delayMs));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => {
+    for (const s of sockets) s.destroy();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  const { port } = server.address() as import('node:net').AddressInfo;
+  return { url: `nats://127.0.0.1:${port}` };
+}
