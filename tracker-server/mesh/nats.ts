@@ -614,7 +614,9 @@ export class NatsBus implements Bus {
   /** The decoded payload of a soft-state message, or undefined if it is refused. */
   #soft(kind: string, msg: Msg): unknown {
     if (this.#signer) {
-      const verdict = this.#signer.verify(msg.subject, msg.data, msg.headers?.get(NATS_MAC_HEADER) || undefined, msg.headers?.get(NATS_AT_HEADER) || undefined, Date.now());
+      // Soft state always carries its sending time: without one, the MAC would be an op's.
+      const at = msg.headers?.get(NATS_AT_HEADER) || '-';
+      const verdict = this.#signer.verify(msg.subject, msg.data, msg.headers?.get(NATS_MAC_HEADER) || undefined, at, Date.now());
       if (verdict !== 'ok') return this.#refuse(kind, `a ${kind} message (${verdict})`);
     }
     return safeDecode(msg.data);
