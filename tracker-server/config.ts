@@ -44,7 +44,8 @@ export const USAGE = `meshdrop tracker
                                                        (MESHDROP_ICE_SERVERS, comma-separated; default none)
   --peer URL           another tracker to replicate with (ws://host:port), repeatable
                                                        (MESHDROP_PEERS, comma-separated)
-  --secret SECRET      shared secret of the tracker mesh (MESHDROP_SECRET)
+  --secret SECRET      shared secret of the tracker mesh; with --nats, signs and checks every NATS message
+                                                       (MESHDROP_SECRET)
   --nats URL           NATS server(s) for JetStream replication instead of --peer, repeatable
                                                        (MESHDROP_NATS, comma-separated)
   --scrypt-n N         scrypt cost for new passwords, a power of 2 (MESHDROP_SCRYPT_N, default 32768)
