@@ -99,6 +99,8 @@ const CLOSE_WAIT_MS = 2_000;
  */
 const RETRY_MIN_MS = 250;
 const RETRY_MAX_MS = 5_000;
+/** A gap that filling could not close is looked at again at most this rarely (the origin's republish brings it anyway). */
+const FILL_BACKOFF_MAX_MS = 30_000;
 /** A refused or undecodable message is logged at most this often per kind (an attacker could flood the log). */
 const WARN_EVERY_MS = 10_000;
 
@@ -137,6 +139,8 @@ export class NatsBus implements Bus {
   #unacked = new Map<number, { msg: JsMsg; origin: string; seq: number }>();
   #filling = false;
   #fillAgain = false;
+  /** Origins whose last fill found nothing: when to try again. */
+  #fillBackoff = new Map<string, { delay: number; until: number }>();
   #lastWarn = new Map<string, { at: number; suppressed: number }>();
 
   constructor(options: NatsOptions) {
@@ -432,7 +436,7 @@ export class NatsBus implements Bus {
       }
     } catch (err) {
       // Not acked: the consumer redelivers after ack_wait.
-      if (!this.#closed) console.error('mesh: could not store ops from NATS:', err);
+      if (!this.#closed) this.#warn('store', `mesh: could not store ops from NATS (${(err as Error).message}); they come again after ack_wait`);
     } finally {
       this.#draining = false;
     }
@@ -488,9 +492,22 @@ export class NatsBus implements Bus {
       do {
         this.#fillAgain = false;
         const durable = this.#node!.versionVector();
+        const now = Date.now();
         const origins = new Set<string>();
-        for (const p of this.#unacked.values()) if (p.seq > (durable[p.origin] ?? 0)) origins.add(p.origin);
-        for (const origin of origins) await this.#fill(origin);
+        for (const p of this.#unacked.values()) {
+          if (p.seq > (durable[p.origin] ?? 0) && now >= (this.#fillBackoff.get(p.origin)?.until ?? 0)) origins.add(p.origin);
+        }
+        for (const origin of origins) {
+          const before = this.#node!.versionVector()[origin] ?? 0;
+          await this.#fill(origin);
+          // A missing op that is not in the stream yet (its origin has still
+          // to republish it): ask again, but less and less often.
+          if ((this.#node!.versionVector()[origin] ?? 0) > before) this.#fillBackoff.delete(origin);
+          else {
+            const delay = Math.min((this.#fillBackoff.get(origin)?.delay ?? RETRY_MIN_MS) * 2, FILL_BACKOFF_MAX_MS);
+            this.#fillBackoff.set(origin, { delay, until: Date.now() + delay });
+          }
+        }
       } while (this.#fillAgain && !this.#closed);
     } catch (err) {
       // The gap timer asks again while the gap lasts.
