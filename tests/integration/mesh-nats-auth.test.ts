@@ -37,7 +37,7 @@ test('nats with --secret: trackers with the same secret replicate; forged ops, a
   const b = await startTestTracker(t, { trackerId: 'tb', nats: [nats.url], secret });
   const alice = await userClient(t, a.wsUrl, 'alice');
   await alice.request('create_group', { groupId: 'real' });
-  await eventually(() => assert.ok(b.core.state.groups.has('real')), 15_000, 50);
+  await eventually(() => assert.ok(b.core.state.groups.has('real'), 'replication is up'), 30_000, 50);
   // The hello reply lists both trackers: signed adverts are taken.
   await eventually(async () => {
     const probe = await connectClient(t, b.wsUrl);
@@ -101,7 +101,7 @@ test('nats: hostile messages on every subject stop neither a tracker nor its rep
   const b = await startTestTracker(t, { trackerId: 'tb', nats: [nats.url] });
   const alice = await userClient(t, a.wsUrl, 'alice');
   await alice.request('create_group', { groupId: 'first' });
-  await eventually(() => assert.ok(b.core.state.groups.has('first')), 15_000, 50);
+  await eventually(() => assert.ok(b.core.state.groups.has('first'), 'replication is up'), 30_000, 50);
 
   const deep = (n: number) => '['.repeat(n) + ']'.repeat(n);
   const nc = await rawNats(t, nats.url);

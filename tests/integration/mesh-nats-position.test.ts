@@ -9,10 +9,12 @@ import { eventually, startTestTracker, tempDir, userClient } from '../helpers/tr
 import { startNats, startNatsCluster } from '../helpers/nats.ts';
 import { stateDigest } from '../../tracker-server/state/digest.ts';
 import type { RunningTracker } from '../../tracker-server/server.ts';
+import { DEFAULT_QUOTAS } from '../../tracker-server/quotas.ts';
 
 test('nats: a restarted tracker resumes from its position, not from zero', async (t) => {
   const nats = await startNats(t);
-  const writer = await startTestTracker(t, { trackerId: 'tw', nats: [nats.url] });
+  // 110 groups from one user: above the default quota, which is not what this test is about.
+  const writer = await startTestTracker(t, { trackerId: 'tw', nats: [nats.url], quotas: { ...DEFAULT_QUOTAS, groupsPerUser: 1000 } });
   const dataDir = await tempDir(t);
   let reader = await startTestTracker(t, { trackerId: 'tr', dataDir, nats: [nats.url] });
   const alice = await userClient(t, writer.wsUrl, 'alice');
