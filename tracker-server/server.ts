@@ -4,6 +4,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { TrackerCore, type CoreConfig } from './core.ts';
 import { Gateway } from './gateway/gateway.ts';
@@ -47,6 +48,13 @@ export interface RunningTracker {
   close(): Promise<void>;
 }
 
+/**
+ * Upgrades held while the mesh starts (NATS unreachable): a client gives up on
+ * its own after a few seconds, so this only bounds what a flood can make us
+ * hold before the gateway's own connection caps apply.
+ */
+const MAX_HELD_UPGRADES = 1024;
+
 export const DEFAULT_WEB_DIR = fileURLToPath(new URL('../dist/web', import.meta.url));
 
 export async function startTracker(config: TrackerConfig): Promise<RunningTracker> {
@@ -59,7 +67,7 @@ export async function startTracker(config: TrackerConfig): Promise<RunningTracke
   // bus retries). Until then an upgrade is held; a client gives up after its
   // attempt timeout and tries another tracker.
   let meshUp = !mesh;
-  const waiting: (() => void)[] = [];
+  const waiting = new Map<Duplex, () => void>();
   server.on('upgrade', (req, socket, head) => {
     const path = (req.url ?? '').split('?')[0];
     if (path === '/mesh' && mesh?.bus instanceof LinksBus) {
@@ -71,7 +79,11 @@ export async function startTracker(config: TrackerConfig): Promise<RunningTracke
       return;
     }
     if (meshUp) gateway.handleUpgrade(req, socket, head);
-    else waiting.push(() => socket.destroyed || gateway.handleUpgrade(req, socket, head));
+    else if (waiting.size >= MAX_HELD_UPGRADES) socket.destroy();
+    else {
+      waiting.set(socket, () => gateway.handleUpgrade(req, socket, head));
+      socket.once('close', () => waiting.delete(socket));
+    }
   });
   // Idle clients hold sockets for hours; no HTTP-level timeout should cut them.
   server.requestTimeout = 0;
@@ -88,7 +100,8 @@ export async function startTracker(config: TrackerConfig): Promise<RunningTracke
   if (mesh && config.publicUrls.length === 0 && !wildcard) config.publicUrls.push(`ws://${shownHost}:${port}/ws`);
   await mesh?.start();
   meshUp = true;
-  for (const upgrade of waiting.splice(0)) upgrade();
+  for (const upgrade of waiting.values()) upgrade();
+  waiting.clear();
   let closing: Promise<void> | undefined;
   return {
     core,
