@@ -449,7 +449,7 @@ export class NatsBus implements Bus {
       op = this.#readOp(msg.subject, msg.data, msg.headers);
     } catch (err) {
       this.stats.dropped++;
-      this.#warn('op', `mesh: skipping a malformed op in the NATS stream (seq ${msg.seq}: ${(err as Error).message.slice(0, 200)})`);
+      this.#warn('op', `mesh: skipping a malformed op in the NATS stream (seq ${msg.seq}: ${describe(err)})`);
     }
     if (!op) msg.term();
     return op;
@@ -623,7 +623,7 @@ export class NatsBus implements Bus {
         handle(msg);
       } catch (e) {
         this.stats.dropped++;
-        this.#warn(kind, `mesh: dropped a ${kind} message from NATS that could not be handled (${(e as Error).message?.slice(0, 200)})`);
+        this.#warn(kind, `mesh: dropped a ${kind} message from NATS that could not be handled (${describe(e)})`);
       }
     };
   }
@@ -728,6 +728,15 @@ export class NatsBus implements Bus {
         delay = Math.min(delay * 2, RETRY_MAX_MS);
       }
     }
+  }
+}
+
+/** An error's message for a log line, whatever was thrown (a hostile value's toString may itself throw). */
+function describe(err: unknown): string {
+  try {
+    return String((err as Error).message).slice(0, 200);
+  } catch {
+    return 'an unprintable error';
   }
 }
 
