@@ -187,6 +187,10 @@ export const NATS = {
   signal: (trackerId: string) => `meshdrop.signal.${trackerId}`,
 } as const;
 
+/** NATS headers of a signed message (with `--secret`): its HMAC, and for soft state the sending time (ms). */
+export const NATS_MAC_HEADER = 'Meshdrop-Mac';
+export const NATS_AT_HEADER = 'Meshdrop-At';
+
 // ---------------------------------------------------------------- numbers
 
 /**
@@ -233,3 +237,9 @@ export const NATS_TRACKER_TIMEOUT_MS = 3_500;
  * waits this long for it before the tracker asks its links for a fresh sync.
  */
 export const MESH_GAP_WAIT_MS = 1_000;
+/**
+ * A signed heartbeat, presence or signal older (or newer) than this is
+ * refused: it bounds how long a captured message can be replayed, and is wide
+ * enough for trackers whose clocks disagree by a few minutes.
+ */
+export const NATS_MAC_MAX_AGE_MS = 5 * 60_000;

@@ -58,7 +58,8 @@ export const USAGE = `meshdrop tracker
                                                        (MESHDROP_ICE_SERVERS, comma-separated; default none)
   --peer URL           another tracker to replicate with (ws://host:port), repeatable
                                                        (MESHDROP_PEERS, comma-separated)
-  --secret SECRET      shared secret of the tracker mesh (MESHDROP_SECRET)
+  --secret SECRET      shared secret of the tracker mesh; with --nats, signs and checks every NATS message
+                                                       (MESHDROP_SECRET)
   --nats URL           NATS server(s) for JetStream replication instead of --peer, repeatable
                                                        (MESHDROP_NATS, comma-separated)
   --max-connections N  WebSocket connections in all  (MESHDROP_MAX_CONNECTIONS, default 10000)

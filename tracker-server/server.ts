@@ -4,6 +4,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { TrackerCore, type CoreConfig } from './core.ts';
 import { DEFAULT_ADMISSION, Gateway } from './gateway/gateway.ts';
@@ -23,7 +24,7 @@ export interface TrackerConfig extends CoreConfig {
   heartbeatMs?: number;
   /** Built-in mesh: other trackers to link to (ws://host:port). Needs `secret`. */
   peers?: string[];
-  /** Shared secret of the built-in mesh; with it (and no peers) this tracker accepts links from others. */
+  /** Shared secret of the built-in mesh; with it (and no peers) this tracker accepts links from others. With NATS: signs and checks every message. */
   secret?: string;
   /** NATS servers: replicate over JetStream instead of links. */
   nats?: string[];
@@ -74,6 +75,13 @@ export interface RunningTracker {
   close(): Promise<void>;
 }
 
+/**
+ * Upgrades held while the mesh starts (NATS unreachable): a client gives up on
+ * its own after a few seconds, so this only bounds what a flood can make us
+ * hold before the gateway's own connection caps apply.
+ */
+const MAX_HELD_UPGRADES = 1024;
+
 export const DEFAULT_WEB_DIR = fileURLToPath(new URL('../dist/web', import.meta.url));
 
 export async function startTracker(config: TrackerConfig): Promise<RunningTracker> {
@@ -101,6 +109,12 @@ export async function startTracker(config: TrackerConfig): Promise<RunningTracke
   // The last bound on sockets of any kind (plain HTTP keep-alives, /mesh, upgrades about to be refused):
   // beyond it Node drops new sockets at once, so descriptors never run out and what is held keeps working.
   server.maxConnections = gateway.admission.limits.total + HTTP_SOCKET_HEADROOM;
+  // Clients are served once the mesh is up: a write accepted before the bus
+  // can carry it would wait in the dark (NATS unreachable at start-up: the
+  // bus retries). Until then an upgrade is held; a client gives up after its
+  // attempt timeout and tries another tracker.
+  let meshUp = !mesh;
+  const waiting = new Map<Duplex, () => void>();
   server.on('upgrade', (req, socket, head) => {
     const path = (req.url ?? '').split('?')[0];
     if (path === '/mesh' && mesh?.bus instanceof LinksBus) {
@@ -111,7 +125,12 @@ export async function startTracker(config: TrackerConfig): Promise<RunningTracke
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    gateway.handleUpgrade(req, socket, head);
+    if (meshUp) gateway.handleUpgrade(req, socket, head);
+    else if (waiting.size >= MAX_HELD_UPGRADES) socket.destroy();
+    else {
+      waiting.set(socket, () => gateway.handleUpgrade(req, socket, head));
+      socket.once('close', () => waiting.delete(socket));
+    }
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -129,6 +148,9 @@ export async function startTracker(config: TrackerConfig): Promise<RunningTracke
   // listens on the browser's own machine. Then it names none, and clients keep the URL they used.
   if (!wildcard && !isLoopback(config.host)) gateway.boundUrl = `ws://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}/ws`;
   await mesh?.start();
+  meshUp = true;
+  for (const upgrade of waiting.values()) upgrade();
+  waiting.clear();
   let closing: Promise<void> | undefined;
   return {
     core,
@@ -158,7 +180,7 @@ function isLoopback(host: string): boolean {
 
 /** The mesh this configuration asks for: NATS if given, else links if peers or a secret are. */
 function meshFor(config: TrackerConfig, core: TrackerCore): Mesh | undefined {
-  if (config.nats?.length) return new Mesh(core, new NatsBus({ servers: config.nats }));
+  if (config.nats?.length) return new Mesh(core, new NatsBus({ servers: config.nats, secret: config.secret }));
   if (config.peers?.length || config.secret) {
     if (!config.secret) throw new Error('--peer needs --secret: trackers prove to each other that they share it');
     return new Mesh(core, new LinksBus({ peers: config.peers ?? [], secret: config.secret }));

@@ -13,11 +13,40 @@ export const NATS_SERVER = process.env.NATS_SERVER ?? 'nats-server';
 
 export interface NatsNode {
   url: string;
+  /** The running nats-server (the latest one after a restart). */
   process: ChildProcess;
   output: () => string;
+  /** kill -9, waiting for the exit. */
+  kill(): Promise<void>;
+  /** Starts it again on the same port and store dir (after kill). */
+  restart(): Promise<void>;
 }
 
 function startNode(t: Teardown, args: string[]): NatsNode & { ready: Promise<void> } {
+  const first = spawnNode(t, args);
+  const node: NatsNode & { ready: Promise<void> } = {
+    url: first.url,
+    process: first.process,
+    output: first.output,
+    ready: first.ready,
+    async kill() {
+      const child = node.process;
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGKILL');
+      await exited;
+    },
+    async restart() {
+      const next = spawnNode(t, args);
+      node.process = next.process;
+      node.output = next.output;
+      await next.ready;
+    },
+  };
+  return node;
+}
+
+function spawnNode(t: Teardown, args: string[]): { url: string; process: ChildProcess; output: () => string; ready: Promise<void> } {
   const child = spawn(NATS_SERVER, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
@@ -91,4 +120,34 @@ export async function startNatsCluster(t: Teardown): Promise<NatsNode[]> {
   await Promise.all(nodes.map((n) => n.ready));
   await jetStreamReady(nodes[0]!.url);
   return nodes;
+}
+
+/**
+ * A TCP proxy that delays every chunk by `delayMs` each way (order kept): a
+ * far-away NATS, so a tracker's start-up against it takes seconds, not
+ * milliseconds. Closed at teardown.
+ */
+export async function startSlowProxy(t: Teardown, targetUrl: string, delayMs: number): Promise<{ url: string }> {
+  const { createServer, connect: dial } = await import('node:net');
+  const target = new URL(targetUrl.replace(/^nats:/, 'http:'));
+  const sockets = new Set<import('node:net').Socket>();
+  const server = createServer((client) => {
+    const upstream = dial(Number(target.port), target.hostname);
+    sockets.add(client).add(upstream);
+    const drop = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', drop).on('close', drop);
+    upstream.on('error', drop).on('close', drop);
+    client.on('data', (chunk) => setTimeout(() => upstream.destroyed || upstream.write(chunk), delayMs));
+    upstream.on('data', (chunk) => setTimeout(() => client.destroyed || client.write(chunk), delayMs));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => {
+    for (const s of sockets) s.destroy();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  const { port } = server.address() as import('node:net').AddressInfo;
+  return { url: `nats://127.0.0.1:${port}` };
 }

@@ -1,18 +1,22 @@
 /**
  * NATS specifics: a tracker restarted against NATS resumes from its last
  * applied position (its durable consumer), not from the start of the stream;
- * and the bus works against a 3-node NATS cluster, losing a node included.
+ * the bus works against a 3-node NATS cluster, losing a node included; and a
+ * consumer left by an older version (ack-all) is replaced.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { AckPolicy, connect, DeliverPolicy } from 'nats';
 import { eventually, startTestTracker, tempDir, userClient } from '../helpers/tracker.ts';
 import { startNats, startNatsCluster } from '../helpers/nats.ts';
 import { stateDigest } from '../../tracker-server/state/digest.ts';
 import type { RunningTracker } from '../../tracker-server/server.ts';
+import { DEFAULT_QUOTAS } from '../../tracker-server/quotas.ts';
 
 test('nats: a restarted tracker resumes from its position, not from zero', async (t) => {
   const nats = await startNats(t);
-  const writer = await startTestTracker(t, { trackerId: 'tw', nats: [nats.url] });
+  // 110 groups from one user: above the default quota, which is not what this test is about.
+  const writer = await startTestTracker(t, { trackerId: 'tw', nats: [nats.url], quotas: { ...DEFAULT_QUOTAS, groupsPerUser: 1000 } });
   const dataDir = await tempDir(t);
   let reader = await startTestTracker(t, { trackerId: 'tr', dataDir, nats: [nats.url] });
   const alice = await userClient(t, writer.wsUrl, 'alice');
@@ -53,4 +57,19 @@ test('nats: three trackers on a 3-node NATS cluster replicate, and survive losin
   for (let i = 0; i < 3; i++) await clients[i]!.request('create_group', { groupId: `after-${i}` });
   await same();
   assert.equal(trackers[1]!.core.state.groups.size, 6);
+});
+
+test('nats: a consumer left by an older version (ack-all) is replaced by an explicit-ack one that reads the stream again', async (t) => {
+  const nats = await startNats(t);
+  const writer = await startTestTracker(t, { trackerId: 'tw', nats: [nats.url] });
+  const alice = await userClient(t, writer.wsUrl, 'alice');
+  for (let i = 0; i < 5; i++) await alice.request('create_group', { groupId: `g${i}` });
+  // The old consumer says everything was acked, though its tracker holds nothing.
+  const nc = await connect({ servers: nats.url });
+  t.after(() => nc.close());
+  const jsm = await nc.jetstreamManager();
+  await jsm.consumers.add('MESHDROP_OPS', { durable_name: 'tracker-tr', ack_policy: AckPolicy.All, deliver_policy: DeliverPolicy.New });
+  const reader = await startTestTracker(t, { trackerId: 'tr', nats: [nats.url] });
+  assert.equal((await jsm.consumers.info('MESHDROP_OPS', 'tracker-tr')).config.ack_policy, AckPolicy.Explicit);
+  await eventually(() => assert.equal(stateDigest(reader.core.state), stateDigest(writer.core.state)), 15_000, 50);
 });
