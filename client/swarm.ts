@@ -29,6 +29,7 @@ import {
 } from '../protocol/constants.ts';
 import type { FileMeta, TrackerEvent } from '../protocol/tracker.ts';
 import { decodeFrame, encodeFrame, type BlockRef, type Frame } from '../protocol/wire.ts';
+import { parseSignalEnvelope, type SignalEnvelope } from '../protocol/signal.ts';
 import { Emitter } from './emitter.ts';
 import { Picker, pipelineDepth } from './picker.ts';
 import type { Hasher, PeerChannel, PeerConnector, PieceSource, PieceStore } from './ports.ts';
@@ -96,19 +97,6 @@ export interface SwarmEvents extends Record<string, unknown> {
   /** A peer link ended (or never opened), and why: for diagnostics. */
   peer_closed: { peerId: string; userId: string; reason: string };
   error: { message: string; code?: string };
-}
-
-/** What travels in a tracker `signal`'s data: the connection it belongs to, and the transport's own signal. */
-export interface SignalEnvelope {
-  /** Chosen by the dialling side; unique per connection attempt. */
-  conn: string;
-  data: unknown;
-  /** Sent back instead of an answer: "I am at my connection cap", so the dialler gives up at once. */
-  busy?: true;
-}
-
-export function isSignalEnvelope(x: unknown): x is SignalEnvelope {
-  return typeof x === 'object' && x !== null && typeof (x as SignalEnvelope).conn === 'string' && (x as SignalEnvelope).conn.length <= 64 && 'data' in x;
 }
 
 /** Counts swarms made in this runtime: see Swarm's #serial. */
@@ -330,8 +318,9 @@ export class Swarm extends Emitter<SwarmEvents> {
     }
   }
 
-  #onSignal(from: string, fromUser: string, data: unknown): void {
-    if (!isSignalEnvelope(data) || this.#banned.has(from)) return;
+  #onSignal(from: string, fromUser: string, raw: unknown): void {
+    const data = parseSignalEnvelope(raw);
+    if (!data || this.#banned.has(from)) return;
     const existing = this.#links.get(data.conn);
     if (existing) {
       if (existing.peerId !== from) return;
