@@ -27,14 +27,14 @@ import {
   MAX_STRIKES,
   SEND_HIGH_WATER_BYTES,
 } from '../protocol/constants.ts';
-import type { FileMeta, TrackerEvent } from '../protocol/tracker.ts';
+import { asConnId, asInstanceId, type ConnId, type InstanceId, type PresenceId } from '../protocol/ids.ts';
+import type { FileMeta } from '../protocol/tracker.ts';
 import { decodeFrame, encodeFrame, type BlockRef, type Frame } from '../protocol/wire.ts';
 import { parseSignalEnvelope, type SignalEnvelope } from '../protocol/signal.ts';
 import { Emitter } from './emitter.ts';
 import { Picker, pipelineDepth } from './picker.ts';
-import type { Hasher, PeerChannel, PeerConnector, PieceSource, PieceStore } from './ports.ts';
+import type { Hasher, PeerChannel, PeerConnector, PieceSource, PieceStore, SwarmTracker, SwarmTrackerEvent } from './ports.ts';
 import { RateMeter, type TokenBucket } from './rate.ts';
-import type { TrackerClient } from './tracker.ts';
 
 /** Shared by every swarm of one client: the caps are per client, not per file. */
 export interface SwarmLimits {
@@ -50,8 +50,8 @@ export interface SwarmOptions {
   /** Verified pieces; the swarm sets bits in it as pieces verify (the engine and the TrackerClient share it). */
   have: Bitfield;
   /** Random hex id of this client instance (PEER_ID_BYTES), sent in handshakes. */
-  instanceId: string;
-  tracker: TrackerClient;
+  instanceId: InstanceId;
+  tracker: SwarmTracker;
   connector: PeerConnector;
   hasher: Hasher;
   store: PieceStore;
@@ -112,7 +112,7 @@ const CLOSED_CONNS_KEPT = 256;
 const SERVE_CACHE_PIECES = 4;
 
 interface Totals {
-  peerId: string;
+  peerId: PresenceId;
   userId: string;
   down: RateMeter;
   up: RateMeter;
@@ -120,15 +120,15 @@ interface Totals {
 }
 
 interface Link {
-  conn: string;
+  conn: ConnId;
   /** The tracker's presence id of the peer (changes when it reconnects to a tracker). */
-  peerId: string;
+  peerId: PresenceId;
   userId: string;
   initiator: boolean;
   handle: ReturnType<PeerConnector['connect']>;
   channel: PeerChannel | undefined;
   /** Their instance id, from their handshake. */
-  instance: string | undefined;
+  instance: InstanceId | undefined;
   bits: Bitfield | undefined;
   totals: Totals | undefined;
   openedAt: number;
@@ -140,20 +140,20 @@ interface Link {
 export class Swarm extends Emitter<SwarmEvents> {
   readonly fileId: string;
   readonly #o: SwarmOptions;
-  readonly #picker: Picker;
+  readonly #picker: Picker<ConnId>;
   readonly #pieceCount: number;
   /** By connection id. */
-  #links = new Map<string, Link>();
+  #links = new Map<ConnId, Link>();
   /** Per peer instance (or peer id before a handshake), kept after they leave. */
-  #totals = new Map<string, Totals>();
-  #banned = new Set<string>();
+  #totals = new Map<InstanceId, Totals>();
+  #banned = new Set<PresenceId | InstanceId>();
   /** Every link that completed a handshake, open or not, by connection id: who sent what. */
-  #handshaken = new Map<string, Link>();
+  #handshaken = new Map<ConnId, Link>();
   /** Recently closed connection ids, so their stragglers are ignored. */
-  #closedConns = new Set<string>();
-  #dropped: { peerId: string; userId: string }[] = [];
+  #closedConns = new Set<ConnId>();
+  #dropped: { peerId: PresenceId; userId: string }[] = [];
   /** Holders known from the tracker: peer id → user, bitfield. */
-  #holders = new Map<string, { userId: string; hasPieces: boolean; lastDial: number }>();
+  #holders = new Map<PresenceId, { userId: string; hasPieces: boolean; lastDial: number }>();
   #buffers = new Map<number, Uint8Array>();
   #serveCache = new Map<number, Promise<Uint8Array | undefined>>();
   #down: RateMeter;
@@ -179,7 +179,7 @@ export class Swarm extends Emitter<SwarmEvents> {
     this.#o = options;
     this.fileId = options.fileId;
     this.#pieceCount = options.meta.pieceHashes.length;
-    this.#picker = new Picker(options.have, { fileSize: options.meta.size, pieceSize: options.meta.pieceSize, random: options.random });
+    this.#picker = new Picker<ConnId>(options.have, { fileSize: options.meta.size, pieceSize: options.meta.pieceSize, random: options.random });
     this.#down = new RateMeter(options.now);
     this.#up = new RateMeter(options.now);
   }
@@ -201,7 +201,7 @@ export class Swarm extends Emitter<SwarmEvents> {
   async refreshHolders(): Promise<void> {
     if (this.#closed || this.complete) return;
     try {
-      const { holders } = await this.#o.tracker.request('get_holders', { fileId: this.fileId });
+      const holders = await this.#o.tracker.holders(this.fileId);
       if (this.#closed) return;
       for (const h of holders) this.#noteHolder(h.peerId, h.userId, h.bitfield);
       this.#dialHolders();
@@ -211,7 +211,7 @@ export class Swarm extends Emitter<SwarmEvents> {
   }
 
   /** Tracker events for this file: signals and holder changes. */
-  onTrackerEvent(e: TrackerEvent): void {
+  onTrackerEvent(e: SwarmTrackerEvent): void {
     if (this.#closed) return;
     try {
       if (e.event === 'holders_changed' && e.fileId === this.fileId) {
@@ -293,7 +293,7 @@ export class Swarm extends Emitter<SwarmEvents> {
     return this.#o.limits.maxPeersPerFile ?? MAX_PEERS_PER_FILE;
   }
 
-  #noteHolder(peerId: string, userId: string, bitfield: string): void {
+  #noteHolder(peerId: PresenceId, userId: string, bitfield: string): void {
     let hasPieces = false;
     try {
       hasPieces = !new Bitfield(this.#pieceCount, base64ToBytes(bitfield)).isEmpty();
@@ -314,11 +314,11 @@ export class Swarm extends Emitter<SwarmEvents> {
       if (now - h.lastDial < REDIAL_MS) continue;
       if ([...this.#links.values()].some((l) => l.peerId === peerId)) continue;
       h.lastDial = now;
-      this.#open(peerId, h.userId, true, `${this.#o.instanceId.slice(0, 12)}-${this.#serial}-${this.#nextConn++}`);
+      this.#open(peerId, h.userId, true, asConnId(`${this.#o.instanceId.slice(0, 12)}-${this.#serial}-${this.#nextConn++}`));
     }
   }
 
-  #onSignal(from: string, fromUser: string, raw: unknown): void {
+  #onSignal(from: PresenceId, fromUser: string, raw: unknown): void {
     const data = parseSignalEnvelope(raw);
     if (!data || this.#banned.has(from)) return;
     const existing = this.#links.get(data.conn);
@@ -342,14 +342,14 @@ export class Swarm extends Emitter<SwarmEvents> {
       // Full: say so, rather than let their dial wait out its connect timeout.
       this.#closedConns.add(data.conn);
       const busy: SignalEnvelope = { conn: data.conn, data: null, busy: true };
-      this.#o.tracker.request('signal', { fileId: this.fileId, to: from, data: busy }).catch(() => undefined);
+      this.#o.tracker.signal(this.fileId, from, busy).catch(() => undefined);
       return;
     }
     const link = this.#open(from, fromUser, false, data.conn);
     link.handle.signal(data.data);
   }
 
-  #open(peerId: string, userId: string, initiator: boolean, conn: string): Link {
+  #open(peerId: PresenceId, userId: string, initiator: boolean, conn: ConnId): Link {
     const tracker = this.#o.tracker;
     const link: Link = {
       conn,
@@ -372,7 +372,7 @@ export class Swarm extends Emitter<SwarmEvents> {
       sendSignal: (data) => {
         if (link.closed) return;
         const envelope: SignalEnvelope = { conn, data };
-        tracker.request('signal', { fileId: this.fileId, to: link.peerId, data: envelope }).catch(() => {
+        tracker.signal(this.fileId, link.peerId, envelope).catch(() => {
           // Refused (not a member, offline): this connection cannot happen.
           this.#closeLink(link, 'the tracker refused the signal');
         });
@@ -479,21 +479,22 @@ export class Swarm extends Emitter<SwarmEvents> {
     if (link.bits) return this.#closeLink(link, 'second handshake');
     if (frame.fileId !== this.fileId) return this.#closeLink(link, 'handshake for another file');
     if (frame.pieceCount !== this.#pieceCount) return this.#closeLink(link, 'handshake with a wrong piece count');
-    if (frame.peerId === this.#o.instanceId) return this.#closeLink(link, 'a connection to ourselves');
-    if (this.#banned.has(frame.peerId)) return this.#closeLink(link, 'dropped for bad pieces');
+    const instance = asInstanceId(frame.peerId);
+    if (instance === this.#o.instanceId) return this.#closeLink(link, 'a connection to ourselves');
+    if (this.#banned.has(instance)) return this.#closeLink(link, 'dropped for bad pieces');
     // One link per peer: after a tracker failover a peer may dial again under a new presence id.
     for (const other of this.#links.values()) {
-      if (other !== link && other.instance === frame.peerId) {
+      if (other !== link && other.instance === instance) {
         // Same peer, new presence id: the old link lives on under the new id, so it is not dialled again.
         other.peerId = link.peerId;
         if (other.totals) other.totals.peerId = link.peerId;
         return this.#closeLink(link, 'already connected');
       }
     }
-    link.instance = frame.peerId;
+    link.instance = instance;
     link.bits = new Bitfield(this.#pieceCount, frame.bitfield);
-    let totals = this.#totals.get(frame.peerId);
-    if (!totals) this.#totals.set(frame.peerId, (totals = { peerId: link.peerId, userId: link.userId, down: new RateMeter(this.#o.now), up: new RateMeter(this.#o.now), strikes: 0 }));
+    let totals = this.#totals.get(instance);
+    if (!totals) this.#totals.set(instance, (totals = { peerId: link.peerId, userId: link.userId, down: new RateMeter(this.#o.now), up: new RateMeter(this.#o.now), strikes: 0 }));
     totals.peerId = link.peerId;
     link.totals = totals;
     this.#picker.addPeer(link.conn, link.bits);
