@@ -184,6 +184,12 @@ export class Picker<P extends string = string> {
     return discarded;
   }
 
+  /** Did the peer send blocks of a piece not yet verified or failed (it would share the blame)? */
+  contributed(peer: P): boolean {
+    for (const partial of this.#partial.values()) if (partial.contributors.has(peer)) return true;
+    return false;
+  }
+
   hasPeer(peer: P): boolean {
     return this.#peers.has(peer);
   }

@@ -147,7 +147,11 @@ export class Swarm extends Emitter<SwarmEvents> {
   /** Per peer instance (or peer id before a handshake), kept after they leave. */
   #totals = new Map<InstanceId, Totals>();
   #banned = new Set<PresenceId | InstanceId>();
-  /** Every link that completed a handshake, open or not, by connection id: who sent what. */
+  /**
+   * Links that completed a handshake, by connection id: who sent what. A link
+   * that closed stays while an unfinished piece holds blocks it sent (the
+   * blame is shared if that piece fails), and goes after.
+   */
   #handshaken = new Map<ConnId, Link>();
   /** Recently closed connection ids, so their stragglers are ignored. */
   #closedConns = new Set<ConnId>();
@@ -268,6 +272,15 @@ export class Swarm extends Emitter<SwarmEvents> {
       downloadSpeed: this.#down.rate(),
       uploadSpeed: this.#up.rate(),
     };
+  }
+
+  /**
+   * How much the swarm holds on to, for tests and diagnostics: open links,
+   * links kept for blame (handshaken, open or closed), closed connection ids
+   * remembered, known holders.
+   */
+  retained(): { links: number; blame: number; closedConns: number; holders: number } {
+    return { links: this.#links.size, blame: this.#handshaken.size, closedConns: this.#closedConns.size, holders: this.#holders.size };
   }
 
   close(): void {
@@ -406,6 +419,7 @@ export class Swarm extends Emitter<SwarmEvents> {
     if (this.#closedConns.size > CLOSED_CONNS_KEPT) this.#closedConns.delete(this.#closedConns.values().next().value!);
     link.serveQueue = [];
     if (this.#picker.hasPeer(link.conn)) this.#picker.removePeer(link.conn);
+    this.#pruneBlame();
     try {
       link.channel?.close();
     } catch {
@@ -652,11 +666,13 @@ export class Swarm extends Emitter<SwarmEvents> {
       // Not the peers' fault: fetch it again, no strikes.
       this.emit('error', { message: `storing piece ${piece} failed: ${(err as Error).message}` });
       if (!this.#closed) this.#picker.failed(piece);
+      this.#pruneBlame();
       this.#fillAll();
       return;
     }
     if (this.#closed) return;
     this.#picker.verified(piece);
+    this.#pruneBlame();
     this.emit('verified', { piece });
     // Served from now on: tell peers and the tracker at once.
     for (const link of this.#links.values()) if (link.bits) this.#send(link, { type: 'have', piece });
@@ -684,7 +700,20 @@ export class Swarm extends Emitter<SwarmEvents> {
         this.#closeLink(link, 'strikes');
       }
     }
+    this.#pruneBlame();
     this.#fillAll();
+  }
+
+  /**
+   * Links that closed are kept only while an unfinished piece holds blocks
+   * they sent. Run when a link closes and when a piece verifies, fails or is
+   * discarded: the map holds the open links (at most the peer cap) and the
+   * few closed ones still to blame, so the sweep is short.
+   */
+  #pruneBlame(): void {
+    for (const [conn, link] of this.#handshaken) {
+      if (link.closed && !this.#picker.contributed(conn)) this.#handshaken.delete(conn);
+    }
   }
 
   #flushHave(): void {
