@@ -146,7 +146,14 @@ export class Swarm extends Emitter<SwarmEvents> {
   #links = new Map<ConnId, Link>();
   /** Per peer instance (or peer id before a handshake), kept after they leave. */
   #totals = new Map<InstanceId, Totals>();
-  #banned = new Set<PresenceId | InstanceId>();
+  /**
+   * Peers dropped for bad pieces, by both kinds of id, kept apart (a
+   * presence id may read like an instance id: both are short strings):
+   * presence ids are not dialled and their signals are ignored; an instance
+   * id is refused at the handshake, whatever presence id it comes under.
+   */
+  #bannedPresences = new Set<PresenceId>();
+  #bannedInstances = new Set<InstanceId>();
   /**
    * Links that completed a handshake, by connection id: who sent what. A link
    * that closed stays while an unfinished piece holds blocks it sent (the
@@ -323,7 +330,7 @@ export class Swarm extends Emitter<SwarmEvents> {
     const now = this.#o.now();
     for (const [peerId, h] of this.#holders) {
       if (this.#links.size >= this.#maxPeers()) return;
-      if (!h.hasPieces || peerId === this.#o.tracker.peerId || this.#banned.has(peerId)) continue;
+      if (!h.hasPieces || peerId === this.#o.tracker.peerId || this.#bannedPresences.has(peerId)) continue;
       if (now - h.lastDial < REDIAL_MS) continue;
       if ([...this.#links.values()].some((l) => l.peerId === peerId)) continue;
       h.lastDial = now;
@@ -333,7 +340,7 @@ export class Swarm extends Emitter<SwarmEvents> {
 
   #onSignal(from: PresenceId, fromUser: string, raw: unknown): void {
     const data = parseSignalEnvelope(raw);
-    if (!data || this.#banned.has(from)) return;
+    if (!data || this.#bannedPresences.has(from)) return;
     const existing = this.#links.get(data.conn);
     if (existing) {
       if (existing.peerId !== from) return;
@@ -495,7 +502,7 @@ export class Swarm extends Emitter<SwarmEvents> {
     if (frame.pieceCount !== this.#pieceCount) return this.#closeLink(link, 'handshake with a wrong piece count');
     const instance = asInstanceId(frame.peerId);
     if (instance === this.#o.instanceId) return this.#closeLink(link, 'a connection to ourselves');
-    if (this.#banned.has(instance)) return this.#closeLink(link, 'dropped for bad pieces');
+    if (this.#bannedInstances.has(instance)) return this.#closeLink(link, 'dropped for bad pieces');
     // One link per peer: after a tracker failover a peer may dial again under a new presence id.
     for (const other of this.#links.values()) {
       if (other !== link && other.instance === instance) {
@@ -690,9 +697,9 @@ export class Swarm extends Emitter<SwarmEvents> {
     for (const link of links) {
       const totals = link.totals!;
       totals.strikes++;
-      if (totals.strikes >= MAX_STRIKES && !this.#banned.has(link.instance!)) {
-        this.#banned.add(link.instance!);
-        this.#banned.add(link.peerId);
+      if (totals.strikes >= MAX_STRIKES && !this.#bannedInstances.has(link.instance!)) {
+        this.#bannedInstances.add(link.instance!);
+        this.#bannedPresences.add(link.peerId);
         this.#dropped.push({ peerId: link.peerId, userId: link.userId });
         this.emit('peer_dropped', { peerId: link.peerId, userId: link.userId, reason: `${totals.strikes} pieces failed their SHA-1 check` });
         // Its blocks in unfinished pieces go too: finished by others, they would fail and blame them.

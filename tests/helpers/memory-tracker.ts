@@ -221,8 +221,18 @@ export async function storedBytes(peer: SwarmPeer, file: MemoryFile): Promise<Ui
   return out;
 }
 
-/** Resolves when the swarm has every piece (it emits `complete`). */
-export function whenComplete(peer: SwarmPeer): Promise<void> {
+/** Resolves when the swarm has every piece (it emits `complete`); rejects after `timeoutMs`, so a test fails rather than hangs. */
+export function whenComplete(peer: SwarmPeer, timeoutMs = 10_000): Promise<void> {
   if (peer.swarm.complete && peer.events.complete.length > 0) return Promise.resolve();
-  return new Promise((resolve) => peer.swarm.on('complete', () => resolve()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`${peer.port.userId} did not complete in ${timeoutMs} ms: ${peer.have.count()} of ${peer.have.length} pieces`));
+    }, timeoutMs);
+    const off = peer.swarm.on('complete', () => {
+      clearTimeout(timer);
+      off();
+      resolve();
+    });
+  });
 }
