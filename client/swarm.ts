@@ -1,39 +1,33 @@
 /**
- * One file's swarm: its peer links, what they hold, and the blocks moving
- * between us and them.
+ * One file's swarm: its peers, what they hold, and the blocks moving between
+ * us and them. Three parts, each owning one job:
  *
- * - Connect: a downloader dials the holders the tracker names (get_holders,
- *   then holders_changed); anyone accepts a peer that dials it, up to the
- *   per-file cap. Signals travel through the tracker, wrapped in an envelope
- *   naming the connection, so both ends of a simultaneous dial agree which
- *   connection survives.
- * - Handshake: file id (must be the file the connection was signalled for,
- *   or the link is closed), our instance id, our bitfield.
- * - Serve: requests queue per peer (bounded), blocks go out only while the
- *   channel's bufferedAmount is under the high-water mark and the upload
- *   bucket has tokens.
- * - Fetch: the Picker chooses blocks; each peer's pipeline follows its
- *   measured rate; a whole piece is SHA-1-checked before it is stored. A bad
- *   piece is discarded and every peer that sent blocks of it gets a strike;
- *   MAX_STRIKES and it is dropped for this file.
- * - Every verified piece: a have frame to every peer, a (batched) `have` to
- *   the tracker, and it is served from then on.
+ * - PeerLink (client/peer-link.ts): one connection, dialing → open → ready →
+ *   closed; its handshake checks, serve loop (backpressure, upload cap) and
+ *   connect timeout.
+ * - Dialer (client/dialer.ts): the holders the tracker names, dialling them
+ *   within the per-file cap, accepting dials, simultaneous dials, "busy",
+ *   closed connection ids.
+ * - The swarm (here): the Picker chooses blocks and each peer's pipeline
+ *   follows its measured rate; a whole piece is SHA-1-checked before it is
+ *   stored. A bad piece is discarded and every peer that sent blocks of it
+ *   gets a strike; MAX_STRIKES and it is dropped for this file. Every
+ *   verified piece: a have frame to every peer, a (batched) `have` to the
+ *   tracker, and it is served from then on.
+ *
+ * The swarm reaches the tracker only through the SwarmTracker port
+ * (client/ports.ts), so it runs in memory in tests without one.
  */
-import { Bitfield, base64ToBytes } from '../protocol/bitfield.ts';
-import {
-  CONNECT_TIMEOUT_MS,
-  MAX_PEERS_PER_FILE,
-  MAX_QUEUED_REQUESTS,
-  MAX_STRIKES,
-  SEND_HIGH_WATER_BYTES,
-} from '../protocol/constants.ts';
-import { asConnId, asInstanceId, type ConnId, type InstanceId, type PresenceId } from '../protocol/ids.ts';
+import type { Bitfield } from '../protocol/bitfield.ts';
+import { CONNECT_TIMEOUT_MS, MAX_PEERS_PER_FILE, MAX_STRIKES } from '../protocol/constants.ts';
+import type { ConnId, InstanceId, PresenceId } from '../protocol/ids.ts';
 import type { FileMeta } from '../protocol/tracker.ts';
-import { decodeFrame, encodeFrame, type BlockRef, type Frame } from '../protocol/wire.ts';
-import { parseSignalEnvelope, type SignalEnvelope } from '../protocol/signal.ts';
+import type { BlockRef } from '../protocol/wire.ts';
+import { Dialer } from './dialer.ts';
 import { Emitter } from './emitter.ts';
+import type { BlockFrame, LinkHost, PeerLink, PeerTotals } from './peer-link.ts';
 import { Picker, pipelineDepth } from './picker.ts';
-import type { Hasher, PeerChannel, PeerConnector, PieceSource, PieceStore, SwarmTracker, SwarmTrackerEvent } from './ports.ts';
+import type { Hasher, PeerConnector, PieceSource, PieceStore, SwarmTracker, SwarmTrackerEvent } from './ports.ts';
 import { RateMeter, type TokenBucket } from './rate.ts';
 
 /** Shared by every swarm of one client: the caps are per client, not per file. */
@@ -60,6 +54,8 @@ export interface SwarmOptions {
   limits: SwarmLimits;
   random: () => number;
   now: () => number;
+  /** A link that is not ready by then is closed. Undefined: CONNECT_TIMEOUT_MS. */
+  connectTimeoutMs?: number | undefined;
 }
 
 /** One peer as the UI shows it. Peers stay listed after they leave, with their totals. */
@@ -99,53 +95,19 @@ export interface SwarmEvents extends Record<string, unknown> {
   error: { message: string; code?: string };
 }
 
-/** Counts swarms made in this runtime: see Swarm's #serial. */
-let swarmSerial = 0;
-
-/** Housekeeping period: request timeouts, connect timeouts, retries. */
+/** Housekeeping period: request timeouts, redials. */
 const TICK_MS = 500;
-/** A holder we failed to reach is tried again after this. */
-const REDIAL_MS = 5_000;
-/** Closed connection ids remembered: plenty for the signals still in flight when a link ends. */
-const CLOSED_CONNS_KEPT = 256;
 /** Pieces kept in memory for serving, so consecutive block requests of one piece read it once. */
 const SERVE_CACHE_PIECES = 4;
-
-interface Totals {
-  peerId: PresenceId;
-  userId: string;
-  down: RateMeter;
-  up: RateMeter;
-  strikes: number;
-}
-
-interface Link {
-  conn: ConnId;
-  /** The tracker's presence id of the peer (changes when it reconnects to a tracker). */
-  peerId: PresenceId;
-  userId: string;
-  initiator: boolean;
-  handle: ReturnType<PeerConnector['connect']>;
-  channel: PeerChannel | undefined;
-  /** Their instance id, from their handshake. */
-  instance: InstanceId | undefined;
-  bits: Bitfield | undefined;
-  totals: Totals | undefined;
-  openedAt: number;
-  serveQueue: BlockRef[];
-  serving: boolean;
-  closed: boolean;
-}
 
 export class Swarm extends Emitter<SwarmEvents> {
   readonly fileId: string;
   readonly #o: SwarmOptions;
   readonly #picker: Picker<ConnId>;
   readonly #pieceCount: number;
-  /** By connection id. */
-  #links = new Map<ConnId, Link>();
-  /** Per peer instance (or peer id before a handshake), kept after they leave. */
-  #totals = new Map<InstanceId, Totals>();
+  readonly #dialer: Dialer;
+  /** Per peer instance, kept after they leave (the UI lists them with their totals). */
+  #totals = new Map<InstanceId, PeerTotals>();
   /**
    * Peers dropped for bad pieces, by both kinds of id, kept apart (a
    * presence id may read like an instance id: both are short strings):
@@ -159,12 +121,8 @@ export class Swarm extends Emitter<SwarmEvents> {
    * that closed stays while an unfinished piece holds blocks it sent (the
    * blame is shared if that piece fails), and goes after.
    */
-  #handshaken = new Map<ConnId, Link>();
-  /** Recently closed connection ids, so their stragglers are ignored. */
-  #closedConns = new Set<ConnId>();
+  #handshaken = new Map<ConnId, PeerLink>();
   #dropped: { peerId: PresenceId; userId: string }[] = [];
-  /** Holders known from the tracker: peer id → user, bitfield. */
-  #holders = new Map<PresenceId, { userId: string; hasPieces: boolean; lastDial: number }>();
   #buffers = new Map<number, Uint8Array>();
   #serveCache = new Map<number, Promise<Uint8Array | undefined>>();
   #down: RateMeter;
@@ -173,14 +131,6 @@ export class Swarm extends Emitter<SwarmEvents> {
   #sendingHave = false;
   #tick: ReturnType<typeof setInterval> | undefined;
   #fillTimer: ReturnType<typeof setTimeout> | undefined;
-  #sleepers = new Set<{ timer: ReturnType<typeof setTimeout>; resolve: () => void }>();
-  #nextConn = 0;
-  /**
-   * Distinguishes this swarm's connection ids from those of an earlier swarm
-   * of the same file in this engine (download, remove, download again): the
-   * other side remembers closed ids and ignores their late signals.
-   */
-  readonly #serial = ++swarmSerial;
   #closed = false;
   #completeEmitted = false;
   #originalChanged = false;
@@ -193,6 +143,18 @@ export class Swarm extends Emitter<SwarmEvents> {
     this.#picker = new Picker<ConnId>(options.have, { fileSize: options.meta.size, pieceSize: options.meta.pieceSize, random: options.random });
     this.#down = new RateMeter(options.now);
     this.#up = new RateMeter(options.now);
+    this.#dialer = new Dialer({
+      fileId: options.fileId,
+      pieceCount: this.#pieceCount,
+      instanceId: options.instanceId,
+      tracker: options.tracker,
+      connector: options.connector,
+      maxPeers: () => options.limits.maxPeersPerFile ?? MAX_PEERS_PER_FILE,
+      now: options.now,
+      connectTimeoutMs: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
+      banned: this.#bannedPresences,
+      host: this.#linkHost(),
+    });
   }
 
   get complete(): boolean {
@@ -202,7 +164,7 @@ export class Swarm extends Emitter<SwarmEvents> {
   /** Announces the file to the tracker and, if incomplete, starts fetching. */
   async start(): Promise<void> {
     this.#tick = setInterval(() => this.#housekeeping(), TICK_MS);
-    // The TrackerClient keeps this very Bitfield and re-announces it (as it is then) after a failover.
+    // The tracker port keeps this very Bitfield and re-announces it (as it is then) after a failover.
     await this.#o.tracker.announce(this.fileId, this.#o.have);
     if (!this.complete) await this.refreshHolders();
     else this.#emitComplete();
@@ -214,7 +176,7 @@ export class Swarm extends Emitter<SwarmEvents> {
     try {
       const holders = await this.#o.tracker.holders(this.fileId);
       if (this.#closed) return;
-      for (const h of holders) this.#noteHolder(h.peerId, h.userId, h.bitfield);
+      for (const h of holders) this.#dialer.noteHolder(h.peerId, h.userId, h.bitfield);
       this.#dialHolders();
     } catch (err) {
       this.emit('error', { message: `could not find peers: ${(err as Error).message}`, code: (err as { code?: string }).code });
@@ -226,13 +188,13 @@ export class Swarm extends Emitter<SwarmEvents> {
     if (this.#closed) return;
     try {
       if (e.event === 'holders_changed' && e.fileId === this.fileId) {
-        if (e.bitfield === null) this.#holders.delete(e.peerId);
+        if (e.bitfield === null) this.#dialer.forgetHolder(e.peerId);
         else {
-          this.#noteHolder(e.peerId, e.userId, e.bitfield);
+          this.#dialer.noteHolder(e.peerId, e.userId, e.bitfield);
           this.#dialHolders();
         }
       } else if (e.event === 'signal' && e.fileId === this.fileId) {
-        this.#onSignal(e.from, e.fromUser, e.data);
+        this.#dialer.onSignal(e.from, e.fromUser, e.data);
       }
     } catch (err) {
       this.emit('error', { message: `bad tracker event: ${(err as Error).message}` });
@@ -252,9 +214,9 @@ export class Swarm extends Emitter<SwarmEvents> {
   }
 
   stats(): SwarmStats {
-    const connected = new Set<Totals>();
-    const bitsOf = new Map<Totals, number>();
-    for (const l of this.#links.values()) {
+    const connected = new Set<PeerTotals>();
+    const bitsOf = new Map<PeerTotals, number>();
+    for (const l of this.#dialer.links()) {
       if (l.totals && l.bits) {
         connected.add(l.totals);
         bitsOf.set(l.totals, l.bits.count());
@@ -287,7 +249,7 @@ export class Swarm extends Emitter<SwarmEvents> {
    * remembered, known holders.
    */
   retained(): { links: number; blame: number; closedConns: number; holders: number } {
-    return { links: this.#links.size, blame: this.#handshaken.size, closedConns: this.#closedConns.size, holders: this.#holders.size };
+    return { links: this.#dialer.size, blame: this.#handshaken.size, closedConns: this.#dialer.closedCount, holders: this.#dialer.holderCount };
   }
 
   close(): void {
@@ -295,297 +257,94 @@ export class Swarm extends Emitter<SwarmEvents> {
     this.#closed = true;
     clearInterval(this.#tick);
     clearTimeout(this.#fillTimer);
-    for (const s of this.#sleepers) {
-      clearTimeout(s.timer);
-      s.resolve();
-    }
-    this.#sleepers.clear();
-    for (const link of [...this.#links.values()]) this.#closeLink(link);
+    this.#dialer.closeAll();
     this.#buffers.clear();
     this.#serveCache.clear();
     this.#handshaken.clear();
     this.removeAll();
   }
 
-  // ---------------------------------------------------------- connecting
+  // ---------------------------------------------------------- links
 
-  #maxPeers(): number {
-    return this.#o.limits.maxPeersPerFile ?? MAX_PEERS_PER_FILE;
-  }
-
-  #noteHolder(peerId: PresenceId, userId: string, bitfield: string): void {
-    let hasPieces = false;
-    try {
-      hasPieces = !new Bitfield(this.#pieceCount, base64ToBytes(bitfield)).isEmpty();
-    } catch {
-      /* a bitfield we cannot read: treat as empty */
-    }
-    const known = this.#holders.get(peerId);
-    this.#holders.set(peerId, { userId, hasPieces, lastDial: known?.lastDial ?? -Infinity });
-  }
-
-  /** Dials holders with pieces we are not linked to, within the cap. Only a downloader dials. */
+  /** Only a downloader dials. */
   #dialHolders(): void {
-    if (this.#closed || this.complete) return;
-    const now = this.#o.now();
-    for (const [peerId, h] of this.#holders) {
-      if (this.#links.size >= this.#maxPeers()) return;
-      if (!h.hasPieces || peerId === this.#o.tracker.peerId || this.#bannedPresences.has(peerId)) continue;
-      if (now - h.lastDial < REDIAL_MS) continue;
-      if ([...this.#links.values()].some((l) => l.peerId === peerId)) continue;
-      h.lastDial = now;
-      this.#open(peerId, h.userId, true, asConnId(`${this.#o.instanceId.slice(0, 12)}-${this.#serial}-${this.#nextConn++}`));
-    }
+    if (!this.#closed && !this.complete) this.#dialer.dialHolders();
   }
 
-  #onSignal(from: PresenceId, fromUser: string, raw: unknown): void {
-    const data = parseSignalEnvelope(raw);
-    if (!data || this.#bannedPresences.has(from)) return;
-    const existing = this.#links.get(data.conn);
-    if (existing) {
-      if (existing.peerId !== from) return;
-      if (data.busy) this.#closeLink(existing, 'the peer is at its connection cap');
-      else existing.handle.signal(data.data);
-      return;
-    }
-    if (data.busy) return;
-    // A late signal (a trailing ICE candidate) of a connection that is gone must not start a new one.
-    if (this.#closedConns.has(data.conn)) return;
-    // A new connection dialled by them. If we are dialling them too, the dial of the
-    // smaller peer id wins on both sides, so exactly one connection survives.
-    const mine = [...this.#links.values()].find((l) => l.peerId === from && !l.channel);
-    if (mine) {
-      if ((this.#o.tracker.peerId ?? '') < from) return;
-      this.#closeLink(mine);
-    }
-    if (this.#links.size >= this.#maxPeers()) {
-      // Full: say so, rather than let their dial wait out its connect timeout.
-      this.#closedConns.add(data.conn);
-      const busy: SignalEnvelope = { conn: data.conn, data: null, busy: true };
-      this.#o.tracker.signal(this.fileId, from, busy).catch(() => undefined);
-      return;
-    }
-    const link = this.#open(from, fromUser, false, data.conn);
-    link.handle.signal(data.data);
-  }
-
-  #open(peerId: PresenceId, userId: string, initiator: boolean, conn: ConnId): Link {
-    const tracker = this.#o.tracker;
-    const link: Link = {
-      conn,
-      peerId,
-      userId,
-      initiator,
-      handle: undefined!, // set just below; the link exists first in case a signal goes out at once
-      channel: undefined,
-      instance: undefined,
-      bits: undefined,
-      totals: undefined,
-      openedAt: this.#o.now(),
-      serveQueue: [],
-      serving: false,
-      closed: false,
+  /** What each PeerLink asks of the swarm. */
+  #linkHost(): LinkHost {
+    const o = this.#o;
+    return {
+      fileId: o.fileId,
+      pieceCount: this.#pieceCount,
+      instanceId: o.instanceId,
+      have: o.have,
+      get upload() {
+        return o.limits.upload;
+      },
+      canServe: (ref) => o.have.has(ref.piece) && this.#picker.blockOf(ref) >= 0,
+      readPiece: (index) => this.#readPiece(index),
+      admit: (link, instance) => this.#admit(link, instance),
+      ready: (link) => this.#onReady(link),
+      peerHas: (link, piece) => {
+        this.#picker.peerHas(link.conn, piece);
+        this.#fill(link);
+      },
+      reject: (link, ref) => {
+        this.#picker.refused(link.conn, ref);
+        this.#fillAll();
+      },
+      block: (link, frame) => this.#onBlock(link, frame),
+      served: (link, bytes) => {
+        link.totals!.up.add(bytes);
+        this.#up.add(bytes);
+        this.emit('changed', {});
+      },
+      error: (message) => this.emit('error', { message }),
+      closed: (link, reason) => this.#onLinkClosed(link, reason),
     };
-    link.handle = this.#o.connector.connect({
-      initiator,
-      iceServers: tracker.iceServers,
-      sendSignal: (data) => {
-        if (link.closed) return;
-        const envelope: SignalEnvelope = { conn, data };
-        tracker.signal(this.fileId, link.peerId, envelope).catch(() => {
-          // Refused (not a member, offline): this connection cannot happen.
-          this.#closeLink(link, 'the tracker refused the signal');
-        });
-      },
-    });
-    const handle = link.handle;
-    this.#links.set(conn, link);
-    handle.channel.then(
-      (channel) => {
-        if (link.closed) {
-          channel.close();
-          return;
-        }
-        link.channel = channel;
-        // Our handshake goes first: a handler may run at once for frames already waiting.
-        this.#send(link, { type: 'handshake', fileId: this.fileId, peerId: this.#o.instanceId, pieceCount: this.#pieceCount, bitfield: this.#o.have.bytes });
-        channel.onClose = () => this.#closeLink(link, 'channel closed');
-        channel.onFrame = (frame) => this.#onFrame(link, frame);
-      },
-      () => this.#closeLink(link, 'connection failed'),
-    );
-    return link;
   }
 
-  #closeLink(link: Link, reason = 'closed'): void {
-    if (link.closed) return;
-    link.closed = true;
+  /** Their handshake, past the link's own checks: refused if banned, or if we are already linked to that instance. */
+  #admit(link: PeerLink, instance: InstanceId): string | undefined {
+    if (this.#bannedInstances.has(instance)) return 'dropped for bad pieces';
+    // One link per peer: after a tracker failover a peer may dial again under a new presence id.
+    for (const other of this.#dialer.links()) {
+      if (other !== link && other.instance === instance) {
+        // Same peer, new presence id: the old link lives on under the new id, so it is not dialled again.
+        other.peerId = link.peerId;
+        if (other.totals) other.totals.peerId = link.peerId;
+        return 'already connected';
+      }
+    }
+    return undefined;
+  }
+
+  #onReady(link: PeerLink): void {
+    const instance = link.instance!;
+    let totals = this.#totals.get(instance);
+    if (!totals) this.#totals.set(instance, (totals = { peerId: link.peerId, userId: link.userId, down: new RateMeter(this.#o.now), up: new RateMeter(this.#o.now), strikes: 0 }));
+    totals.peerId = link.peerId;
+    link.totals = totals;
+    this.#picker.addPeer(link.conn, link.bits!);
+    this.#handshaken.set(link.conn, link);
+    if (this.complete && link.bits!.isComplete()) return link.close('both complete');
+    this.emit('changed', {});
+    this.#fill(link);
+  }
+
+  #onLinkClosed(link: PeerLink, reason: string): void {
     if (!this.#closed) this.emit('peer_closed', { peerId: link.peerId, userId: link.userId, reason });
-    this.#links.delete(link.conn);
-    this.#closedConns.add(link.conn);
-    if (this.#closedConns.size > CLOSED_CONNS_KEPT) this.#closedConns.delete(this.#closedConns.values().next().value!);
-    link.serveQueue = [];
+    this.#dialer.forget(link);
     if (this.#picker.hasPeer(link.conn)) this.#picker.removePeer(link.conn);
     this.#pruneBlame();
-    try {
-      link.channel?.close();
-    } catch {
-      /* already closed */
-    }
-    try {
-      link.handle.destroy();
-    } catch {
-      /* already destroyed */
-    }
     if (!this.#closed) {
       this.emit('changed', {});
       this.#fillAll();
     }
   }
 
-  #send(link: Link, frame: Frame): void {
-    if (link.closed || !link.channel) return;
-    try {
-      link.channel.send(encodeFrame(frame));
-    } catch {
-      this.#closeLink(link, 'send failed');
-    }
-  }
-
-  // ---------------------------------------------------------- frames
-
-  #onFrame(link: Link, bytes: Uint8Array): void {
-    // Nothing a peer sends may throw into the transport's callback.
-    try {
-      if (link.closed || this.#closed) return;
-      const decoded = decodeFrame(bytes);
-      if (!decoded.ok) {
-        this.#closeLink(link, `bad frame: ${decoded.message}`);
-        return;
-      }
-      const frame = decoded.frame;
-      if (frame.type === 'handshake') {
-        this.#onHandshake(link, frame);
-        return;
-      }
-      if (!link.bits) {
-        this.#closeLink(link, 'frame before handshake');
-        return;
-      }
-      switch (frame.type) {
-        case 'have':
-          if (frame.piece >= this.#pieceCount) return this.#closeLink(link, 'have: no such piece');
-          this.#picker.peerHas(link.conn, frame.piece);
-          this.#fill(link);
-          return;
-        case 'request':
-          return this.#onRequest(link, frame);
-        case 'cancel':
-          link.serveQueue = link.serveQueue.filter((r) => r.piece !== frame.piece || r.offset !== frame.offset);
-          return;
-        case 'reject':
-          this.#picker.refused(link.conn, frame);
-          this.#fillAll();
-          return;
-        case 'block':
-          return this.#onBlock(link, frame);
-      }
-    } catch (err) {
-      this.#closeLink(link, `internal: ${(err as Error).message}`);
-    }
-  }
-
-  #onHandshake(link: Link, frame: Extract<Frame, { type: 'handshake' }>): void {
-    // The tracker authorised this connection for this file only: any other file id is refused.
-    if (link.bits) return this.#closeLink(link, 'second handshake');
-    if (frame.fileId !== this.fileId) return this.#closeLink(link, 'handshake for another file');
-    if (frame.pieceCount !== this.#pieceCount) return this.#closeLink(link, 'handshake with a wrong piece count');
-    const instance = asInstanceId(frame.peerId);
-    if (instance === this.#o.instanceId) return this.#closeLink(link, 'a connection to ourselves');
-    if (this.#bannedInstances.has(instance)) return this.#closeLink(link, 'dropped for bad pieces');
-    // One link per peer: after a tracker failover a peer may dial again under a new presence id.
-    for (const other of this.#links.values()) {
-      if (other !== link && other.instance === instance) {
-        // Same peer, new presence id: the old link lives on under the new id, so it is not dialled again.
-        other.peerId = link.peerId;
-        if (other.totals) other.totals.peerId = link.peerId;
-        return this.#closeLink(link, 'already connected');
-      }
-    }
-    link.instance = instance;
-    link.bits = new Bitfield(this.#pieceCount, frame.bitfield);
-    let totals = this.#totals.get(instance);
-    if (!totals) this.#totals.set(instance, (totals = { peerId: link.peerId, userId: link.userId, down: new RateMeter(this.#o.now), up: new RateMeter(this.#o.now), strikes: 0 }));
-    totals.peerId = link.peerId;
-    link.totals = totals;
-    this.#picker.addPeer(link.conn, link.bits);
-    this.#handshaken.set(link.conn, link);
-    if (this.complete && link.bits.isComplete()) return this.#closeLink(link, 'both complete');
-    this.emit('changed', {});
-    this.#fill(link);
-  }
-
-  #onRequest(link: Link, ref: BlockRef): void {
-    if (!this.#o.have.has(ref.piece) || this.#picker.blockOf(ref) < 0 || link.serveQueue.length >= MAX_QUEUED_REQUESTS) {
-      this.#send(link, { ...ref, type: 'reject' });
-      return;
-    }
-    link.serveQueue.push({ piece: ref.piece, offset: ref.offset, length: ref.length });
-    void this.#serve(link);
-  }
-
-  #onBlock(link: Link, frame: Extract<Frame, { type: 'block' }>): void {
-    const ref = { piece: frame.piece, offset: frame.offset, length: frame.data.length };
-    link.totals!.down.add(ref.length);
-    this.#down.add(ref.length);
-    const r = this.#picker.received(link.conn, ref);
-    if (r.accepted) {
-      let buffer = this.#buffers.get(ref.piece);
-      if (!buffer) this.#buffers.set(ref.piece, (buffer = new Uint8Array(this.#picker.pieceLength(ref.piece))));
-      buffer.set(frame.data, ref.offset);
-      for (const c of r.cancels) {
-        const other = this.#links.get(c.peer);
-        if (other) this.#send(other, { ...c.ref, type: 'cancel' });
-      }
-      if (r.pieceReady) void this.#verify(ref.piece);
-    }
-    this.emit('changed', {});
-    this.#fill(link);
-  }
-
   // ---------------------------------------------------------- serving
-
-  async #serve(link: Link): Promise<void> {
-    if (link.serving) return;
-    link.serving = true;
-    try {
-      while (!link.closed && !this.#closed && link.serveQueue.length > 0) {
-        const channel = link.channel!;
-        // Backpressure: nothing queues without bound in the channel.
-        while (channel.bufferedAmount > SEND_HIGH_WATER_BYTES && !link.closed) await channel.drained();
-        const wait = this.#o.limits.upload.waitMs();
-        if (wait > 0) await this.#sleep(wait);
-        const ref = link.serveQueue.shift();
-        if (!ref || link.closed || this.#closed) break;
-        const piece = await this.#readPiece(ref.piece);
-        if (link.closed || this.#closed) break;
-        if (!piece || piece.length < ref.offset + ref.length) {
-          this.#send(link, { ...ref, type: 'reject' });
-          continue;
-        }
-        this.#o.limits.upload.take(ref.length);
-        this.#send(link, { type: 'block', piece: ref.piece, offset: ref.offset, data: piece.subarray(ref.offset, ref.offset + ref.length) });
-        link.totals!.up.add(ref.length);
-        this.#up.add(ref.length);
-        this.emit('changed', {});
-      }
-    } catch (err) {
-      this.emit('error', { message: `serving a block failed: ${(err as Error).message}` });
-      this.#closeLink(link, 'serve failed');
-    } finally {
-      link.serving = false;
-    }
-  }
 
   #readPiece(index: number): Promise<Uint8Array | undefined> {
     let p = this.#serveCache.get(index);
@@ -612,28 +371,33 @@ export class Swarm extends Emitter<SwarmEvents> {
     return undefined;
   }
 
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const s = {
-        timer: setTimeout(() => {
-          this.#sleepers.delete(s);
-          resolve();
-        }, ms),
-        resolve,
-      };
-      this.#sleepers.add(s);
-    });
-  }
-
   // ---------------------------------------------------------- fetching
 
+  #onBlock(link: PeerLink, frame: BlockFrame): void {
+    const ref = { piece: frame.piece, offset: frame.offset, length: frame.data.length };
+    link.totals!.down.add(ref.length);
+    this.#down.add(ref.length);
+    const r = this.#picker.received(link.conn, ref);
+    if (r.accepted) {
+      let buffer = this.#buffers.get(ref.piece);
+      if (!buffer) this.#buffers.set(ref.piece, (buffer = new Uint8Array(this.#picker.pieceLength(ref.piece))));
+      buffer.set(frame.data, ref.offset);
+      for (const c of r.cancels) {
+        this.#dialer.get(c.peer)?.send({ ...c.ref, type: 'cancel' });
+      }
+      if (r.pieceReady) void this.#verify(ref.piece);
+    }
+    this.emit('changed', {});
+    this.#fill(link);
+  }
+
   #fillAll(): void {
-    for (const link of this.#links.values()) this.#fill(link);
+    for (const link of this.#dialer.links()) this.#fill(link);
   }
 
   /** Tops up the peer's pipeline, within the download cap. */
-  #fill(link: Link): void {
-    if (this.#closed || link.closed || !link.bits || this.complete) return;
+  #fill(link: PeerLink): void {
+    if (this.#closed || link.state !== 'ready' || this.complete) return;
     const now = this.#o.now();
     const depth = pipelineDepth(link.totals!.down.rate());
     let slots = depth - this.#picker.outstanding(link.conn);
@@ -651,7 +415,7 @@ export class Swarm extends Emitter<SwarmEvents> {
       const [ref] = this.#picker.pick(link.conn, 1, now);
       if (!ref) return;
       bucket.take(ref.length);
-      this.#send(link, { ...ref, type: 'request' });
+      link.send({ ...ref, type: 'request' });
       slots--;
     }
   }
@@ -682,7 +446,7 @@ export class Swarm extends Emitter<SwarmEvents> {
     this.#pruneBlame();
     this.emit('verified', { piece });
     // Served from now on: tell peers and the tracker at once.
-    for (const link of this.#links.values()) if (link.bits) this.#send(link, { type: 'have', piece });
+    for (const link of this.#dialer.links()) if (link.state === 'ready') link.send({ type: 'have', piece });
     this.#pendingHave.push(piece);
     this.#flushHave();
     if (this.complete) this.#onComplete();
@@ -692,7 +456,7 @@ export class Swarm extends Emitter<SwarmEvents> {
   #pieceFailed(piece: number): void {
     const contributors = this.#picker.failed(piece);
     // Links that closed meanwhile still take the blame (their pieces may verify after they are gone).
-    const links = contributors.map((c) => this.#handshaken.get(c)).filter((l): l is Link => !!l);
+    const links = contributors.map((c) => this.#handshaken.get(c)).filter((l): l is PeerLink => !!l);
     this.emit('piece_failed', { piece, peers: links.map((l) => ({ peerId: l.peerId, userId: l.userId })) });
     for (const link of links) {
       const totals = link.totals!;
@@ -704,7 +468,7 @@ export class Swarm extends Emitter<SwarmEvents> {
         this.emit('peer_dropped', { peerId: link.peerId, userId: link.userId, reason: `${totals.strikes} pieces failed their SHA-1 check` });
         // Its blocks in unfinished pieces go too: finished by others, they would fail and blame them.
         for (const piece of this.#picker.dropPeer(link.conn)) this.#buffers.delete(piece);
-        this.#closeLink(link, 'strikes');
+        link.close('strikes');
       }
     }
     this.#pruneBlame();
@@ -719,7 +483,7 @@ export class Swarm extends Emitter<SwarmEvents> {
    */
   #pruneBlame(): void {
     for (const [conn, link] of this.#handshaken) {
-      if (link.closed && !this.#picker.contributed(conn)) this.#handshaken.delete(conn);
+      if (link.state === 'closed' && !this.#picker.contributed(conn)) this.#handshaken.delete(conn);
     }
   }
 
@@ -741,7 +505,7 @@ export class Swarm extends Emitter<SwarmEvents> {
   #onComplete(): void {
     this.#emitComplete();
     // Seeders have nothing to give each other.
-    for (const link of [...this.#links.values()]) if (link.bits?.isComplete()) this.#closeLink(link, 'both complete');
+    for (const link of [...this.#dialer.links()]) if (link.bits?.isComplete()) link.close('both complete');
   }
 
   #emitComplete(): void {
@@ -754,13 +518,9 @@ export class Swarm extends Emitter<SwarmEvents> {
   #housekeeping(): void {
     if (this.#closed) return;
     const now = this.#o.now();
-    for (const link of [...this.#links.values()]) {
-      if (!link.bits && now - link.openedAt > CONNECT_TIMEOUT_MS) this.#closeLink(link, 'connect timeout');
-    }
     if (this.complete) return;
     for (const { peer, ref } of this.#picker.expire(now)) {
-      const link = this.#links.get(peer);
-      if (link) this.#send(link, { ...ref, type: 'cancel' });
+      this.#dialer.get(peer)?.send({ ...ref, type: 'cancel' });
     }
     this.#dialHolders();
     this.#fillAll();
