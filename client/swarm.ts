@@ -16,89 +16,28 @@
  *   tracker, and it is served from then on.
  *
  * The swarm reaches the tracker only through the SwarmTracker port
- * (client/ports.ts), so it runs in memory in tests without one.
+ * (client/ports.ts), so it runs in memory in tests without one
+ * (tests/helpers/memory-tracker.ts). Its types are in swarm-types.ts, what
+ * it serves from in served-pieces.ts.
+ *
+ * Over 400 lines (about 440): what is left here is one job, a piece's life
+ * (picked, buffered, verified or failed, blamed, announced), and split
+ * further that one story would be spread over files.
  */
-import type { Bitfield } from '../protocol/bitfield.ts';
 import { CONNECT_TIMEOUT_MS, MAX_PEERS_PER_FILE, MAX_STRIKES } from '../protocol/constants.ts';
 import type { ConnId, InstanceId, PresenceId } from '../protocol/ids.ts';
-import type { FileMeta } from '../protocol/tracker.ts';
-import type { BlockRef } from '../protocol/wire.ts';
 import { Dialer } from './dialer.ts';
 import { Emitter } from './emitter.ts';
 import type { BlockFrame, LinkHost, PeerLink, PeerTotals } from './peer-link.ts';
 import { Picker, pipelineDepth } from './picker.ts';
-import type { Hasher, PeerConnector, PieceSource, PieceStore, SwarmTracker, SwarmTrackerEvent } from './ports.ts';
-import { RateMeter, type TokenBucket } from './rate.ts';
-
-/** Shared by every swarm of one client: the caps are per client, not per file. */
-export interface SwarmLimits {
-  upload: TokenBucket;
-  download: TokenBucket;
-  /** Undefined: MAX_PEERS_PER_FILE. */
-  maxPeersPerFile?: number | undefined;
-}
-
-export interface SwarmOptions {
-  fileId: string;
-  meta: FileMeta;
-  /** Verified pieces; the swarm sets bits in it as pieces verify (the engine and the TrackerClient share it). */
-  have: Bitfield;
-  /** Random hex id of this client instance (PEER_ID_BYTES), sent in handshakes. */
-  instanceId: InstanceId;
-  tracker: SwarmTracker;
-  connector: PeerConnector;
-  hasher: Hasher;
-  store: PieceStore;
-  /** The sharer's original; pieces come from the store when absent. */
-  source?: PieceSource | undefined;
-  limits: SwarmLimits;
-  random: () => number;
-  now: () => number;
-  /** A link that is not ready by then is closed. Undefined: CONNECT_TIMEOUT_MS. */
-  connectTimeoutMs?: number | undefined;
-}
-
-/** One peer as the UI shows it. Peers stay listed after they leave, with their totals. */
-export interface PeerInfo {
-  peerId: string;
-  userId: string;
-  connected: boolean;
-  /** Bytes received from / sent to this peer for this file. */
-  downloaded: number;
-  uploaded: number;
-  /** Bytes/s over the last seconds. */
-  downloadSpeed: number;
-  uploadSpeed: number;
-  /** Pieces the peer holds (as far as we know). */
-  pieces: number;
-  strikes: number;
-}
-
-export interface SwarmStats {
-  peers: PeerInfo[];
-  dropped: { peerId: string; userId: string }[];
-  downloaded: number;
-  uploaded: number;
-  downloadSpeed: number;
-  uploadSpeed: number;
-}
-
-export interface SwarmEvents extends Record<string, unknown> {
-  verified: { piece: number };
-  complete: Record<string, never>;
-  /** Counters or peers changed. */
-  changed: Record<string, never>;
-  piece_failed: { piece: number; peers: { peerId: string; userId: string }[] };
-  peer_dropped: { peerId: string; userId: string; reason: string };
-  /** A peer link ended (or never opened), and why: for diagnostics. */
-  peer_closed: { peerId: string; userId: string; reason: string };
-  error: { message: string; code?: string };
-}
+import type { SwarmTrackerEvent } from './ports.ts';
+import { RateMeter } from './rate.ts';
+import { ServedPieces } from './served-pieces.ts';
+import type { PeerInfo, SwarmEvents, SwarmOptions, SwarmStats } from './swarm-types.ts';
+export type { PeerInfo, SwarmEvents, SwarmLimits, SwarmOptions, SwarmStats } from './swarm-types.ts';
 
 /** Housekeeping period: request timeouts, redials. */
 const TICK_MS = 500;
-/** Pieces kept in memory for serving, so consecutive block requests of one piece read it once. */
-const SERVE_CACHE_PIECES = 4;
 
 export class Swarm extends Emitter<SwarmEvents> {
   readonly fileId: string;
@@ -124,7 +63,7 @@ export class Swarm extends Emitter<SwarmEvents> {
   #handshaken = new Map<ConnId, PeerLink>();
   #dropped: { peerId: PresenceId; userId: string }[] = [];
   #buffers = new Map<number, Uint8Array>();
-  #serveCache = new Map<number, Promise<Uint8Array | undefined>>();
+  readonly #pieces: ServedPieces;
   #down: RateMeter;
   #up: RateMeter;
   #pendingHave: number[] = [];
@@ -133,7 +72,6 @@ export class Swarm extends Emitter<SwarmEvents> {
   #fillTimer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
   #completeEmitted = false;
-  #originalChanged = false;
 
   constructor(options: SwarmOptions) {
     super();
@@ -143,6 +81,7 @@ export class Swarm extends Emitter<SwarmEvents> {
     this.#picker = new Picker<ConnId>(options.have, { fileSize: options.meta.size, pieceSize: options.meta.pieceSize, random: options.random });
     this.#down = new RateMeter(options.now);
     this.#up = new RateMeter(options.now);
+    this.#pieces = new ServedPieces(options, (message) => this.emit('error', { message }));
     this.#dialer = new Dialer({
       fileId: options.fileId,
       pieceCount: this.#pieceCount,
@@ -259,7 +198,7 @@ export class Swarm extends Emitter<SwarmEvents> {
     clearTimeout(this.#fillTimer);
     this.#dialer.closeAll();
     this.#buffers.clear();
-    this.#serveCache.clear();
+    this.#pieces.clear();
     this.#handshaken.clear();
     this.removeAll();
   }
@@ -283,7 +222,7 @@ export class Swarm extends Emitter<SwarmEvents> {
         return o.limits.upload;
       },
       canServe: (ref) => o.have.has(ref.piece) && this.#picker.blockOf(ref) >= 0,
-      readPiece: (index) => this.#readPiece(index),
+      readPiece: (index) => this.#pieces.read(index),
       admit: (link, instance) => this.#admit(link, instance),
       ready: (link) => this.#onReady(link),
       peerHas: (link, piece) => {
@@ -342,33 +281,6 @@ export class Swarm extends Emitter<SwarmEvents> {
       this.emit('changed', {});
       this.#fillAll();
     }
-  }
-
-  // ---------------------------------------------------------- serving
-
-  #readPiece(index: number): Promise<Uint8Array | undefined> {
-    let p = this.#serveCache.get(index);
-    if (!p) {
-      p = (this.#o.source ? this.#readOriginal(index) : this.#o.store.getPiece(this.fileId, index)).catch(() => undefined);
-      this.#serveCache.set(index, p);
-      if (this.#serveCache.size > SERVE_CACHE_PIECES) this.#serveCache.delete(this.#serveCache.keys().next().value!);
-    }
-    return p;
-  }
-
-  /**
-   * A shared original is read again each time it is served, and the user may
-   * have changed the file since: check it, so we never send peers pieces that
-   * will fail (and cost us strikes). Hashing is ~100x faster than the channel.
-   */
-  async #readOriginal(index: number): Promise<Uint8Array | undefined> {
-    const data = await this.#o.source!.readPiece(index);
-    if ((await this.#o.hasher.sha1(data)) === this.#o.meta.pieceHashes[index]) return data;
-    if (!this.#originalChanged) {
-      this.#originalChanged = true;
-      this.emit('error', { message: `${this.#o.meta.name} changed since it was shared: its pieces no longer match; share it again` });
-    }
-    return undefined;
   }
 
   // ---------------------------------------------------------- fetching

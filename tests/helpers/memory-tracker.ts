@@ -154,6 +154,8 @@ export interface SwarmPeerOptions {
   maxPeersPerFile?: number;
   instanceId?: string;
   presenceId?: string;
+  /** A link not ready by then is closed (the swarm's default: CONNECT_TIMEOUT_MS). */
+  connectTimeoutMs?: number;
   /** Start the swarm at once (announce, and fetch if incomplete). Default true. */
   start?: boolean;
 }
@@ -196,6 +198,7 @@ export async function swarmPeer(
     },
     random: Math.random,
     now: Date.now,
+    connectTimeoutMs: options.connectTimeoutMs,
   });
   const names = ['verified', 'complete', 'changed', 'piece_failed', 'peer_dropped', 'peer_closed', 'error'] as const;
   const events = Object.fromEntries(names.map((n) => [n, []])) as unknown as SwarmPeer['events'];

@@ -1,10 +1,12 @@
 /**
  * Swarms driven through their tracker port in memory (tests/helpers/
  * memory-tracker.ts): no tracker, no engine. Two seeders and a downloader;
- * downloaders that feed each other; a peer at its cap that says "busy".
+ * downloaders that feed each other; a peer at its cap that says "busy"; a
+ * holder that never answers.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Bitfield } from '../../protocol/bitfield.ts';
 import { PIECE_SIZE } from '../../protocol/constants.ts';
 import { MemoryNetwork } from '../helpers/memory-platform.ts';
 import { MemoryTrackerHub, memoryFile, storedBytes, swarmPeer, whenComplete } from '../helpers/memory-tracker.ts';
@@ -68,4 +70,21 @@ test('a seeder at its connection cap answers "busy": the dialler gives up at onc
   await whenComplete(b);
   await whenComplete(c);
   assert.deepEqual(await storedBytes(c, file), file.bytes);
+});
+
+test('a holder that never answers: the dial is closed at the connect timeout, and another holder serves', async (t) => {
+  const { hub, network } = setup(t);
+  const file = memoryFile(2 * PIECE_SIZE);
+  // A ghost announces every piece, but nothing on its side hears signals.
+  const ghost = hub.join('ghost');
+  const all = new Bitfield(2);
+  all.set(0);
+  all.set(1);
+  await ghost.announce(file.fileId, all);
+  const d = await swarmPeer(t, hub, network, 'dave', file, { connectTimeoutMs: 300 });
+  await eventually(() => assert.deepEqual(d.events.peer_closed.map((e) => [e.userId, e.reason]), [['ghost', 'connect timeout']]));
+  assert.equal(d.swarm.retained().links, 0);
+  await swarmPeer(t, hub, network, 'alice', file, { seed: true });
+  await whenComplete(d);
+  assert.deepEqual(await storedBytes(d, file), file.bytes);
 });
