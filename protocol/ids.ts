@@ -3,36 +3,29 @@
  * another is meant (they are all strings on the wire):
  *
  * - PresenceId: the tracker's id for one tracker connection (hello reply's
- *   `peerId`; `to`/`from` in signals, `peerId` in holders). A peer gets a new
- *   one each time it reconnects to a tracker.
+ *   `peerId`; `to`/`from` in signals, `peerId` in holders; validated by
+ *   `PeerId` in protocol/tracker.ts). A peer gets a new one each time it
+ *   reconnects to a tracker.
  * - InstanceId: a client instance's own random id, sent in the peer handshake
- *   (protocol/wire.ts); the same across tracker reconnections.
+ *   (PEER_ID_BYTES of hex, protocol/wire.ts); the same across tracker
+ *   reconnections.
  * - ConnId: one peer connection attempt, chosen by the dialling side and
- *   carried in every SignalEnvelope (protocol/signal.ts).
+ *   carried in every SignalEnvelope (protocol/signal.ts parses it).
  *
- * The brands cost nothing at run time: values come from a parse (the schemas
- * here) or from a source already validated, through the `as…` casts below.
+ * Types only, no schemas here: the brands cost nothing at run time and pull
+ * nothing into the browser bundle. Values get their brand where they were
+ * validated, through the `as…` casts below.
  */
-import { z } from 'zod';
-import { PeerId } from './tracker.ts';
-import { PEER_ID_BYTES } from './wire.ts';
+declare const brand: unique symbol;
+type Branded<B extends string> = string & { readonly [brand]: B };
 
-export const PresenceId = PeerId.brand<'PresenceId'>();
-export type PresenceId = z.infer<typeof PresenceId>;
-
-export const InstanceId = z
-  .string()
-  .regex(new RegExp(`^[0-9a-f]{${PEER_ID_BYTES * 2}}$`))
-  .brand<'InstanceId'>();
-export type InstanceId = z.infer<typeof InstanceId>;
-
-/** Bounded so a peer cannot make us remember long strings (closed connection ids are kept for a while). */
-export const ConnId = z.string().max(64).brand<'ConnId'>();
-export type ConnId = z.infer<typeof ConnId>;
+export type PresenceId = Branded<'PresenceId'>;
+export type InstanceId = Branded<'InstanceId'>;
+export type ConnId = Branded<'ConnId'>;
 
 /** For ids the tracker already validated (its replies and events). */
 export const asPresenceId = (id: string): PresenceId => id as PresenceId;
 /** For ids decoded from a handshake frame (always PEER_ID_BYTES of hex) or made by this instance. */
 export const asInstanceId = (id: string): InstanceId => id as InstanceId;
-/** For connection ids this side made. */
+/** For connection ids made by this side or parsed from an envelope. */
 export const asConnId = (id: string): ConnId => id as ConnId;
