@@ -146,6 +146,8 @@ export interface SwarmPeer {
 export interface SwarmPeerOptions {
   /** Holds the whole file from the start (pieces in its store, unless `source`). */
   seed?: boolean;
+  /** Holds these pieces from the start (in its store). */
+  pieces?: number[];
   store?: MemoryPieceStore;
   /** Serve from this original instead of the store (a sharer's file). */
   source?: PieceSource;
@@ -178,6 +180,11 @@ export async function swarmPeer(
       have.set(i);
       if (!options.source) await store.putPiece(file.fileId, i, file.bytes.slice(i * PIECE_SIZE, (i + 1) * PIECE_SIZE));
     }
+    store.writes = [];
+  }
+  for (const i of options.pieces ?? []) {
+    have.set(i);
+    await store.putPiece(file.fileId, i, file.bytes.slice(i * PIECE_SIZE, (i + 1) * PIECE_SIZE));
     store.writes = [];
   }
   const instanceId = asInstanceId(options.instanceId ?? randomBytes(16).toString('hex'));

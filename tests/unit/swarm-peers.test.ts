@@ -2,7 +2,7 @@
  * Swarms driven through their tracker port in memory (tests/helpers/
  * memory-tracker.ts): no tracker, no engine. Two seeders and a downloader;
  * downloaders that feed each other; a peer at its cap that says "busy"; a
- * holder that never answers.
+ * holder that never answers; a simultaneous dial.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -87,4 +87,19 @@ test('a holder that never answers: the dial is closed at the connect timeout, an
   await swarmPeer(t, hub, network, 'alice', file, { seed: true });
   await whenComplete(d);
   assert.deepEqual(await storedBytes(d, file), file.bytes);
+});
+
+test('two peers holding halves dial each other at once: one connection survives, and both complete', async (t) => {
+  const { hub, network } = setup(t);
+  const file = memoryFile(4 * PIECE_SIZE);
+  const b = await swarmPeer(t, hub, network, 'bob', file, { pieces: [0, 1] });
+  const c = await swarmPeer(t, hub, network, 'carol', file, { pieces: [2, 3] });
+  await Promise.all([whenComplete(b), whenComplete(c)]);
+  assert.deepEqual(await storedBytes(b, file), file.bytes);
+  assert.deepEqual(await storedBytes(c, file), file.bytes);
+  const conns = new Set(hub.signals.map((s) => s.envelope.conn));
+  assert.ok(conns.size >= 2, `both dialled: ${[...conns]}`);
+  assert.equal(b.events.peer_closed.filter((e) => e.reason === 'already connected').length + c.events.peer_closed.filter((e) => e.reason === 'already connected').length, 0, 'no second link got as far as a handshake');
+  assert.equal(b.swarm.stats().peers.length, 1);
+  assert.equal(c.swarm.stats().peers.length, 1);
 });
