@@ -41,13 +41,15 @@ import { Bitfield } from '../protocol/bitfield.ts';
 import { MAX_PEERS_PER_FILE, PIECE_SIZE } from '../protocol/constants.ts';
 import { ErrorCode, MeshdropError } from '../protocol/errors.ts';
 import { fileIdOf, pieceCountOf } from '../protocol/files.ts';
+import { asInstanceId, type InstanceId } from '../protocol/ids.ts';
 import type { FileMeta, TrackerEvent } from '../protocol/tracker.ts';
 import { bytesToHex } from '../protocol/wire.ts';
 import { Emitter } from './emitter.ts';
-import type { Hasher, PeerConnector, PieceSource, PieceStore, StoredFile } from './ports.ts';
+import type { Hasher, PeerConnector, PieceSource, PieceStore, StoredFile, SwarmTracker } from './ports.ts';
 import { TokenBucket } from './rate.ts';
 import { Swarm, type PeerInfo, type SwarmLimits } from './swarm.ts';
 import type { TrackerClient } from './tracker.ts';
+import { swarmEventOf, swarmTrackerOf } from './tracker-port.ts';
 
 export type { PeerInfo } from './swarm.ts';
 
@@ -162,6 +164,8 @@ interface Entry {
 
 export class TransferEngine extends Emitter<EngineEvents> {
   readonly #tracker: TrackerClient;
+  /** The same connection, as the swarms see it (client/ports.ts SwarmTracker). */
+  readonly #swarmTracker: SwarmTracker;
   readonly #store: PieceStore;
   readonly #hasher: Hasher;
   readonly #connector: PeerConnector;
@@ -170,7 +174,7 @@ export class TransferEngine extends Emitter<EngineEvents> {
   readonly #now: () => number;
   readonly #limits: SwarmLimits;
   /** Random per engine instance: names us in peer handshakes across tracker reconnections. */
-  readonly #instanceId: string;
+  readonly #instanceId: InstanceId;
   #files = new Map<string, Entry>();
   #unsubscribe: (() => void)[] = [];
   #closed = false;
@@ -179,6 +183,7 @@ export class TransferEngine extends Emitter<EngineEvents> {
   constructor(options: EngineOptions) {
     super();
     this.#tracker = options.tracker;
+    this.#swarmTracker = swarmTrackerOf(options.tracker);
     this.#store = options.store;
     this.#hasher = options.hasher;
     this.#connector = options.connector;
@@ -193,7 +198,7 @@ export class TransferEngine extends Emitter<EngineEvents> {
     };
     const id = new Uint8Array(16);
     for (let i = 0; i < id.length; i++) id[i] = Math.floor(this.#random() * 256);
-    this.#instanceId = bytesToHex(id);
+    this.#instanceId = asInstanceId(bytesToHex(id));
 
     this.#unsubscribe.push(
       this.#tracker.on('event', (e) => this.#onTrackerEvent(e)),
@@ -480,7 +485,7 @@ export class TransferEngine extends Emitter<EngineEvents> {
       meta,
       have: entry.have,
       instanceId: this.#instanceId,
-      tracker: this.#tracker,
+      tracker: this.#swarmTracker,
       connector: this.#connector,
       hasher: this.#hasher,
       store: this.#store,
@@ -559,9 +564,8 @@ export class TransferEngine extends Emitter<EngineEvents> {
   }
 
   #onTrackerEvent(e: TrackerEvent): void {
-    if (e.event === 'signal' || e.event === 'holders_changed') {
-      this.#files.get(e.fileId)?.swarm?.onTrackerEvent(e);
-    }
+    const forSwarm = swarmEventOf(e);
+    if (forSwarm) this.#files.get(forSwarm.fileId)?.swarm?.onTrackerEvent(forSwarm);
   }
 }
 

@@ -47,7 +47,7 @@ export function pipelineDepth(bytesPerSecond: number, blockSize = BLOCK_SIZE): n
   return Math.max(PIPELINE_MIN_BLOCKS, Math.min(PIPELINE_MAX_BLOCKS, want));
 }
 
-interface PeerState {
+interface PeerState<P extends string> {
   bits: Bitfield;
   /** Outstanding requests: block key → when asked. */
   requests: Map<number, { ref: BlockRef; at: number }>;
@@ -55,30 +55,31 @@ interface PeerState {
   refused: Set<number>;
 }
 
-interface Partial {
+interface Partial<P extends string> {
   /** Per block: received yet? */
   received: Uint8Array;
   remaining: number;
   /** Per block: peers it is outstanding at. */
-  askedOf: Set<string>[];
+  askedOf: Set<P>[];
   /** Peers that delivered blocks of this piece (they share the blame if it fails). */
-  contributors: Set<string>;
+  contributors: Set<P>;
   /** The peer this piece is being fetched from; undefined when orphaned. */
-  owner: string | undefined;
+  owner: P | undefined;
 }
 
-export interface Received {
+export interface Received<P extends string = string> {
   /** False for a block nobody asked this peer for (or already received): drop its data. */
   accepted: boolean;
   /** Every block of the piece has arrived: verify it. */
   pieceReady: boolean;
   /** The same block was also asked of these peers (endgame): cancel there. */
-  cancels: { peer: string; ref: BlockRef }[];
+  cancels: { peer: P; ref: BlockRef }[];
 }
 
-const offers = (state: PeerState, piece: number): boolean => state.bits.has(piece) && !state.refused.has(piece);
+const offers = (state: PeerState<string>, piece: number): boolean => state.bits.has(piece) && !state.refused.has(piece);
 
-export class Picker {
+/** `P`: how the caller names a peer (the swarm: its connection ids). */
+export class Picker<P extends string = string> {
   readonly pieceCount: number;
   readonly #have: Bitfield;
   readonly #pieceSize: number;
@@ -89,9 +90,9 @@ export class Picker {
   readonly #maxDuplicates: number;
   readonly #timeoutMs: number;
   readonly #availability: Uint32Array;
-  readonly #peers = new Map<string, PeerState>();
+  readonly #peers = new Map<P, PeerState<P>>();
   /** Started, not yet verified; Map keeps start order, so older pieces are finished first. */
-  readonly #partial = new Map<number, Partial>();
+  readonly #partial = new Map<number, Partial<P>>();
 
   /** `have` is shared with the caller: the picker sets a piece in it when told it verified. */
   constructor(have: Bitfield, options: PickerOptions) {
@@ -133,14 +134,14 @@ export class Picker {
 
   // ---------------------------------------------------------- peers
 
-  addPeer(peer: string, bits: Bitfield): void {
+  addPeer(peer: P, bits: Bitfield): void {
     this.removePeer(peer);
     this.#peers.set(peer, { bits, requests: new Map(), refused: new Set() });
     for (let i = 0; i < this.pieceCount; i++) if (bits.has(i)) this.#availability[i]!++;
   }
 
   /** The peer announced a piece. */
-  peerHas(peer: string, piece: number): void {
+  peerHas(peer: P, piece: number): void {
     const state = this.#peers.get(peer);
     if (!state || piece < 0 || piece >= this.pieceCount) return;
     state.refused.delete(piece);
@@ -150,7 +151,7 @@ export class Picker {
   }
 
   /** The peer went away: its outstanding requests are released for others. */
-  removePeer(peer: string): BlockRef[] {
+  removePeer(peer: P): BlockRef[] {
     const state = this.#peers.get(peer);
     if (!state) return [];
     this.#peers.delete(peer);
@@ -169,7 +170,7 @@ export class Picker {
    * delivered into pieces not yet complete (they would fail, and blame
    * whoever finished them). Returns those pieces, which start over.
    */
-  dropPeer(peer: string): number[] {
+  dropPeer(peer: P): number[] {
     this.removePeer(peer);
     const discarded: number[] = [];
     for (const [piece, partial] of this.#partial) {
@@ -183,16 +184,22 @@ export class Picker {
     return discarded;
   }
 
-  hasPeer(peer: string): boolean {
+  /** Did the peer send blocks of a piece not yet verified or failed (it would share the blame)? */
+  contributed(peer: P): boolean {
+    for (const partial of this.#partial.values()) if (partial.contributors.has(peer)) return true;
+    return false;
+  }
+
+  hasPeer(peer: P): boolean {
     return this.#peers.has(peer);
   }
 
-  outstanding(peer: string): number {
+  outstanding(peer: P): number {
     return this.#peers.get(peer)?.requests.size ?? 0;
   }
 
   /** Does the peer hold any piece we still need? */
-  interesting(peer: string): boolean {
+  interesting(peer: P): boolean {
     const state = this.#peers.get(peer);
     if (!state) return false;
     for (let i = 0; i < this.pieceCount; i++) if (!this.#have.has(i) && state.bits.has(i)) return true;
@@ -206,11 +213,11 @@ export class Picker {
   // ---------------------------------------------------------- picking
 
   /** Up to `slots` new requests to send to `peer`, recorded as outstanding at `now`. */
-  pick(peer: string, slots: number, now: number): BlockRef[] {
+  pick(peer: P, slots: number, now: number): BlockRef[] {
     const state = this.#peers.get(peer);
     const out: BlockRef[] = [];
     if (!state || slots <= 0) return out;
-    const take = (piece: number, block: number, partial: Partial) => {
+    const take = (piece: number, block: number, partial: Partial<P>) => {
       const ref = this.#ref(piece, block);
       partial.askedOf[block]!.add(peer);
       state.requests.set(this.#key(piece, block), { ref, at: now });
@@ -252,12 +259,12 @@ export class Picker {
     return out;
   }
 
-  #start(piece: number, owner: string): Partial {
+  #start(piece: number, owner: P): Partial<P> {
     const blocks = this.blocksIn(piece);
-    const partial: Partial = {
+    const partial: Partial<P> = {
       received: new Uint8Array(blocks),
       remaining: blocks,
-      askedOf: Array.from({ length: blocks }, () => new Set<string>()),
+      askedOf: Array.from({ length: blocks }, () => new Set<P>()),
       contributors: new Set(),
       owner,
     };
@@ -266,7 +273,7 @@ export class Picker {
   }
 
   /** A piece the peer has that we neither have nor started; -1 if none. */
-  #choosePiece(state: PeerState): number {
+  #choosePiece(state: PeerState<P>): number {
     const randomPhase = this.#have.count() + this.#partial.size < this.#initialRandom;
     let chosen = -1;
     let best = Infinity;
@@ -291,8 +298,8 @@ export class Picker {
   // ---------------------------------------------------------- answers
 
   /** A block arrived from `peer`. */
-  received(peer: string, ref: BlockRef): Received {
-    const none: Received = { accepted: false, pieceReady: false, cancels: [] };
+  received(peer: P, ref: BlockRef): Received<P> {
+    const none: Received<P> = { accepted: false, pieceReady: false, cancels: [] };
     const state = this.#peers.get(peer);
     const block = this.blockOf(ref);
     if (!state || block < 0) return none;
@@ -305,7 +312,7 @@ export class Picker {
     partial.received[block] = 1;
     partial.remaining--;
     partial.contributors.add(peer);
-    const cancels: Received['cancels'] = [];
+    const cancels: Received<P>['cancels'] = [];
     for (const other of partial.askedOf[block]!) {
       this.#peers.get(other)?.requests.delete(key);
       cancels.push({ peer: other, ref: this.#ref(ref.piece, block) });
@@ -315,7 +322,7 @@ export class Picker {
   }
 
   /** The peer refused (or we cancelled) a request: the block is free for others. */
-  release(peer: string, ref: BlockRef): void {
+  release(peer: P, ref: BlockRef): void {
     const block = this.blockOf(ref);
     if (block < 0) return;
     this.#peers.get(peer)?.requests.delete(this.#key(ref.piece, block));
@@ -326,14 +333,14 @@ export class Picker {
   }
 
   /** The peer refused a request (it lacks the piece, or says so): released, and that piece is not asked of it again. */
-  refused(peer: string, ref: BlockRef): void {
+  refused(peer: P, ref: BlockRef): void {
     this.release(peer, ref);
     this.#peers.get(peer)?.refused.add(ref.piece);
   }
 
   /** Requests older than the timeout, released so other peers get them; the caller cancels them at their peer. */
-  expire(now: number): { peer: string; ref: BlockRef }[] {
-    const out: { peer: string; ref: BlockRef }[] = [];
+  expire(now: number): { peer: P; ref: BlockRef }[] {
+    const out: { peer: P; ref: BlockRef }[] = [];
     for (const [peer, state] of this.#peers) {
       for (const { ref, at } of state.requests.values()) {
         if (now - at >= this.#timeoutMs) {
@@ -352,7 +359,7 @@ export class Picker {
   }
 
   /** The piece's SHA-1 did not match: it starts over. Returns who sent its blocks. */
-  failed(piece: number): string[] {
+  failed(piece: number): P[] {
     const partial = this.#partial.get(piece);
     this.#partial.delete(piece);
     return partial ? [...partial.contributors] : [];

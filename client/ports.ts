@@ -3,6 +3,10 @@
  * browser fills them with WebSocket, IndexedDB, a hashing worker and
  * RTCPeerConnection; Node tests with `ws`, files and node-datachannel.
  */
+import type { Bitfield } from '../protocol/bitfield.ts';
+import type { PresenceId } from '../protocol/ids.ts';
+import type { SignalEnvelope } from '../protocol/signal.ts';
+import type { IceServer } from '../protocol/tracker.ts';
 
 /** The subset of the WebSocket API the tracker connection uses (browser WebSocket and `ws` both fit). */
 export interface SocketLike {
@@ -99,7 +103,7 @@ export interface PeerChannel {
 export interface PeerConnector {
   connect(options: {
     initiator: boolean;
-    iceServers: import('../protocol/tracker.ts').IceServer[];
+    iceServers: IceServer[];
     /** Called with each local signal to send to the other side via the tracker. */
     sendSignal: (data: unknown) => void;
   }): {
@@ -110,3 +114,42 @@ export interface PeerConnector {
     destroy(): void;
   };
 }
+
+// ---------------------------------------------------------------- the tracker, as a swarm sees it
+
+/**
+ * What one file's swarm (client/swarm.ts) needs from the tracker connection,
+ * and no more. The engine fills it from its TrackerClient
+ * (client/tracker-port.ts); unit tests fill it in memory
+ * (tests/helpers/memory-tracker.ts), so swarm behaviour can be tested
+ * without a tracker. Incoming signals and holder changes reach the swarm as
+ * SwarmTrackerEvents, routed to it by file id.
+ */
+export interface SwarmTracker {
+  /** Our presence id on the current tracker connection; undefined while not connected. */
+  readonly peerId: PresenceId | undefined;
+  /** ICE servers for new peer connections (from the tracker's hello). */
+  readonly iceServers: IceServer[];
+  /** We hold these pieces of the file. The Bitfield object is kept and re-announced, as it is then, after a reconnection. */
+  announce(fileId: string, have: Bitfield): Promise<void>;
+  /** New pieces of an announced file (already set in its Bitfield). */
+  have(fileId: string, pieces: number[]): Promise<void>;
+  /** Who holds pieces of the file now; also subscribes us to its `holders_changed` events. */
+  holders(fileId: string): Promise<SwarmHolder[]>;
+  /** Relays an envelope to a peer of the file's group; rejects if the tracker refuses (not a member, offline). */
+  signal(fileId: string, to: PresenceId, envelope: SignalEnvelope): Promise<void>;
+}
+
+export interface SwarmHolder {
+  peerId: PresenceId;
+  userId: string;
+  /** base64 Bitfield of the pieces it holds. */
+  bitfield: string;
+}
+
+/** The tracker events a swarm acts on. */
+export type SwarmTrackerEvent =
+  /** A holder came, updated, or went (bitfield null). */
+  | { event: 'holders_changed'; fileId: string; peerId: PresenceId; userId: string; bitfield: string | null }
+  /** A SignalEnvelope (unparsed: whoever sent it may lie) from another peer. */
+  | { event: 'signal'; fileId: string; from: PresenceId; fromUser: string; data: unknown };

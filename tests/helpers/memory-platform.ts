@@ -17,7 +17,7 @@ import { TransferEngine, type TransferLimits } from '../../client/engine.ts';
 import type { TrackerClient } from '../../client/tracker.ts';
 import type { TestContext } from 'node:test';
 import { decodeFrame, type Frame } from '../../protocol/wire.ts';
-import type { SignalEnvelope } from '../../client/swarm.ts';
+import type { SignalEnvelope } from '../../protocol/signal.ts';
 
 // ---------------------------------------------------------------- store
 

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { BLOCK_SIZE, PIECE_SIZE } from '../../protocol/constants.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { encodeFrame } from '../../protocol/wire.ts';
-import type { SignalEnvelope } from '../../client/swarm.ts';
+import type { SignalEnvelope } from '../../protocol/signal.ts';
 import { eventually, startTestTracker, userClient } from '../helpers/tracker.ts';
 import { bytesSource, groupOf, memoryEngine, MemoryNetwork, rawPeer } from '../helpers/memory-platform.ts';
 

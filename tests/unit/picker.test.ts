@@ -358,3 +358,22 @@ test('dropping a bad peer discards its blocks in unfinished pieces, so nobody el
   for (const r of again) p.received('good', r);
   assert.deepEqual(p.failed(fromBad!.piece), ['good'], 'were it to fail, only good sent it');
 });
+
+test('contributed: a peer that sent blocks of an unfinished piece shares its blame until it verifies or fails', () => {
+  const { p } = picker(2);
+  p.addPeer('a', bits(2, all(2)));
+  const [r0] = p.pick('a', 1, 0);
+  assert.equal(p.contributed('a'), false, 'asked, nothing received yet');
+  p.received('a', r0!);
+  p.removePeer('a');
+  assert.equal(p.contributed('a'), true, 'gone, but a block of its is in an unfinished piece');
+  p.failed(r0!.piece);
+  assert.equal(p.contributed('a'), false, 'the piece failed: nothing of its is left');
+  p.addPeer('b', bits(2, all(2)));
+  const refs = p.pick('b', 2, 0);
+  assert.equal(new Set(refs.map((r) => r.piece)).size, 1, 'both blocks of one piece');
+  for (const r of refs) p.received('b', r);
+  assert.equal(p.contributed('b'), true);
+  p.verified(refs[0]!.piece);
+  assert.equal(p.contributed('b'), false);
+});

@@ -1,0 +1,284 @@
+/**
+ * One connection to one peer for one file, from dial to close, in one
+ * explicit state:
+ *
+ *   dialing ──channel open──▶ open ──their handshake admitted──▶ ready
+ *      └──────── connect timeout, failure, bad frame, close ────────▶ closed
+ *
+ * A link owns what belongs to one connection: the transport's handle and
+ * channel, the connect timeout, decoding frames, the handshake checks that
+ * need only the frame and the file (file id, piece count, not ourselves, one
+ * handshake), and serving: requests queue (bounded) and blocks go out only
+ * while the channel's bufferedAmount is under the high-water mark and the
+ * upload bucket has tokens. Whatever concerns the whole swarm (who is
+ * banned, a second link to the same peer, the picker, blocks received,
+ * strikes) it hands to its LinkHost, the swarm.
+ */
+import { Bitfield } from '../protocol/bitfield.ts';
+import { MAX_QUEUED_REQUESTS, SEND_HIGH_WATER_BYTES } from '../protocol/constants.ts';
+import { asInstanceId, type ConnId, type InstanceId, type PresenceId } from '../protocol/ids.ts';
+import type { SignalEnvelope } from '../protocol/signal.ts';
+import type { IceServer } from '../protocol/tracker.ts';
+import { decodeFrame, encodeFrame, type BlockRef, type Frame } from '../protocol/wire.ts';
+import type { PeerChannel, PeerConnector } from './ports.ts';
+import type { RateMeter, TokenBucket } from './rate.ts';
+
+export type LinkState = 'dialing' | 'open' | 'ready' | 'closed';
+
+export type BlockFrame = Extract<Frame, { type: 'block' }>;
+type HandshakeFrame = Extract<Frame, { type: 'handshake' }>;
+
+/** What we have exchanged with one peer instance for this file; the swarm keeps it after the peer leaves. */
+export interface PeerTotals {
+  peerId: PresenceId;
+  userId: string;
+  down: RateMeter;
+  up: RateMeter;
+  strikes: number;
+}
+
+/** What a link needs from its swarm. */
+export interface LinkHost {
+  readonly fileId: string;
+  readonly pieceCount: number;
+  readonly instanceId: InstanceId;
+  /** Our verified pieces: sent in our handshake. */
+  readonly have: Bitfield;
+  readonly upload: TokenBucket;
+  /** A request we can serve: a piece we hold, a well-formed block of it. */
+  canServe(ref: BlockRef): boolean;
+  /** The bytes of a piece to serve from; undefined if they cannot be had. */
+  readPiece(index: number): Promise<Uint8Array | undefined>;
+  /** Their handshake passed the link's own checks: a reason to refuse it, or undefined to admit it. */
+  admit(link: PeerLink, instance: InstanceId): string | undefined;
+  /** Admitted: `instance` and `bits` are set. */
+  ready(link: PeerLink): void;
+  /** They announced a piece (in range). */
+  peerHas(link: PeerLink, piece: number): void;
+  reject(link: PeerLink, ref: BlockRef): void;
+  block(link: PeerLink, frame: BlockFrame): void;
+  served(link: PeerLink, bytes: number): void;
+  error(message: string): void;
+  /** The link closed (it is already torn down). */
+  closed(link: PeerLink, reason: string): void;
+}
+
+export interface LinkInit {
+  conn: ConnId;
+  peerId: PresenceId;
+  userId: string;
+  /** We dialled (we learned of them), or they dialled us. */
+  initiator: boolean;
+  connector: PeerConnector;
+  iceServers: IceServer[];
+  /** Sends an envelope to the peer through the tracker; rejects if the tracker refuses. */
+  signal: (to: PresenceId, envelope: SignalEnvelope) => Promise<void>;
+  connectTimeoutMs: number;
+}
+
+export class PeerLink {
+  readonly conn: ConnId;
+  /** The tracker's presence id of the peer: it changes when the peer reconnects to a tracker. */
+  peerId: PresenceId;
+  readonly userId: string;
+  readonly initiator: boolean;
+  /** Their instance id and pieces, from their handshake (set once ready). */
+  instance: InstanceId | undefined;
+  bits: Bitfield | undefined;
+  /** Set by the swarm when the link becomes ready. */
+  totals: PeerTotals | undefined;
+  readonly #host: LinkHost;
+  readonly #handle: ReturnType<PeerConnector['connect']>;
+  #state: LinkState = 'dialing';
+  #channel: PeerChannel | undefined;
+  #connectTimer: ReturnType<typeof setTimeout> | undefined;
+  #serveQueue: BlockRef[] = [];
+  #serving = false;
+  #sleep: { timer: ReturnType<typeof setTimeout>; resolve: () => void } | undefined;
+
+  constructor(init: LinkInit, host: LinkHost) {
+    this.conn = init.conn;
+    this.peerId = init.peerId;
+    this.userId = init.userId;
+    this.initiator = init.initiator;
+    this.#host = host;
+    this.#connectTimer = setTimeout(() => this.close('connect timeout'), init.connectTimeoutMs);
+    this.#handle = init.connector.connect({
+      initiator: init.initiator,
+      iceServers: init.iceServers,
+      sendSignal: (data) => {
+        if (this.#isClosed()) return;
+        init.signal(this.peerId, { conn: this.conn, data }).catch(() => {
+          // Refused (not a member, offline): this connection cannot happen.
+          this.close('the tracker refused the signal');
+        });
+      },
+    });
+    this.#handle.channel.then(
+      (channel) => this.#onOpen(channel),
+      () => this.close('connection failed'),
+    );
+  }
+
+  get state(): LinkState {
+    return this.#state;
+  }
+
+  /** A signal from the peer, for the transport. */
+  signal(data: unknown): void {
+    if (!this.#isClosed()) this.#handle.signal(data);
+  }
+
+  send(frame: Frame): void {
+    if (this.#isClosed() || !this.#channel) return;
+    try {
+      this.#channel.send(encodeFrame(frame));
+    } catch {
+      this.close('send failed');
+    }
+  }
+
+  close(reason = 'closed'): void {
+    if (this.#isClosed()) return;
+    this.#state = 'closed';
+    clearTimeout(this.#connectTimer);
+    this.#serveQueue = [];
+    if (this.#sleep) {
+      clearTimeout(this.#sleep.timer);
+      this.#sleep.resolve();
+      this.#sleep = undefined;
+    }
+    try {
+      this.#channel?.close();
+    } catch {
+      /* already closed */
+    }
+    try {
+      this.#handle.destroy();
+    } catch {
+      /* already destroyed */
+    }
+    this.#host.closed(this, reason);
+  }
+
+  /** Not a getter: TypeScript would keep a narrowed state across the serve loop's awaits. */
+  #isClosed(): boolean {
+    return this.#state === 'closed';
+  }
+
+  #onOpen(channel: PeerChannel): void {
+    if (this.#isClosed()) {
+      channel.close();
+      return;
+    }
+    this.#channel = channel;
+    this.#state = 'open';
+    const host = this.#host;
+    // Our handshake goes first: a handler may run at once for frames already waiting.
+    this.send({ type: 'handshake', fileId: host.fileId, peerId: host.instanceId, pieceCount: host.pieceCount, bitfield: host.have.bytes });
+    channel.onClose = () => this.close('channel closed');
+    channel.onFrame = (frame) => this.#onFrame(frame);
+  }
+
+  // ---------------------------------------------------------- frames
+
+  #onFrame(bytes: Uint8Array): void {
+    // Nothing a peer sends may throw into the transport's callback.
+    try {
+      if (this.#isClosed()) return;
+      const decoded = decodeFrame(bytes);
+      if (!decoded.ok) return this.close(`bad frame: ${decoded.message}`);
+      const frame = decoded.frame;
+      if (frame.type === 'handshake') return this.#onHandshake(frame);
+      if (this.#state !== 'ready') return this.close('frame before handshake');
+      switch (frame.type) {
+        case 'have':
+          if (frame.piece >= this.#host.pieceCount) return this.close('have: no such piece');
+          return this.#host.peerHas(this, frame.piece);
+        case 'request':
+          return this.#onRequest(frame);
+        case 'cancel':
+          this.#serveQueue = this.#serveQueue.filter((r) => r.piece !== frame.piece || r.offset !== frame.offset);
+          return;
+        case 'reject':
+          return this.#host.reject(this, frame);
+        case 'block':
+          return this.#host.block(this, frame);
+      }
+    } catch (err) {
+      this.close(`internal: ${(err as Error).message}`);
+    }
+  }
+
+  #onHandshake(frame: HandshakeFrame): void {
+    const host = this.#host;
+    if (this.#state === 'ready') return this.close('second handshake');
+    // The tracker authorised this connection for this file only: any other file id is refused.
+    if (frame.fileId !== host.fileId) return this.close('handshake for another file');
+    if (frame.pieceCount !== host.pieceCount) return this.close('handshake with a wrong piece count');
+    const instance = asInstanceId(frame.peerId);
+    if (instance === host.instanceId) return this.close('a connection to ourselves');
+    const refusal = host.admit(this, instance);
+    if (refusal) return this.close(refusal);
+    clearTimeout(this.#connectTimer);
+    this.instance = instance;
+    this.bits = new Bitfield(host.pieceCount, frame.bitfield);
+    this.#state = 'ready';
+    host.ready(this);
+  }
+
+  // ---------------------------------------------------------- serving
+
+  #onRequest(ref: BlockRef): void {
+    if (!this.#host.canServe(ref) || this.#serveQueue.length >= MAX_QUEUED_REQUESTS) {
+      this.send({ ...ref, type: 'reject' });
+      return;
+    }
+    this.#serveQueue.push({ piece: ref.piece, offset: ref.offset, length: ref.length });
+    void this.#serve();
+  }
+
+  async #serve(): Promise<void> {
+    if (this.#serving) return;
+    this.#serving = true;
+    const host = this.#host;
+    try {
+      while (!this.#isClosed() && this.#serveQueue.length > 0) {
+        const channel = this.#channel!;
+        // Backpressure: nothing queues without bound in the channel.
+        while (channel.bufferedAmount > SEND_HIGH_WATER_BYTES && !this.#isClosed()) await channel.drained();
+        const wait = host.upload.waitMs();
+        if (wait > 0) await this.#sleepFor(wait);
+        const ref = this.#serveQueue.shift();
+        if (!ref || this.#isClosed()) break;
+        const piece = await host.readPiece(ref.piece);
+        if (this.#isClosed()) break;
+        if (!piece || piece.length < ref.offset + ref.length) {
+          this.send({ ...ref, type: 'reject' });
+          continue;
+        }
+        host.upload.take(ref.length);
+        this.send({ type: 'block', piece: ref.piece, offset: ref.offset, data: piece.subarray(ref.offset, ref.offset + ref.length) });
+        host.served(this, ref.length);
+      }
+    } catch (err) {
+      host.error(`serving a block failed: ${(err as Error).message}`);
+      this.close('serve failed');
+    } finally {
+      this.#serving = false;
+    }
+  }
+
+  /** Waits for upload tokens; cut short when the link closes. One at a time: only the serve loop sleeps. */
+  #sleepFor(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.#sleep = {
+        timer: setTimeout(() => {
+          this.#sleep = undefined;
+          resolve();
+        }, ms),
+        resolve,
+      };
+    });
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * The swarm's tracker port (SwarmTracker in client/ports.ts) filled from a
+ * TrackerClient. The tracker validated the ids it hands out, so they are
+ * branded here, once, at the edge.
+ */
+import { asPresenceId } from '../protocol/ids.ts';
+import type { TrackerEvent } from '../protocol/tracker.ts';
+import type { SwarmHolder, SwarmTracker, SwarmTrackerEvent } from './ports.ts';
+import type { TrackerClient } from './tracker.ts';
+
+export function swarmTrackerOf(client: TrackerClient): SwarmTracker {
+  return {
+    get peerId() {
+      const id = client.peerId;
+      return id === undefined ? undefined : asPresenceId(id);
+    },
+    get iceServers() {
+      return client.iceServers;
+    },
+    announce: (fileId, have) => client.announce(fileId, have),
+    have: (fileId, pieces) => client.have(fileId, pieces),
+    holders: async (fileId) => (await client.request('get_holders', { fileId })).holders as SwarmHolder[],
+    signal: async (fileId, to, envelope) => {
+      await client.request('signal', { fileId, to, data: envelope });
+    },
+  };
+}
+
+/** The event as a swarm takes it, or undefined if it is not one a swarm acts on. */
+export function swarmEventOf(e: TrackerEvent): SwarmTrackerEvent | undefined {
+  return e.event === 'signal' || e.event === 'holders_changed' ? (e as SwarmTrackerEvent) : undefined;
+}
