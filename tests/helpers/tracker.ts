@@ -26,7 +26,9 @@ export type Teardown = Pick<TestContext, 'after'> | { after(fn: () => unknown): 
 
 export async function tempDir(t: Teardown, prefix = 'meshdrop-'): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  // Teardown hooks run in the order they were added, so a tracker started after this dir may still be
+  // writing into it (a snapshot) while it is removed: retry, as rm does for ENOTEMPTY/EBUSY.
+  t.after(() => rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }));
   return dir;
 }
 
