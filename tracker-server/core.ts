@@ -106,7 +106,11 @@ export class TrackerCore {
     this.#seq = replica.versionVector()[config.trackerId] ?? 0;
     this.#durable = replica.versionVector();
     this.#durableOps = replica.size;
-    this.clock.observe(replica.maxHlc);
+    // A log written before the clock bound may hold an op stamped far ahead:
+    // kept (it is durable and replicated), but it must not drag the clock.
+    if (!this.clock.observe(replica.maxHlc)) {
+      console.warn(`clock: the log holds an op stamped ${Math.round((replica.maxHlc / 1000 - Date.now()) / 1000)} s ahead; the clock does not follow it`);
+    }
     log.onDropped = (ops) => this.#takeBack(ops);
     this.#expiry = setInterval(() => this.#sessionRound(), config.sessionCheckMs ?? 60_000).unref();
   }
@@ -184,6 +188,7 @@ export class TrackerCore {
     const fresh = ops.filter((op) => !this.#replica.has(op));
     if (fresh.length === 0) return [];
     if (this.#log.refusing) throw cannotSave();
+    // The mesh refused ops too far ahead before this (receiveOps); any left is only not observed.
     for (const op of fresh) this.clock.observe(op.hlc);
     const lastBefore = this.#replica.allOps().at(-1);
     this.#replica.addMany(fresh);

@@ -72,7 +72,7 @@ async function scenario(t: Teardown, olgaUrl: string, miaUrl: string, end: 'leav
   await ask(olga, 'accept_request', { groupId: 'g', userId: 'sam' });
   await ask(stayer, 'get_holders', { fileId });
   await ask(olga, 'have', { fileId, pieces: [2] });
-  await eventually(() => assert.ok(stayer.events.some((e) => e.event === 'holders_changed' && e.userId === 'olga')));
+  await eventually(() => assert.ok(stayer.events.some((e) => e.event === 'holders_changed' && e.userId === 'olga'), 'the stayer hears olga'));
   const late = [...mia.events, ...miaTab2.events].slice(heardBefore).filter((e) => e.event === 'holders_changed');
   const all = [...mia.events, ...miaTab2.events].filter((e) => e.event === 'holders_changed' && e.userId === 'olga' && e.bitfield !== Bitfield.full(pieces).toBase64());
   assert.deepEqual(late, [], 'mia hears no holders_changed after she is out');
