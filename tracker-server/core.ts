@@ -490,6 +490,7 @@ function usersLeaving(ops: readonly Op[]): Set<string> {
   const out = new Set<string>();
   for (const op of ops) {
     if (op.kind === 'member_left') out.add(op.by);
+    else if (op.kind === 'member_removed') out.add(op.userId);
   }
   return out;
 }
