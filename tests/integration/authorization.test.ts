@@ -73,6 +73,12 @@ const cases: Case[] = [
   { type: 'list_groups', body: () => ({}), expect: { none: U, nonmember: OK, pending: OK, member: OK, owner: OK } },
   { type: 'list_members', body: () => ({ groupId: 'g' }), expect: { none: U, nonmember: NM, pending: NM, member: OK, owner: OK } },
   { type: 'create_invite', body: () => ({ groupId: 'g' }), expect: { none: U, nonmember: F, pending: F, member: F, owner: OK } },
+  { type: 'list_invites', body: () => ({ groupId: 'g' }), expect: { none: U, nonmember: F, pending: F, member: F, owner: OK } },
+  {
+    type: 'remove_member',
+    body: () => ({ groupId: 'g', userId: 'mia' }),
+    expect: { none: U, nonmember: F, pending: F, member: F, owner: OK },
+  },
   {
     type: 'upload_file',
     body: (_, r) => randomFile('g', `from-${r}.bin`),

@@ -55,11 +55,16 @@ async function scenario(t: Teardown, olgaUrl: string, miaUrl: string, end: 'leav
   await ask(mia, 'announce', { fileId, bitfield: new Bitfield(pieces).toBase64() });
   await eventually(async () => assert.deepEqual(await holdersOf(olga, fileId), ['mia']));
 
+  const seenBefore = [mia.events.length, miaTab2.events.length];
   if (end === 'leave') await ask(mia, 'leave_group', { groupId: 'g' });
   else await ask(olga, 'remove_member', { groupId: 'g', userId: 'mia' });
 
   // olga's view: mia no longer holds anything of g's files.
   await eventually(async () => assert.deepEqual(await holdersOf(olga, fileId), []));
+  // Once mia's own tracker has the op (her tabs hear members_changed), she is out there too.
+  for (const [i, tab] of [mia, miaTab2].entries()) {
+    await eventually(() => assert.ok(tab.events.slice(seenBefore[i]).some((e) => e.event === 'members_changed'), 'mia\'s tracker knows'));
+  }
   // olga keeps seeding: mia's tabs (she watched from both) hear none of it.
   const heardBefore = mia.events.length + miaTab2.events.length;
   const bf = new Bitfield(pieces);
@@ -85,8 +90,19 @@ test('a member who leaves stops hearing holders_changed and disappears from get_
   await scenario(t, tracker.wsUrl, tracker.wsUrl, 'leave');
 });
 
+test('a member who is removed stops hearing holders_changed and disappears from get_holders', async (t) => {
+  const tracker = await startTestTracker(t);
+  await scenario(t, tracker.wsUrl, tracker.wsUrl, 'remove');
+});
+
 test('across two linked trackers, a leaver on one disappears from the other\'s holders at once', async (t) => {
   const a = await startTestTracker(t, { trackerId: 'ta', secret: 'shared-secret' });
   const b = await startTestTracker(t, { trackerId: 'tb', secret: 'shared-secret', peers: [`ws://127.0.0.1:${a.port}`] });
   await scenario(t, a.wsUrl, b.wsUrl, 'leave');
+});
+
+test('across two linked trackers, a removed member on one disappears from the other\'s holders', async (t) => {
+  const a = await startTestTracker(t, { trackerId: 'ta', secret: 'shared-secret' });
+  const b = await startTestTracker(t, { trackerId: 'tb', secret: 'shared-secret', peers: [`ws://127.0.0.1:${a.port}`] });
+  await scenario(t, a.wsUrl, b.wsUrl, 'remove');
 });
