@@ -8,8 +8,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Bitfield } from '../../protocol/bitfield.ts';
 import { helloSocket, type RawSocket } from '../helpers/raw.ts';
-import { eventually, startTestTracker, type Teardown } from '../helpers/tracker.ts';
-import { randomFile } from '../helpers/files.ts';
+import { randomBytes } from 'node:crypto';
+import { PIECE_SIZE } from '../../protocol/constants.ts';
+import { eventually, startTestTracker, tempDir, type Teardown } from '../helpers/tracker.ts';
+import { metaOf, randomFile } from '../helpers/files.ts';
 
 let n = 0;
 async function ask(s: RawSocket, type: string, body: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
@@ -105,4 +107,45 @@ test('across two linked trackers, a removed member on one disappears from the ot
   const a = await startTestTracker(t, { trackerId: 'ta', secret: 'shared-secret' });
   const b = await startTestTracker(t, { trackerId: 'tb', secret: 'shared-secret', peers: [`ws://127.0.0.1:${a.port}`] });
   await scenario(t, a.wsUrl, b.wsUrl, 'remove');
+});
+
+test('a group that loses its name in a merge takes its members\' watches and holdings with it', async (t) => {
+  const dirB = await tempDir(t);
+  // tb, alone first: bob creates "g" (the earlier creation: it will win the name) and shares a file.
+  const b1 = await startTestTracker(t, { trackerId: 'tb', secret: 'shared-secret', dataDir: dirB });
+  const bob = await rawUser(t, b1.wsUrl, 'bob');
+  await ask(bob, 'create_group', { groupId: 'g' });
+  const bytes = randomBytes(PIECE_SIZE + 10);
+  const { fileId, meta } = metaOf('g', 'same.bin', bytes);
+  await ask(bob, 'upload_file', { fileId, meta });
+  await b1.close();
+
+  // ta, not linked yet: olga creates her own "g", shares the very same file (same id), holds and watches it.
+  const a = await startTestTracker(t, { trackerId: 'ta', secret: 'shared-secret' });
+  const olga = await rawUser(t, a.wsUrl, 'olga');
+  await ask(olga, 'create_group', { groupId: 'g' });
+  await ask(olga, 'upload_file', { fileId, meta });
+  await ask(olga, 'announce', { fileId, bitfield: Bitfield.full(meta.pieceHashes.length).toBase64() });
+  await ask(olga, 'get_holders', { fileId });
+
+  // tb comes back linked to ta: bob's "g" wins; olga is in no group that has the file.
+  const b2 = await startTestTracker(t, { trackerId: 'tb', secret: 'shared-secret', dataDir: dirB, peers: [`ws://127.0.0.1:${a.port}`] });
+  await eventually(() => assert.equal(a.core.state.groups.get('g')?.owner, 'bob', 'merged: bob\'s g won the name'));
+  await eventually(() => {
+    const holders = [...a.core.presence.holders(fileId)].map((h) => h.peer.userId);
+    assert.deepEqual(holders, [], 'olga no longer holds it, on her own tracker');
+  });
+  const bob2 = await rawUser(t, b2.wsUrl, 'bob', false);
+  await eventually(async () => assert.deepEqual(await holdersOf(bob2, fileId), [], 'bob is never shown olga as a holder'));
+  // bob seeds it: olga (her watch ended with her group) hears nothing of it.
+  const heard = olga.events.length;
+  await ask(bob2, 'announce', { fileId, bitfield: Bitfield.full(meta.pieceHashes.length).toBase64() });
+  const sam = await rawUser(t, b2.wsUrl, 'sam');
+  await ask(sam, 'join_group', { groupId: 'g' });
+  await ask(bob2, 'accept_request', { groupId: 'g', userId: 'sam' });
+  await ask(sam, 'get_holders', { fileId });
+  await ask(bob2, 'have', { fileId, pieces: [0] });
+  await eventually(() => assert.ok(sam.events.some((e) => e.event === 'holders_changed' && e.userId === 'bob'), 'the control watcher hears bob'));
+  await eventually(() => assert.ok(a.core.presence.holders(fileId) && [...a.core.presence.holders(fileId)].some((h) => h.peer.userId === 'bob'), 'ta has bob\'s holding'));
+  assert.deepEqual(olga.events.slice(heard).filter((e) => e.event === 'holders_changed'), [], 'olga hears no holders_changed for it');
 });
