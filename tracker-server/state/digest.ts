@@ -113,13 +113,15 @@ export function* canonicalPieces(state: State): Generator<string> {
         createdHlc: g.createdHlc,
         members: byKey(g.members).map(([u, m]) => [u, { status: m.status, since: m.since, userKey: m.userKey }]),
         files: [...g.files].sort(),
+        departed: byKey(g.departed),
       })),
     files: () =>
       byKey(state.files).map(([k, f]) => [
         k,
         { fileId: f.fileId, groupKey: f.groupKey, meta: metaDigest(f.meta), sharedBy: f.sharedBy, sharedHlc: f.sharedHlc },
       ]),
-    invites: () => byKey(state.invites).map(([k, i]) => [k, { groupKey: i.groupKey, expiresAt: i.expiresAt, by: i.by }]),
+    invites: () =>
+      byKey(state.invites).map(([k, i]) => [k, { groupKey: i.groupKey, expiresAt: i.expiresAt, by: i.by, key: i.key, createdHlc: i.createdHlc }]),
   };
   yield '{"v":2';
   for (const [name, records] of Object.entries(c)) {
