@@ -10,8 +10,11 @@ import { Bitfield } from '../../protocol/bitfield.ts';
 import { helloSocket, type RawSocket } from '../helpers/raw.ts';
 import { randomBytes } from 'node:crypto';
 import { PIECE_SIZE } from '../../protocol/constants.ts';
-import { eventually, startTestTracker, tempDir, type Teardown } from '../helpers/tracker.ts';
+import { eventually as eventuallyIn, startTestTracker, tempDir, type Teardown } from '../helpers/tracker.ts';
 import { metaOf, randomFile } from '../helpers/files.ts';
+
+/** Up to 10 s: each check returns as soon as it holds; the budget only matters on a loaded machine. */
+const eventually = <T>(fn: () => T | Promise<T>) => eventuallyIn(fn, 10_000);
 
 let n = 0;
 async function ask(s: RawSocket, type: string, body: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
