@@ -147,6 +147,12 @@ export class Dialer {
     this.#remember(link.conn);
   }
 
+  /** Hangs up on, and forgets as holders, the peers whose user is not in `members`. */
+  dropOutside(members: ReadonlySet<string>, reason: string): void {
+    for (const link of [...this.#links.values()]) if (!members.has(link.userId)) link.close(reason);
+    for (const [peerId, h] of this.#holders) if (!members.has(h.userId)) this.#holders.delete(peerId);
+  }
+
   closeAll(): void {
     for (const link of [...this.#links.values()]) link.close();
   }

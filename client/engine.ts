@@ -566,6 +566,27 @@ export class TransferEngine extends Emitter<EngineEvents> {
   #onTrackerEvent(e: TrackerEvent): void {
     const forSwarm = swarmEventOf(e);
     if (forSwarm) this.#files.get(forSwarm.fileId)?.swarm?.onTrackerEvent(forSwarm);
+    if (e.event === 'members_changed') void this.#checkMembers(e.groupId);
+  }
+
+  /**
+   * Someone joined, left or was removed: the swarms of that group's files hang
+   * up on peers who are no longer members (or on everyone, if we are out).
+   * Rare, so one list_members per event is fine.
+   */
+  async #checkMembers(groupId: string): Promise<void> {
+    const swarms = [...this.#files.values()].filter((e) => e.record.meta.groupId === groupId && e.swarm).map((e) => e.swarm!);
+    if (swarms.length === 0) return;
+    let members: Set<string>;
+    try {
+      members = new Set((await this.#tracker.request('list_members', { groupId })).members.map((m) => m.userId));
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code !== ErrorCode.NotMember && code !== ErrorCode.NoSuchGroup) return; // unknown: keep what is open
+      members = new Set();
+    }
+    if (this.#closed) return;
+    for (const swarm of swarms) swarm.dropPeersOutside(members);
   }
 }
 

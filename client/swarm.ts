@@ -140,6 +140,17 @@ export class Swarm extends Emitter<SwarmEvents> {
     }
   }
 
+  /**
+   * The group's members changed: hang up on peers who are no longer members
+   * (removed, or gone), and forget them as holders. The tracker already
+   * refuses them new signals; this ends the channels already open, which only
+   * the two browsers can close. `members` empty: we are out ourselves.
+   */
+  dropPeersOutside(members: ReadonlySet<string>): void {
+    if (this.#closed) return;
+    this.#dialer.dropOutside(members, 'no longer a member of the group');
+  }
+
   /** Limits changed: top up every pipeline now rather than at the next tick. */
   poke(): void {
     if (this.#closed) return;

@@ -231,3 +231,15 @@ export const MAX_ERROR_MESSAGE_LENGTH = 200;
  * socket stops holding a file descriptor for good.
  */
 export const UNAUTHENTICATED_TIMEOUT_MS = 60_000;
+
+/**
+ * How far ahead of a tracker's own wall clock another tracker's op may be
+ * stamped and still be taken in. Hosts kept by NTP agree within milliseconds;
+ * five minutes tolerates a VM whose clock drifted for days. Without a bound,
+ * one op stamped a year ahead (a skewed host, a forged message) drags every
+ * tracker's hybrid clock a year forward for good, and every invite then looks
+ * expired. An op further ahead is refused as if it never came: the sender's
+ * later ops wait behind it, and catch-up brings it again until this tracker's
+ * clock has come within the bound of it, so nothing is lost, only delayed.
+ */
+export const MAX_REMOTE_CLOCK_AHEAD_MS = 5 * 60 * 1000;

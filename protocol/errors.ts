@@ -40,6 +40,10 @@ export const ErrorCode = {
   NotMember: 'not_member',
   /** A quota of this tracker's (files, piece hashes, groups, invites, join requests) is full; the message names it and its limit. */
   QuotaExceeded: 'quota_exceeded',
+  /** remove_member: that user is not a member of the group. */
+  NoSuchMember: 'no_such_member',
+  /** An invite made before this user left or was removed from the group: it cannot bring them back. */
+  InviteNotForYou: 'invite_not_for_you',
   /** The file id does not match its metadata. */
   BadFileId: 'bad_file_id',
   /** The peer a signal is meant for is not online (on any tracker). */

@@ -60,6 +60,8 @@ export const OpSchema = z.discriminatedUnion('kind', [
   op('invite_used', { groupKey: OpKey, tokenHash: TokenHash, ...actor }),
   op('file_shared', { groupKey: OpKey, fileId: Sha1Hex, meta: FileMeta, ...actor }),
   op('share_stopped', { groupKey: OpKey, fileId: Sha1Hex, ...actor }),
+  op('invite_revoked', { groupKey: OpKey, tokenHash: TokenHash, ...actor }),
+  op('member_removed', { groupKey: OpKey, userId: UserId, ...actor }),
 ]);
 
 /** Parses one op (a NATS message's payload); throws a ZodError on anything else. */

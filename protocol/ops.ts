@@ -59,7 +59,11 @@ export type OpBody =
   | ({ kind: 'invite_created'; groupKey: string; tokenHash: string; expiresAt: number } & Actor)
   | ({ kind: 'invite_used'; groupKey: string; tokenHash: string } & Actor)
   | ({ kind: 'file_shared'; groupKey: string; fileId: string; meta: FileMeta } & Actor)
-  | ({ kind: 'share_stopped'; groupKey: string; fileId: string } & Actor);
+  | ({ kind: 'share_stopped'; groupKey: string; fileId: string } & Actor)
+  /** The owner withdrew an invite: its link admits nobody from then on. */
+  | ({ kind: 'invite_revoked'; groupKey: string; tokenHash: string } & Actor)
+  /** The owner removed a member: out at once, and barred from invites made before. */
+  | ({ kind: 'member_removed'; groupKey: string; userId: string } & Actor);
 
 export type Op = OpHeader & OpBody;
 export type OpKind = OpBody['kind'];

@@ -45,6 +45,8 @@ const Bitfield = z.string().max(Math.ceil(MAX_PIECES / 8 / 3) * 4 + 4);
 /** A session token, base64url of 32 random bytes. */
 const Token = z.string().min(16).max(128);
 const InviteToken = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/);
+/** An invite's public id (the id of the op that made it, `origin:seq`): names it for listing and revoking; admits nobody. */
+const InviteId = z.string().regex(/^[A-Za-z0-9_-]{1,32}:\d{1,16}$/);
 
 // ---------------------------------------------------------------- requests
 
@@ -109,6 +111,12 @@ export const Request = z.discriminatedUnion('type', [
   req('list_members', { groupId: GroupId }),
   /** Owner: make a link that admits without approval until it expires. */
   req('create_invite', { groupId: GroupId, ttlMs: z.number().int().min(1_000).max(INVITE_MAX_TTL_MS).optional() }),
+  /** Owner: the group's invites that still stand (ids, never tokens). */
+  req('list_invites', { groupId: GroupId }),
+  /** Owner: withdraw an invite; its link admits nobody from then on. */
+  req('revoke_invite', { groupId: GroupId, inviteId: InviteId }),
+  /** Owner: remove a member; they lose the group's files at once, and invites made before cannot bring them back. */
+  req('remove_member', { groupId: GroupId, userId: UserId }),
   /** Register a file in a group: metadata only, never content. */
   req('upload_file', { fileId: Sha1Hex, meta: FileMeta }),
   /** The files of a group: members only. */
@@ -218,6 +226,9 @@ export interface ReplyBodies {
   list_groups: { groups: GroupSummary[] };
   list_members: { members: { userId: string; role: 'owner' | 'member'; since: number }[] };
   create_invite: { token: string; expiresAt: number };
+  list_invites: { invites: { inviteId: string; createdBy: string; createdAt: number; expiresAt: number }[] };
+  revoke_invite: Record<string, never>;
+  remove_member: Record<string, never>;
   upload_file: { fileId: string };
   list_files: { files: FileSummary[] };
   get_file: { file: FileSummary & { meta: FileMeta } };
@@ -246,7 +257,7 @@ export type TrackerEvent =
   | { event: 'join_requested'; groupId: string; userId: string }
   /** To the requester: the owner answered. */
   | { event: 'request_answered'; groupId: string; accepted: boolean }
-  /** To members: a member joined or left, or ownership moved. */
+  /** To members: a member joined, left or was removed, or ownership moved (the one who left or was removed hears it too). */
   | { event: 'members_changed'; groupId: string }
   /** To members: a file was shared into one of my groups. */
   | { event: 'file_shared'; file: FileSummary }

@@ -13,7 +13,7 @@ import { HybridClock } from './clock.ts';
 import { eventsFor } from './events.ts';
 import { Presence, type Holding, type PeerInfo } from './presence.ts';
 import { Replica } from './state/replica.ts';
-import { liveSession } from './state/queries.ts';
+import { groupOfFile, isMember, liveSession } from './state/queries.ts';
 import { needsRenewal } from './state/sessions.ts';
 import type { State } from './state/model.ts';
 import { OpLog } from './store/oplog.ts';
@@ -106,7 +106,11 @@ export class TrackerCore {
     this.#seq = replica.versionVector()[config.trackerId] ?? 0;
     this.#durable = replica.versionVector();
     this.#durableOps = replica.size;
-    this.clock.observe(replica.maxHlc);
+    // A log written before the clock bound may hold an op stamped far ahead:
+    // kept (it is durable and replicated), but it must not drag the clock.
+    if (!this.clock.observe(replica.maxHlc)) {
+      console.warn(`clock: the log holds an op stamped ${Math.round((replica.maxHlc / 1000 - Date.now()) / 1000)} s ahead; the clock does not follow it`);
+    }
     log.onDropped = (ops) => this.#takeBack(ops);
     this.#expiry = setInterval(() => this.#sessionRound(), config.sessionCheckMs ?? 60_000).unref();
   }
@@ -184,6 +188,7 @@ export class TrackerCore {
     const fresh = ops.filter((op) => !this.#replica.has(op));
     if (fresh.length === 0) return [];
     if (this.#log.refusing) throw cannotSave();
+    // The mesh refused ops too far ahead before this (receiveOps); any left is only not observed.
     for (const op of fresh) this.clock.observe(op.hlc);
     const lastBefore = this.#replica.allOps().at(-1);
     this.#replica.addMany(fresh);
@@ -371,6 +376,46 @@ export class TrackerCore {
     if (refolded || revokes) this.#revalidateSessions();
     // A new session past the per-user cap ends that user's oldest: only their clients need a look.
     else for (const op of ops) if (op.kind === 'session_opened') this.#revalidateSessions(op.userId);
+    // A refold can take anyone out of any group (a name or a group lost to an
+    // earlier creation): check everyone. Otherwise only those who left or were removed.
+    const outgoing = refolded ? null : usersLeaving(ops);
+    if (outgoing === null || outgoing.size > 0) this.#endPresenceOfOutsiders(outgoing);
+  }
+
+  /**
+   * Ends the watches and holdings of users who are no longer members of a
+   * file's group (or whose file is gone), here, for local and remote peers
+   * alike: every tracker does the same when the op reaches it, so the leaver
+   * disappears everywhere at once, without waiting for the leaver's own
+   * tracker to publish anything. A local peer's end is still published (the
+   * mesh's presence snapshot must not bring it back). `users` null: everyone.
+   * Cost: one pass over the peers and their files, on rare ops only.
+   */
+  #endPresenceOfOutsiders(users: ReadonlySet<string> | null): void {
+    const state = this.state;
+    const allowed = (userId: string, fileId: string): boolean => {
+      const group = groupOfFile(state, fileId);
+      return group !== undefined && isMember(group, userId);
+    };
+    for (const peer of [...this.presence.peers()]) {
+      if (users && !users.has(peer.userId)) continue;
+      for (const fileId of [...this.presence.filesOf(peer.peerId)]) {
+        if (allowed(peer.userId, fileId)) continue;
+        const holding = this.presence.unannounce(peer.peerId, fileId);
+        if (holding) this.presenceChanged(holding, true, peer.trackerId !== this.trackerId);
+      }
+    }
+    const clients = users ? [...users].flatMap((u) => [...(this.#clientsByUser.get(u) ?? [])]) : [...this.#clientsByPeer.values()];
+    for (const client of clients) {
+      const userId = client.session?.userId;
+      for (const fileId of [...client.watching]) {
+        if (userId !== undefined && allowed(userId, fileId)) continue;
+        client.watching.delete(fileId);
+        const set = this.#watchers.get(fileId);
+        set?.delete(client);
+        if (set?.size === 0) this.#watchers.delete(fileId);
+      }
+    }
   }
 
   /**
@@ -438,4 +483,14 @@ export class TrackerCore {
     }
     await this.#log.close();
   }
+}
+
+/** Users whose membership an op ends: they lose their watches and holdings in that group. */
+function usersLeaving(ops: readonly Op[]): Set<string> {
+  const out = new Set<string>();
+  for (const op of ops) {
+    if (op.kind === 'member_left') out.add(op.by);
+    else if (op.kind === 'member_removed') out.add(op.userId);
+  }
+  return out;
 }

@@ -49,11 +49,13 @@ export function eventsFor(op: Op, state: State, holdersOnline: (fileId: string) 
       return out;
     }
     case 'invite_used':
-    case 'member_left': {
+    case 'member_left':
+    case 'member_removed': {
       const group = state.groupsByKey.get(op.groupKey);
       const to = group ? membersOf(group) : [];
-      // The leaver hears it too, so every tab of theirs drops the group.
+      // The leaver (or the removed member) hears it too, so every tab of theirs drops the group.
       if (op.kind === 'member_left') to.push(op.by);
+      if (op.kind === 'member_removed') to.push(op.userId);
       const groupId = group?.groupId;
       return groupId ? [{ to, event: { event: 'members_changed', groupId } }] : [];
     }

@@ -63,6 +63,11 @@ export class Presence {
     return holding;
   }
 
+  /** The file ids a peer holds (announced), live: copy before unannouncing while iterating. */
+  filesOf(peerId: string): Iterable<string> {
+    return this.#filesOfPeer.get(peerId) ?? [];
+  }
+
   /** The peer went offline: forget it and return what it held. */
   removePeer(peerId: string): Holding[] {
     const gone: Holding[] = [];

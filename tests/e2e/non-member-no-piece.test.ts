@@ -43,7 +43,8 @@ test('a non-member cannot obtain a single piece', { timeout: 300_000 }, async (t
       },
       [secretId, alicePeer],
     );
-    const no = ErrorCode.NotMember;
+    // Not member and no such file answer alike: a stranger cannot tell that the file exists.
+    const no = ErrorCode.NoSuchFile;
     assert.deepEqual(refusals, { getFile: no, getHolders: no, signal: no, download: no });
 
     const probe = (handshakeFileId: string, waitMs: number) =>

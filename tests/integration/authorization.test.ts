@@ -55,6 +55,8 @@ interface Case {
 
 const U = ErrorCode.Unauthenticated;
 const NM = ErrorCode.NotMember;
+/** File requests by a non-member answer like a missing file: no oracle for file ids. */
+const NF = ErrorCode.NoSuchFile;
 const F = ErrorCode.Forbidden;
 
 const cases: Case[] = [
@@ -71,27 +73,33 @@ const cases: Case[] = [
   { type: 'list_groups', body: () => ({}), expect: { none: U, nonmember: OK, pending: OK, member: OK, owner: OK } },
   { type: 'list_members', body: () => ({ groupId: 'g' }), expect: { none: U, nonmember: NM, pending: NM, member: OK, owner: OK } },
   { type: 'create_invite', body: () => ({ groupId: 'g' }), expect: { none: U, nonmember: F, pending: F, member: F, owner: OK } },
+  { type: 'list_invites', body: () => ({ groupId: 'g' }), expect: { none: U, nonmember: F, pending: F, member: F, owner: OK } },
+  {
+    type: 'remove_member',
+    body: () => ({ groupId: 'g', userId: 'mia' }),
+    expect: { none: U, nonmember: F, pending: F, member: F, owner: OK },
+  },
   {
     type: 'upload_file',
     body: (_, r) => randomFile('g', `from-${r}.bin`),
     expect: { none: U, nonmember: NM, pending: NM, member: OK, owner: OK },
   },
   { type: 'list_files', body: () => ({ groupId: 'g' }), expect: { none: U, nonmember: NM, pending: NM, member: OK, owner: OK } },
-  { type: 'get_file', body: (w) => ({ fileId: w.fileId }), expect: { none: U, nonmember: NM, pending: NM, member: OK, owner: OK } },
-  { type: 'get_holders', body: (w) => ({ fileId: w.fileId }), expect: { none: U, nonmember: NM, pending: NM, member: OK, owner: OK } },
+  { type: 'get_file', body: (w) => ({ fileId: w.fileId }), expect: { none: U, nonmember: NF, pending: NF, member: OK, owner: OK } },
+  { type: 'get_holders', body: (w) => ({ fileId: w.fileId }), expect: { none: U, nonmember: NF, pending: NF, member: OK, owner: OK } },
   {
     type: 'announce',
     body: (w) => ({ fileId: w.fileId, bitfield: new Bitfield(w.pieces).toBase64() }),
-    expect: { none: U, nonmember: NM, pending: NM, member: OK, owner: OK },
+    expect: { none: U, nonmember: NF, pending: NF, member: OK, owner: OK },
   },
-  { type: 'have', body: () => ({}), expect: { none: U, nonmember: NM, pending: NM, member: OK, owner: OK } },
+  { type: 'have', body: () => ({}), expect: { none: U, nonmember: NF, pending: NF, member: OK, owner: OK } },
   {
     type: 'signal',
     // members signal each other; everyone else tries to reach the owner
     body: (w, r) => ({ fileId: w.fileId, to: (r === 'owner' ? w.clients.member : w.clients.owner).peerId, data: { sdp: 'x' } }),
-    expect: { none: U, nonmember: NM, pending: NM, member: OK, owner: OK },
+    expect: { none: U, nonmember: NF, pending: NF, member: OK, owner: OK },
   },
-  { type: 'stop_share', body: (w) => ({ fileId: w.fileId }), expect: { none: U, nonmember: NM, pending: NM, member: F, owner: OK } },
+  { type: 'stop_share', body: (w) => ({ fileId: w.fileId }), expect: { none: U, nonmember: NF, pending: NF, member: F, owner: OK } },
   { type: 'unannounce', body: (w) => ({ fileId: w.fileId }), expect: { none: U, nonmember: OK, pending: OK, member: OK, owner: OK } },
   { type: 'logout', body: () => ({}), expect: { none: U, nonmember: OK, pending: OK, member: OK, owner: OK } },
 ];
@@ -125,7 +133,7 @@ test('signals are relayed only between two online members of the file\'s group',
     from.request('signal', { fileId: w.fileId, to: to.peerId!, data: {} }).then(() => OK, (e: { code: ErrorCode }) => e.code);
   assert.equal(await send(member, nonmember), ErrorCode.Forbidden, 'a member cannot reach a non-member');
   assert.equal(await send(member, pending), ErrorCode.Forbidden, 'nor a pending requester');
-  assert.equal(await send(nonmember, owner), ErrorCode.NotMember);
+  assert.equal(await send(nonmember, owner), ErrorCode.NoSuchFile);
   assert.equal(
     await member.request('signal', { fileId: w.fileId, to: 'AAAAAAAAAAAAAAAA', data: {} }).then(() => OK, (e) => e.code),
     ErrorCode.PeerOffline,
@@ -142,7 +150,7 @@ test('signals are relayed only between two online members of the file\'s group',
 
 test('a non-member never learns a group\'s holders or files', async (t) => {
   const w = await world(t);
-  await assert.rejects(w.clients.nonmember.request('get_holders', { fileId: w.fileId }), { code: ErrorCode.NotMember });
+  await assert.rejects(w.clients.nonmember.request('get_holders', { fileId: w.fileId }), { code: ErrorCode.NoSuchFile });
   await assert.rejects(w.clients.nonmember.request('list_files', { groupId: 'g' }), { code: ErrorCode.NotMember });
   const groups = (await w.clients.nonmember.request('list_groups', {})).groups;
   assert.deepEqual(groups, [{ groupId: 'g', owner: 'olga', members: 2, status: 'none' }]);

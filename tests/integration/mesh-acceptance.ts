@@ -395,7 +395,7 @@ export function meshAcceptanceSuite(kind: BusKind): void {
     await eventually(() => assert.ok(bobEvents.some((e) => e.event === 'signal' && e.from === alice.peerId && e.fromUser === 'alice'), JSON.stringify(bobEvents)), 15_000);
 
     // mallory, not a member, is refused on her tracker and alice hears nothing from her.
-    await assert.rejects(mallory.request('signal', { fileId, to: alice.peerId!, data: 'hi' }), (e: MeshdropError) => e.code === ErrorCode.NotMember);
+    await assert.rejects(mallory.request('signal', { fileId, to: alice.peerId!, data: 'hi' }), (e: MeshdropError) => e.code === ErrorCode.NoSuchFile);
     assert.ok(!aliceEvents.some((e) => e.event === 'signal' && e.fromUser === 'mallory'), 'mallory reached alice');
 
     // alice's tracker dies: bob hears she is gone (her presence was soft state on tracker 0).

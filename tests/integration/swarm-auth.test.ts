@@ -24,15 +24,15 @@ test('a non-member can neither start a download nor get a signal through', async
 
   const mallory = await userClient(t, tracker.wsUrl, 'mallory');
   const m = await memoryEngine(t, mallory, network);
-  await assert.rejects(m.engine.download(fileId), { code: ErrorCode.NotMember });
+  await assert.rejects(m.engine.download(fileId), { code: ErrorCode.NoSuchFile });
   assert.equal(m.engine.info(fileId), undefined);
-  await assert.rejects(mallory.request('get_holders', { fileId }), { code: ErrorCode.NotMember });
+  await assert.rejects(mallory.request('get_holders', { fileId }), { code: ErrorCode.NoSuchFile });
 
   // Knowing alice's presence id (say, from an old group) does not help: the tracker refuses to relay.
   const handle = network.connector().connect({ initiator: true, iceServers: [], sendSignal: () => undefined });
   t.after(() => handle.destroy());
   const envelope: SignalEnvelope = { conn: 'mallory-1', data: { type: 'offer', token: 'guess' } };
-  await assert.rejects(mallory.request('signal', { fileId, to: alice!.peerId!, data: envelope }), { code: ErrorCode.NotMember });
+  await assert.rejects(mallory.request('signal', { fileId, to: alice!.peerId!, data: envelope }), { code: ErrorCode.NoSuchFile });
   await new Promise((r) => setTimeout(r, 100));
   assert.equal(network.open.size, 0, 'no channel was ever opened');
   assert.deepEqual(a.engine.info(fileId)!.peers, []);
@@ -64,7 +64,7 @@ test('a peer refuses a handshake for a file the connection was not signalled for
   // Bob cannot signal for the private file at all...
   await assert.rejects(
     bob!.request('signal', { fileId: privateId, to: alice!.peerId!, data: { conn: 'x', data: {} } satisfies SignalEnvelope }),
-    { code: ErrorCode.NotMember },
+    { code: ErrorCode.NoSuchFile },
   );
   // ...so he signals for the public one and then handshakes for the private one: alice hangs up.
   const sneaky = await rawPeer(t, bob!, network, publicId, alice!.peerId!);

@@ -1,6 +1,7 @@
 /**
  * Order-free merge: random op sets from three trackers, with name conflicts,
- * membership races and references to accounts that lose their name, and
+ * membership races (invites used, revoked, members removed and coming
+ * back) and references to accounts that lose their name, and
  * requests applied twice (a retry after failover that reached a tracker
  * which had not seen the first attempt: a second op, same request key, on
  * another origin), applied to several replicas in random orders with
@@ -26,6 +27,7 @@ const bodyArb = fc.record({
   kind: fc.constantFrom(
     'user_created', 'session_opened', 'session_revoked', 'group_created', 'join_requested',
     'request_accepted', 'request_rejected', 'member_left', 'file_shared', 'share_stopped',
+    'invite_created', 'invite_used', 'invite_revoked', 'member_removed',
   ),
   name: fc.nat(NAMES.length - 1),
   other: fc.nat(NAMES.length - 1),
@@ -85,6 +87,11 @@ const opsArb = fc
         member_left: { kind: 'member_left', groupKey: pick(groupKeys, t.ref), ...actor },
         file_shared: { kind: 'file_shared', groupKey: pick(groupKeys, t.ref), fileId: FILES[t.file]!, meta: { ...meta, pieceHashes: [...meta.pieceHashes] }, ...actor },
         share_stopped: { kind: 'share_stopped', groupKey: pick(groupKeys, t.ref), fileId: FILES[t.file]!, ...actor },
+        // Invite expiry lands inside the generated hlc range, so some uses come too late.
+        invite_created: { kind: 'invite_created', groupKey: pick(groupKeys, t.ref), tokenHash: `inv${t.token}`.padEnd(16, '0'), expiresAt: 20 + (t.ref % 60), ...actor },
+        invite_used: { kind: 'invite_used', groupKey: pick(groupKeys, t.ref), tokenHash: `inv${t.token}`.padEnd(16, '0'), ...actor },
+        invite_revoked: { kind: 'invite_revoked', groupKey: pick(groupKeys, t.ref), tokenHash: `inv${t.token}`.padEnd(16, '0'), ...actor },
+        member_removed: { kind: 'member_removed', groupKey: pick(groupKeys, t.ref), userId: NAMES[t.other]!, ...actor },
       };
       return { origin, seq, hlc, ...(rid ? { rid } : {}), ...bodies[t.kind]! } as Op;
     });

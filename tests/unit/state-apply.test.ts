@@ -157,3 +157,45 @@ test('the later copy of a request that created a group does not bring it back af
   assert.equal(applyOp(state, { ...onA(99, { kind: 'group_created', groupId: 'x', ...ann }), rid }), false);
   assert.equal(state.groups.has('x'), false);
 });
+
+test('a revoked invite admits nobody; only the owner revokes, and only an invite of that group', () => {
+  const { state, apply, ben, cat, ann, g } = world();
+  apply(5, { kind: 'invite_created', groupKey: g, tokenHash: 'inv', expiresAt: 1e12, ...ann });
+  assert.equal(state.invites.get('inv')!.key, 't1:5', 'the public id is the creating op\'s id');
+  assert.equal(apply(6, { kind: 'invite_revoked', groupKey: g, tokenHash: 'inv', ...ben }), false, 'not the owner');
+  assert.equal(apply(7, { kind: 'invite_revoked', groupKey: 't9:9', tokenHash: 'inv', ...ann }), false, 'another group');
+  assert.equal(apply(8, { kind: 'invite_revoked', groupKey: g, tokenHash: 'inv', ...ann }), true);
+  assert.equal(apply(9, { kind: 'invite_revoked', groupKey: g, tokenHash: 'inv', ...ann }), false, 'once');
+  assert.equal(apply(10, { kind: 'invite_used', groupKey: g, tokenHash: 'inv', ...cat }), false);
+  assert.equal(statusIn(state.groups.get('g')!, 'cat'), 'none');
+});
+
+test('the owner removes a member; the owner cannot be removed; nobody else removes', () => {
+  const { state, apply, ben, cat, ann, g } = world();
+  apply(5, { kind: 'join_requested', groupKey: g, ...ben });
+  apply(6, { kind: 'request_accepted', groupKey: g, userId: 'ben', ...ann });
+  apply(7, { kind: 'join_requested', groupKey: g, ...cat });
+  assert.equal(apply(8, { kind: 'member_removed', groupKey: g, userId: 'ann', ...ben }), false, 'a member cannot remove');
+  assert.equal(apply(9, { kind: 'member_removed', groupKey: g, userId: 'ann', ...ann }), false, 'the owner cannot remove themself');
+  assert.equal(apply(10, { kind: 'member_removed', groupKey: g, userId: 'cat', ...ann }), false, 'a pending requester is rejected, not removed');
+  assert.equal(apply(11, { kind: 'member_removed', groupKey: g, userId: 'ben', ...ann }), true);
+  assert.equal(statusIn(state.groups.get('g')!, 'ben'), 'none');
+  assert.equal(apply(12, { kind: 'member_removed', groupKey: g, userId: 'ben', ...ann }), false, 'once');
+});
+
+test('an invite made before a member left or was removed does not bring them back; a newer one does', () => {
+  const { state, apply, ben, cat, ann, g } = world();
+  apply(5, { kind: 'invite_created', groupKey: g, tokenHash: 'old', expiresAt: 1e12, ...ann });
+  assert.equal(apply(6, { kind: 'invite_used', groupKey: g, tokenHash: 'old', ...ben }), true);
+  assert.equal(apply(7, { kind: 'invite_used', groupKey: g, tokenHash: 'old', ...cat }), true);
+  assert.equal(apply(8, { kind: 'member_removed', groupKey: g, userId: 'ben', ...ann }), true);
+  assert.equal(apply(9, { kind: 'member_left', groupKey: g, ...cat }), true);
+  assert.equal(apply(10, { kind: 'invite_used', groupKey: g, tokenHash: 'old', ...ben }), false, 'removed: the old link is shut to him');
+  assert.equal(apply(11, { kind: 'invite_used', groupKey: g, tokenHash: 'old', ...cat }), false, 'left: the old link is shut to her');
+  apply(12, { kind: 'invite_created', groupKey: g, tokenHash: 'new', expiresAt: 1e12, ...ann });
+  assert.equal(apply(13, { kind: 'invite_used', groupKey: g, tokenHash: 'new', ...ben }), true, 'a new invite admits');
+  // A join request stays open to both: the owner decides.
+  assert.equal(apply(14, { kind: 'join_requested', groupKey: g, ...cat }), true);
+  assert.equal(statusIn(state.groups.get('g')!, 'ben'), 'member');
+  assert.equal(statusIn(state.groups.get('g')!, 'cat'), 'pending');
+});

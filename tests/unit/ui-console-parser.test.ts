@@ -79,7 +79,7 @@ test('passwords are masked in the echoed line, nothing else is', () => {
 
 test('tab completion of command words', () => {
   assert.deepEqual(completeCommand('list_r'), ['list_requests']);
-  assert.deepEqual(completeCommand('list_').sort(), ['list_files', 'list_groups', 'list_requests']);
+  assert.deepEqual(completeCommand('list_').sort(), ['list_files', 'list_groups', 'list_invites', 'list_requests']);
   assert.deepEqual(completeCommand('zzz'), []);
 });
 
@@ -129,4 +129,17 @@ test('sessions marks this one and never shows more than the public id', () => {
   assert.equal(lines.length, 2);
   assert.match(lines[0]!, /^ {2}aaaaaaaaaaaaaaaa/);
   assert.match(lines[1]!, /^\* bbbbbbbbbbbbbbbb.*\(this one\)$/);
+});
+
+test('the owner\'s door commands parse and have help', () => {
+  for (const name of ['remove_member', 'list_invites', 'revoke_invite']) {
+    const help = helpText(name);
+    assert.match(help[0]!, new RegExp(`^usage: ${name}`));
+    ok(help.at(-1)!.slice('example: '.length));
+  }
+  assert.deepEqual(ok('remove_member photos bob'), { name: 'remove_member', groupId: 'photos', userId: 'bob' });
+  assert.deepEqual(ok('list_invites photos'), { name: 'list_invites', groupId: 'photos' });
+  assert.deepEqual(ok('revoke_invite photos ta:12'), { name: 'revoke_invite', groupId: 'photos', inviteId: 'ta:12' });
+  assert.match(err('remove_member photos'), /needs a user/);
+  assert.match(err('revoke_invite photos'), /needs a invite_id/);
 });

@@ -39,10 +39,17 @@ export function requireOwner(group: GroupRecord, userId: string): void {
   if (group.owner !== userId) fail(ErrorCode.Forbidden, `only the owner of ${group.groupId} can do that`);
 }
 
-/** A file and its group, for a member of that group. */
+/**
+ * A file and its group, for a member of that group. Anyone else gets the very
+ * answer a file id that exists nowhere gets (one code, one message), so a
+ * non-member cannot use this to learn whether a file id exists, which group it
+ * is in, or when it is removed.
+ */
 export function requireMemberFile(ctx: HandlerContext, fileId: string, userId: string): { file: FileRecord; group: GroupRecord } {
-  const file = ctx.core.state.files.get(fileId) ?? fail(ErrorCode.NoSuchFile, 'there is no such file (it may have been removed)');
-  const group = ctx.core.state.groupsByKey.get(file.groupKey) ?? fail(ErrorCode.NoSuchFile, 'there is no such file');
-  requireMember(group, userId);
+  const file = ctx.core.state.files.get(fileId);
+  const group = file && ctx.core.state.groupsByKey.get(file.groupKey);
+  if (!file || !group || !isMember(group, userId)) return fail(ErrorCode.NoSuchFile, NO_SUCH_FILE);
   return { file, group };
 }
+
+const NO_SUCH_FILE = 'there is no such file in any group of yours (it may have been removed)';

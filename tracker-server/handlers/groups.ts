@@ -3,9 +3,14 @@ import { INVITE_DEFAULT_TTL_MS } from '../../protocol/constants.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { hlcToMs } from '../../protocol/ops.ts';
 import { hashToken, randomId } from '../auth.ts';
+import { inviteAdmits } from '../state/apply.ts';
 import { memberCount, statusIn } from '../state/queries.ts';
 import { DEFAULT_QUOTAS, groupCreateRefusal, inviteRefusal, joinRequestRefusal } from '../quotas.ts';
 import { fail, requireGroup, requireMember, requireOwner, requireSession, type Handler } from './context.ts';
+
+const INVITE_EXPIRED = 'this invite link has expired; ask the owner for a new one, or ask to join';
+const INVITE_NOT_FOR_YOU = (groupId: string) =>
+  `this invite was made before you left ${groupId} (or were removed), so it cannot bring you back; ask the owner for a new invite, or ask to join`;
 
 export const createGroup: Handler<'create_group'> = async (ctx, { groupId }) => {
   const { userId, userKey } = requireSession(ctx);
@@ -25,8 +30,17 @@ export const joinGroup: Handler<'join_group'> = async (ctx, { groupId, invite })
     const tokenHash = hashToken(invite);
     const record = ctx.core.state.invites.get(tokenHash);
     if (!record || record.groupKey !== group.key) fail(ErrorCode.NoSuchInvite, 'this invite link is not valid for this group');
-    if (Date.now() > record!.expiresAt) fail(ErrorCode.InviteExpired, 'this invite link has expired; ask the owner for a new one');
-    await ctx.core.commit({ kind: 'invite_used', groupKey: group.key, tokenHash, by: userId, byKey: userKey });
+    // Judged as the fold will judge it: at the time the op will carry (the
+    // hybrid clock's, which may be a little ahead of this host's wall clock).
+    if (ctx.core.clock.nowMs() > record!.expiresAt) fail(ErrorCode.InviteExpired, INVITE_EXPIRED);
+    if (!inviteAdmits(group, record!, userId)) fail(ErrorCode.InviteNotForYou, INVITE_NOT_FOR_YOU(groupId));
+    const { op, effective } = await ctx.core.commit({ kind: 'invite_used', groupKey: group.key, tokenHash, by: userId, byKey: userKey });
+    // Nothing can slip in between the checks and the commit, but say so
+    // rather than answer ok if the fold did not admit: never a silent no.
+    if (!effective) {
+      if (hlcToMs(op.hlc) > record!.expiresAt) fail(ErrorCode.InviteExpired, INVITE_EXPIRED);
+      fail(ErrorCode.NoSuchInvite, 'this invite link is no longer valid for this group');
+    }
     return { groupId, status: statusIn(group, userId) };
   }
   if (status === 'pending') fail(ErrorCode.AlreadyRequested, `you have already asked to join ${groupId}`);
@@ -97,7 +111,8 @@ export const createInvite: Handler<'create_invite'> = async (ctx, { groupId, ttl
   const refused = inviteRefusal(ctx.core.state, ctx.core.config.quotas ?? DEFAULT_QUOTAS, group, Date.now());
   if (refused) fail(ErrorCode.QuotaExceeded, refused);
   const token = randomId(18);
-  const expiresAt = Date.now() + (ttlMs ?? INVITE_DEFAULT_TTL_MS);
+  // In the clock's time, the time the fold judges expiry in.
+  const expiresAt = ctx.core.clock.nowMs() + (ttlMs ?? INVITE_DEFAULT_TTL_MS);
   await ctx.core.commit({ kind: 'invite_created', groupKey: group.key, tokenHash: hashToken(token), expiresAt, by: userId, byKey: userKey });
   return { token, expiresAt };
 };

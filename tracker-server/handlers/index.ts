@@ -3,6 +3,7 @@ import type { RequestType } from '../../protocol/tracker.ts';
 import type { Handler } from './context.ts';
 import { createUser, listSessions, login, logout, logoutAll, resume, revokeSession } from './accounts.ts';
 import { acceptRequest, createGroup, createInvite, joinGroup, leaveGroup, listGroups, listMembers, listRequests, rejectRequest } from './groups.ts';
+import { listInvites, removeMember, revokeInvite } from './membership.ts';
 import { getFile, listFiles, stopShare, uploadFile } from './files.ts';
 import { announce, getHolders, have, signal, unannounce } from './presence.ts';
 
@@ -23,6 +24,9 @@ export const handlers: { [T in Exclude<RequestType, 'hello' | 'ping'>]: Handler<
   list_groups: listGroups,
   list_members: listMembers,
   create_invite: createInvite,
+  list_invites: listInvites,
+  revoke_invite: revokeInvite,
+  remove_member: removeMember,
   upload_file: uploadFile,
   list_files: listFiles,
   get_file: getFile,

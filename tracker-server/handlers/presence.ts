@@ -41,10 +41,12 @@ export const unannounce: Handler<'unannounce'> = (ctx, { fileId }) => {
 
 export const getHolders: Handler<'get_holders'> = (ctx, { fileId }) => {
   const { userId } = requireSession(ctx);
-  requireMemberFile(ctx, fileId, userId);
+  const { group } = requireMemberFile(ctx, fileId, userId);
   ctx.core.watch(ctx.client, fileId);
+  // Members only: a holding another tracker published just before its peer's
+  // user left can arrive here after the leave (presence and ops travel apart).
   const holders = [...ctx.core.presence.holders(fileId)]
-    .filter((h) => h.peer.peerId !== ctx.client.peerId)
+    .filter((h) => h.peer.peerId !== ctx.client.peerId && isMember(group, h.peer.userId))
     .map((h) => ({ peerId: h.peer.peerId, userId: h.peer.userId, bitfield: h.bitfield.toBase64() }));
   return { holders };
 };

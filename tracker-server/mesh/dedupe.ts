@@ -123,6 +123,10 @@ export function replayReply(request: Request, op: Op, state: State, userId: stri
       return op.kind === 'request_rejected' ? {} : mismatch();
     case 'create_invite':
       return op.kind === 'invite_created' ? lost('invite') : mismatch();
+    case 'revoke_invite':
+      return op.kind === 'invite_revoked' ? {} : mismatch();
+    case 'remove_member':
+      return op.kind === 'member_removed' && op.userId === request.userId ? {} : mismatch();
     case 'upload_file':
       return op.kind === 'file_shared' && op.fileId === request.fileId ? { fileId: op.fileId } : mismatch();
     case 'stop_share':

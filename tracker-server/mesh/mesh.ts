@@ -17,8 +17,9 @@
  */
 import { Bitfield, base64ToBytes } from '../../protocol/bitfield.ts';
 import { ErrorCode, MeshdropError } from '../../protocol/errors.ts';
+import { MAX_REMOTE_CLOCK_AHEAD_MS } from '../../protocol/constants.ts';
 import { MESH_GAP_WAIT_MS, type HoldingMessage, type PresenceMessage, type SignalMessage } from '../../protocol/mesh.ts';
-import type { Op, VersionVector } from '../../protocol/ops.ts';
+import { hlcToMs, type Op, type VersionVector } from '../../protocol/ops.ts';
 import type { TrackerCore } from '../core.ts';
 import type { Holding } from '../presence.ts';
 import { isMember } from '../state/queries.ts';
@@ -37,6 +38,8 @@ export class Mesh implements MeshNode {
   /** Remote peers → files they hold, so a peer with nothing left leaves presence. */
   #remoteFiles = new Map<string, Set<string>>();
   #unsubscribe: (() => void)[] = [];
+  /** Origin → when a far-ahead op of it was last logged. */
+  #skewLogged = new Map<string, number>();
 
   constructor(core: TrackerCore, bus: Bus) {
     this.#core = core;
@@ -87,10 +90,19 @@ export class Mesh implements MeshNode {
     // the replica: the next batch sees them, whatever the fsyncs do.
     const vv = this.#core.replica.versionVector();
     const ready: Op[] = [];
+    const clock = this.#core.clock;
     for (const op of ops) {
       if (op.origin === this.trackerId) continue;
       const next = (vv[op.origin] ?? 0) + 1;
       if (op.seq < next) continue;
+      // Stamped too far ahead of our clock: refused as if it never came (not
+      // applied, persisted, counted or forwarded). Its successors wait behind
+      // it as early ops; catch-up brings it again, and it is taken once our
+      // clock is within the bound of it. See MAX_REMOTE_CLOCK_AHEAD_MS.
+      if (!clock.accepts(op.hlc)) {
+        this.#refuseSkewed(op, from);
+        continue;
+      }
       if (op.seq > next) {
         let early = this.#early.get(op.origin);
         if (!early) this.#early.set(op.origin, (early = new Map()));
@@ -204,6 +216,22 @@ export class Mesh implements MeshNode {
     if (gone) this.#local.delete(key);
     else this.#local.set(key, message);
     this.bus.publishPresence({ type: 'presence', reset: false, holdings: [message] });
+  }
+
+  /**
+   * Logs a refused far-ahead op, at most once a minute per origin (catch-up
+   * brings it again and again). The sender's operator needs to fix its clock
+   * (NTP); until then its ops reach this tracker late, never wrongly.
+   */
+  #refuseSkewed(op: Op, from: string): void {
+    const now = Date.now();
+    if (now - (this.#skewLogged.get(op.origin) ?? -Infinity) < 60_000) return;
+    this.#skewLogged.set(op.origin, now);
+    const aheadS = Math.round((hlcToMs(op.hlc) - now) / 1000);
+    console.warn(
+      `mesh: refused op ${op.origin}:${op.seq} (from ${from}): stamped ${aheadS} s ahead of this tracker's clock, over the ` +
+        `${MAX_REMOTE_CLOCK_AHEAD_MS / 1000} s allowed; check the clock of tracker ${op.origin} (NTP). Its later ops wait until this one is taken.`,
+    );
   }
 
   /** An op waiting for its predecessor too long: ask the mesh again. */

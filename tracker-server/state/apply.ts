@@ -6,8 +6,8 @@
  *
  * Returns whether the op took effect, so callers can tell people about it.
  */
-import { creationKey, hlcToMs, type Actor, type Op } from '../../protocol/ops.ts';
-import type { GroupRecord, State } from './model.ts';
+import { creationKey, hlcToMs, opId, type Actor, type Op } from '../../protocol/ops.ts';
+import type { GroupRecord, InviteRecord, State } from './model.ts';
 import { endSession, endSessionsOf, openSession, renewSession } from './sessions.ts';
 
 export function applyOp(state: State, op: Op): boolean {
@@ -45,6 +45,7 @@ export function applyOp(state: State, op: Op): boolean {
         createdHlc: op.hlc,
         members: new Map([[op.by, { status: 'member', since: op.hlc, userKey: op.byKey }]]),
         files: new Set(),
+        departed: new Map(),
       };
       state.groups.set(op.groupId, group);
       state.groupsByKey.set(group.key, group);
@@ -74,7 +75,7 @@ export function applyOp(state: State, op: Op): boolean {
     case 'invite_created': {
       const group = liveGroup(state, op.groupKey);
       if (!group || !actorValid(state, op) || group.owner !== op.by || state.invites.has(op.tokenHash)) return false;
-      state.invites.set(op.tokenHash, { groupKey: op.groupKey, expiresAt: op.expiresAt, by: op.by });
+      state.invites.set(op.tokenHash, { groupKey: op.groupKey, expiresAt: op.expiresAt, by: op.by, key: opId(op), createdHlc: op.hlc });
       return true;
     }
     case 'invite_used': {
@@ -84,6 +85,7 @@ export function applyOp(state: State, op: Op): boolean {
       // Expiry is judged at the op's own time, so every tracker agrees.
       if (hlcToMs(op.hlc) > invite.expiresAt) return false;
       if (group.members.get(op.by)?.status === 'member') return false;
+      if (!inviteAdmits(group, invite, op.by)) return false;
       group.members.set(op.by, { status: 'member', since: op.hlc, userKey: op.byKey });
       return true;
     }
@@ -93,6 +95,7 @@ export function applyOp(state: State, op: Op): boolean {
       const leaving = group.members.get(op.by);
       if (!leaving || leaving.status === 'rejected') return false;
       group.members.delete(op.by);
+      if (leaving.status === 'member') group.departed.set(op.by, op.hlc);
       if (group.owner === op.by) handOver(state, group);
       return true;
     }
@@ -114,7 +117,36 @@ export function applyOp(state: State, op: Op): boolean {
       group?.files.delete(op.fileId);
       return true;
     }
+    case 'invite_revoked': {
+      const group = liveGroup(state, op.groupKey);
+      const invite = state.invites.get(op.tokenHash);
+      if (!group || !actorValid(state, op) || group.owner !== op.by || invite?.groupKey !== op.groupKey) return false;
+      state.invites.delete(op.tokenHash);
+      return true;
+    }
+    case 'member_removed': {
+      const group = liveGroup(state, op.groupKey);
+      if (!group || !actorValid(state, op) || group.owner !== op.by || op.userId === group.owner) return false;
+      if (group.members.get(op.userId)?.status !== 'member') return false;
+      group.members.delete(op.userId);
+      group.departed.set(op.userId, op.hlc);
+      return true;
+    }
   }
+}
+
+/**
+ * Whether an invite may admit this user. The rule: an invite made before a
+ * user last left the group, or was removed from it, does not admit them
+ * again. Otherwise a removed member would walk back in with the link they
+ * joined by (or any older link they saw), and removal would mean nothing;
+ * and a member who left has no standing claim on links they were given
+ * before. To come back they need a new invite, made after they went, or a
+ * join request the owner accepts. Judged by hlc, so every tracker agrees.
+ */
+export function inviteAdmits(group: GroupRecord, invite: InviteRecord, userId: string): boolean {
+  const departed = group.departed.get(userId);
+  return departed === undefined || invite.createdHlc > departed;
 }
 
 /** The actor's account is the one that holds its name (it did not lose a conflict). */

@@ -12,7 +12,15 @@ import type { FileMeta } from '../../protocol/tracker.ts';
 export interface CanonicalState {
   users: [string, UserRecord][];
   sessions: [string, SessionRecord][];
-  groups: { key: string; groupId: string; owner: string; createdHlc: number; members: [string, Membership][]; files: string[] }[];
+  groups: {
+    key: string;
+    groupId: string;
+    owner: string;
+    createdHlc: number;
+    members: [string, Membership][];
+    files: string[];
+    departed: [string, number][];
+  }[];
   files: [string, FileRecord][];
   invites: [string, InviteRecord][];
 }
@@ -34,12 +42,13 @@ export function canonicalState(state: State): CanonicalState {
       createdHlc: g.createdHlc,
       members: byKey(g.members).map(([u, m]) => [u, { status: m.status, since: m.since, userKey: m.userKey }]),
       files: [...g.files].sort(),
+      departed: byKey(g.departed),
     })),
     files: byKey(state.files).map(([k, f]) => [
       k,
       { fileId: f.fileId, groupKey: f.groupKey, meta: f.meta, sharedBy: f.sharedBy, sharedHlc: f.sharedHlc },
     ]),
-    invites: byKey(state.invites).map(([k, i]) => [k, { groupKey: i.groupKey, expiresAt: i.expiresAt, by: i.by }]),
+    invites: byKey(state.invites).map(([k, i]) => [k, { groupKey: i.groupKey, expiresAt: i.expiresAt, by: i.by, key: i.key, createdHlc: i.createdHlc }]),
   };
 }
 
@@ -53,7 +62,7 @@ export function stateFromCanonical(c: CanonicalState): State {
     mine.add(k);
   }
   for (const g of c.groups) {
-    const group: GroupRecord = { ...g, members: new Map(g.members), files: new Set(g.files) };
+    const group: GroupRecord = { ...g, members: new Map(g.members), files: new Set(g.files), departed: new Map(g.departed) };
     state.groups.set(g.groupId, group);
     state.groupsByKey.set(g.key, group);
     state.groupKeysUsed.add(g.key);
@@ -104,13 +113,15 @@ export function* canonicalPieces(state: State): Generator<string> {
         createdHlc: g.createdHlc,
         members: byKey(g.members).map(([u, m]) => [u, { status: m.status, since: m.since, userKey: m.userKey }]),
         files: [...g.files].sort(),
+        departed: byKey(g.departed),
       })),
     files: () =>
       byKey(state.files).map(([k, f]) => [
         k,
         { fileId: f.fileId, groupKey: f.groupKey, meta: metaDigest(f.meta), sharedBy: f.sharedBy, sharedHlc: f.sharedHlc },
       ]),
-    invites: () => byKey(state.invites).map(([k, i]) => [k, { groupKey: i.groupKey, expiresAt: i.expiresAt, by: i.by }]),
+    invites: () =>
+      byKey(state.invites).map(([k, i]) => [k, { groupKey: i.groupKey, expiresAt: i.expiresAt, by: i.by, key: i.key, createdHlc: i.createdHlc }]),
   };
   yield '{"v":2';
   for (const [name, records] of Object.entries(c)) {

@@ -39,6 +39,11 @@ export interface GroupRecord {
   createdHlc: number;
   members: Map<string, Membership>;
   files: Set<string>;
+  /**
+   * User id → hlc of their last leave or removal as a member. An invite made
+   * before that does not let them back in (see apply.ts invite_used).
+   */
+  departed: Map<string, number>;
 }
 
 export interface FileRecord {
@@ -53,6 +58,9 @@ export interface InviteRecord {
   groupKey: string;
   expiresAt: number;
   by: string;
+  /** Id of the op that made it: the invite's public id (list, revoke), never the token. */
+  key: string;
+  createdHlc: number;
 }
 
 export interface State {

@@ -23,6 +23,9 @@ export type Command =
   | { name: 'list_requests'; groupId: string | undefined }
   | { name: 'accept_request'; groupId: string; userId: string }
   | { name: 'reject_request'; groupId: string; userId: string }
+  | { name: 'remove_member'; groupId: string; userId: string }
+  | { name: 'list_invites'; groupId: string }
+  | { name: 'revoke_invite'; groupId: string; inviteId: string }
   | { name: 'list_groups' }
   | { name: 'list_files'; groupId: string }
   | { name: 'upload_file'; groupId: string }
@@ -64,6 +67,9 @@ export const COMMANDS: readonly CommandSpec[] = [
   { name: 'list_requests', args: [a('group', { optional: true })], summary: 'pending join requests (owner)', details: 'Lists who asked to join a group you own. Without a group: every group you own.', example: 'list_requests photos' },
   { name: 'accept_request', args: [a('group'), a('user')], summary: 'let someone in (owner)', details: 'Accepts a pending request: the person becomes a member.', example: 'accept_request photos bob' },
   { name: 'reject_request', args: [a('group'), a('user')], summary: 'turn a request down (owner)', details: 'Rejects a pending request.', example: 'reject_request photos bob' },
+  { name: 'remove_member', args: [a('group'), a('user')], summary: 'remove a member (owner)', details: 'Removes a member from a group you own: they lose its files at once, and invite links made before cannot bring them back (a new invite or an accepted request can).', example: 'remove_member photos bob' },
+  { name: 'list_invites', args: [a('group')], summary: 'invite links that still work (owner)', details: 'Lists the invite links of a group you own that have not expired or been revoked: their ids (not the links themselves), who made them and when they expire.', example: 'list_invites photos' },
+  { name: 'revoke_invite', args: [a('group'), a('invite_id')], summary: 'make an invite link stop working (owner)', details: 'Revokes an invite link by the id list_invites shows: from then on it admits nobody. People who already joined by it stay members.', example: 'revoke_invite photos ta:12' },
   { name: 'list_groups', args: [], summary: 'every group and your status in it', details: 'Lists every group with its owner, its member count and your status: owner, member, pending, rejected, or none.', example: 'list_groups' },
   { name: 'list_files', args: [a('group')], summary: 'files shared in a group', details: 'Lists the files of a group you are in: name, size, who shared it, and how many holders are online.', example: 'list_files photos' },
   { name: 'upload_file', args: [a('group')], summary: 'share files (opens the file picker)', details: 'Opens the file picker; the files you choose are fingerprinted in your browser and shared into the group. Their bytes go straight to other members, never through a server.', example: 'upload_file photos' },
@@ -172,6 +178,9 @@ export function parseCommand(line: string): ParseResult {
       case 'list_requests': return { name: 'list_requests', groupId: o(0) };
       case 'accept_request': return { name: 'accept_request', groupId: v(0), userId: v(1) };
       case 'reject_request': return { name: 'reject_request', groupId: v(0), userId: v(1) };
+      case 'remove_member': return { name: 'remove_member', groupId: v(0), userId: v(1) };
+      case 'list_invites': return { name: 'list_invites', groupId: v(0) };
+      case 'revoke_invite': return { name: 'revoke_invite', groupId: v(0), inviteId: v(1) };
       case 'list_groups': return { name: 'list_groups' };
       case 'list_files': return { name: 'list_files', groupId: v(0) };
       case 'upload_file': return { name: 'upload_file', groupId: v(0) };

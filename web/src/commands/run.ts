@@ -33,12 +33,28 @@ export interface ConsoleActions {
   listRequests(groupId: string): Promise<{ userId: string; requestedAt: number }[]>;
   acceptRequest(groupId: string, userId: string): Promise<void>;
   rejectRequest(groupId: string, userId: string): Promise<void>;
+  removeMember(groupId: string, userId: string): Promise<void>;
+  listInvites(groupId: string): Promise<InviteInfo[]>;
+  revokeInvite(groupId: string, inviteId: string): Promise<void>;
   listFiles(groupId: string): Promise<FileSummary[]>;
   /** Opens the file picker and shares what is picked; resolves with the names shared (none if cancelled). */
   pickAndShare(groupId: string): Promise<string[]>;
   download(file: FileSummary): Promise<void>;
   stopShare(file: FileSummary): Promise<void>;
   downloads(): DownloadLine[];
+}
+
+/** An invite as its owner sees it in a list: a public id, never the link. */
+export interface InviteInfo {
+  inviteId: string;
+  createdBy: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export function formatInvites(groupId: string, invites: InviteInfo[]): string[] {
+  if (invites.length === 0) return [`No invite links of ${groupId} are working. Make one on the group's page.`];
+  return invites.map((i) => `${i.inviteId}  made by ${i.createdBy} ${new Date(i.createdAt).toLocaleString()}  expires ${new Date(i.expiresAt).toLocaleString()}`);
 }
 
 export type Output = { lines: string[]; ok: boolean; clear?: boolean };
@@ -153,6 +169,14 @@ async function execute(c: Command, x: ConsoleActions): Promise<string[]> {
     case 'reject_request':
       await x.rejectRequest(c.groupId, c.userId);
       return [`Turned down ${c.userId}'s request to join ${c.groupId}.`];
+    case 'remove_member':
+      await x.removeMember(c.groupId, c.userId);
+      return [`${c.userId} is no longer a member of ${c.groupId}.`];
+    case 'list_invites':
+      return formatInvites(c.groupId, await x.listInvites(c.groupId));
+    case 'revoke_invite':
+      await x.revokeInvite(c.groupId, c.inviteId);
+      return [`Invite ${c.inviteId} of ${c.groupId} no longer works.`];
     case 'list_groups':
       return formatGroups(await x.listGroups());
     case 'list_files':

@@ -8,7 +8,7 @@
 import { ErrorCode } from '../../../protocol/errors.ts';
 import type { FileSummary, GroupSummary, MembershipStatus, SessionSummary, TrackerEvent } from '../../../protocol/tracker.ts';
 import type { TrackerClient } from '../../../client/tracker.ts';
-import type { ConsoleActions, DownloadLine } from '../commands/run.ts';
+import type { ConsoleActions, DownloadLine, InviteInfo } from '../commands/run.ts';
 import { ConnectionState } from './connection.svelte.ts';
 import { ConsoleState } from './console.svelte.ts';
 import { describeError, errorCode } from './errors.ts';
@@ -290,7 +290,31 @@ export class MeshdropApp implements ConsoleActions {
     const { token, expiresAt } = await this.#client.request('create_invite', { groupId, ttlMs });
     const link = groupLink(this.origin, groupId, token);
     if (this.view.groupId === groupId) this.view.setInvite({ link, expiresAt });
+    if (this.view.groupId === groupId) await this.listInvites(groupId);
     return link;
+  }
+
+  /** Owner: the invites that still work, by id (the tracker never gives a link back). */
+  async listInvites(groupId: string): Promise<InviteInfo[]> {
+    const { invites } = await this.#client.request('list_invites', { groupId });
+    if (this.view.groupId === groupId) this.view.setInvites(invites);
+    return invites;
+  }
+
+  async revokeInvite(groupId: string, inviteId: string): Promise<void> {
+    await this.#client.request('revoke_invite', { groupId, inviteId });
+    if (this.view.groupId !== groupId) return;
+    // The link just made may be the one revoked: never leave a dead link on screen to copy.
+    this.view.setInvite(undefined);
+    await this.listInvites(groupId);
+  }
+
+  /** Owner: removes a member; they lose the group's files at once, on every tracker. */
+  async removeMember(groupId: string, userId: string): Promise<void> {
+    await this.#client.request('remove_member', { groupId, userId });
+    if (this.view.groupId === groupId) this.view.removeMember(userId);
+    await this.listGroups();
+    if (this.view.groupId === groupId) await this.loadGroup(groupId);
   }
 
   groupLink(groupId: string): string {
@@ -306,6 +330,7 @@ export class MeshdropApp implements ConsoleActions {
       this.view.setMembers([]);
       this.view.setFiles([]);
       this.view.setRequests([]);
+      this.view.setInvites([]);
       return;
     }
     const [members, files] = await Promise.all([
@@ -315,8 +340,11 @@ export class MeshdropApp implements ConsoleActions {
     if (this.view.groupId !== groupId) return; // the person moved on meanwhile
     this.view.setMembers(members.members);
     this.view.setFiles(files.files);
-    if (status === 'owner') await this.listRequests(groupId);
-    else this.view.setRequests([]);
+    if (status === 'owner') await Promise.all([this.listRequests(groupId), this.listInvites(groupId)]);
+    else {
+      this.view.setRequests([]);
+      this.view.setInvites([]);
+    }
   }
 
   // ------------------------------------------------------------ files

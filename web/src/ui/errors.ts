@@ -31,6 +31,8 @@ const WORDS: Record<ErrorCode, string> = {
   [ErrorCode.AlreadyRequested]: 'You have already asked to join. The owner will decide.',
   [ErrorCode.NotMember]: 'You are not a member of this group.',
   [ErrorCode.QuotaExceeded]: 'This tracker\'s limit is reached. Remove something you no longer need, or ask the tracker\'s operator.',
+  [ErrorCode.NoSuchMember]: 'That person is not a member of this group.',
+  [ErrorCode.InviteNotForYou]: 'This invite was made before you left this group, so it cannot bring you back. Ask the owner for a new invite, or ask to join.',
   [ErrorCode.BadFileId]: 'The file could not be registered: its fingerprint did not match. Try sharing it again.',
   [ErrorCode.PeerOffline]: 'That person is not online right now.',
   [ErrorCode.Internal]: 'The tracker had a problem. Try again in a moment.',

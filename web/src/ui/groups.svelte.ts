@@ -19,6 +19,13 @@ export interface Invite {
   link: string;
   expiresAt: number;
 }
+/** An invite that still works, as the owner's list shows it: its public id, never its link. */
+export interface InviteEntry {
+  inviteId: string;
+  createdBy: string;
+  createdAt: number;
+  expiresAt: number;
+}
 
 export class GroupsState {
   #groups = $state<GroupSummary[]>([]);
@@ -76,6 +83,7 @@ export class GroupView {
   #requests = $state<JoinRequest[]>([]);
   #files = $state<FileSummary[]>([]);
   #invite = $state<Invite | undefined>(undefined);
+  #invites = $state<InviteEntry[]>([]);
 
   get groupId(): string | undefined {
     return this.#groupId;
@@ -91,6 +99,10 @@ export class GroupView {
   }
   get invite(): Invite | undefined {
     return this.#invite;
+  }
+  /** The owner's working invites (empty for anyone else). */
+  get invites(): readonly InviteEntry[] {
+    return this.#invites;
   }
 
   /** Switch to another group: what was shown for the last one goes. */
@@ -123,6 +135,12 @@ export class GroupView {
   setInvite(invite: Invite | undefined): void {
     this.#invite = invite;
   }
+  setInvites(invites: InviteEntry[]): void {
+    this.#invites = invites;
+  }
+  removeMember(userId: string): void {
+    this.#members = this.#members.filter((m) => m.userId !== userId);
+  }
 
   reset(): void {
     this.#groupId = undefined;
@@ -130,5 +148,6 @@ export class GroupView {
     this.#requests = [];
     this.#files = [];
     this.#invite = undefined;
+    this.#invites = [];
   }
 }
