@@ -25,7 +25,7 @@ const WORDS: Record<ErrorCode, string> = {
   [ErrorCode.NoSuchRequest]: 'There is no pending request from that person.',
   [ErrorCode.NoSuchInvite]: 'This invite link is not valid for this group.',
   [ErrorCode.NoSuchSession]: 'That session has already ended.',
-  [ErrorCode.Busy]: 'The tracker is busy checking passwords. Try again in a few seconds.',
+  [ErrorCode.Busy]: 'The tracker has too many passwords to check right now. Try again in a few seconds.',
   [ErrorCode.InviteExpired]: 'This invite link has expired. Ask the owner for a new one, or ask to join.',
   [ErrorCode.AlreadyMember]: 'You are already a member of this group.',
   [ErrorCode.AlreadyRequested]: 'You have already asked to join. The owner will decide.',
