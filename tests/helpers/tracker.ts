@@ -116,7 +116,9 @@ export async function spawnTracker(t: Teardown, args: string[], env: Record<stri
     return exited;
   });
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`tracker did not start:\n${out}`)), 20_000);
+    // Generous: a tracker on NATS serves only once its stream is set up, and a JetStream cluster that
+    // just regained its quorum takes a while to elect leaders on a loaded machine.
+    const timer = setTimeout(() => reject(new Error(`tracker did not start:\n${out}`)), 60_000);
     const onData = () => {
       const m = /serving http:\/\/[^:]+:(\d+)/.exec(out);
       if (m) {
