@@ -11,7 +11,7 @@
  * tracker is as untrusted in shape as a client's request.
  */
 import { z } from 'zod';
-import { MAX_PIECES, MAX_SIGNAL_BYTES, MAX_SIGNAL_DEPTH } from './constants.ts';
+import { MAX_BITFIELD_BASE64_LENGTH, MAX_PIECES, MAX_SIGNAL_BYTES, MAX_SIGNAL_DEPTH, TRACKER_ID_PATTERN } from './constants.ts';
 import { nestingWithin } from './depth.ts';
 import type { Op } from './ops.ts';
 import { FileMeta, GroupId, PeerId, Sha1Hex, UserId } from './tracker.ts';
@@ -23,9 +23,9 @@ import { FileMeta, GroupId, PeerId, Sha1Hex, UserId } from './tracker.ts';
 export const MESH_PROTOCOL_VERSION = 2;
 
 /** A tracker's name (its ops' origin): the same rule as `--tracker-id`. */
-export const TrackerId = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/);
-/** The key of a user or group: `origin:seq`, or `r:` + a request key (protocol/ops.ts `creationKey`). */
-const OpKey = z.string().regex(/^(?:[A-Za-z0-9_-]{1,32}:\d{1,16}|r:[A-Za-z0-9_-]{22})$/);
+export const TrackerId = z.string().regex(TRACKER_ID_PATTERN);
+/** The key of a user or group: `origin:seq` (origin by the tracker-id rule), or `r:` + a request key (protocol/ops.ts `creationKey`). */
+const OpKey = z.string().regex(new RegExp(`^(?:${TRACKER_ID_PATTERN.source.slice(1, -1)}:\\d{1,16}|r:[A-Za-z0-9_-]{22})$`));
 /** Hex or base64url digests of tokens. */
 const TokenHash = z.string().min(16).max(128);
 const Hex = z.string().regex(/^[0-9a-f]{1,256}$/);
@@ -76,7 +76,7 @@ export const HoldingMessage = z.strictObject({
   fileId: Sha1Hex,
   /** Piece count, so the receiver can rebuild the bitfield before it knows the file. */
   pieces: z.number().int().min(1).max(MAX_PIECES),
-  bitfield: z.string().max(Math.ceil(MAX_PIECES / 8 / 3) * 4 + 4).nullable(),
+  bitfield: z.string().max(MAX_BITFIELD_BASE64_LENGTH).nullable(),
 });
 export type HoldingMessage = z.infer<typeof HoldingMessage>;
 

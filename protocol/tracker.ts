@@ -23,6 +23,8 @@ import {
   NAME_PATTERN,
   PIECE_SIZE,
   INVITE_MAX_TTL_MS,
+  INVITE_MIN_TTL_MS,
+  MAX_BITFIELD_BASE64_LENGTH,
 } from './constants.ts';
 import { nestingWithin } from './depth.ts';
 import { ErrorCode } from './errors.ts';
@@ -41,7 +43,7 @@ export const Sha1Hex = z.string().regex(/^[0-9a-f]{40}$/, '40 lowercase hex digi
 /** A per-connection presence id, handed out in the hello reply. */
 export const PeerId = z.string().regex(/^[A-Za-z0-9_-]{8,32}$/);
 /** A bitfield of pieces held, base64, bit i = piece i, most significant bit first. */
-const Bitfield = z.string().max(Math.ceil(MAX_PIECES / 8 / 3) * 4 + 4);
+const Bitfield = z.string().max(MAX_BITFIELD_BASE64_LENGTH);
 /** A session token, base64url of 32 random bytes. */
 const Token = z.string().min(16).max(128);
 const InviteToken = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/);
@@ -110,7 +112,7 @@ export const Request = z.discriminatedUnion('type', [
   /** Members of a group: members only. */
   req('list_members', { groupId: GroupId }),
   /** Owner: make a link that admits without approval until it expires. */
-  req('create_invite', { groupId: GroupId, ttlMs: z.number().int().min(1_000).max(INVITE_MAX_TTL_MS).optional() }),
+  req('create_invite', { groupId: GroupId, ttlMs: z.number().int().min(INVITE_MIN_TTL_MS).max(INVITE_MAX_TTL_MS).optional() }),
   /** Owner: the group's invites that still stand (ids, never tokens). */
   req('list_invites', { groupId: GroupId }),
   /** Owner: withdraw an invite; its link admits nobody from then on. */

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { IceServer } from '../protocol/tracker.ts';
 import { DEFAULT_SCRYPT, type ScryptCost } from './auth.ts';
 import { parseQuotas, type Quotas } from './quotas.ts';
-import { SESSION_IDLE_MS, SESSION_MAX_MS, SIGNUP_BURST } from '../protocol/constants.ts';
+import { SESSION_IDLE_MS, SESSION_MAX_MS, SIGNUP_BURST, TRACKER_ID_PATTERN } from '../protocol/constants.ts';
 import { trustedProxies } from './gateway/client-address.ts';
 
 export interface CliConfig {
@@ -150,7 +150,7 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
     return r.data;
   };
   const trackerId = values['tracker-id'] ?? env.MESHDROP_TRACKER_ID;
-  if (trackerId !== undefined && !/^[A-Za-z0-9_-]{1,32}$/.test(trackerId)) {
+  if (trackerId !== undefined && !TRACKER_ID_PATTERN.test(trackerId)) {
     throw new Error('--tracker-id: letters, digits, _ and - only, at most 32');
   }
   const trustProxy = list(values['trust-proxy'], env.MESHDROP_TRUST_PROXY);
