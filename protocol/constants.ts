@@ -116,6 +116,13 @@ export const SESSION_IDLE_MS = 30 * 24 * 3600 * 1000;
 export const SESSION_MAX_MS = 90 * 24 * 3600 * 1000;
 export const SESSION_RENEW_FRACTION = 8;
 /**
+ * The session lifetimes a tracker may be configured with (--session-idle,
+ * --session-max), and so what a session_opened op may carry: from a second
+ * (tests) to 10,000 days (about 27 years, "never" for any deployment).
+ */
+export const SESSION_LIFETIME_MIN_MS = 1000;
+export const SESSION_LIFETIME_MAX_MS = 10_000 * 24 * 3600_000;
+/**
  * Live sessions per user (browsers, devices); opening one more ends the
  * oldest. Part of the fold, so a constant every tracker shares, not a flag.
  */

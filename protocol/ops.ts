@@ -11,7 +11,7 @@
  * winner's account or group.
  */
 import { z } from 'zod';
-import { TRACKER_ID_PATTERN } from './constants.ts';
+import { SESSION_LIFETIME_MAX_MS, SESSION_LIFETIME_MIN_MS, TRACKER_ID_PATTERN } from './constants.ts';
 import { FileMeta, GroupId, Sha1Hex, UserId } from './tracker.ts';
 
 /**
@@ -27,8 +27,8 @@ const OpKey = z.string().regex(new RegExp(`^(?:${TRACKER_ID_PATTERN.source.slice
 /** Hex or base64url digests of tokens. */
 const TokenHash = z.string().min(16).max(128);
 const Hex = z.string().regex(/^[0-9a-f]{1,256}$/);
-/** A session lifetime in ms (config.ts allows 1 s to 10,000 days). */
-const Lifetime = z.number().int().min(1000).max(10_000 * 24 * 3600_000);
+/** A session lifetime in ms, within what config.ts allows. */
+const Lifetime = z.number().int().min(SESSION_LIFETIME_MIN_MS).max(SESSION_LIFETIME_MAX_MS);
 
 const header = {
   /** The tracker that accepted the op. */
