@@ -45,6 +45,8 @@ export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/;
  * short, since every op carries it.
  */
 export const TRACKER_ID_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
+/** An op's id, `origin:seq` (protocol/ops.ts `opId`): what an invite is named by, and the key of most users and groups. */
+export const OP_ID_PATTERN = new RegExp(`^${TRACKER_ID_PATTERN.source.slice(1, -1)}:\\d{1,16}$`);
 export const MAX_PASSWORD_LENGTH = 256;
 export const MIN_PASSWORD_LENGTH = 4;
 export const MAX_FILE_NAME_LENGTH = 255;

@@ -11,7 +11,7 @@
  * winner's account or group.
  */
 import { z } from 'zod';
-import { SESSION_LIFETIME_MAX_MS, SESSION_LIFETIME_MIN_MS, TRACKER_ID_PATTERN } from './constants.ts';
+import { OP_ID_PATTERN, SESSION_LIFETIME_MAX_MS, SESSION_LIFETIME_MIN_MS, TRACKER_ID_PATTERN } from './constants.ts';
 import { FileMeta, GroupId, Sha1Hex, UserId } from './tracker.ts';
 
 /**
@@ -22,8 +22,8 @@ import { FileMeta, GroupId, Sha1Hex, UserId } from './tracker.ts';
 
 /** A tracker's name (its ops' origin): the same rule as `--tracker-id`. */
 export const TrackerId = z.string().regex(TRACKER_ID_PATTERN);
-/** The key of a user or group: `origin:seq` (origin by the tracker-id rule), or `r:` + a request key (`creationKey`). */
-const OpKey = z.string().regex(new RegExp(`^(?:${TRACKER_ID_PATTERN.source.slice(1, -1)}:\\d{1,16}|r:[A-Za-z0-9_-]{22})$`));
+/** The key of a user or group: an op id `origin:seq`, or `r:` + a request key (`creationKey`). */
+const OpKey = z.string().regex(new RegExp(`^(?:${OP_ID_PATTERN.source.slice(1, -1)}|r:[A-Za-z0-9_-]{22})$`));
 /** Hex or base64url digests of tokens. */
 const TokenHash = z.string().min(16).max(128);
 const Hex = z.string().regex(/^[0-9a-f]{1,256}$/);

@@ -20,6 +20,7 @@ import {
   MIN_PASSWORD_LENGTH,
   INVITE_MAX_TTL_MS,
   INVITE_MIN_TTL_MS,
+  OP_ID_PATTERN,
   MAX_BITFIELD_BASE64_LENGTH,
 } from './constants.ts';
 import { nestingWithin } from './depth.ts';
@@ -41,7 +42,7 @@ const Bitfield = z.string().max(MAX_BITFIELD_BASE64_LENGTH);
 const Token = z.string().min(16).max(128);
 const InviteToken = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/);
 /** An invite's public id (the id of the op that made it, `origin:seq`): names it for listing and revoking; admits nobody. */
-const InviteId = z.string().regex(/^[A-Za-z0-9_-]{1,32}:\d{1,16}$/);
+const InviteId = z.string().regex(OP_ID_PATTERN);
 
 // ---------------------------------------------------------------- requests
 
