@@ -34,7 +34,8 @@ export { FileMeta, GroupId, PeerId, Sha1Hex, UserId };
 // ---------------------------------------------------------------- fields
 
 /** A request id, unique per session: the client's dedupe key across failover. */
-const RequestId = z.string().min(1).max(64);
+const MAX_REQUEST_ID_LENGTH = 64;
+const RequestId = z.string().min(1).max(MAX_REQUEST_ID_LENGTH);
 const Password = z.string().min(MIN_PASSWORD_LENGTH).max(MAX_PASSWORD_LENGTH);
 /** A bitfield of pieces held, base64, bit i = piece i, most significant bit first. */
 const Bitfield = z.string().max(MAX_BITFIELD_BASE64_LENGTH);
@@ -177,7 +178,7 @@ export function parseRequest(raw: string): Parsed {
     return { ok: false, id: null, error: { code: ErrorCode.BadJson, message: 'message must be a JSON object' } };
   }
   const obj = value as Record<string, unknown>;
-  const id = typeof obj.id === 'string' && obj.id.length <= 64 ? obj.id : null;
+  const id = typeof obj.id === 'string' && obj.id.length <= MAX_REQUEST_ID_LENGTH ? obj.id : null;
   if (typeof obj.type !== 'string' || !knownTypes.has(obj.type)) {
     // Never String() a client's value: an object's toString may be anything (or not callable at all).
     const named = typeof obj.type === 'string' ? JSON.stringify(obj.type.slice(0, 40)) : `of JSON type ${jsonType(obj.type)}`;
