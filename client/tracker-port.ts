@@ -1,7 +1,8 @@
 /**
  * The swarm's tracker port (SwarmTracker in client/ports.ts) filled from a
- * TrackerClient. The tracker validated the ids it hands out, so they are
- * branded here, once, at the edge.
+ * TrackerClient. The client parsed the ids the tracker hands out
+ * (protocol/replies.ts, protocol/events.ts: the tracker's own rule), so they
+ * are branded here, once, at the edge.
  */
 import { asPresenceId } from '../protocol/ids.ts';
 import type { TrackerEvent } from '../protocol/tracker.ts';
@@ -19,7 +20,8 @@ export function swarmTrackerOf(client: TrackerClient): SwarmTracker {
     },
     announce: (fileId, have) => client.announce(fileId, have),
     have: (fileId, pieces) => client.have(fileId, pieces),
-    holders: async (fileId) => (await client.request('get_holders', { fileId })).holders as SwarmHolder[],
+    holders: async (fileId) =>
+      (await client.request('get_holders', { fileId })).holders.map((h): SwarmHolder => ({ ...h, peerId: asPresenceId(h.peerId) })),
     signal: async (fileId, to, envelope) => {
       await client.request('signal', { fileId, to, data: envelope });
     },
@@ -28,5 +30,7 @@ export function swarmTrackerOf(client: TrackerClient): SwarmTracker {
 
 /** The event as a swarm takes it, or undefined if it is not one a swarm acts on. */
 export function swarmEventOf(e: TrackerEvent): SwarmTrackerEvent | undefined {
-  return e.event === 'signal' || e.event === 'holders_changed' ? (e as SwarmTrackerEvent) : undefined;
+  if (e.event === 'signal') return { ...e, from: asPresenceId(e.from) };
+  if (e.event === 'holders_changed') return { ...e, peerId: asPresenceId(e.peerId) };
+  return undefined;
 }

@@ -18,7 +18,9 @@ import {
 } from '../protocol/constants.ts';
 import { CloseCode, ErrorCode, MeshdropError } from '../protocol/errors.ts';
 import type { Bitfield } from '../protocol/bitfield.ts';
-import type { ReplyBodies, RequestOf, RequestType, TrackerEvent, IceServer } from '../protocol/tracker.ts';
+import { TrackerEventSchema, type TrackerEvent } from '../protocol/events.ts';
+import { describeIssue, parseReplyBody, ReplyEnvelope, type IceServer, type ReplyBodies } from '../protocol/replies.ts';
+import type { RequestOf, RequestType } from '../protocol/tracker.ts';
 import { Emitter } from './emitter.ts';
 import { randomId } from './random-id.ts';
 import type { SocketFactory, SocketLike } from './ports.ts';
@@ -35,6 +37,12 @@ export interface TrackerClientEvents extends Record<string, unknown> {
   ready: { url: string; peerId: string; resumed: boolean };
   /** The session ended (logout elsewhere, or a lost name after a merge). */
   sessionLost: { reason: string };
+  /**
+   * The tracker sent something that is not a valid reply or event: it was
+   * dropped (a reply's request fails with `malformed_reply`), and this says
+   * what was wrong. The connection goes on.
+   */
+  malformed: { problem: string };
 }
 
 export interface TrackerClientOptions {
@@ -56,8 +64,10 @@ export interface TrackerClientOptions {
 }
 
 interface Pending {
+  type: RequestType;
   message: Record<string, unknown>;
-  resolve: (body: Record<string, unknown>) => void;
+  /** Takes the reply body, already parsed by the schema of `type`'s reply. */
+  resolve: (body: unknown) => void;
   reject: (err: Error) => void;
   timer: ReturnType<typeof setTimeout>;
   /** When it last went out on the current socket; undefined while queued for the next one. */
@@ -155,7 +165,7 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
         reject(new MeshdropError(ErrorCode.Timeout, `${where} ${type} in time`));
       }, this.#timeoutMs);
       const connected = this.#status === 'connected';
-      this.#pending.set(id, { message, resolve: resolve as Pending['resolve'], reject, timer, sentAt: connected ? Date.now() : undefined });
+      this.#pending.set(id, { type, message, resolve: resolve as Pending['resolve'], reject, timer, sentAt: connected ? Date.now() : undefined });
       if (connected) this.#socket!.send(JSON.stringify(message));
       // Otherwise it goes out when the connection is ready.
     });
@@ -310,18 +320,27 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
       };
       socket.onopen = () => socket.send(JSON.stringify({ id: helloId, type: 'hello', protocol: PROTOCOL_VERSION, client: this.#secret }));
       socket.onmessage = (ev) => {
-        const msg = JSON.parse(String(ev.data)) as Record<string, unknown>;
+        const value = this.#readFrame(String(ev.data));
+        if (value === undefined) return;
+        const envelope = ReplyEnvelope.safeParse(value);
+        // Events (and anything else) before the hello reply are not for us yet.
+        if (!envelope.success) return;
+        const msg = envelope.data;
         if (msg.id === helloId) {
           if (!msg.ok) {
             clearTimeout(attemptTimer);
-            const error = msg.error as { code: ErrorCode; message: string };
-            fail(new MeshdropError(error.code, error.message));
-            return;
+            return fail(new MeshdropError(msg.error.code as ErrorCode, msg.error.message));
           }
-          this.#peerId = msg.peerId as string;
-          this.#trackerId = msg.trackerId as string;
-          this.#iceServers = (msg.iceServers as IceServer[]) ?? [];
-          for (const u of (msg.trackers as string[]) ?? []) if (!this.#urls.includes(u)) this.#urls.push(u);
+          const hello = parseReplyBody('hello', value);
+          if (!hello.ok) {
+            clearTimeout(attemptTimer);
+            this.#malformed(`the hello reply: ${hello.problem}`);
+            return fail(new MeshdropError(ErrorCode.MalformedReply, `${url} sent a malformed hello reply (${hello.problem})`));
+          }
+          this.#peerId = hello.body.peerId;
+          this.#trackerId = hello.body.trackerId;
+          this.#iceServers = hello.body.iceServers;
+          for (const u of hello.body.trackers) if (!this.#urls.includes(u)) this.#urls.push(u);
           if (this.#token) {
             resumeId = randomId();
             socket.send(JSON.stringify({ id: resumeId, type: 'resume', token: this.#token }));
@@ -332,14 +351,13 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
         }
         if (resumeId !== undefined && msg.id === resumeId) {
           if (!msg.ok) {
-            const error = msg.error as { code: ErrorCode; message: string };
-            if (error.code === ErrorCode.InvalidSession) {
+            if (msg.error.code === ErrorCode.InvalidSession) {
               this.#forgetSession();
-              this.emit('sessionLost', { reason: error.message });
+              this.emit('sessionLost', { reason: msg.error.message });
               ready(false);
             } else {
               clearTimeout(attemptTimer);
-              fail(new MeshdropError(error.code, error.message));
+              fail(new MeshdropError(msg.error.code as ErrorCode, msg.error.message));
             }
             return;
           }
@@ -377,14 +395,12 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
     // Anything at all proves the tracker is there.
     this.#lastHeard = Date.now();
     this.#pingSentAt = undefined;
-    let msg: Record<string, unknown>;
-    try {
-      msg = JSON.parse(text) as Record<string, unknown>;
-    } catch {
-      return;
-    }
-    if (typeof msg.event === 'string') {
-      const event = msg as unknown as TrackerEvent;
+    const value = this.#readFrame(text);
+    if (value === undefined) return;
+    if (typeof (value as { event?: unknown }).event === 'string') {
+      const parsed = TrackerEventSchema.safeParse(value);
+      if (!parsed.success) return this.#malformed(`a ${JSON.stringify((value as { event: string }).event.slice(0, 40))} event: ${describeIssue(parsed.error)}`);
+      const event = parsed.data;
       if (event.event === 'session_revoked') {
         this.#forgetSession();
         this.emit('sessionLost', { reason: event.reason });
@@ -392,18 +408,62 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
       this.emit('event', event);
       return;
     }
-    const id = msg.id as string;
+    const envelope = ReplyEnvelope.safeParse(value);
+    if (!envelope.success) {
+      this.#malformed(`a reply: ${describeIssue(envelope.error)}`);
+      // If it still names a request of ours, that request fails now rather than at its timeout.
+      const id = (value as { id?: unknown }).id;
+      if (typeof id === 'string') this.#failPending(id, new MeshdropError(ErrorCode.MalformedReply, `the tracker sent a malformed reply (${describeIssue(envelope.error)})`));
+      return;
+    }
+    const msg = envelope.data;
+    // No pending request: a re-announce's reply, one that timed out, or an error the tracker could not tie to a request.
+    const pending = msg.id === null ? undefined : this.#pending.get(msg.id);
+    if (!pending || msg.id === null) return;
+    this.#pending.delete(msg.id);
+    clearTimeout(pending.timer);
+    if (!msg.ok) {
+      // A code this client does not know (a newer tracker's) is passed on as it is, with its message.
+      pending.reject(new MeshdropError(msg.error.code as ErrorCode, msg.error.message));
+      return;
+    }
+    const reply = parseReplyBody(pending.type, value);
+    if (reply.ok) {
+      pending.resolve(reply.body);
+    } else {
+      this.#malformed(`the ${pending.type} reply: ${reply.problem}`);
+      pending.reject(new MeshdropError(ErrorCode.MalformedReply, `the tracker sent a malformed ${pending.type} reply (${reply.problem})`));
+    }
+  }
+
+  #failPending(id: string, err: Error): void {
     const pending = this.#pending.get(id);
-    if (!pending) return; // a re-announce's reply, or one that timed out
+    if (!pending) return;
     this.#pending.delete(id);
     clearTimeout(pending.timer);
-    if (msg.ok) {
-      const { id: _id, ok: _ok, ...body } = msg;
-      pending.resolve(body);
-    } else {
-      const error = msg.error as { code: ErrorCode; message: string };
-      pending.reject(new MeshdropError(error.code, error.message));
+    pending.reject(err);
+  }
+
+  /** A frame as JSON, or undefined (reported) if it is not JSON or not an object. Never throws. */
+  #readFrame(text: string): object | undefined {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      this.#malformed('a frame that is not JSON');
+      return undefined;
     }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      this.#malformed('a frame that is not a JSON object');
+      return undefined;
+    }
+    return value;
+  }
+
+  /** Drops what the tracker sent, and says why: on the console for people, as an event for the app and tests. */
+  #malformed(problem: string): void {
+    console.warn(`tracker client: dropped a malformed message from ${this.#url ?? 'the tracker'}: ${problem}`);
+    this.emit('malformed', { problem });
   }
 
   /**

@@ -24,6 +24,11 @@ export const BLOCK_SIZE = 64 * 1024;
 /** Largest file a tracker accepts: bounds the upload_file frame (16384 hashes). */
 export const MAX_FILE_BYTES = 8 * 1024 * 1024 * 1024;
 export const MAX_PIECES = MAX_FILE_BYTES / PIECE_SIZE;
+/**
+ * Longest base64 bitfield accepted (announce, mesh presence): MAX_PIECES bits
+ * in bytes, in base64 (4 characters per 3 bytes), plus a little for padding.
+ */
+export const MAX_BITFIELD_BASE64_LENGTH = Math.ceil(MAX_PIECES / 8 / 3) * 4 + 4;
 
 /**
  * Largest WebSocket frame a tracker reads. The biggest legitimate message is
@@ -34,6 +39,14 @@ export const MAX_FRAME_BYTES = 1024 * 1024;
 
 /** Ids people type (user and group names): short, printable, no spaces. */
 export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/;
+/**
+ * A tracker's name (`--tracker-id`, its ops' `origin`, NATS subject tokens):
+ * only characters safe in a NATS subject and an op key `origin:seq`, and
+ * short, since every op carries it.
+ */
+export const TRACKER_ID_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
+/** An op's id, `origin:seq` (protocol/ops.ts `opId`): what an invite is named by, and the key of most users and groups. */
+export const OP_ID_PATTERN = new RegExp(`^${TRACKER_ID_PATTERN.source.slice(1, -1)}:\\d{1,16}$`);
 export const MAX_PASSWORD_LENGTH = 256;
 export const MIN_PASSWORD_LENGTH = 4;
 export const MAX_FILE_NAME_LENGTH = 255;
@@ -105,6 +118,13 @@ export const SESSION_IDLE_MS = 30 * 24 * 3600 * 1000;
 export const SESSION_MAX_MS = 90 * 24 * 3600 * 1000;
 export const SESSION_RENEW_FRACTION = 8;
 /**
+ * The session lifetimes a tracker may be configured with (--session-idle,
+ * --session-max), and so what a session_opened op may carry: from a second
+ * (tests) to 10,000 days (about 27 years, "never" for any deployment).
+ */
+export const SESSION_LIFETIME_MIN_MS = 1000;
+export const SESSION_LIFETIME_MAX_MS = 10_000 * 24 * 3600_000;
+/**
  * Live sessions per user (browsers, devices); opening one more ends the
  * oldest. Part of the fold, so a constant every tracker shares, not a flag.
  */
@@ -116,6 +136,8 @@ export const TOKEN_BYTES = 32;
 /** Invite links admit without approval until they expire. */
 export const INVITE_DEFAULT_TTL_MS = 7 * 24 * 3600 * 1000;
 export const INVITE_MAX_TTL_MS = 30 * 24 * 3600 * 1000;
+/** The shortest invite lifetime a tracker accepts: below a second it would expire before the link is shared. */
+export const INVITE_MIN_TTL_MS = 1000;
 
 // ---------------------------------------------------------------- peer wire and transfer (client/swarm.ts, client/picker.ts)
 
@@ -162,7 +184,13 @@ export const ENDGAME_MAX_DUPLICATES = 2;
 /** Failed pieces a peer may contribute to before it is dropped for that file (issue 4: two strikes). */
 export const MAX_STRIKES = 2;
 
-/** A peer connection that is not open and handshaken by then is given up (and may be retried later). */
+/**
+ * A peer connection that is not open and handshaken by then is given up (and
+ * may be retried later); the browser's connector (web/src/platform/rtc.ts)
+ * gives up its RTCPeerConnection at the same moment. Host candidates connect
+ * in well under a second; 20 s leaves room for a loaded machine and a
+ * relayed signal crossing two trackers.
+ */
 export const CONNECT_TIMEOUT_MS = 20_000;
 
 /**
@@ -171,7 +199,12 @@ export const CONNECT_TIMEOUT_MS = 20_000;
  * 1 MiB is 16 blocks: enough to keep a 10 MB/s channel busy across a wake-up.
  */
 export const SEND_HIGH_WATER_BYTES = 1024 * 1024;
-/** PeerChannel.drained() resolves once bufferedAmount is below this (bufferedAmountLowThreshold in the browser). */
+/**
+ * PeerChannel.drained() resolves once bufferedAmount is below this
+ * (bufferedAmountLowThreshold in the browser). 256 KiB is four blocks: enough
+ * still queued that the channel never idles while the sender wakes up and
+ * reads the next block from IndexedDB.
+ */
 export const SEND_LOW_WATER_BYTES = 256 * 1024;
 
 /**

@@ -56,6 +56,8 @@ export const ErrorCode = {
   Timeout: 'timeout',
   /** The tracker cannot save right now (its disk is full or failing): nothing was changed; try again later. */
   Unavailable: 'unavailable',
+  /** Client side: the tracker's reply did not have the shape its request's reply has (protocol/replies.ts). */
+  MalformedReply: 'malformed_reply',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -11,10 +11,10 @@
  * tracker is as untrusted in shape as a client's request.
  */
 import { z } from 'zod';
-import { MAX_PIECES, MAX_SIGNAL_BYTES, MAX_SIGNAL_DEPTH } from './constants.ts';
+import { MAX_BITFIELD_BASE64_LENGTH, MAX_PIECES, MAX_SIGNAL_BYTES, MAX_SIGNAL_DEPTH } from './constants.ts';
 import { nestingWithin } from './depth.ts';
-import type { Op } from './ops.ts';
-import { FileMeta, GroupId, PeerId, Sha1Hex, UserId } from './tracker.ts';
+import { OpSchema, TrackerId, type Op } from './ops.ts';
+import { PeerId, Sha1Hex, UserId } from './tracker.ts';
 
 /**
  * Bumped when a tracker could misread another's messages; links with another
@@ -22,50 +22,10 @@ import { FileMeta, GroupId, PeerId, Sha1Hex, UserId } from './tracker.ts';
  */
 export const MESH_PROTOCOL_VERSION = 2;
 
-/** A tracker's name (its ops' origin): the same rule as `--tracker-id`. */
-export const TrackerId = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/);
-/** The key of a user or group: `origin:seq`, or `r:` + a request key (protocol/ops.ts `creationKey`). */
-const OpKey = z.string().regex(/^(?:[A-Za-z0-9_-]{1,32}:\d{1,16}|r:[A-Za-z0-9_-]{22})$/);
-/** Hex or base64url digests of tokens. */
-const TokenHash = z.string().min(16).max(128);
-const Hex = z.string().regex(/^[0-9a-f]{1,256}$/);
-/** A session lifetime in ms (config.ts allows 1 s to 10,000 days). */
-const Lifetime = z.number().int().min(1000).max(10_000 * 24 * 3600_000);
-
-// ---------------------------------------------------------------- ops
-
-const header = {
-  origin: TrackerId,
-  seq: z.number().int().positive(),
-  hlc: z.number().int().nonnegative(),
-  /** The id of the client request that made the op: lets any tracker answer a retry without applying it twice. */
-  rid: z.string().min(1).max(200).optional(),
-};
-const actor = { by: UserId, byKey: OpKey };
-const op = <K extends string, S extends z.ZodRawShape>(kind: K, shape: S) =>
-  z.strictObject({ ...header, kind: z.literal(kind), ...shape });
-
-export const OpSchema = z.discriminatedUnion('kind', [
-  op('user_created', { userId: UserId, salt: Hex, hash: z.string().min(1).max(512) }),
-  op('session_opened', { userId: UserId, userKey: OpKey, tokenHash: TokenHash, idleMs: Lifetime.optional(), maxMs: Lifetime.optional() }),
-  op('session_revoked', { tokenHash: TokenHash }),
-  op('session_renewed', { tokenHash: TokenHash }),
-  op('user_sessions_revoked', { userId: UserId, userKey: OpKey }),
-  op('group_created', { groupId: GroupId, ...actor }),
-  op('join_requested', { groupKey: OpKey, ...actor }),
-  op('request_accepted', { groupKey: OpKey, userId: UserId, ...actor }),
-  op('request_rejected', { groupKey: OpKey, userId: UserId, ...actor }),
-  op('member_left', { groupKey: OpKey, ...actor }),
-  op('invite_created', { groupKey: OpKey, tokenHash: TokenHash, expiresAt: z.number().int(), ...actor }),
-  op('invite_used', { groupKey: OpKey, tokenHash: TokenHash, ...actor }),
-  op('file_shared', { groupKey: OpKey, fileId: Sha1Hex, meta: FileMeta, ...actor }),
-  op('share_stopped', { groupKey: OpKey, fileId: Sha1Hex, ...actor }),
-  op('invite_revoked', { groupKey: OpKey, tokenHash: TokenHash, ...actor }),
-  op('member_removed', { groupKey: OpKey, userId: UserId, ...actor }),
-]);
+export { TrackerId };
 
 /** Parses one op (a NATS message's payload); throws a ZodError on anything else. */
-export const parseOp = (value: unknown): Op => OpSchema.parse(value) as Op;
+export const parseOp = (value: unknown): Op => OpSchema.parse(value);
 
 // ---------------------------------------------------------------- presence and signals
 
@@ -76,7 +36,7 @@ export const HoldingMessage = z.strictObject({
   fileId: Sha1Hex,
   /** Piece count, so the receiver can rebuild the bitfield before it knows the file. */
   pieces: z.number().int().min(1).max(MAX_PIECES),
-  bitfield: z.string().max(Math.ceil(MAX_PIECES / 8 / 3) * 4 + 4).nullable(),
+  bitfield: z.string().max(MAX_BITFIELD_BASE64_LENGTH).nullable(),
 });
 export type HoldingMessage = z.infer<typeof HoldingMessage>;
 

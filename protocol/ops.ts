@@ -10,15 +10,33 @@
  * losing key becomes inert, so a loser can never act as, or share into, the
  * winner's account or group.
  */
-import type { FileMeta } from './tracker.ts';
+import { z } from 'zod';
+import { OP_ID_PATTERN, SESSION_LIFETIME_MAX_MS, SESSION_LIFETIME_MIN_MS, TRACKER_ID_PATTERN } from './constants.ts';
+import { FileMeta, GroupId, Sha1Hex, UserId } from './tracker.ts';
 
-export interface OpHeader {
+/**
+ * The one definition of ops: protocol/mesh.ts parses them with `OpSchema`
+ * (links, NATS), and `Op` and its parts are inferred from it, so a kind or
+ * field cannot be typed one way and validated another.
+ */
+
+/** A tracker's name (its ops' origin): the same rule as `--tracker-id`. */
+export const TrackerId = z.string().regex(TRACKER_ID_PATTERN);
+/** The key of a user or group: an op id `origin:seq`, or `r:` + a request key (`creationKey`). */
+const OpKey = z.string().regex(new RegExp(`^(?:${OP_ID_PATTERN.source.slice(1, -1)}|r:[A-Za-z0-9_-]{22})$`));
+/** Hex or base64url digests of tokens. */
+const TokenHash = z.string().min(16).max(128);
+const Hex = z.string().regex(/^[0-9a-f]{1,256}$/);
+/** A session lifetime in ms, within what config.ts allows. */
+const Lifetime = z.number().int().min(SESSION_LIFETIME_MIN_MS).max(SESSION_LIFETIME_MAX_MS);
+
+const header = {
   /** The tracker that accepted the op. */
-  origin: string;
+  origin: TrackerId,
   /** 1, 2, 3… per origin, without gaps. */
-  seq: number;
+  seq: z.number().int().positive(),
   /** Hybrid logical clock: max(wall ms × 1000, last seen + 1). Orders ops across trackers. */
-  hlc: number;
+  hlc: z.number().int().nonnegative(),
   /**
    * The id of the client request that made the op, if any: a retry of that
    * request on any tracker is answered from this op, never applied again.
@@ -26,47 +44,51 @@ export interface OpHeader {
    * that client is (tracker-server/mesh/dedupe.ts). The key of a user or
    * group created by the op is derived from it (`creationKey`).
    */
-  rid?: string;
-}
-
+  rid: z.string().min(1).max(200).optional(),
+};
 /** Who did it: a user id and the key of the account that held the name. */
-export interface Actor {
-  by: string;
-  byKey: string;
-}
+const actor = { by: UserId, byKey: OpKey };
+const op = <K extends string, S extends z.ZodRawShape>(kind: K, shape: S) =>
+  z.strictObject({ ...header, kind: z.literal(kind), ...shape });
 
-export type OpBody =
-  | { kind: 'user_created'; userId: string; salt: string; hash: string }
-  | {
-      kind: 'session_opened';
-      userId: string;
-      userKey: string;
-      tokenHash: string;
-      /** Lifetimes the opening tracker was configured with: every tracker judges the session by these (absent in old logs: the defaults). */
-      idleMs?: number;
-      maxMs?: number;
-    }
-  | { kind: 'session_revoked'; tokenHash: string }
+export const OpSchema = z.discriminatedUnion('kind', [
+  op('user_created', { userId: UserId, salt: Hex, hash: z.string().min(1).max(512) }),
+  op('session_opened', {
+    userId: UserId,
+    userKey: OpKey,
+    tokenHash: TokenHash,
+    /** Lifetimes the opening tracker was configured with: every tracker judges the session by these (absent in old logs: the defaults). */
+    idleMs: Lifetime.optional(),
+    maxMs: Lifetime.optional(),
+  }),
+  op('session_revoked', { tokenHash: TokenHash }),
   /** The session was used: its idle lifetime starts again from this op's hlc (inert if it had expired by then). */
-  | { kind: 'session_renewed'; tokenHash: string }
+  op('session_renewed', { tokenHash: TokenHash }),
   /** Sign out everywhere: every session of the account opened before this op ends. */
-  | { kind: 'user_sessions_revoked'; userId: string; userKey: string }
-  | ({ kind: 'group_created'; groupId: string } & Actor)
-  | ({ kind: 'join_requested'; groupKey: string } & Actor)
-  | ({ kind: 'request_accepted'; groupKey: string; userId: string } & Actor)
-  | ({ kind: 'request_rejected'; groupKey: string; userId: string } & Actor)
-  | ({ kind: 'member_left'; groupKey: string } & Actor)
-  | ({ kind: 'invite_created'; groupKey: string; tokenHash: string; expiresAt: number } & Actor)
-  | ({ kind: 'invite_used'; groupKey: string; tokenHash: string } & Actor)
-  | ({ kind: 'file_shared'; groupKey: string; fileId: string; meta: FileMeta } & Actor)
-  | ({ kind: 'share_stopped'; groupKey: string; fileId: string } & Actor)
+  op('user_sessions_revoked', { userId: UserId, userKey: OpKey }),
+  op('group_created', { groupId: GroupId, ...actor }),
+  op('join_requested', { groupKey: OpKey, ...actor }),
+  op('request_accepted', { groupKey: OpKey, userId: UserId, ...actor }),
+  op('request_rejected', { groupKey: OpKey, userId: UserId, ...actor }),
+  op('member_left', { groupKey: OpKey, ...actor }),
+  op('invite_created', { groupKey: OpKey, tokenHash: TokenHash, expiresAt: z.number().int(), ...actor }),
+  op('invite_used', { groupKey: OpKey, tokenHash: TokenHash, ...actor }),
+  op('file_shared', { groupKey: OpKey, fileId: Sha1Hex, meta: FileMeta, ...actor }),
+  op('share_stopped', { groupKey: OpKey, fileId: Sha1Hex, ...actor }),
   /** The owner withdrew an invite: its link admits nobody from then on. */
-  | ({ kind: 'invite_revoked'; groupKey: string; tokenHash: string } & Actor)
+  op('invite_revoked', { groupKey: OpKey, tokenHash: TokenHash, ...actor }),
   /** The owner removed a member: out at once, and barred from invites made before. */
-  | ({ kind: 'member_removed'; groupKey: string; userId: string } & Actor);
+  op('member_removed', { groupKey: OpKey, userId: UserId, ...actor }),
+]);
 
-export type Op = OpHeader & OpBody;
-export type OpKind = OpBody['kind'];
+export type Op = z.infer<typeof OpSchema>;
+export type OpKind = Op['kind'];
+/** What every op carries: who accepted it, its number, its clock, its request. */
+export type OpHeader = z.infer<z.ZodObject<typeof header>>;
+/** Who did it (ops that a user made). */
+export type Actor = z.infer<z.ZodObject<typeof actor>>;
+/** An op before a tracker stamps it: its kind and fields, per kind. */
+export type OpBody = Op extends infer O ? (O extends Op ? Omit<O, keyof OpHeader> : never) : never;
 
 /** `origin:seq`: an op's identity, and the key of what a creating op creates. */
 export const opId = (op: OpHeader): string => `${op.origin}:${op.seq}`;

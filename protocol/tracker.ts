@@ -12,61 +12,43 @@
  */
 import { z } from 'zod';
 import {
-  MAX_FILE_BYTES,
-  MAX_FILE_NAME_LENGTH,
   MAX_PASSWORD_LENGTH,
   MAX_PIECES,
   MAX_SIGNAL_BYTES,
   MAX_SIGNAL_DEPTH,
   MAX_ERROR_MESSAGE_LENGTH,
   MIN_PASSWORD_LENGTH,
-  NAME_PATTERN,
-  PIECE_SIZE,
   INVITE_MAX_TTL_MS,
+  INVITE_MIN_TTL_MS,
+  OP_ID_PATTERN,
+  MAX_BITFIELD_BASE64_LENGTH,
 } from './constants.ts';
 import { nestingWithin } from './depth.ts';
 import { ErrorCode } from './errors.ts';
+import { FileMeta, GroupId, PeerId, Sha1Hex, UserId } from './fields.ts';
+import type { ErrorBody } from './replies.ts';
+
+// The shared field rules, where they were always imported from.
+export { FileMeta, GroupId, PeerId, Sha1Hex, UserId };
 
 // ---------------------------------------------------------------- fields
 
 /** A request id, unique per session: the client's dedupe key across failover. */
-const RequestId = z.string().min(1).max(64);
-/** A user id, chosen at sign-up. */
-export const UserId = z.string().regex(NAME_PATTERN, 'letters, digits, . _ - (1–32, starting with a letter or digit)');
-/** A group id, chosen at creation. */
-export const GroupId = UserId;
+const MAX_REQUEST_ID_LENGTH = 64;
+const RequestId = z.string().min(1).max(MAX_REQUEST_ID_LENGTH);
 const Password = z.string().min(MIN_PASSWORD_LENGTH).max(MAX_PASSWORD_LENGTH);
-/** SHA-1 in lowercase hex: file ids and piece hashes. */
-export const Sha1Hex = z.string().regex(/^[0-9a-f]{40}$/, '40 lowercase hex digits');
-/** A per-connection presence id, handed out in the hello reply. */
-export const PeerId = z.string().regex(/^[A-Za-z0-9_-]{8,32}$/);
 /** A bitfield of pieces held, base64, bit i = piece i, most significant bit first. */
-const Bitfield = z.string().max(Math.ceil(MAX_PIECES / 8 / 3) * 4 + 4);
+const Bitfield = z.string().max(MAX_BITFIELD_BASE64_LENGTH);
 /** A session token, base64url of 32 random bytes. */
 const Token = z.string().min(16).max(128);
 const InviteToken = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/);
 /** An invite's public id (the id of the op that made it, `origin:seq`): names it for listing and revoking; admits nobody. */
-const InviteId = z.string().regex(/^[A-Za-z0-9_-]{1,32}:\d{1,16}$/);
+const InviteId = z.string().regex(OP_ID_PATTERN);
 
 // ---------------------------------------------------------------- requests
 
 const req = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) =>
   z.strictObject({ id: RequestId, type: z.literal(type), ...shape });
-
-/** Metadata of a shared file; its id is the SHA-1 of `canonicalFileMeta`. */
-export const FileMeta = z.strictObject({
-  /** The group the file is shared into. */
-  groupId: GroupId,
-  /** The file's name as the sharer's browser reports it. */
-  name: z.string().min(1).max(MAX_FILE_NAME_LENGTH),
-  /** Size in bytes. */
-  size: z.number().int().min(1).max(MAX_FILE_BYTES),
-  /** Always PIECE_SIZE today; carried so the id covers it. */
-  pieceSize: z.literal(PIECE_SIZE),
-  /** SHA-1 of each piece, in order. */
-  pieceHashes: z.array(Sha1Hex).min(1).max(MAX_PIECES),
-});
-export type FileMeta = z.infer<typeof FileMeta>;
 
 export const Request = z.discriminatedUnion('type', [
   /** First message: protocol version; the reply names this tracker and its peers. */
@@ -110,7 +92,7 @@ export const Request = z.discriminatedUnion('type', [
   /** Members of a group: members only. */
   req('list_members', { groupId: GroupId }),
   /** Owner: make a link that admits without approval until it expires. */
-  req('create_invite', { groupId: GroupId, ttlMs: z.number().int().min(1_000).max(INVITE_MAX_TTL_MS).optional() }),
+  req('create_invite', { groupId: GroupId, ttlMs: z.number().int().min(INVITE_MIN_TTL_MS).max(INVITE_MAX_TTL_MS).optional() }),
   /** Owner: the group's invites that still stand (ids, never tokens). */
   req('list_invites', { groupId: GroupId }),
   /** Owner: withdraw an invite; its link admits nobody from then on. */
@@ -140,135 +122,25 @@ export type Request = z.infer<typeof Request>;
 export type RequestType = Request['type'];
 export type RequestOf<T extends RequestType> = Extract<Request, { type: T }>;
 
-// ---------------------------------------------------------------- replies
+// ---------------------------------------------------------------- replies and events
 
-export const MembershipStatus = z.enum(['owner', 'member', 'pending', 'rejected', 'none']);
-export type MembershipStatus = z.infer<typeof MembershipStatus>;
-
-export const GroupSummary = z.object({
-  groupId: GroupId,
-  owner: UserId,
-  members: z.number().int(),
-  /** My relation to the group. */
-  status: MembershipStatus,
-});
-export type GroupSummary = z.infer<typeof GroupSummary>;
-
-export const FileSummary = z.object({
-  fileId: Sha1Hex,
-  groupId: GroupId,
-  name: z.string(),
-  size: z.number(),
-  pieceCount: z.number().int(),
-  sharedBy: UserId,
-  /** Milliseconds since the epoch. */
-  sharedAt: z.number(),
-  /** Peers online now that hold at least one piece. */
-  holdersOnline: z.number().int(),
-});
-export type FileSummary = z.infer<typeof FileSummary>;
-
-export const Holder = z.object({
-  peerId: PeerId,
-  userId: UserId,
-  /** base64 bitfield of pieces held. */
-  bitfield: z.string(),
-});
-export type Holder = z.infer<typeof Holder>;
-
-/** One of my sessions as list_sessions shows it: never its token or token hash. */
-export const SessionSummary = z.object({
-  /** A short public id derived from the token hash: what revoke_session takes. */
-  sessionId: z.string(),
-  /** Milliseconds since the epoch. */
-  openedAt: z.number(),
-  renewedAt: z.number(),
-  /** When it stops working unless renewed (used) before; never after openedAt + the absolute lifetime. */
-  expiresAt: z.number(),
-  /** The session of the connection that asked. */
-  current: z.boolean(),
-});
-export type SessionSummary = z.infer<typeof SessionSummary>;
-
-export const IceServer = z.object({
-  urls: z.union([z.string(), z.array(z.string())]),
-  username: z.string().optional(),
-  credential: z.string().optional(),
-});
-export type IceServer = z.infer<typeof IceServer>;
-
-/** What each request's successful reply carries besides `{id, ok: true}`. */
-export interface ReplyBodies {
-  hello: {
-    /** This tracker's name (the `origin` of its ops). */
-    trackerId: string;
-    /** This connection's presence id, used as `to`/`from` in signals. */
-    peerId: string;
-    /** Public WebSocket URLs of every tracker in the mesh, for failover. */
-    trackers: string[];
-    /** ICE servers for WebRTC; empty by default (host candidates only). */
-    iceServers: IceServer[];
-  };
-  ping: Record<string, never>;
-  create_user: { userId: string };
-  login: { userId: string; token: string };
-  resume: { userId: string };
-  logout: Record<string, never>;
-  list_sessions: { sessions: SessionSummary[] };
-  revoke_session: Record<string, never>;
-  logout_all: Record<string, never>;
-  create_group: { groupId: string };
-  join_group: { groupId: string; status: MembershipStatus };
-  leave_group: { groupId: string };
-  list_requests: { requests: { userId: string; requestedAt: number }[] };
-  accept_request: Record<string, never>;
-  reject_request: Record<string, never>;
-  list_groups: { groups: GroupSummary[] };
-  list_members: { members: { userId: string; role: 'owner' | 'member'; since: number }[] };
-  create_invite: { token: string; expiresAt: number };
-  list_invites: { invites: { inviteId: string; createdBy: string; createdAt: number; expiresAt: number }[] };
-  revoke_invite: Record<string, never>;
-  remove_member: Record<string, never>;
-  upload_file: { fileId: string };
-  list_files: { files: FileSummary[] };
-  get_file: { file: FileSummary & { meta: FileMeta } };
-  stop_share: Record<string, never>;
-  announce: Record<string, never>;
-  have: Record<string, never>;
-  unannounce: Record<string, never>;
-  get_holders: { holders: Holder[] };
-  signal: Record<string, never>;
-}
-export type ReplyBody<T extends RequestType> = ReplyBodies[T];
-
-export interface ErrorBody {
-  code: ErrorCode;
-  message: string;
-}
-export type Reply =
-  | ({ id: string; ok: true } & Record<string, unknown>)
-  | { id: string | null; ok: false; error: ErrorBody };
-
-// ---------------------------------------------------------------- events
-
-/** Pushed by the tracker to whom it concerns. */
-export type TrackerEvent =
-  /** To a group's owner: someone asked to join. */
-  | { event: 'join_requested'; groupId: string; userId: string }
-  /** To the requester: the owner answered. */
-  | { event: 'request_answered'; groupId: string; accepted: boolean }
-  /** To members: a member joined, left or was removed, or ownership moved (the one who left or was removed hears it too). */
-  | { event: 'members_changed'; groupId: string }
-  /** To members: a file was shared into one of my groups. */
-  | { event: 'file_shared'; file: FileSummary }
-  /** To members: a file was removed from a group. */
-  | { event: 'file_stopped'; groupId: string; fileId: string }
-  /** To watchers of a file (those who asked get_holders): a holder came, updated, or went (bitfield null). */
-  | { event: 'holders_changed'; fileId: string; peerId: string; userId: string; bitfield: string | null }
-  /** A WebRTC signal from another peer. */
-  | { event: 'signal'; fileId: string; from: string; fromUser: string; data: unknown }
-  /** This session no longer works (logged out elsewhere, or the account lost its name to an earlier sign-up on another tracker). */
-  | { event: 'session_revoked'; reason: string };
+// Their schemas live in protocol/replies.ts and protocol/events.ts (zod/mini:
+// the client parses them in the browser); re-exported here so both sides
+// import the whole vocabulary from one place.
+export {
+  FileSummary,
+  GroupSummary,
+  Holder,
+  IceServer,
+  MembershipStatus,
+  ReplySchemas,
+  SessionSummary,
+  type ErrorBody,
+  type Reply,
+  type ReplyBodies,
+  type ReplyBody,
+} from './replies.ts';
+export { TrackerEventSchema, type TrackerEvent } from './events.ts';
 
 // ---------------------------------------------------------------- parsing
 
@@ -306,7 +178,7 @@ export function parseRequest(raw: string): Parsed {
     return { ok: false, id: null, error: { code: ErrorCode.BadJson, message: 'message must be a JSON object' } };
   }
   const obj = value as Record<string, unknown>;
-  const id = typeof obj.id === 'string' && obj.id.length <= 64 ? obj.id : null;
+  const id = typeof obj.id === 'string' && obj.id.length <= MAX_REQUEST_ID_LENGTH ? obj.id : null;
   if (typeof obj.type !== 'string' || !knownTypes.has(obj.type)) {
     // Never String() a client's value: an object's toString may be anything (or not callable at all).
     const named = typeof obj.type === 'string' ? JSON.stringify(obj.type.slice(0, 40)) : `of JSON type ${jsonType(obj.type)}`;

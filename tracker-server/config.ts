@@ -8,7 +8,14 @@ import { z } from 'zod';
 import { IceServer } from '../protocol/tracker.ts';
 import { DEFAULT_SCRYPT, type ScryptCost } from './auth.ts';
 import { parseQuotas, type Quotas } from './quotas.ts';
-import { SESSION_IDLE_MS, SESSION_MAX_MS, SIGNUP_BURST } from '../protocol/constants.ts';
+import {
+  SESSION_IDLE_MS,
+  SESSION_LIFETIME_MAX_MS,
+  SESSION_LIFETIME_MIN_MS,
+  SESSION_MAX_MS,
+  SIGNUP_BURST,
+  TRACKER_ID_PATTERN,
+} from '../protocol/constants.ts';
 import { trustedProxies } from './gateway/client-address.ts';
 
 export interface CliConfig {
@@ -104,7 +111,7 @@ const Duration = z
     const [, n, unit] = /^(\d+)(ms|s|m|h|d)$/.exec(text)!;
     return Number(n) * UNIT_MS[unit as keyof typeof UNIT_MS];
   })
-  .refine((ms) => ms >= 1000 && ms <= 10_000 * 24 * 3600_000, 'between 1s and 10000d');
+  .refine((ms) => ms >= SESSION_LIFETIME_MIN_MS && ms <= SESSION_LIFETIME_MAX_MS, 'between 1s and 10000d');
 
 const list = (flag: string[] | undefined, env: string | undefined): string[] =>
   flag?.length ? flag : (env ?? '').split(',').map((s) => s.trim()).filter(Boolean);
@@ -150,7 +157,7 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
     return r.data;
   };
   const trackerId = values['tracker-id'] ?? env.MESHDROP_TRACKER_ID;
-  if (trackerId !== undefined && !/^[A-Za-z0-9_-]{1,32}$/.test(trackerId)) {
+  if (trackerId !== undefined && !TRACKER_ID_PATTERN.test(trackerId)) {
     throw new Error('--tracker-id: letters, digits, _ and - only, at most 32');
   }
   const trustProxy = list(values['trust-proxy'], env.MESHDROP_TRUST_PROXY);

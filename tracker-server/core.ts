@@ -163,7 +163,7 @@ export class TrackerCore {
   async commit(body: OpBody): Promise<{ op: Op; effective: boolean }> {
     if (this.#log.refusing) throw cannotSave();
     const rid = currentRequest.getStore();
-    const op = { ...body, origin: this.trackerId, seq: ++this.#seq, hlc: this.clock.stamp(), ...(rid ? { rid } : {}) } as Op;
+    const op: Op = { ...body, origin: this.trackerId, seq: ++this.#seq, hlc: this.clock.stamp(), ...(rid ? { rid } : {}) };
     const result = this.#replica.add(op);
     try {
       await this.#write([op]);

@@ -19,7 +19,7 @@ import {
   UNAUTHENTICATED_TIMEOUT_MS,
 } from '../../protocol/constants.ts';
 import { CloseCode, ErrorCode, MeshdropError } from '../../protocol/errors.ts';
-import { parseRequest, type Reply, type Request, type RequestType, type TrackerEvent } from '../../protocol/tracker.ts';
+import { parseRequest, type Reply, type ReplyBody, type Request, type RequestType, type TrackerEvent } from '../../protocol/tracker.ts';
 import { randomId } from '../auth.ts';
 import type { ClientLink, TrackerCore } from '../core.ts';
 import { handlers } from '../handlers/index.ts';
@@ -409,7 +409,7 @@ export class Connection implements ClientLink {
     return this.gateway.core.handleRequest(this, request, () => handler(this.#ctx, request as never) as Promise<object> | object);
   }
 
-  #hello(protocol: number, clientSecret: string | undefined): Record<string, unknown> {
+  #hello(protocol: number, clientSecret: string | undefined): ReplyBody<'hello'> {
     if (this.#helloDone) throw new MeshdropError(ErrorCode.HelloFirst, 'hello was already said');
     if (protocol !== PROTOCOL_VERSION) {
       throw new MeshdropError(ErrorCode.VersionMismatch, `this tracker speaks protocol ${PROTOCOL_VERSION}, not ${protocol}; reload the page`);

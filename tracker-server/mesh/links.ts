@@ -396,7 +396,7 @@ class Link {
       }
       case 'ops':
         this.bus.stats.opsReceived += message.ops.length;
-        node.receiveOps(message.ops as Op[], from).catch((err) => {
+        node.receiveOps(message.ops, from).catch((err) => {
           console.error(`mesh: could not store ops from ${from}:`, err);
           this.close(1011, 'could not store ops');
         });

@@ -10,22 +10,8 @@
  */
 import Peer from '@thaunknown/simple-peer/lite.js';
 import type { PeerChannel, PeerConnector } from '../../../client/ports.ts';
+import { CONNECT_TIMEOUT_MS, SEND_LOW_WATER_BYTES } from '../../../protocol/constants.ts';
 import type { IceServer } from '../../../protocol/tracker.ts';
-
-/**
- * A connection that has not opened by then has failed (a peer that went away
- * mid-handshake, no route between the two). Host candidates connect in well
- * under a second; 30 s leaves room for a loaded machine and a relayed signal
- * crossing two trackers.
- */
-export const CONNECT_TIMEOUT_MS = 30_000;
-
-/**
- * `drained()` resolves when the channel's queue falls below this. 256 KiB is
- * four blocks: enough still queued that the channel never idles while the
- * sender wakes up and reads the next block from IndexedDB.
- */
-export const LOW_WATER_BYTES = 256 * 1024;
 
 /**
  * Closing waits this long for the data channel's closing handshake before the
@@ -133,8 +119,8 @@ export class RtcPeerChannel implements PeerChannel {
   constructor(peer: Peer) {
     this.#peer = peer;
     this.#dc = peer._channel!;
-    // simple-peer sets 64 KiB; ours says when a sender may go on (see LOW_WATER_BYTES).
-    this.#dc.bufferedAmountLowThreshold = LOW_WATER_BYTES;
+    // simple-peer sets 64 KiB; ours says when a sender may go on (see SEND_LOW_WATER_BYTES).
+    this.#dc.bufferedAmountLowThreshold = SEND_LOW_WATER_BYTES;
     // A listener beside simple-peer's own `onbufferedamountlow` property.
     this.#dc.addEventListener('bufferedamountlow', () => this.#wake());
     let closed!: () => void;
@@ -211,7 +197,7 @@ export class RtcPeerChannel implements PeerChannel {
   }
 
   drained(): Promise<void> {
-    if (this.#isClosed || this.#dc.bufferedAmount <= LOW_WATER_BYTES) return Promise.resolve();
+    if (this.#isClosed || this.#dc.bufferedAmount <= SEND_LOW_WATER_BYTES) return Promise.resolve();
     return new Promise((resolve) => this.#drainWaiters.push(resolve));
   }
 

@@ -39,6 +39,7 @@ const WORDS: Record<ErrorCode, string> = {
   [ErrorCode.Disconnected]: 'Lost the connection to the tracker. Check your network; the app keeps trying.',
   [ErrorCode.Timeout]: 'The tracker did not answer in time. Check your network and try again.',
   [ErrorCode.Unavailable]: 'The tracker cannot save changes right now (its disk is full). Nothing was changed; try again later.',
+  [ErrorCode.MalformedReply]: 'The tracker sent an answer this app could not read. Reload the page to get the current app.',
 };
 
 const KNOWN = new Set<string>(Object.values(ErrorCode));

@@ -1,11 +1,8 @@
 /** Invite expiry as a person sets it (a number and a unit), checked against the tracker's limits. Pure. */
-import { INVITE_DEFAULT_TTL_MS, INVITE_MAX_TTL_MS } from '../../../protocol/constants.ts';
+import { INVITE_DEFAULT_TTL_MS, INVITE_MAX_TTL_MS, INVITE_MIN_TTL_MS } from '../../../protocol/constants.ts';
 
 export const UNITS = { seconds: 1000, minutes: 60_000, hours: 3_600_000, days: 86_400_000 } as const;
 export type Unit = keyof typeof UNITS;
-
-/** The tracker refuses less than a second (protocol/tracker.ts create_invite). */
-export const INVITE_MIN_TTL_MS = 1000;
 
 export const DEFAULT_AMOUNT = INVITE_DEFAULT_TTL_MS / UNITS.days;
 export const DEFAULT_UNIT: Unit = 'days';
