@@ -20,7 +20,6 @@ interface PermissionedHandle extends FileSystemFileHandle {
   queryPermission?(descriptor: { mode: 'read' | 'readwrite' }): Promise<PermissionState>;
   requestPermission?(descriptor: { mode: 'read' | 'readwrite' }): Promise<PermissionState>;
 }
-type OpenPicker = (options?: { multiple?: boolean }) => Promise<FileSystemFileHandle[]>;
 
 /** What is kept beside a handle, to notice the original changed on disk since it was hashed. */
 interface KeptHandle {
@@ -45,18 +44,6 @@ export class BlobPieceSource implements PieceSource {
 /** True where a shared file can be re-opened after a reload without copying it (Chromium desktop). */
 export function canKeepFileHandles(): boolean {
   return typeof (globalThis as { showOpenFilePicker?: unknown }).showOpenFilePicker === 'function';
-}
-
-/**
- * Lets the user pick files to share through the File System Access picker,
- * returning each File with its handle; undefined where the API is missing
- * (the UI then uses an <input type=file>, and pieces go to IndexedDB).
- */
-export async function pickFilesWithHandles(): Promise<{ file: File; handle: FileSystemFileHandle }[] | undefined> {
-  const picker = (globalThis as { showOpenFilePicker?: OpenPicker }).showOpenFilePicker;
-  if (!picker) return undefined;
-  const handles = await picker({ multiple: true });
-  return Promise.all(handles.map(async (handle) => ({ file: await handle.getFile(), handle })));
 }
 
 /** Remembers the handle of a file just shared, so a reload can read it again. */

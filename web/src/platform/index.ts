@@ -20,13 +20,11 @@ export interface BrowserPlatform {
 export interface BrowserPlatformOptions {
   /** IndexedDB database name (one per profile by default; tests may use several). */
   dbName?: string;
-  /** Hash with @noble/hashes even where WebCrypto exists (tests of the insecure-context path). */
-  forceNoble?: boolean;
 }
 
 export function createBrowserPlatform(options: BrowserPlatformOptions = {}): BrowserPlatform {
   const store = new IdbPieceStore(options.dbName);
-  const hasher = new WorkerHasher({ forceNoble: options.forceNoble ?? false });
+  const hasher = new WorkerHasher();
   const connector = new BrowserPeerConnector();
   return {
     store,
