@@ -14,9 +14,6 @@ import { describeError } from './errors.ts';
 import type { TransferPort } from './transfer-port.ts';
 import type { DownloadView } from './transfers.svelte.ts';
 
-/** Re-render at most this often while bytes flow: smooth enough for a progress bar, cheap for a 16k-piece map. */
-const RENDER_EVERY_MS = 200;
-
 export async function startTransfers(platform: BrowserPlatform, userId: string): Promise<TransferPort> {
   const store = platform.storeFor(userId);
   const engine = new TransferEngine({
@@ -33,12 +30,9 @@ export async function startTransfers(platform: BrowserPlatform, userId: string):
 
   const changeListeners = new Set<() => void>();
   const noticeListeners = new Set<Parameters<TransferPort['onNotice']>[0]>();
-  let renderTimer: ReturnType<typeof setTimeout> | undefined;
+  // The engine already throttles 'changed' while bytes flow (CHANGED_THROTTLE_MS), so each one re-renders.
   const changed = () => {
-    renderTimer ??= setTimeout(() => {
-      renderTimer = undefined;
-      for (const l of changeListeners) l();
-    }, RENDER_EVERY_MS);
+    for (const l of changeListeners) l();
   };
   const notify: Parameters<TransferPort['onNotice']>[0] = (kind, text, fileId) => {
     for (const l of noticeListeners) l(kind, text, fileId);
@@ -107,7 +101,6 @@ export async function startTransfers(platform: BrowserPlatform, userId: string):
       return () => noticeListeners.delete(listener);
     },
     close() {
-      clearTimeout(renderTimer);
       changeListeners.clear();
       noticeListeners.clear();
       engine.close();
