@@ -8,7 +8,7 @@ import { TrackerClient } from '../../client/tracker.ts';
 import { Bitfield } from '../../protocol/bitfield.ts';
 import { PIECE_SIZE } from '../../protocol/constants.ts';
 import { createBrowserPlatform, pieceStoreOf, trackerUrlOf } from '../../web/src/platform/index.ts';
-import { BlobPieceSource, canKeepFileHandles } from '../../web/src/platform/file-source.ts';
+import { BlobPieceSource } from '../../web/src/platform/file-source.ts';
 import { saveStoredFile, storedFileBlob } from '../../web/src/platform/save.ts';
 import { rawChannelBench } from './harness-raw.ts';
 import { pieceStoreContract } from '../helpers/piece-store-contract.ts';
@@ -22,7 +22,6 @@ const harness = {
   createBrowserPlatform,
   saveStoredFile,
   storedFileBlob,
-  canKeepFileHandles,
   rawChannelBench,
   trackerUrl: trackerUrlOf(location),
   /** The file chosen in the page's <input type=file> (tests fill it with setInputFiles). */

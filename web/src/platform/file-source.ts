@@ -41,11 +41,6 @@ export class BlobPieceSource implements PieceSource {
   }
 }
 
-/** True where a shared file can be re-opened after a reload without copying it (Chromium desktop). */
-export function canKeepFileHandles(): boolean {
-  return typeof (globalThis as { showOpenFilePicker?: unknown }).showOpenFilePicker === 'function';
-}
-
 /** Remembers the handle of a file just shared, so a reload can read it again. */
 export async function keepFileHandle(store: IdbPieceStore, fileId: string, handle: FileSystemFileHandle): Promise<void> {
   const file = await handle.getFile();
