@@ -1,13 +1,14 @@
 /**
  * Where a shared file's bytes come from after it is shared.
  *
- * - Chromium-based desktop browsers (Chrome, Edge, Opera, Brave) have the File
- *   System Access API (`showOpenFilePicker`): the share keeps a
- *   FileSystemFileHandle in IndexedDB, the original file stays the only copy,
- *   and after a reload the page asks permission to read it again (one click).
- * - Firefox, Safari, and any page where the file came from an <input> or a drop
- *   instead of the picker, get no handle that survives a reload: the engine
- *   copies the pieces into IndexedDB while sharing, so the file stays seedable.
+ * - Chromium-based desktop browsers (Chrome, Edge, Opera, Brave) hand out a
+ *   FileSystemFileHandle for a dropped file (`getAsFileSystemHandle`, asked
+ *   for in DropZone.svelte): the share keeps it in IndexedDB, the original
+ *   file stays the only copy, and after a reload the page asks permission to
+ *   read it again (one click).
+ * - Firefox, Safari, and any file chosen through an <input type=file>, get no
+ *   handle that survives a reload: the engine copies the pieces into
+ *   IndexedDB while sharing, so the file stays seedable.
  *
  * Both paths read pieces with `Blob.slice().arrayBuffer()`: one piece in
  * memory at a time, whatever the file's size.
