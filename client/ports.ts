@@ -50,8 +50,6 @@ export interface PieceStore {
   putFile(file: StoredFile): Promise<void>;
   /** Stores one verified piece. */
   putPiece(fileId: string, index: number, data: Uint8Array): Promise<void>;
-  /** Stores several verified pieces in one transaction (batching measured faster in IndexedDB). */
-  putPieces?(fileId: string, pieces: { index: number; data: Uint8Array }[]): Promise<void>;
   getPiece(fileId: string, index: number): Promise<Uint8Array | undefined>;
   /** Removes the record and every piece, freeing the space. */
   deleteFile(fileId: string): Promise<void>;

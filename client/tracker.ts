@@ -146,10 +146,14 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
     return this.#urls;
   }
 
-  /** Connects to the first tracker that answers. Resolves once ready. */
-  connect(): Promise<void> {
+  /**
+   * Connects to the first tracker that answers. Resolves once ready. Gives up
+   * after three rounds, unless `keepTrying` (the app: the tracker may be
+   * restarting), which says 'reconnecting' then and goes on until close().
+   */
+  connect(options: { keepTrying?: boolean } = {}): Promise<void> {
     if (this.#status === 'connected') return Promise.resolve();
-    this.#connecting ??= this.#connectLoop(false).finally(() => (this.#connecting = undefined));
+    this.#connecting ??= this.#connectLoop(false, options.keepTrying).finally(() => (this.#connecting = undefined));
     return this.#connecting;
   }
 
@@ -262,7 +266,7 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
   }
 
   /** Tries every known tracker in turn, with backoff between rounds, until one is ready. */
-  async #connectLoop(reconnecting: boolean): Promise<void> {
+  async #connectLoop(reconnecting: boolean, keepTrying = false): Promise<void> {
     this.#setStatus(reconnecting ? 'reconnecting' : 'connecting');
     let round = 0;
     for (;;) {
@@ -277,8 +281,11 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
         }
       }
       if (!reconnecting && round >= 2) {
-        this.#setStatus('idle');
-        throw new MeshdropError(ErrorCode.Disconnected, `no tracker answered (${this.#urls.join(', ')})`);
+        if (!keepTrying) {
+          this.#setStatus('idle');
+          throw new MeshdropError(ErrorCode.Disconnected, `no tracker answered (${this.#urls.join(', ')})`);
+        }
+        if (this.#status !== 'reconnecting') this.#setStatus('reconnecting');
       }
       const delay = Math.min(this.#baseDelay * 2 ** round, this.#baseDelay * 8);
       round++;

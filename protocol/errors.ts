@@ -26,7 +26,6 @@ export const ErrorCode = {
   UserExists: 'user_exists',
   GroupExists: 'group_exists',
   NoSuchGroup: 'no_such_group',
-  NoSuchUser: 'no_such_user',
   NoSuchFile: 'no_such_file',
   NoSuchRequest: 'no_such_request',
   NoSuchInvite: 'no_such_invite',

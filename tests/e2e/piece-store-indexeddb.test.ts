@@ -23,14 +23,12 @@ test('IndexedDB piece store in Chromium', { timeout: 120_000 }, async (t) => {
   await t.test('deleteFile frees the space its pieces took', async () => {
     const usage = await person.page.evaluate(async () => {
       const h = window.meshdropHarness;
-      const { store } = h.createBrowserPlatform({ dbName: 'meshdrop-space' });
+      const store = h.createBrowserPlatform().storeFor('space'); // database meshdrop-space
       const used = async () => (await navigator.storage.estimate()).usage ?? 0;
       const before = await used();
       const piece = new Uint8Array(h.PIECE_SIZE);
       for (let i = 0; i < piece.length; i += 65536) crypto.getRandomValues(piece.subarray(i, i + 65536));
-      for (let i = 0; i < 64; i += 8) {
-        await store.putPieces('f'.repeat(40), Array.from({ length: 8 }, (_, k) => ({ index: i + k, data: piece })));
-      }
+      for (let i = 0; i < 64; i++) await store.putPiece('f'.repeat(40), i, piece);
       const full = await used();
       await store.deleteFile('f'.repeat(40));
       const after = await used();

@@ -30,7 +30,7 @@ test('a download resumes after a reload without fetching a verified piece again'
 
     // What the reloaded page finds in IndexedDB before its engine starts.
     const kept = await bob.page.evaluate(async (f) => {
-      const { store } = window.meshdropHarness.createBrowserPlatform();
+      const store = window.meshdropHarness.createBrowserPlatform().storeFor('bob');
       const rec = await store.getFile(f);
       const out: number[] = [];
       for (let i = 0; rec && i < rec.meta.pieceHashes.length; i++) if (rec.have[i >> 3]! & (0x80 >> (i & 7))) out.push(i);

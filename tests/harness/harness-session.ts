@@ -4,13 +4,14 @@
  * scenarios need (a switch that makes this peer corrupt what it serves, and
  * counters of the blocks it served per piece).
  */
-import { TrackerClient } from '../../client/tracker.ts';
+import type { TrackerClient } from '../../client/tracker.ts';
 import { TransferEngine, type TransferLimits } from '../../client/engine.ts';
 import type { PeerChannel, PeerConnector } from '../../client/ports.ts';
 import { PIECE_SIZE } from '../../protocol/constants.ts';
 import { FrameType, decodeFrame, encodeFrame } from '../../protocol/wire.ts';
 import { BLOCK_SIZE } from '../../protocol/constants.ts';
-import { createBrowserPlatform, trackerUrlOf, type BrowserPlatform } from '../../web/src/platform/index.ts';
+import { createBrowserPlatform, type BrowserPlatform } from '../../web/src/platform/index.ts';
+import type { IdbPieceStore } from '../../web/src/platform/idb-store.ts';
 import { BlobPieceSource, keepFileHandle, reopenFileSource } from '../../web/src/platform/file-source.ts';
 import { saveStoredFile, type SaveMethod } from '../../web/src/platform/save.ts';
 
@@ -19,7 +20,6 @@ export interface SessionOptions {
   password?: string;
   /** Tracker WebSocket URLs; the page's own tracker by default. */
   trackerUrls?: string[];
-  dbName?: string;
   limits?: Partial<TransferLimits>;
   /** Start as a bad seeder: every block served has one byte flipped. */
   corrupt?: boolean;
@@ -93,22 +93,23 @@ export interface EngineEventLog {
 }
 
 export class HarnessSession {
-  readonly platform: BrowserPlatform;
+  /** The app's platform, with this person's piece store opened as the app opens it (storeFor). */
+  readonly platform: BrowserPlatform & { store: IdbPieceStore };
   readonly tracker: TrackerClient;
   readonly engine: TransferEngine;
   readonly instruments: Instruments = { corrupt: false, servedBlocks: new Map(), bytesSent: 0, bytesReceived: 0 };
   readonly events: EngineEventLog = { pieceFailed: [], peerDropped: [], peerClosed: [], errors: [], completed: [] };
 
   private constructor(readonly options: SessionOptions) {
-    this.platform = createBrowserPlatform(options.dbName ? { dbName: options.dbName } : {});
-    this.instruments.corrupt = options.corrupt ?? false;
-    this.tracker = new TrackerClient({
-      urls: options.trackerUrls ?? [trackerUrlOf(location)],
-      createSocket: this.platform.createSocket,
-      requestTimeoutMs: 20_000,
-      reconnectDelayMs: 200,
+    // Composed as the app composes it (web/src/main.ts, start-transfers.ts), with test timings.
+    const platform = createBrowserPlatform({
+      ...(options.trackerUrls ? { trackerUrls: options.trackerUrls } : {}),
+      tracker: { requestTimeoutMs: 20_000, reconnectDelayMs: 200 },
     });
-    const store = this.platform.store;
+    const store = platform.storeFor(options.userId);
+    this.platform = { ...platform, store };
+    this.instruments.corrupt = options.corrupt ?? false;
+    this.tracker = platform.tracker;
     this.engine = new TransferEngine({
       tracker: this.tracker,
       store,
@@ -240,7 +241,6 @@ export class HarnessSession {
 
   close(): void {
     this.engine.close();
-    this.tracker.close();
     this.platform.close();
   }
 }

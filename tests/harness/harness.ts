@@ -7,11 +7,10 @@
 import { TrackerClient } from '../../client/tracker.ts';
 import { Bitfield } from '../../protocol/bitfield.ts';
 import { PIECE_SIZE } from '../../protocol/constants.ts';
-import { createBrowserPlatform, trackerUrlOf } from '../../web/src/platform/index.ts';
-import { BlobPieceSource, canKeepFileHandles } from '../../web/src/platform/file-source.ts';
+import { createBrowserPlatform, pieceStoreOf, trackerUrlOf } from '../../web/src/platform/index.ts';
+import { BlobPieceSource } from '../../web/src/platform/file-source.ts';
 import { saveStoredFile, storedFileBlob } from '../../web/src/platform/save.ts';
 import { rawChannelBench } from './harness-raw.ts';
-import { IdbPieceStore } from '../../web/src/platform/idb-store.ts';
 import { pieceStoreContract } from '../helpers/piece-store-contract.ts';
 import { HarnessSession, type SessionOptions } from './harness-session.ts';
 
@@ -23,7 +22,6 @@ const harness = {
   createBrowserPlatform,
   saveStoredFile,
   storedFileBlob,
-  canKeepFileHandles,
   rawChannelBench,
   trackerUrl: trackerUrlOf(location),
   /** The file chosen in the page's <input type=file> (tests fill it with setInputFiles). */
@@ -34,18 +32,19 @@ const harness = {
   },
   /**
    * Runs the shared PieceStore acceptance suite (tests/helpers/piece-store-contract.ts)
-   * against IndexedDB in this page: a fresh database per case, and `reopen()`
-   * opens the same database again, as a reload would.
+   * against IndexedDB in this page: a fresh database per case (a user of
+   * its own, named as the app names them), and `reopen()` opens the same
+   * database again, as a reload would.
    */
   async runPieceStoreContract(): Promise<{ name: string; error?: string }[]> {
     const results: { name: string; error?: string }[] = [];
     let n = 0;
     for (const c of pieceStoreContract) {
       const make = async () => {
-        const dbName = `meshdrop-contract-${n++}`;
-        const store = new IdbPieceStore(dbName);
+        const user = `contract-${n++}`;
+        const store = pieceStoreOf(user);
         await store.clear();
-        return Object.assign(store, { reopen: async () => new IdbPieceStore(dbName) });
+        return Object.assign(store, { reopen: async () => pieceStoreOf(user) });
       };
       try {
         await c.run(make);

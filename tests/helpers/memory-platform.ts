@@ -43,9 +43,6 @@ export class MemoryPieceStore implements PieceStore {
     m.set(index, data.slice());
     this.writes.push({ fileId, index });
   }
-  async putPieces(fileId: string, pieces: { index: number; data: Uint8Array }[]): Promise<void> {
-    for (const p of pieces) await this.putPiece(fileId, p.index, p.data);
-  }
   async getPiece(fileId: string, index: number): Promise<Uint8Array | undefined> {
     return this.pieces.get(fileId)?.get(index)?.slice();
   }

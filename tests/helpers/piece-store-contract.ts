@@ -149,16 +149,6 @@ export const pieceStoreContract: ContractCase[] = [
     },
   },
   {
-    name: 'putPieces (when offered) stores every piece',
-    async run(make) {
-      const store = await make();
-      if (!store.putPieces) return;
-      const pieces = [0, 1, 5].map((index) => ({ index, data: bytes(2048 + index, 10 + index) }));
-      await store.putPieces(A, pieces);
-      for (const p of pieces) sameBytes(await store.getPiece(A, p.index), p.data, `piece ${p.index} from putPieces`);
-    },
-  },
-  {
     name: 'files are separate: the same piece index of two files holds two values',
     async run(make) {
       const store = await make();

@@ -1,7 +1,9 @@
 /**
  * One canonical form of the state: sorted arrays, fixed field order. It is
- * what the digest hashes (two trackers agree iff their digests match) and what
- * a snapshot stores.
+ * what the digest hashes (two trackers agree iff their digests match).
+ * Snapshots do not store it: they hold ops, not the folded state
+ * (store/oplog.ts says why). `canonicalState` / `stateFromCanonical` round-trip
+ * a state through plain JSON for tests and the bench.
  */
 import { createHash } from 'node:crypto';
 import type { FileRecord, GroupRecord, InviteRecord, Membership, SessionRecord, State, UserRecord } from './model.ts';

@@ -1,24 +1,16 @@
 /**
- * Boots the app in a browser tab: the tracker connection (the tracker that
- * served this page, at /ws), the app controller, the Svelte tree, and — once
- * the browser platform has started — the transfer engine.
+ * Boots the app in a browser tab: the browser platform (platform/index.ts:
+ * the connection to the tracker that served this page, at /ws, the hashing
+ * worker, the WebRTC connector), the app controller, the Svelte tree, and —
+ * once someone signs in — the transfer engine on their own piece store.
  */
 import { mount } from 'svelte';
-import { TrackerClient } from '../../client/tracker.ts';
-import type { SocketLike } from '../../client/ports.ts';
 import App from './ui/App.svelte';
 import { MeshdropApp } from './ui/app.ts';
 import { pickFiles } from './ui/pick-files.ts';
 import { startTransfers } from './ui/start-transfers.ts';
-import { WorkerHasher } from './platform/hasher.ts';
-import { BrowserPeerConnector } from './platform/rtc.ts';
+import { createBrowserPlatform } from './platform/index.ts';
 import './ui/theme.css';
-
-const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
-const client = new TrackerClient({
-  urls: [wsUrl],
-  createSocket: (url) => new WebSocket(url) as unknown as SocketLike,
-});
 
 function storage(): Storage | undefined {
   try {
@@ -28,17 +20,17 @@ function storage(): Storage | undefined {
   }
 }
 
-const platform = { hasher: new WorkerHasher(), connector: new BrowserPeerConnector() };
+const platform = createBrowserPlatform();
 
 const app = new MeshdropApp({
-  client,
+  client: platform.tracker,
   storage: storage(),
   place: location,
   history: window.history,
   origin: location.origin,
   pickFiles: () => pickFiles(true),
-  // One hashing worker and one WebRTC connector for the tab; the engine and its store are per signed-in user.
-  startTransfers: (userId) => startTransfers(platform, client, userId),
+  // One tracker connection, hashing worker and WebRTC connector for the tab; the engine and its store are per signed-in user.
+  startTransfers: (userId) => startTransfers(platform, userId),
 });
 
 mount(App, { target: document.getElementById('app')!, props: { app } });

@@ -1,7 +1,7 @@
 /**
  * Runs a parsed console command against the app's actions and turns the
  * result into lines of text. The actions are the very methods the buttons
- * call (web/src/ui/app.svelte.ts), so a command and its button cannot drift
+ * call (web/src/ui/app.ts), so a command and its button cannot drift
  * apart. Pure apart from the actions it is handed: no DOM, no tracker.
  */
 import type { FileSummary, GroupSummary, MembershipStatus, SessionSummary } from '../../../protocol/tracker.ts';

@@ -1,13 +1,14 @@
 /**
  * Where a shared file's bytes come from after it is shared.
  *
- * - Chromium-based desktop browsers (Chrome, Edge, Opera, Brave) have the File
- *   System Access API (`showOpenFilePicker`): the share keeps a
- *   FileSystemFileHandle in IndexedDB, the original file stays the only copy,
- *   and after a reload the page asks permission to read it again (one click).
- * - Firefox, Safari, and any page where the file came from an <input> or a drop
- *   instead of the picker, get no handle that survives a reload: the engine
- *   copies the pieces into IndexedDB while sharing, so the file stays seedable.
+ * - Chromium-based desktop browsers (Chrome, Edge, Opera, Brave) hand out a
+ *   FileSystemFileHandle for a dropped file (`getAsFileSystemHandle`, asked
+ *   for in DropZone.svelte): the share keeps it in IndexedDB, the original
+ *   file stays the only copy, and after a reload the page asks permission to
+ *   read it again (one click).
+ * - Firefox, Safari, and any file chosen through an <input type=file>, get no
+ *   handle that survives a reload: the engine copies the pieces into
+ *   IndexedDB while sharing, so the file stays seedable.
  *
  * Both paths read pieces with `Blob.slice().arrayBuffer()`: one piece in
  * memory at a time, whatever the file's size.
@@ -20,7 +21,6 @@ interface PermissionedHandle extends FileSystemFileHandle {
   queryPermission?(descriptor: { mode: 'read' | 'readwrite' }): Promise<PermissionState>;
   requestPermission?(descriptor: { mode: 'read' | 'readwrite' }): Promise<PermissionState>;
 }
-type OpenPicker = (options?: { multiple?: boolean }) => Promise<FileSystemFileHandle[]>;
 
 /** What is kept beside a handle, to notice the original changed on disk since it was hashed. */
 interface KeptHandle {
@@ -40,23 +40,6 @@ export class BlobPieceSource implements PieceSource {
     if (index < 0 || start >= this.file.size) throw new RangeError(`piece ${index} is outside the file`);
     return new Uint8Array(await this.file.slice(start, Math.min(this.file.size, start + this.pieceSize)).arrayBuffer());
   }
-}
-
-/** True where a shared file can be re-opened after a reload without copying it (Chromium desktop). */
-export function canKeepFileHandles(): boolean {
-  return typeof (globalThis as { showOpenFilePicker?: unknown }).showOpenFilePicker === 'function';
-}
-
-/**
- * Lets the user pick files to share through the File System Access picker,
- * returning each File with its handle; undefined where the API is missing
- * (the UI then uses an <input type=file>, and pieces go to IndexedDB).
- */
-export async function pickFilesWithHandles(): Promise<{ file: File; handle: FileSystemFileHandle }[] | undefined> {
-  const picker = (globalThis as { showOpenFilePicker?: OpenPicker }).showOpenFilePicker;
-  if (!picker) return undefined;
-  const handles = await picker({ multiple: true });
-  return Promise.all(handles.map(async (handle) => ({ file: await handle.getFile(), handle })));
 }
 
 /** Remembers the handle of a file just shared, so a reload can read it again. */

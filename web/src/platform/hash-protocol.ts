@@ -1,15 +1,13 @@
 /** Messages between hasher.ts (page) and hash-worker.ts (Web Worker). */
 
 export type HashRequest =
-  /** SHA-1 of one buffer, transferred in; sent back with the answer when `giveBack` is set. */
-  | { id: number; kind: 'sha1'; buffer: ArrayBuffer; offset: number; length: number; giveBack: boolean }
+  /** SHA-1 of one buffer, transferred in (a copy the page made). */
+  | { id: number; kind: 'sha1'; buffer: ArrayBuffer; offset: number; length: number }
   /** SHA-1 of every piece of a File/Blob, read inside the worker (the page never holds the bytes). */
-  | { id: number; kind: 'file'; file: Blob; pieceSize: number }
-  /** Stop hashing a file (the user cancelled the share). */
-  | { id: number; kind: 'cancel' };
+  | { id: number; kind: 'file'; file: Blob; pieceSize: number };
 
 export type HashReply =
-  | { id: number; kind: 'sha1'; hex: string; buffer?: ArrayBuffer }
+  | { id: number; kind: 'sha1'; hex: string }
   | { id: number; kind: 'progress'; piecesDone: number; bytesDone: number }
   | { id: number; kind: 'file'; hashes: string[] }
   | { id: number; kind: 'error'; message: string }

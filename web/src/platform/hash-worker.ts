@@ -14,9 +14,7 @@ import type { HashEngine, HashReply, HashRequest } from './hash-protocol.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
 
-/** Test hook: a worker named `…-noble` uses the fallback, as on an insecure page. */
-const forceNoble = self.name.endsWith('-noble');
-const subtle: SubtleCrypto | undefined = forceNoble ? undefined : self.crypto?.subtle;
+const subtle: SubtleCrypto | undefined = self.crypto?.subtle;
 const engine: HashEngine = subtle ? 'webcrypto' : 'noble';
 
 async function sha1Hex(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
@@ -35,8 +33,6 @@ async function sha1Hex(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
 const READ_PIECES = 16;
 const READ_LANES = 4;
 
-const cancelled = new Set<number>();
-
 async function hashFile(id: number, file: Blob, pieceSize: number): Promise<string[]> {
   const count = Math.ceil(file.size / pieceSize);
   const hashes = new Array<string>(count);
@@ -46,7 +42,6 @@ async function hashFile(id: number, file: Blob, pieceSize: number): Promise<stri
   let bytesDone = 0;
   const lane = async () => {
     while (next < chunks) {
-      if (cancelled.has(id)) throw new Error('cancelled');
       const c = next++;
       const start = c * READ_PIECES * pieceSize;
       const buf = new Uint8Array(await file.slice(start, Math.min(file.size, start + READ_PIECES * pieceSize)).arrayBuffer());
@@ -67,8 +62,8 @@ async function hashFile(id: number, file: Blob, pieceSize: number): Promise<stri
   return hashes;
 }
 
-function post(reply: HashReply, transfer: Transferable[] = []): void {
-  self.postMessage(reply, transfer);
+function post(reply: HashReply): void {
+  self.postMessage(reply);
 }
 
 self.onmessage = async (ev: MessageEvent<HashRequest>) => {
@@ -77,8 +72,7 @@ self.onmessage = async (ev: MessageEvent<HashRequest>) => {
     switch (msg.kind) {
       case 'sha1': {
         const hex = await sha1Hex(new Uint8Array(msg.buffer, msg.offset, msg.length));
-        if (msg.giveBack) post({ id: msg.id, kind: 'sha1', hex, buffer: msg.buffer }, [msg.buffer]);
-        else post({ id: msg.id, kind: 'sha1', hex });
+        post({ id: msg.id, kind: 'sha1', hex });
         break;
       }
       case 'file': {
@@ -86,14 +80,9 @@ self.onmessage = async (ev: MessageEvent<HashRequest>) => {
         post({ id: msg.id, kind: 'file', hashes });
         break;
       }
-      case 'cancel':
-        cancelled.add(msg.id);
-        break;
     }
   } catch (err) {
     post({ id: msg.id, kind: 'error', message: err instanceof Error ? err.message : String(err) });
-  } finally {
-    if (msg.kind === 'file') cancelled.delete(msg.id);
   }
 };
 

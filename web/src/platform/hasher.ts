@@ -2,12 +2,11 @@
  * The page's side of the hashing worker: the client core's Hasher, plus
  * whole-file hashing with progress for sharing.
  *
- * Bytes cross to the worker without copies where the caller can give them
- * up: `hashFile` hands the worker the File itself (a reference; the worker
- * reads it from disk), and `sha1Owned` transfers the buffer and gets it back
- * with the answer. `sha1` (the port) must leave the caller's bytes usable, so
- * it sends a structured-clone copy: 512 KiB copies cost ~0.1 ms, against
- * ~50 ms to receive the piece over the data channel.
+ * `hashFile` hands the worker the File itself (a reference; the worker reads
+ * it from disk), so sharing never holds the file in the page. `sha1` (the
+ * port) must leave the caller's bytes usable, so it sends a copy: 512 KiB
+ * copies cost ~0.1 ms, against ~50 ms to receive the piece over the data
+ * channel.
  */
 import type { Hasher } from '../../../client/ports.ts';
 import type { HashEngine, HashReply, HashRequest } from './hash-protocol.ts';
@@ -25,22 +24,15 @@ interface Waiting {
   onProgress?: (reply: Extract<HashReply, { kind: 'progress' }>) => void;
 }
 
-export interface WorkerHasherOptions {
-  /** Use @noble/hashes even where WebCrypto exists (tests of the insecure-context path). */
-  forceNoble?: boolean;
-}
-
 export class WorkerHasher implements Hasher {
   readonly #worker: Worker;
   readonly #waiting = new Map<number, Waiting>();
   #nextId = 1;
   #engine: Promise<HashEngine>;
 
-  constructor(options: WorkerHasherOptions = {}) {
+  constructor() {
     // Vite bundles the worker from this exact `new Worker(new URL(...))` form.
-    this.#worker = options.forceNoble
-      ? new Worker(new URL('./hash-worker.ts', import.meta.url), { type: 'module', name: 'meshdrop-hash-noble' })
-      : new Worker(new URL('./hash-worker.ts', import.meta.url), { type: 'module', name: 'meshdrop-hash' });
+    this.#worker = new Worker(new URL('./hash-worker.ts', import.meta.url), { type: 'module', name: 'meshdrop-hash' });
     let ready!: (engine: HashEngine) => void;
     this.#engine = new Promise((r) => (ready = r));
     this.#worker.onmessage = (ev: MessageEvent<HashReply>) => {
@@ -68,41 +60,20 @@ export class WorkerHasher implements Hasher {
   /** SHA-1 of the bytes; the caller's bytes stay usable (sent as a copy, see above). */
   async sha1(data: Uint8Array): Promise<string> {
     const copy = data.slice();
-    const reply = await this.#ask({ id: 0, kind: 'sha1', buffer: copy.buffer, offset: 0, length: copy.length, giveBack: false }, [copy.buffer]);
+    const reply = await this.#ask({ id: 0, kind: 'sha1', buffer: copy.buffer, offset: 0, length: copy.length }, [copy.buffer]);
     return (reply as Extract<HashReply, { kind: 'sha1' }>).hex;
   }
 
-  /**
-   * SHA-1 without a copy: the buffer moves to the worker and comes back with
-   * the answer. `data` is unusable afterwards; use the returned bytes.
-   */
-  async sha1Owned(data: Uint8Array<ArrayBuffer>): Promise<{ hex: string; data: Uint8Array<ArrayBuffer> }> {
-    const { byteOffset, length } = data;
-    const reply = (await this.#ask(
-      { id: 0, kind: 'sha1', buffer: data.buffer, offset: byteOffset, length, giveBack: true },
-      [data.buffer],
-    )) as Extract<HashReply, { kind: 'sha1' }>;
-    return { hex: reply.hex, data: new Uint8Array(reply.buffer!, byteOffset, length) };
-  }
-
   /** SHA-1 of every piece of a file, with progress after each piece. */
-  hashFile(
-    file: Blob,
-    pieceSize: number,
-    options: { onProgress?: (p: HashProgress) => void; signal?: AbortSignal } = {},
-  ): Promise<string[]> {
+  async hashFile(file: Blob, pieceSize: number, options: { onProgress?: (p: HashProgress) => void } = {}): Promise<string[]> {
     const pieceCount = Math.ceil(file.size / pieceSize);
-    const id = this.#nextId++;
-    const abort = () => this.#worker.postMessage({ id, kind: 'cancel' } satisfies HashRequest);
-    options.signal?.addEventListener('abort', abort, { once: true });
     const onProgress = options.onProgress;
-    return this.#ask(
-      { id, kind: 'file', file, pieceSize },
+    const reply = await this.#ask(
+      { id: 0, kind: 'file', file, pieceSize },
       [],
       onProgress && ((r) => onProgress({ piecesDone: r.piecesDone, pieceCount, bytesDone: r.bytesDone, totalBytes: file.size })),
-    )
-      .then((reply) => (reply as Extract<HashReply, { kind: 'file' }>).hashes)
-      .finally(() => options.signal?.removeEventListener('abort', abort));
+    );
+    return (reply as Extract<HashReply, { kind: 'file' }>).hashes;
   }
 
   terminate(): void {

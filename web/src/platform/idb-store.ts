@@ -11,11 +11,10 @@
  * vs 55 MB/s). Array keys sort by file then index, so one key range deletes
  * or lists a whole file.
  */
-import { createStore, del, get, promisifyRequest as promisify, set, setMany, type UseStore } from 'idb-keyval';
+import { createStore, del, get, promisifyRequest as promisify, set, type UseStore } from 'idb-keyval';
 import type { PieceStore, StoredFile } from '../../../client/ports.ts';
 
-/** Database and object-store names: a persistent contract with what browsers already hold. */
-export const DB_NAME = 'meshdrop';
+/** The object-store name: a persistent contract with what browsers already hold (database names: platform/index.ts). */
 export const STORE_NAME = 'kv';
 
 const fileKey = (fileId: string): IDBValidKey => ['file', fileId];
@@ -30,7 +29,7 @@ type FileRecord = StoredFile;
 export class IdbPieceStore implements PieceStore {
   readonly kv: UseStore;
 
-  constructor(dbName = DB_NAME) {
+  constructor(dbName: string) {
     this.kv = createStore(dbName, STORE_NAME);
   }
 
@@ -49,22 +48,6 @@ export class IdbPieceStore implements PieceStore {
 
   putPiece(fileId: string, index: number, data: Uint8Array): Promise<void> {
     return set(pieceKey(fileId, index), toBlob(data), this.kv);
-  }
-
-  /**
-   * Several pieces in one transaction. Measured in Chromium on an on-disk
-   * profile, 1 GiB of 512 KiB pieces: one transaction per piece 104 MB/s,
-   * batches of 8 pieces 188 MB/s (each readwrite transaction commits on its
-   * own; fewer commits, less waiting). Either is far above the 9–12 MB/s a
-   * data channel delivers here, so batching matters for copying a shared
-   * file into the store, not for downloads.
-   */
-  putPieces(fileId: string, pieces: { index: number; data: Uint8Array }[]): Promise<void> {
-    if (pieces.length === 0) return Promise.resolve();
-    return setMany(
-      pieces.map((p) => [pieceKey(fileId, p.index), toBlob(p.data)]),
-      this.kv,
-    );
   }
 
   async getPiece(fileId: string, index: number): Promise<Uint8Array | undefined> {
@@ -103,7 +86,7 @@ export class IdbPieceStore implements PieceStore {
     });
   }
 
-  /** For tests and the bench: forget everything (one database per profile). */
+  /** For tests and the bench: forget everything this database holds. */
   clear(): Promise<void> {
     return this.kv('readwrite', (s) => promisify(s.clear()));
   }

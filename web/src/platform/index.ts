@@ -1,43 +1,65 @@
 /**
- * The browser platform for the client core, built in one place: IndexedDB
- * piece store, hashing worker, WebRTC connector, WebSocket factory.
+ * The browser's composition root: the client core's parts for a tab, built
+ * here alone, for the app (web/src/main.ts) and the test harness
+ * (tests/harness/) alike: the tracker connection (the browser's WebSocket),
+ * the hashing worker, the WebRTC connector, and each signed-in user's
+ * IndexedDB piece store, named by one rule.
  */
-import type { SocketFactory, SocketLike } from '../../../client/ports.ts';
+import type { SocketLike } from '../../../client/ports.ts';
+import { TrackerClient, type TrackerClientOptions } from '../../../client/tracker.ts';
 import { WorkerHasher } from './hasher.ts';
 import { IdbPieceStore } from './idb-store.ts';
 import { BrowserPeerConnector } from './rtc.ts';
 
 export interface BrowserPlatform {
-  store: IdbPieceStore;
+  /** Not connected yet: the caller connects and signs in. */
+  tracker: TrackerClient;
+  /** One hashing worker for the tab. */
   hasher: WorkerHasher;
+  /** One WebRTC connector for the tab; peer connections close with the swarms that own them. */
   connector: BrowserPeerConnector;
-  /** For TrackerClient: the browser's own WebSocket. */
-  createSocket: SocketFactory;
-  /** Stops the hashing worker; peer connections close with the swarms that own them. */
+  /** The piece store of a signed-in user (pieceStoreOf). */
+  storeFor(userId: string): IdbPieceStore;
+  /** Closes the tracker connection and stops the hashing worker. */
   close(): void;
 }
 
 export interface BrowserPlatformOptions {
-  /** IndexedDB database name (one per profile by default; tests may use several). */
-  dbName?: string;
-  /** Hash with @noble/hashes even where WebCrypto exists (tests of the insecure-context path). */
-  forceNoble?: boolean;
+  /** Tracker WebSocket URLs; by default the tracker that served this page. */
+  trackerUrls?: string[];
+  /** Tracker client timings (tests shorten them); the client's defaults otherwise. */
+  tracker?: Pick<TrackerClientOptions, 'requestTimeoutMs' | 'reconnectDelayMs'>;
 }
 
 export function createBrowserPlatform(options: BrowserPlatformOptions = {}): BrowserPlatform {
-  const store = new IdbPieceStore(options.dbName);
-  const hasher = new WorkerHasher({ forceNoble: options.forceNoble ?? false });
-  const connector = new BrowserPeerConnector();
-  return {
-    store,
-    hasher,
-    connector,
+  const tracker = new TrackerClient({
+    ...options.tracker,
+    urls: options.trackerUrls ?? [trackerUrlOf(location)],
     createSocket: (url) => new WebSocket(url) as unknown as SocketLike,
-    close: () => hasher.terminate(),
+  });
+  const hasher = new WorkerHasher();
+  return {
+    tracker,
+    hasher,
+    connector: new BrowserPeerConnector(),
+    storeFor: pieceStoreOf,
+    close() {
+      tracker.close();
+      hasher.terminate();
+    },
   };
 }
 
+/**
+ * Each signed-in user gets an IndexedDB database of their own,
+ * `meshdrop-<user>`, so two people on one browser never see or resume each
+ * other's files. A persistent contract with what browsers already hold.
+ */
+export function pieceStoreOf(userId: string): IdbPieceStore {
+  return new IdbPieceStore(`meshdrop-${userId}`);
+}
+
 /** The tracker's WebSocket URL for a page it served (the tracker serves the app and /ws on one port). */
-export function trackerUrlOf(location: Location): string {
-  return `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/ws`;
+export function trackerUrlOf(place: Pick<Location, 'protocol' | 'host'>): string {
+  return `${place.protocol === 'https:' ? 'wss:' : 'ws:'}//${place.host}/ws`;
 }

@@ -33,8 +33,6 @@ export interface AppOptions {
   startTransfers?: (userId: string) => Promise<TransferPort>;
 }
 
-/** If the first connection fails, try again this often: the tracker may be restarting. */
-const RETRY_CONNECT_MS = 3000;
 
 export class MeshdropApp implements ConsoleActions {
   readonly connection = new ConnectionState();
@@ -55,7 +53,6 @@ export class MeshdropApp implements ConsoleActions {
   /** Bumped on every sign-in and sign-out, so an engine that finishes starting after its session ended is closed, not attached. */
   #sessionEpoch = 0;
   #unsubscribe: (() => void)[] = [];
-  #retryTimer: ReturnType<typeof setTimeout> | undefined;
   #filesRefresh: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: AppOptions) {
@@ -85,7 +82,8 @@ export class MeshdropApp implements ConsoleActions {
       c.on('event', (e) => this.#onEvent(e)),
     );
     if (this.session.stored()) this.session.setRestoring(true);
-    this.#connect();
+    // No tracker answering yet says 'reconnecting' and keeps trying without a click; it ends only with stop().
+    this.#client.connect({ keepTrying: true }).catch(() => undefined);
   }
 
   /** Plugs in a transfer engine for the signed-in session. */
@@ -126,18 +124,9 @@ export class MeshdropApp implements ConsoleActions {
   stop(): void {
     this.#detachTransfers();
     for (const off of this.#unsubscribe.splice(0)) off();
-    clearTimeout(this.#retryTimer);
     clearTimeout(this.#filesRefresh);
     this.notices.reset();
     this.#client.close();
-  }
-
-  #connect(): void {
-    this.#client.connect().catch(() => {
-      // No tracker answered yet: say so, keep trying without a click.
-      this.connection.setStatus('reconnecting', undefined);
-      this.#retryTimer = setTimeout(() => this.#connect(), RETRY_CONNECT_MS);
-    });
   }
 
   async #onReady(): Promise<void> {

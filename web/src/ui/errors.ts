@@ -20,7 +20,6 @@ const WORDS: Record<ErrorCode, string> = {
   [ErrorCode.UserExists]: 'That user name is taken. Pick another one.',
   [ErrorCode.GroupExists]: 'A group with that name already exists. Pick another name.',
   [ErrorCode.NoSuchGroup]: 'There is no group with that name.',
-  [ErrorCode.NoSuchUser]: 'There is no user with that name.',
   [ErrorCode.NoSuchFile]: 'That file is no longer shared.',
   [ErrorCode.NoSuchRequest]: 'There is no pending request from that person.',
   [ErrorCode.NoSuchInvite]: 'This invite link is not valid for this group.',

@@ -1,34 +1,23 @@
 /**
  * The transfer engine (client/engine.ts) on the browser platform
  * (web/src/platform/), seen through the UI's TransferPort. One engine per
- * signed-in session; each user gets their own IndexedDB database, so two
- * people using one browser never see or resume each other's files.
+ * signed-in session, on that user's own piece store (platform.storeFor), so
+ * two people using one browser never see or resume each other's files.
  */
 import { TransferEngine, type DownloadInfo } from '../../../client/engine.ts';
-import type { TrackerClient } from '../../../client/tracker.ts';
 import { PIECE_SIZE } from '../../../protocol/constants.ts';
 import type { FileSummary } from '../../../protocol/tracker.ts';
 import { BlobPieceSource, keepFileHandle, reopenFileSource } from '../platform/file-source.ts';
-import type { WorkerHasher } from '../platform/hasher.ts';
-import { IdbPieceStore } from '../platform/idb-store.ts';
-import type { BrowserPeerConnector } from '../platform/rtc.ts';
+import type { BrowserPlatform } from '../platform/index.ts';
 import { canStreamToDisk, saveStoredFile } from '../platform/save.ts';
 import { describeError } from './errors.ts';
 import type { TransferPort } from './transfer-port.ts';
 import type { DownloadView } from './transfers.svelte.ts';
 
-/** Re-render at most this often while bytes flow: smooth enough for a progress bar, cheap for a 16k-piece map. */
-const RENDER_EVERY_MS = 200;
-
-export interface SharedPlatform {
-  hasher: WorkerHasher;
-  connector: BrowserPeerConnector;
-}
-
-export async function startTransfers(platform: SharedPlatform, tracker: TrackerClient, userId: string): Promise<TransferPort> {
-  const store = new IdbPieceStore(`meshdrop-${userId}`);
+export async function startTransfers(platform: BrowserPlatform, userId: string): Promise<TransferPort> {
+  const store = platform.storeFor(userId);
   const engine = new TransferEngine({
-    tracker,
+    tracker: platform.tracker,
     store,
     hasher: platform.hasher,
     connector: platform.connector,
@@ -41,12 +30,9 @@ export async function startTransfers(platform: SharedPlatform, tracker: TrackerC
 
   const changeListeners = new Set<() => void>();
   const noticeListeners = new Set<Parameters<TransferPort['onNotice']>[0]>();
-  let renderTimer: ReturnType<typeof setTimeout> | undefined;
+  // The engine already throttles 'changed' while bytes flow (CHANGED_THROTTLE_MS), so each one re-renders.
   const changed = () => {
-    renderTimer ??= setTimeout(() => {
-      renderTimer = undefined;
-      for (const l of changeListeners) l();
-    }, RENDER_EVERY_MS);
+    for (const l of changeListeners) l();
   };
   const notify: Parameters<TransferPort['onNotice']>[0] = (kind, text, fileId) => {
     for (const l of noticeListeners) l(kind, text, fileId);
@@ -115,7 +101,6 @@ export async function startTransfers(platform: SharedPlatform, tracker: TrackerC
       return () => noticeListeners.delete(listener);
     },
     close() {
-      clearTimeout(renderTimer);
       changeListeners.clear();
       noticeListeners.clear();
       engine.close();

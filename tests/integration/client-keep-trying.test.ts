@@ -1,0 +1,54 @@
+/**
+ * The app's first connection (web/src/ui/app.ts) relies on the client's own
+ * loop alone: connect({ keepTrying: true }) says 'reconnecting' once no
+ * tracker has answered, and connects by itself when one comes up. Without
+ * the option connect() still gives up.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { TrackerClient, type ConnectionStatus } from '../../client/tracker.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
+import { eventually, startTestTracker, wsFactory } from '../helpers/tracker.ts';
+
+/** A port nothing listens on (yet). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+test('connect({ keepTrying }) waits out a tracker that is not up yet, saying reconnecting meanwhile', async (t) => {
+  const port = await freePort();
+  const client = new TrackerClient({ urls: [`ws://127.0.0.1:${port}/ws`], createSocket: wsFactory, reconnectDelayMs: 20 });
+  t.after(() => client.close());
+  const statuses: ConnectionStatus[] = [];
+  client.on('status', ({ status }) => statuses.push(status));
+
+  const connected = client.connect({ keepTrying: true });
+  await eventually(() => assert.equal(client.status, 'reconnecting', 'no tracker yet: the banner says so'));
+  await startTestTracker(t, { port });
+  await connected;
+  assert.equal(client.status, 'connected');
+  assert.deepEqual(statuses, ['connecting', 'reconnecting', 'connected'], 'reconnecting said once, not every round');
+});
+
+test('connect() without keepTrying still gives up when no tracker answers', async (t) => {
+  const port = await freePort();
+  const client = new TrackerClient({ urls: [`ws://127.0.0.1:${port}/ws`], createSocket: wsFactory, reconnectDelayMs: 20 });
+  t.after(() => client.close());
+  await assert.rejects(client.connect(), (err: { code?: string }) => err.code === ErrorCode.Disconnected);
+  assert.equal(client.status, 'idle');
+});
+
+test('connect({ keepTrying }) ends with close()', async (t) => {
+  const port = await freePort();
+  const client = new TrackerClient({ urls: [`ws://127.0.0.1:${port}/ws`], createSocket: wsFactory, reconnectDelayMs: 20 });
+  t.after(() => client.close());
+  const connecting = client.connect({ keepTrying: true });
+  await eventually(() => assert.equal(client.status, 'reconnecting'));
+  client.close();
+  await assert.rejects(connecting, (err: { code?: string }) => err.code === ErrorCode.Disconnected);
+});
