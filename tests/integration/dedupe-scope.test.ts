@@ -70,7 +70,9 @@ test('the client sends unguessable request ids and one instance secret on every 
     ws.on('message', (data) => {
       const m = JSON.parse(String(data)) as Record<string, unknown>;
       frames.push(m);
-      const body = m.type === 'hello' ? { trackerId: 'fake', peerId: 'fakepeer1', trackers: [], iceServers: [] } : {};
+      // Well-formed replies: the client checks every reply against its schema.
+      const body =
+        m.type === 'hello' ? { trackerId: 'fake', peerId: 'fakepeer1', trackers: [], iceServers: [] } : m.type === 'list_groups' ? { groups: [] } : {};
       ws.send(JSON.stringify({ id: m.id, ok: true, ...body }));
       // Drop the first connection after its first request, so the client opens a second one.
       if (m.type === 'list_groups' && frames.filter((f) => f.type === 'hello').length === 1) ws.terminate();
