@@ -30,27 +30,47 @@ export interface CanonicalState {
 const byKey = <T>(map: Map<string, T>): [string, T][] =>
   [...map.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
 
-export function canonicalState(state: State): CanonicalState {
+/**
+ * The canonical records of each part of the state, in order, computed only
+ * when asked (`canonicalPieces` streams them one at a time). `metaOf` says
+ * how a file's metadata appears: itself, or only its hash.
+ */
+function canonicalSections<M>(state: State, metaOf: (meta: FileMeta) => M) {
   return {
-    users: byKey(state.users).map(([k, u]) => [k, { key: u.key, salt: u.salt, hash: u.hash, createdHlc: u.createdHlc }]),
-    sessions: byKey(state.sessions).map(([k, s]) => [
-      k,
-      { userId: s.userId, userKey: s.userKey, openedHlc: s.openedHlc, renewedHlc: s.renewedHlc, idleMs: s.idleMs, maxMs: s.maxMs },
-    ]),
-    groups: byKey(state.groups).map(([, g]) => ({
-      key: g.key,
-      groupId: g.groupId,
-      owner: g.owner,
-      createdHlc: g.createdHlc,
-      members: byKey(g.members).map(([u, m]) => [u, { status: m.status, since: m.since, userKey: m.userKey }]),
-      files: [...g.files].sort(),
-      departed: byKey(g.departed),
-    })),
-    files: byKey(state.files).map(([k, f]) => [
-      k,
-      { fileId: f.fileId, groupKey: f.groupKey, meta: f.meta, sharedBy: f.sharedBy, sharedHlc: f.sharedHlc },
-    ]),
-    invites: byKey(state.invites).map(([k, i]) => [k, { groupKey: i.groupKey, expiresAt: i.expiresAt, by: i.by, key: i.key, createdHlc: i.createdHlc }]),
+    users: () => byKey(state.users).map(([k, u]): [string, UserRecord] => [k, { key: u.key, salt: u.salt, hash: u.hash, createdHlc: u.createdHlc }]),
+    sessions: () =>
+      byKey(state.sessions).map(([k, s]): [string, SessionRecord] => [
+        k,
+        { userId: s.userId, userKey: s.userKey, openedHlc: s.openedHlc, renewedHlc: s.renewedHlc, idleMs: s.idleMs, maxMs: s.maxMs },
+      ]),
+    groups: () =>
+      byKey(state.groups).map(([, g]) => ({
+        key: g.key,
+        groupId: g.groupId,
+        owner: g.owner,
+        createdHlc: g.createdHlc,
+        members: byKey(g.members).map(([u, m]): [string, Membership] => [u, { status: m.status, since: m.since, userKey: m.userKey }]),
+        files: [...g.files].sort(),
+        departed: byKey(g.departed),
+      })),
+    files: () =>
+      byKey(state.files).map(([k, f]) => [
+        k,
+        { fileId: f.fileId, groupKey: f.groupKey, meta: metaOf(f.meta), sharedBy: f.sharedBy, sharedHlc: f.sharedHlc },
+      ] as const),
+    invites: () =>
+      byKey(state.invites).map(([k, i]): [string, InviteRecord] => [k, { groupKey: i.groupKey, expiresAt: i.expiresAt, by: i.by, key: i.key, createdHlc: i.createdHlc }]),
+  };
+}
+
+export function canonicalState(state: State): CanonicalState {
+  const c = canonicalSections(state, (meta) => meta);
+  return {
+    users: c.users(),
+    sessions: c.sessions(),
+    groups: c.groups(),
+    files: c.files().map(([k, f]): [string, FileRecord] => [k, f]),
+    invites: c.invites(),
   };
 }
 
@@ -100,31 +120,7 @@ export function stateDigest(state: State): string {
  * canonical state with every `meta` a hex string; "v" names this form.
  */
 export function* canonicalPieces(state: State): Generator<string> {
-  const c = {
-    users: () => byKey(state.users).map(([k, u]) => [k, { key: u.key, salt: u.salt, hash: u.hash, createdHlc: u.createdHlc }]),
-    sessions: () =>
-      byKey(state.sessions).map(([k, s]) => [
-        k,
-        { userId: s.userId, userKey: s.userKey, openedHlc: s.openedHlc, renewedHlc: s.renewedHlc, idleMs: s.idleMs, maxMs: s.maxMs },
-      ]),
-    groups: () =>
-      byKey(state.groups).map(([, g]) => ({
-        key: g.key,
-        groupId: g.groupId,
-        owner: g.owner,
-        createdHlc: g.createdHlc,
-        members: byKey(g.members).map(([u, m]) => [u, { status: m.status, since: m.since, userKey: m.userKey }]),
-        files: [...g.files].sort(),
-        departed: byKey(g.departed),
-      })),
-    files: () =>
-      byKey(state.files).map(([k, f]) => [
-        k,
-        { fileId: f.fileId, groupKey: f.groupKey, meta: metaDigest(f.meta), sharedBy: f.sharedBy, sharedHlc: f.sharedHlc },
-      ]),
-    invites: () =>
-      byKey(state.invites).map(([k, i]) => [k, { groupKey: i.groupKey, expiresAt: i.expiresAt, by: i.by, key: i.key, createdHlc: i.createdHlc }]),
-  };
+  const c = canonicalSections(state, metaDigest);
   yield '{"v":2';
   for (const [name, records] of Object.entries(c)) {
     yield `,${JSON.stringify(name)}:[`;
