@@ -5,12 +5,10 @@
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { Bitfield } from '../../protocol/bitfield.ts';
 import { ErrorCode, MeshdropError } from '../../protocol/errors.ts';
-import type { Op } from '../../protocol/ops.ts';
 import type { TrackerClient } from '../../client/tracker.ts';
+import { opsInDataDir } from '../helpers/datadir.ts';
 import { connectClient, eventually, recordEvents, spawnTracker, tempDir, userClient, type ChildTracker } from '../helpers/tracker.ts';
 import { randomFile } from '../helpers/files.ts';
 import { freePort } from '../helpers/proxy.ts';
@@ -103,33 +101,11 @@ export async function startMesh(t: TestContext, kind: BusKind, n = 3, options: {
   return mesh;
 }
 
-/** Every op in a tracker's data dir, as persisted (for "never persisted twice" and "applied once"). */
-export async function persistedOps(dataDir: string): Promise<Op[]> {
-  const ops: Op[] = [];
-  let fromGeneration = 0;
-  try {
-    const snapshot = JSON.parse(await readFile(join(dataDir, 'snapshot.json'), 'utf8')) as { logGeneration: number; ops: Op[] };
-    ops.push(...snapshot.ops);
-    fromGeneration = snapshot.logGeneration;
-  } catch {
-    /* no snapshot yet */
-  }
-  const logs = (await readdir(dataDir))
-    .map((name) => /^ops\.(\d+)\.log$/.exec(name))
-    .filter((m): m is RegExpExecArray => m !== null && Number(m[1]) >= fromGeneration)
-    .sort((a, b) => Number(a[1]) - Number(b[1]));
-  for (const m of logs) {
-    for (const line of (await readFile(join(dataDir, m[0]), 'utf8')).split('\n')) {
-      if (!line.trim()) continue;
-      try {
-        ops.push(JSON.parse(line) as Op);
-      } catch {
-        /* a torn tail */
-      }
-    }
-  }
-  return ops;
-}
+/**
+ * Every op in a tracker's data dir, as persisted (for "never persisted twice" and "applied once"),
+ * in either snapshot format: the old reader here took a JSON-lines snapshot for none at all.
+ */
+export const persistedOps = opsInDataDir;
 
 /**
  * Is every op of every origin that any tracker counts present, without a
