@@ -118,5 +118,5 @@ test('links: one tracker\'s disk fills while the other takes writes; once space 
 // 60 s), and with AckPolicy.All a later ack covers it for good. That is issue 8 item 18 (the NATS
 // engineer's: ack only what is applied and durable, fill gaps from the stream); this test is its
 // acceptance check, and passes once that lands.
-test('nats: one tracker\'s disk fills while the other takes writes; once space returns both converge with every acknowledged write', { todo: 'needs NATS gap filling (issue 8 item 18)' }, (t) =>
+test('nats: one tracker\'s disk fills while the other takes writes; once space returns both converge with every acknowledged write', (t) =>
   fullDiskInAMesh(t, 'nats'));
