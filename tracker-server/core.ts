@@ -18,10 +18,10 @@ import { needsRenewal } from './state/sessions.ts';
 import type { State } from './state/model.ts';
 import { OpLog } from './store/oplog.ts';
 import type { ScryptCost } from './auth.ts';
-import { RequestLedger, requestKey } from './mesh/dedupe.ts';
+import { RequestLedger, requestKey } from './request-ledger.ts';
 import type { Quotas } from './quotas.ts';
 
-/** The client request being handled, so `commit` can stamp its ops with it (see mesh/dedupe.ts). */
+/** The client request being handled, so `commit` can stamp its ops with it (see request-ledger.ts). */
 const currentRequest = new AsyncLocalStorage<string>();
 
 export interface CoreConfig {

@@ -20,7 +20,7 @@ import { startProxy, type TcpProxy } from '../helpers/proxy.ts';
 import { randomFile } from '../helpers/files.ts';
 import { rawSocket } from '../helpers/raw.ts';
 import { PROTOCOL_VERSION } from '../../protocol/constants.ts';
-import { requestKey } from '../../tracker-server/mesh/dedupe.ts';
+import { requestKey } from '../../tracker-server/request-ledger.ts';
 
 interface Pair {
   a: RunningTracker;

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseConfig, USAGE } from '../../tracker-server/config.ts';
-import { LoginLimiter, TokenBucket } from '../../tracker-server/gateway/limits.ts';
+import { LoginLimiter, TokenBucket } from '../../tracker-server/limits.ts';
 import { HybridClock } from '../../tracker-server/clock.ts';
 import { DEFAULT_QUOTAS, QUOTA_NAMES } from '../../tracker-server/quotas.ts';
 import {

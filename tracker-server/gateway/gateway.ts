@@ -24,7 +24,7 @@ import { randomId } from '../auth.ts';
 import type { ClientLink, TrackerCore } from '../core.ts';
 import { handlers } from '../handlers/index.ts';
 import type { Handler, HandlerContext } from '../handlers/context.ts';
-import { LoginLimiter, TokenBucket } from './limits.ts';
+import { LoginLimiter, TokenBucket } from '../limits.ts';
 import { clientAddress } from './client-address.ts';
 import { Admission, type AdmissionLimits } from './admission.ts';
 
@@ -405,7 +405,7 @@ export class Connection implements ClientLink {
     const handler = handlers[request.type] as Handler<typeof request.type>;
     // Soft state makes no op, so there is nothing to dedupe: straight to the handler.
     if (SOFT_STATE_REQUESTS.has(request.type)) return handler(this.#ctx, request as never) as object;
-    // Request ids dedupe retries across failover (mesh/dedupe.ts).
+    // Request ids dedupe retries across failover (request-ledger.ts).
     return this.gateway.core.handleRequest(this, request, () => handler(this.#ctx, request as never) as Promise<object> | object);
   }
 

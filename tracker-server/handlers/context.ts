@@ -2,7 +2,7 @@
 import { ErrorCode, MeshdropError } from '../../protocol/errors.ts';
 import type { ReplyBody, RequestOf, RequestType } from '../../protocol/tracker.ts';
 import type { ClientLink, TrackerCore } from '../core.ts';
-import type { LoginLimiter } from '../gateway/limits.ts';
+import type { LoginLimiter } from '../limits.ts';
 import type { FileRecord, GroupRecord } from '../state/model.ts';
 import { isMember } from '../state/queries.ts';
 

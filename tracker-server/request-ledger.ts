@@ -30,11 +30,11 @@
  * with nothing made under the other lost.
  */
 import { createHash } from 'node:crypto';
-import { ErrorCode, MeshdropError } from '../../protocol/errors.ts';
-import { REQUEST_KEY_PREFIX, type Op } from '../../protocol/ops.ts';
-import type { Request } from '../../protocol/tracker.ts';
-import type { State } from '../state/model.ts';
-import { statusIn } from '../state/queries.ts';
+import { ErrorCode, MeshdropError } from '../protocol/errors.ts';
+import { REQUEST_KEY_PREFIX, type Op } from '../protocol/ops.ts';
+import type { Request } from '../protocol/tracker.ts';
+import type { State } from './state/model.ts';
+import { statusIn } from './state/queries.ts';
 
 
 /**

@@ -7,7 +7,7 @@ import {
   LOGIN_KNOWN_ADDRESS_MS,
   LOGIN_WINDOW_MS,
   SIGNUPS_PER_MINUTE,
-} from '../../protocol/constants.ts';
+} from '../protocol/constants.ts';
 
 /** A token bucket in two numbers: cheap enough to keep one per connection. */
 export class TokenBucket {
