@@ -17,6 +17,7 @@ import { groupOfFile, isMember, liveSession } from './state/queries.ts';
 import { needsRenewal } from './state/sessions.ts';
 import type { State } from './state/model.ts';
 import { OpLog } from './store/oplog.ts';
+import type { DurableLog, OpenedLog } from './store/durable-log.ts';
 import type { ScryptCost } from './auth.ts';
 import { RequestLedger, requestKey } from './request-ledger.ts';
 import type { Quotas } from './quotas.ts';
@@ -77,7 +78,7 @@ export class TrackerCore {
   readonly presence = new Presence();
   readonly clock = new HybridClock();
   #replica: Replica;
-  #log: OpLog;
+  #log: DurableLog;
   #seq: number;
   #clientsByUser = new Map<string, Set<ClientLink>>();
   #clientsByPeer = new Map<string, ClientLink>();
@@ -98,7 +99,7 @@ export class TrackerCore {
   /** Once a minute (sessionCheckMs): connected sessions are renewed when due, those whose lifetime ran out are ended. */
   #expiry: NodeJS.Timeout;
 
-  private constructor(config: CoreConfig, replica: Replica, log: OpLog) {
+  private constructor(config: CoreConfig, replica: Replica, log: DurableLog) {
     this.config = config;
     this.#replica = replica;
     this.#log = log;
@@ -115,9 +116,15 @@ export class TrackerCore {
     this.#expiry = setInterval(() => this.#sessionRound(), config.sessionCheckMs ?? 60_000).unref();
   }
 
-  /** Opens the data dir, replays snapshot and log, and returns a ready core. */
-  static async open(config: CoreConfig): Promise<{ core: TrackerCore; tornBytes: number }> {
-    const { log, recovered } = await OpLog.open(config.dataDir);
+  /**
+   * Opens the data dir (or the log `openLog` gives: tests pass one in memory),
+   * replays snapshot and log, and returns a ready core.
+   */
+  static async open(
+    config: CoreConfig,
+    openLog: (dataDir: string) => Promise<OpenedLog> = (dir) => OpLog.open(dir),
+  ): Promise<{ core: TrackerCore; tornBytes: number }> {
+    const { log, recovered } = await openLog(config.dataDir);
     for (const repair of recovered.repairs) console.warn(`op log repaired at start-up: ${repair}`);
     const replica = new Replica();
     if (recovered.snapshot) replica.addMany(recovered.snapshot.ops);

@@ -43,6 +43,7 @@
 import { mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Op } from '../../protocol/ops.ts';
+import type { DurableLog } from './durable-log.ts';
 import { readLines, writeAll } from './lines.ts';
 
 const SNAPSHOT = 'snapshot.json';
@@ -95,7 +96,7 @@ interface Pending {
   reject: (err: Error) => void;
 }
 
-export class OpLog {
+export class OpLog implements DurableLog {
   #dir: string;
   /** The generation new appends go to. */
   #generation: number;
