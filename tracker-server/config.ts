@@ -51,6 +51,8 @@ export interface CliConfig {
   maxConnectionsPerAddress: number;
   /** Origins browsers may open /ws from; empty: any. */
   allowedOrigins: string[];
+  /** UDP port of the STUN responder; undefined: the HTTP port's number; 0: off. */
+  stunPort: number | undefined;
 }
 
 export const USAGE = `meshdrop tracker
@@ -93,6 +95,8 @@ export const USAGE = `meshdrop tracker
                                                        (MESHDROP_SESSION_MAX, default 90d)
   --signups-per-address N  sign-ups one address may make at once, then one a minute; 0: no limit
                                                        (MESHDROP_SIGNUPS_PER_ADDRESS, default 20)
+  --stun-port PORT     UDP port answering STUN binding requests; 0 turns it off
+                                                       (MESHDROP_STUN_PORT, default: the --port number)
   --help               this text
 `;
 
@@ -147,6 +151,7 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
       'session-idle': { type: 'string' },
       'session-max': { type: 'string' },
       'signups-per-address': { type: 'string' },
+      'stun-port': { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -156,6 +161,8 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
     if (!r.success) throw new Error(`--${name}: ${r.error.issues[0]!.message}`);
     return r.data;
   };
+  const optional = <T>(name: string, schema: z.ZodType<T>, value: string | undefined): T | undefined =>
+    value === undefined || value === '' ? undefined : field(name, schema, value);
   const trackerId = values['tracker-id'] ?? env.MESHDROP_TRACKER_ID;
   if (trackerId !== undefined && !TRACKER_ID_PATTERN.test(trackerId)) {
     throw new Error('--tracker-id: letters, digits, _ and - only, at most 32');
@@ -193,6 +200,7 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
       values['max-connections-per-address'] ?? env.MESHDROP_MAX_CONNECTIONS_PER_ADDRESS ?? 100,
     ),
     allowedOrigins: list(values['allowed-origin'], env.MESHDROP_ALLOWED_ORIGINS).map((o) => field('allowed-origin', Origin, o)),
+    stunPort: optional('stun-port', Port, values['stun-port'] ?? env.MESHDROP_STUN_PORT),
   };
 }
 

@@ -199,3 +199,19 @@ test('connection caps and allowed origins: defaults, flags, env, bad values', ()
   assert.throws(() => parseConfig(['--max-connections-per-address', 'many'], {}), /--max-connections-per-address/);
   assert.throws(() => parseConfig(['--allowed-origin', 'https://a.example/path'], {}), /--allowed-origin/);
 });
+
+test('--stun-port: default follows --port (undefined), a number or 0 (off), from flag or env, bad values refused', () => {
+  const d = parseConfig([], {});
+  assert.ok(d !== 'help');
+  assert.equal(d.stunPort, undefined, 'default: the HTTP port number, decided at start-up');
+  const f = parseConfig(['--stun-port', '3478'], { MESHDROP_STUN_PORT: '9999' });
+  assert.ok(f !== 'help');
+  assert.equal(f.stunPort, 3478, 'the flag wins over the environment');
+  const e = parseConfig([], { MESHDROP_STUN_PORT: '0' });
+  assert.ok(e !== 'help');
+  assert.equal(e.stunPort, 0, '0 turns it off');
+  assert.throws(() => parseConfig(['--stun-port', '70000'], {}), /--stun-port/);
+  assert.throws(() => parseConfig(['--stun-port', 'udp'], {}), /--stun-port/);
+  assert.match(USAGE, /--stun-port/);
+  assert.match(USAGE, /MESHDROP_STUN_PORT/);
+});
