@@ -19,7 +19,7 @@ import {
   UNAUTHENTICATED_TIMEOUT_MS,
 } from '../../protocol/constants.ts';
 import { CloseCode, ErrorCode, MeshdropError } from '../../protocol/errors.ts';
-import { parseRequest, type Reply, type ReplyBody, type Request, type RequestType, type TrackerEvent } from '../../protocol/tracker.ts';
+import { parseRequest, type Reply, type ReplyBody, type Request, type RequestType, type TrackerEvent, type IceServer } from '../../protocol/tracker.ts';
 import { randomId } from '../auth.ts';
 import type { ClientLink, TrackerCore } from '../core.ts';
 import { handlers } from '../handlers/index.ts';
@@ -47,7 +47,7 @@ export interface GatewayOptions {
  * AsyncLocalStorage scope that stamps a request's ops with its id (there are
  * none to stamp) and stay synchronous end to end.
  */
-const SOFT_STATE_REQUESTS: ReadonlySet<RequestType> = new Set<RequestType>(['signal', 'announce', 'have', 'unannounce', 'get_holders']);
+const SOFT_STATE_REQUESTS: ReadonlySet<RequestType> = new Set<RequestType>(['signal', 'announce', 'have', 'unannounce', 'get_holders', 'ice_servers']);
 
 export interface GatewayStats {
   connections: number;
@@ -286,6 +286,12 @@ export class Connection implements ClientLink {
     ws.on('error', () => undefined);
   }
 
+  /** Our own STUN first: it is the one known to be there; operators' servers follow. */
+  get iceServers(): IceServer[] {
+    const configured = this.gateway.core.config.iceServers;
+    return this.stunUrl ? [{ urls: this.stunUrl }, ...configured] : configured;
+  }
+
   get session(): ClientLink['session'] {
     return this.#session;
   }
@@ -440,8 +446,7 @@ export class Connection implements ClientLink {
       trackerId: config.trackerId,
       peerId: this.peerId,
       trackers: config.publicUrls.length ? config.publicUrls : this.gateway.boundUrl ? [this.gateway.boundUrl] : [],
-      // Our own STUN first: it is the one known to be there; operators' servers follow.
-      iceServers: this.stunUrl ? [{ urls: this.stunUrl }, ...config.iceServers] : config.iceServers,
+      iceServers: this.iceServers,
     };
   }
 
