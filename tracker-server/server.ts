@@ -151,9 +151,15 @@ export async function startTracker(config: TrackerConfig): Promise<RunningTracke
     try {
       stun = await StunServer.start(config.host, stunPort);
     } catch (err) {
-      server.close();
-      await core.close();
-      throw new Error(`STUN: cannot bind UDP ${config.host}:${stunPort} (${(err as Error).message}); --stun-port 0 turns it off`);
+      const why = `STUN: cannot bind UDP ${config.host}:${stunPort} (${(err as Error).message})`;
+      // Asked for by number, the operator must hear it now. By default (the HTTP port's number, which
+      // something else may hold on UDP) the tracker still serves: browsers then use --ice-server only.
+      if (config.stunPort !== undefined) {
+        server.close();
+        await core.close();
+        throw new Error(`${why}; --stun-port 0 turns it off`);
+      }
+      console.warn(`${why}: serving without STUN; free the port or set --stun-port`);
     }
   }
   gateway.stunPort = stun?.port;

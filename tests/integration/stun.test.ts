@@ -94,3 +94,20 @@ test('a flood of junk and of over-the-cap requests leaves honest binding request
   // The greedy source got at most its burst plus its rate over the flood's duration, not 3,000 answers.
   assert.ok(stats.answered < 1000, `answered ${stats.answered}`);
 });
+
+test('the default STUN port taken on UDP: the tracker serves without STUN; an explicit --stun-port taken: start-up fails, saying so', async (t) => {
+  const holder = await udpSocket(t);
+  const taken = holder.address().port;
+  // Same number on TCP is (almost surely) free: the default STUN port follows --port.
+  const tracker = await startTestTracker(t, { port: taken }).catch((err: Error) => {
+    if (/EADDRINUSE/.test(err.message) && !/STUN/.test(err.message)) return undefined; // TCP taken by chance: nothing to test
+    throw err;
+  });
+  if (tracker) {
+    assert.equal(tracker.stunPort, undefined, 'served without STUN');
+    const s = await rawSocket(t, tracker.wsUrl);
+    s.send({ id: 'h', type: 'hello', protocol: 1 });
+    assert.deepEqual((await s.next('h')).iceServers, []);
+  }
+  await assert.rejects(startTestTracker(t, { trackerId: 'test-b', stunPort: taken }), /STUN: cannot bind UDP 127\.0\.0\.1:\d+ .*--stun-port 0 turns it off/);
+});
