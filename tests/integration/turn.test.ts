@@ -21,12 +21,13 @@ const TURN = { turnUrls: ['turn:127.0.0.1:3478?transport=udp'], turnSecret: SECR
 const turnEntry = (servers: IceServer[]) => servers.find((s) => [s.urls].flat().some((u) => u.startsWith('turn')));
 
 /** A client whose sockets record the type of every request sent. */
-function recordingClient(t: Teardown, url: string, sent: string[]): TrackerClient {
+function recordingClient(t: Teardown, url: string, sent: string[], sockets: WebSocket[] = []): TrackerClient {
   const client = new TrackerClient({
     urls: [url],
     requestTimeoutMs: 10_000,
     createSocket: (u: string) => {
       const ws = new WebSocket(u);
+      sockets.push(ws);
       const send = ws.send.bind(ws);
       ws.send = ((data: string) => {
         sent.push(JSON.parse(data).type);
@@ -94,4 +95,23 @@ test('the client dials with TURN while signed in, refreshes it before expiry and
   const before = sent.filter((x) => x === 'ice_servers').length;
   await new Promise((r) => setTimeout(r, 1500)); // past a refresh period: nothing asked any more
   assert.equal(sent.filter((x) => x === 'ice_servers').length, before, 'no renewal after logout');
+});
+
+test('after a dropped connection the client resumes and takes the resume reply\'s fresh TURN credential', async (t) => {
+  const tracker = await startTestTracker(t, TURN);
+  const sent: string[] = [];
+  const sockets: WebSocket[] = [];
+  const client = recordingClient(t, tracker.wsUrl, sent, sockets);
+  await client.connect();
+  await client.request('create_user', { userId: 'carol', password: 'password1' });
+  await client.login('carol', 'password1');
+  const first = turnEntry(client.iceServers)!;
+  // Invalidate what the client holds, so only a fresh reply can make it valid again.
+  (first as { credential?: string }).credential = 'stale';
+  sockets[0]!.terminate();
+  await eventually(() => assert.ok(sockets.length >= 2 && sent.includes('resume'), sent.join(',')), 10_000);
+  await eventually(() => {
+    const turn = turnEntry(client.iceServers)!;
+    assert.equal(turn.credential, createHmac('sha1', SECRET).update(turn.username!).digest('base64'), 'the resume reply brought a valid one');
+  }, 10_000);
 });
