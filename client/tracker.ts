@@ -15,6 +15,7 @@ import {
   CLIENT_PING_TIMEOUT_MS,
   CLIENT_REQUEST_PING_MS,
   PROTOCOL_VERSION,
+  ICE_REFRESH_RETRY_MS,
 } from '../protocol/constants.ts';
 import { CloseCode, ErrorCode, MeshdropError } from '../protocol/errors.ts';
 import type { Bitfield } from '../protocol/bitfield.ts';
@@ -94,6 +95,10 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
   #peerId: string | undefined;
   #trackerId: string | undefined;
   #iceServers: IceServer[] = [];
+  /** What hello gave (STUN only): what we go back to when the session ends. */
+  #helloIceServers: IceServer[] = [];
+  /** Asks ice_servers again before the TURN credential expires (signed in only). */
+  #iceRefreshTimer: ReturnType<typeof setTimeout> | undefined;
   #url: string | undefined;
   /** What we hold, re-announced after every reconnection. */
   #announced = new Map<string, Bitfield>();
@@ -139,6 +144,7 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
   get token(): string | undefined {
     return this.#token;
   }
+  /** The ICE servers to dial with now: hello's, plus TURN with a fresh credential while signed in. Read at each dial. */
   get iceServers(): IceServer[] {
     return this.#iceServers;
   }
@@ -182,6 +188,7 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
     const reply = await this.request('login', { userId, password });
     this.#token = reply.token;
     this.#userId = reply.userId;
+    this.#signedInIce(reply);
     return reply;
   }
 
@@ -190,6 +197,7 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
     const reply = await this.request('resume', { token });
     this.#token = token;
     this.#userId = reply.userId;
+    this.#signedInIce(reply);
     return reply.userId;
   }
 
@@ -241,6 +249,7 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
 
   close(): void {
     this.#stopLiveness();
+    clearTimeout(this.#iceRefreshTimer);
     this.#status = 'closed';
     this.#socket?.close(1000, 'bye');
     this.#socket = undefined;
@@ -254,7 +263,31 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
 
   // ---------------------------------------------------------- internals
 
+  /** A login/resume/ice_servers reply: its servers (with TURN) until the next refresh. */
+  #signedInIce(reply: { iceServers?: IceServer[]; iceRefreshMs?: number }): void {
+    if (reply.iceServers) this.#iceServers = reply.iceServers;
+    clearTimeout(this.#iceRefreshTimer);
+    this.#iceRefreshTimer = undefined;
+    if (reply.iceRefreshMs === undefined || this.#status === 'closed') return;
+    this.#iceRefreshTimer = setTimeout(() => void this.#refreshIce(reply.iceRefreshMs!), reply.iceRefreshMs);
+    (this.#iceRefreshTimer as { unref?: () => void }).unref?.();
+  }
+
+  async #refreshIce(lastRefreshMs: number): Promise<void> {
+    if (!this.#token || this.#status === 'closed') return;
+    try {
+      this.#signedInIce(await this.request('ice_servers', {}));
+    } catch {
+      // Not signed in any more, or no tracker now: a reconnection's resume brings fresh ones; else try again soon.
+      // (#status may have become 'closed' while we waited; #signedInIce checks it.)
+      if (this.#token) this.#signedInIce({ iceRefreshMs: Math.min(lastRefreshMs, ICE_REFRESH_RETRY_MS) });
+    }
+  }
+
   #forgetSession(): void {
+    clearTimeout(this.#iceRefreshTimer);
+    this.#iceRefreshTimer = undefined;
+    this.#iceServers = this.#helloIceServers;
     this.#token = undefined;
     this.#userId = undefined;
     this.#announced.clear();
@@ -346,7 +379,9 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
           }
           this.#peerId = hello.body.peerId;
           this.#trackerId = hello.body.trackerId;
-          this.#iceServers = hello.body.iceServers;
+          this.#helloIceServers = hello.body.iceServers;
+          // Signed in, keep the TURN entry until the resume reply brings a fresh one.
+          if (!this.#token) this.#iceServers = hello.body.iceServers;
           for (const u of hello.body.trackers) if (!this.#urls.includes(u)) this.#urls.push(u);
           if (this.#token) {
             resumeId = randomId();
@@ -368,6 +403,8 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
             }
             return;
           }
+          const resumed = parseReplyBody('resume', value);
+          if (resumed.ok) this.#signedInIce(resumed.body);
           ready(true);
         }
       };

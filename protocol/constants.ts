@@ -276,3 +276,10 @@ export const UNAUTHENTICATED_TIMEOUT_MS = 60_000;
  * clock has come within the bound of it, so nothing is lost, only delayed.
  */
 export const MAX_REMOTE_CLOCK_AHEAD_MS = 5 * 60 * 1000;
+
+/**
+ * A client whose ice_servers refresh failed (no tracker reachable at that
+ * moment) tries again this soon: the TURN credential still has half its life
+ * (the refresh comes at half of it), so a few tries fit well before it expires.
+ */
+export const ICE_REFRESH_RETRY_MS = 30_000;

@@ -76,6 +76,17 @@ export type IceServer = z.infer<typeof IceServer>;
 
 const Empty = z.object({});
 
+/**
+ * What a signed-in connection uses for WebRTC: hello's servers plus TURN with
+ * a credential minted for this user (tracker-server/turn-credentials.ts), and
+ * when to ask `ice_servers` again (before that credential expires). Optional
+ * in login/resume so a client still reads a tracker from before TURN.
+ */
+const SignedInIce = {
+  iceServers: z.optional(z.array(IceServer)),
+  iceRefreshMs: z.optional(z.int().check(z.minimum(1000))),
+};
+
 // ---------------------------------------------------------------- replies
 
 /** Each request's successful reply body, by request type. */
@@ -92,9 +103,10 @@ export const ReplySchemas = {
   }),
   ping: Empty,
   create_user: z.object({ userId: UserId }),
-  login: z.object({ userId: UserId, token: z.string() }),
-  resume: z.object({ userId: UserId }),
+  login: z.object({ userId: UserId, token: z.string(), ...SignedInIce }),
+  resume: z.object({ userId: UserId, ...SignedInIce }),
   logout: Empty,
+  ice_servers: z.object({ iceServers: z.array(IceServer), iceRefreshMs: z.int().check(z.minimum(1000)) }),
   list_sessions: z.object({ sessions: z.array(SessionSummary) }),
   revoke_session: Empty,
   logout_all: Empty,

@@ -71,6 +71,8 @@ export const Request = z.discriminatedUnion('type', [
   req('resume', { token: Token }),
   /** End this session everywhere: its token stops working. */
   req('logout', {}),
+  /** Signed in: fresh ICE servers (a new TURN credential), asked again before the last one expires. */
+  req('ice_servers', {}),
   /** My live sessions (browsers, devices): when opened, last renewed, which is this one. */
   req('list_sessions', {}),
   /** End one of my sessions, by the id list_sessions shows. */

@@ -17,6 +17,7 @@ import {
   TRACKER_ID_PATTERN,
 } from '../protocol/constants.ts';
 import { trustedProxies } from './gateway/client-address.ts';
+import { TURN_TTL_MS, TURN_URL_PATTERN } from './turn-credentials.ts';
 
 export interface CliConfig {
   host: string;
@@ -51,6 +52,14 @@ export interface CliConfig {
   maxConnectionsPerAddress: number;
   /** Origins browsers may open /ws from; empty: any. */
   allowedOrigins: string[];
+  /** UDP port of the STUN responder; undefined: the HTTP port's number; 0: off. */
+  stunPort: number | undefined;
+  /** TURN servers handed (with a fresh credential) to signed-in users; needs turnSecret. */
+  turnUrls: string[];
+  /** coturn's static-auth-secret: TURN credentials are minted from it (turn-credentials.ts). */
+  turnSecret: string | undefined;
+  /** How long a minted TURN credential lives. */
+  turnTtlMs: number;
 }
 
 export const USAGE = `meshdrop tracker
@@ -93,9 +102,19 @@ export const USAGE = `meshdrop tracker
                                                        (MESHDROP_SESSION_MAX, default 90d)
   --signups-per-address N  sign-ups one address may make at once, then one a minute; 0: no limit
                                                        (MESHDROP_SIGNUPS_PER_ADDRESS, default 20)
+  --stun-port PORT     UDP port answering STUN binding requests; 0 turns it off
+                                                       (MESHDROP_STUN_PORT, default: the --port number)
+  --turn-url URL       a TURN server (turn: or turns:, host[:port], optional ?transport=udp|tcp) for
+                       signed-in users only, repeatable; needs --turn-secret
+                                                       (MESHDROP_TURN_URLS, comma-separated; default none)
+  --turn-secret S      coturn's static-auth-secret (use-auth-secret): each session gets a credential
+                       minted from it that expires    (MESHDROP_TURN_SECRET)
+  --turn-ttl DUR       how long a minted TURN credential lives, e.g. 12h
+                                                       (MESHDROP_TURN_TTL, default 12h)
   --help               this text
 `;
 
+const TurnUrl = z.string().regex(TURN_URL_PATTERN, 'turn: or turns:, then host[:port], optionally ?transport=udp or ?transport=tcp');
 const Port = z.coerce.number().int().min(0).max(65535);
 const Count = z.coerce.number().int().min(1);
 /** An origin as browsers send it: scheme, host and port only, no path or trailing slash. */
@@ -147,6 +166,10 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
       'session-idle': { type: 'string' },
       'session-max': { type: 'string' },
       'signups-per-address': { type: 'string' },
+      'stun-port': { type: 'string' },
+      'turn-url': { type: 'string', multiple: true },
+      'turn-secret': { type: 'string' },
+      'turn-ttl': { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -156,6 +179,8 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
     if (!r.success) throw new Error(`--${name}: ${r.error.issues[0]!.message}`);
     return r.data;
   };
+  const optional = <T>(name: string, schema: z.ZodType<T>, value: string | undefined): T | undefined =>
+    value === undefined || value === '' ? undefined : field(name, schema, value);
   const trackerId = values['tracker-id'] ?? env.MESHDROP_TRACKER_ID;
   if (trackerId !== undefined && !TRACKER_ID_PATTERN.test(trackerId)) {
     throw new Error('--tracker-id: letters, digits, _ and - only, at most 32');
@@ -165,6 +190,12 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
   const sessionIdleMs = field('session-idle', Duration, values['session-idle'] ?? env.MESHDROP_SESSION_IDLE ?? `${SESSION_IDLE_MS}ms`);
   const sessionMaxMs = field('session-max', Duration, values['session-max'] ?? env.MESHDROP_SESSION_MAX ?? `${SESSION_MAX_MS}ms`);
   if (sessionIdleMs > sessionMaxMs) throw new Error('--session-max: must be at least --session-idle');
+  const turnUrls = list(values['turn-url'], env.MESHDROP_TURN_URLS).map((u) => field('turn-url', TurnUrl, u));
+  const turnSecret = values['turn-secret'] ?? env.MESHDROP_TURN_SECRET;
+  // Credentials are minted from the secret, never static: a URL without it would hand out a relay nobody can use.
+  if (turnUrls.length > 0 && !turnSecret) throw new Error('--turn-url needs --turn-secret (coturn\'s static-auth-secret): credentials are minted from it');
+  if (turnSecret !== undefined && turnSecret.trim().length < 16) throw new Error('--turn-secret: at least 16 characters (a random string; it guards the relay)');
+  if (turnSecret !== undefined && turnUrls.length === 0) throw new Error('--turn-secret needs at least one --turn-url');
   return {
     trustProxy,
     sessionIdleMs,
@@ -193,6 +224,10 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
       values['max-connections-per-address'] ?? env.MESHDROP_MAX_CONNECTIONS_PER_ADDRESS ?? 100,
     ),
     allowedOrigins: list(values['allowed-origin'], env.MESHDROP_ALLOWED_ORIGINS).map((o) => field('allowed-origin', Origin, o)),
+    stunPort: optional('stun-port', Port, values['stun-port'] ?? env.MESHDROP_STUN_PORT),
+    turnUrls,
+    turnSecret,
+    turnTtlMs: field('turn-ttl', Duration, values['turn-ttl'] ?? env.MESHDROP_TURN_TTL ?? `${TURN_TTL_MS}ms`),
   };
 }
 

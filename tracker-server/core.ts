@@ -46,6 +46,10 @@ export interface CoreConfig {
   sessionCheckMs?: number;
   /** Sign-ups per address at once, then one a minute (default SIGNUP_BURST); 0: no limit. */
   signupBurst?: number;
+  /** TURN for signed-in users (turn-credentials.ts): URLs, coturn's static-auth-secret, credential lifetime. */
+  turnUrls?: string[];
+  turnSecret?: string;
+  turnTtlMs?: number;
 }
 
 /** What the core needs of a connected client: the gateway's connection implements it. */
@@ -57,6 +61,8 @@ export interface ClientLink {
   session: { userId: string; userKey: string; tokenHash: string } | undefined;
   /** Files this client asked get_holders for: it hears holders_changed for them. */
   readonly watching: Set<string>;
+  /** The ICE servers hello gave this connection (STUN only); signed in, TURN is added to them. */
+  readonly iceServers?: IceServer[];
   send(message: Reply | TrackerEvent): void;
 }
 

@@ -12,6 +12,7 @@ import { httpHandler } from './http.ts';
 import { LinksBus } from './mesh/links.ts';
 import { Mesh } from './mesh/mesh.ts';
 import { NatsBus } from './mesh/nats.ts';
+import { StunServer } from './stun-server.ts';
 
 export interface TrackerConfig extends CoreConfig {
   host: string;
@@ -40,6 +41,8 @@ export interface TrackerConfig extends CoreConfig {
   /** HTTP: the whole request, and its headers, must arrive within these (defaults HTTP_*_TIMEOUT_MS). */
   httpRequestTimeoutMs?: number;
   httpHeadersTimeoutMs?: number;
+  /** UDP port of the STUN responder; undefined: the HTTP port's number (with port 0, any free port); 0: off. */
+  stunPort?: number;
 }
 
 /**
@@ -67,6 +70,10 @@ export interface RunningTracker {
   server: Server;
   /** The port actually bound (useful with port 0). */
   port: number;
+  /** The STUN responder's UDP port; undefined when it is off (--stun-port 0). */
+  stunPort: number | undefined;
+  /** The STUN responder itself (its counters), when on. */
+  stun: StunServer | undefined;
   /** ws://host:port/ws */
   wsUrl: string;
   httpUrl: string;
@@ -137,6 +144,26 @@ export async function startTracker(config: TrackerConfig): Promise<RunningTracke
     server.listen(config.port, config.host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
+  // The same number as HTTP by default (one port to open, for TCP and UDP); with port 0 (tests), its own free one.
+  const stunPort = config.stunPort ?? config.port;
+  let stun: StunServer | undefined;
+  if (config.stunPort !== 0) {
+    try {
+      stun = await StunServer.start(config.host, stunPort);
+    } catch (err) {
+      const why = `STUN: cannot bind UDP ${config.host}:${stunPort} (${(err as Error).message})`;
+      // Asked for by number, the operator must hear it now. By default (the HTTP port's number, which
+      // something else may hold on UDP) the tracker still serves: browsers then use --ice-server only.
+      if (config.stunPort !== undefined) {
+        server.close();
+        await core.close();
+        throw new Error(`${why}; --stun-port 0 turns it off`);
+      }
+      console.warn(`${why}: serving without STUN; free the port or set --stun-port`);
+    }
+  }
+  gateway.stunPort = stun?.port;
+  gateway.boundHost = config.host;
   const wildcard = config.host === '0.0.0.0' || config.host === '::';
   const shownHost = wildcard ? 'localhost' : config.host;
   // In a mesh, clients must learn where every tracker is; a tracker bound to
@@ -158,12 +185,15 @@ export async function startTracker(config: TrackerConfig): Promise<RunningTracke
     mesh,
     server,
     port,
+    stunPort: stun?.port,
+    stun,
     wsUrl: `ws://${shownHost}:${port}/ws`,
     httpUrl: `http://${shownHost}:${port}`,
     tornBytes,
     close() {
       closing ??= (async () => {
         gateway.close();
+        await stun?.close();
         await mesh?.close();
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));

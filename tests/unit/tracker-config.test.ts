@@ -199,3 +199,42 @@ test('connection caps and allowed origins: defaults, flags, env, bad values', ()
   assert.throws(() => parseConfig(['--max-connections-per-address', 'many'], {}), /--max-connections-per-address/);
   assert.throws(() => parseConfig(['--allowed-origin', 'https://a.example/path'], {}), /--allowed-origin/);
 });
+
+test('--stun-port: default follows --port (undefined), a number or 0 (off), from flag or env, bad values refused', () => {
+  const d = parseConfig([], {});
+  assert.ok(d !== 'help');
+  assert.equal(d.stunPort, undefined, 'default: the HTTP port number, decided at start-up');
+  const f = parseConfig(['--stun-port', '3478'], { MESHDROP_STUN_PORT: '9999' });
+  assert.ok(f !== 'help');
+  assert.equal(f.stunPort, 3478, 'the flag wins over the environment');
+  const e = parseConfig([], { MESHDROP_STUN_PORT: '0' });
+  assert.ok(e !== 'help');
+  assert.equal(e.stunPort, 0, '0 turns it off');
+  assert.throws(() => parseConfig(['--stun-port', '70000'], {}), /--stun-port/);
+  assert.throws(() => parseConfig(['--stun-port', 'udp'], {}), /--stun-port/);
+  assert.match(USAGE, /--stun-port/);
+  assert.match(USAGE, /MESHDROP_STUN_PORT/);
+});
+
+test('--turn-url / --turn-secret / --turn-ttl: validated, minted from the secret, 12h by default', () => {
+  const d = parseConfig([], {});
+  assert.ok(d !== 'help');
+  assert.deepEqual([d.turnUrls, d.turnSecret, d.turnTtlMs], [[], undefined, 12 * 3600_000], 'no TURN by default');
+  const secret = 'a-long-random-secret';
+  const c = parseConfig(['--turn-url', 'turn:t.example.org:3478?transport=udp', '--turn-url', 'turns:t.example.org:5349', '--turn-secret', secret, '--turn-ttl', '2h'], {});
+  assert.ok(c !== 'help');
+  assert.deepEqual(c.turnUrls, ['turn:t.example.org:3478?transport=udp', 'turns:t.example.org:5349']);
+  assert.equal(c.turnSecret, secret);
+  assert.equal(c.turnTtlMs, 2 * 3600_000);
+  const e = parseConfig([], { MESHDROP_TURN_URLS: 'turn:a.example.org, turn:b.example.org?transport=tcp', MESHDROP_TURN_SECRET: secret, MESHDROP_TURN_TTL: '30m' });
+  assert.ok(e !== 'help');
+  assert.deepEqual(e.turnUrls, ['turn:a.example.org', 'turn:b.example.org?transport=tcp']);
+  assert.equal(e.turnTtlMs, 30 * 60_000);
+  assert.throws(() => parseConfig(['--turn-url', 'stun:t.example.org', '--turn-secret', secret], {}), /--turn-url: turn: or turns:/);
+  assert.throws(() => parseConfig(['--turn-url', 'turn:t.example.org?transport=sctp', '--turn-secret', secret], {}), /--turn-url/);
+  assert.throws(() => parseConfig(['--turn-url', 'turn:t.example.org'], {}), /--turn-url needs --turn-secret/);
+  assert.throws(() => parseConfig(['--turn-url', 'turn:t.example.org', '--turn-secret', 'short'], {}), /--turn-secret: at least 16/);
+  assert.throws(() => parseConfig(['--turn-secret', secret], {}), /--turn-secret needs at least one --turn-url/);
+  assert.throws(() => parseConfig(['--turn-url', 'turn:t.example.org', '--turn-secret', secret, '--turn-ttl', '12'], {}), /--turn-ttl/);
+  for (const word of ['--turn-url', '--turn-secret', '--turn-ttl', 'MESHDROP_TURN_URLS', 'MESHDROP_TURN_SECRET', 'MESHDROP_TURN_TTL']) assert.ok(USAGE.includes(word), word);
+});

@@ -19,7 +19,7 @@ import {
   UNAUTHENTICATED_TIMEOUT_MS,
 } from '../../protocol/constants.ts';
 import { CloseCode, ErrorCode, MeshdropError } from '../../protocol/errors.ts';
-import { parseRequest, type Reply, type ReplyBody, type Request, type RequestType, type TrackerEvent } from '../../protocol/tracker.ts';
+import { parseRequest, type Reply, type ReplyBody, type Request, type RequestType, type TrackerEvent, type IceServer } from '../../protocol/tracker.ts';
 import { randomId } from '../auth.ts';
 import type { ClientLink, TrackerCore } from '../core.ts';
 import { handlers } from '../handlers/index.ts';
@@ -27,6 +27,7 @@ import type { Handler, HandlerContext } from '../handlers/context.ts';
 import { LoginLimiter, TokenBucket } from '../limits.ts';
 import { clientAddress } from './client-address.ts';
 import { Admission, type AdmissionLimits } from './admission.ts';
+import { stunUrl } from '../stun-server.ts';
 
 /** Defaults of --max-connections and --max-connections-per-address (see config.ts for the reasons). */
 export const DEFAULT_ADMISSION: AdmissionLimits = { total: 10_000, perAddress: 100 };
@@ -46,7 +47,7 @@ export interface GatewayOptions {
  * AsyncLocalStorage scope that stamps a request's ops with its id (there are
  * none to stamp) and stay synchronous end to end.
  */
-const SOFT_STATE_REQUESTS: ReadonlySet<RequestType> = new Set<RequestType>(['signal', 'announce', 'have', 'unannounce', 'get_holders']);
+const SOFT_STATE_REQUESTS: ReadonlySet<RequestType> = new Set<RequestType>(['signal', 'announce', 'have', 'unannounce', 'get_holders', 'ice_servers']);
 
 export interface GatewayStats {
   connections: number;
@@ -65,6 +66,10 @@ export class Gateway {
    * Never built from the request's Host header, which the client chooses.
    */
   boundUrl: string | undefined;
+  /** The UDP port of this tracker's STUN responder (stun-server.ts), set by server.ts; undefined: off. */
+  stunPort: number | undefined;
+  /** The address the HTTP server is bound to (--host), set by server.ts. */
+  boundHost = '0.0.0.0';
   #allowedOrigins: ReadonlySet<string>;
   #unauthenticatedTimeoutMs: number;
   /** Connections that said hello and hold no session, with the time since when. */
@@ -122,7 +127,17 @@ export class Gateway {
         return;
       }
       this.#upgraded.add(socket);
-      const conn = new Connection(ws, address, this, socket);
+      const stun =
+        this.stunPort === undefined
+          ? undefined
+          : stunUrl({
+              publicUrls: this.core.config.publicUrls,
+              hostHeader: req.headers.host,
+              boundHost: this.boundHost,
+              localAddress: req.socket.localAddress,
+              port: this.stunPort,
+            });
+      const conn = new Connection(ws, address, this, socket, stun);
       this.#connections.add(conn);
       this.#awaitingHello.add(conn);
       this.stats.connections = this.#connections.size;
@@ -252,6 +267,8 @@ export class Connection implements ClientLink {
     private readonly gateway: Gateway,
     /** The connection's TCP socket (the one `ws` writes to), corked per loop iteration. */
     private readonly socket: Duplex,
+    /** This tracker's `stun:` URL as this connection should be told it (stun-server.ts `stunUrl`). */
+    private readonly stunUrl?: string,
   ) {
     this.#bucket = new TokenBucket(RATE_PER_SECOND, RATE_BURST, this.openedAt);
     this.#ctx = { core: gateway.core, client: this, logins: gateway.logins };
@@ -267,6 +284,12 @@ export class Connection implements ClientLink {
     ws.on('pong', () => (this.#heard = true));
     // A socket error is followed by close; without a listener it would take the process down.
     ws.on('error', () => undefined);
+  }
+
+  /** Our own STUN first: it is the one known to be there; operators' servers follow. */
+  get iceServers(): IceServer[] {
+    const configured = this.gateway.core.config.iceServers;
+    return this.stunUrl ? [{ urls: this.stunUrl }, ...configured] : configured;
   }
 
   get session(): ClientLink['session'] {
@@ -423,7 +446,7 @@ export class Connection implements ClientLink {
       trackerId: config.trackerId,
       peerId: this.peerId,
       trackers: config.publicUrls.length ? config.publicUrls : this.gateway.boundUrl ? [this.gateway.boundUrl] : [],
-      iceServers: config.iceServers,
+      iceServers: this.iceServers,
     };
   }
 

@@ -1,4 +1,5 @@
 /** Sign-up, log-in, resume, log-out, and my sessions. */
+import { signedInIce } from './ice.ts';
 import { PASSWORD_JOBS_PER_CONNECTION, SESSION_IDLE_MS, SESSION_MAX_MS, SIGNUP_BURST } from '../../protocol/constants.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { hlcToMs } from '../../protocol/ops.ts';
@@ -70,7 +71,7 @@ export const login: Handler<'login'> = async (ctx, { userId, password }) => {
   const { sessionIdleMs = SESSION_IDLE_MS, sessionMaxMs = SESSION_MAX_MS } = ctx.core.config;
   await ctx.core.commit({ kind: 'session_opened', userId, userKey: user.key, tokenHash, idleMs: sessionIdleMs, maxMs: sessionMaxMs });
   ctx.core.signIn(client, { userId, userKey: user.key, tokenHash });
-  return { userId, token };
+  return { userId, token, ...signedInIce(ctx, user.key) };
 };
 
 export const resume: Handler<'resume'> = (ctx, { token }) => {
@@ -78,14 +79,14 @@ export const resume: Handler<'resume'> = (ctx, { token }) => {
   const now = nowMs(ctx);
   const session = liveSession(ctx.core.state, tokenHash, now) ?? fail(ErrorCode.InvalidSession, 'this session has ended; log in again');
   ctx.core.signIn(ctx.client, { userId: session.userId, userKey: session.userKey, tokenHash });
-  if (!needsRenewal(session, now)) return { userId: session.userId };
+  if (!needsRenewal(session, now)) return { userId: session.userId, ...signedInIce(ctx, session.userKey) };
   // Used again after a while: its idle lifetime restarts, for every tracker, from this op.
   return ctx.core.commit({ kind: 'session_renewed', tokenHash }).then(({ effective }) => {
     if (!effective) {
       ctx.core.signOut(ctx.client);
       fail(ErrorCode.InvalidSession, 'this session has expired; log in again');
     }
-    return { userId: session.userId };
+    return { userId: session.userId, ...signedInIce(ctx, session.userKey) };
   });
 };
 

@@ -1,6 +1,7 @@
 /** Request type → handler. `hello` and `ping` are the gateway's own. */
 import type { RequestType } from '../../protocol/tracker.ts';
 import type { Handler } from './context.ts';
+import { iceServers } from './ice.ts';
 import { createUser, listSessions, login, logout, logoutAll, resume, revokeSession } from './accounts.ts';
 import { acceptRequest, createGroup, createInvite, joinGroup, leaveGroup, listGroups, listMembers, listRequests, rejectRequest } from './groups.ts';
 import { listInvites, removeMember, revokeInvite } from './membership.ts';
@@ -12,6 +13,7 @@ export const handlers: { [T in Exclude<RequestType, 'hello' | 'ping'>]: Handler<
   login,
   resume,
   logout,
+  ice_servers: iceServers,
   list_sessions: listSessions,
   revoke_session: revokeSession,
   logout_all: logoutAll,
