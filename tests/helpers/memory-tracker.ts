@@ -24,6 +24,14 @@ import { TokenBucket } from '../../client/rate.ts';
 import { Swarm, type SwarmEvents } from '../../client/swarm.ts';
 import { MemoryNetwork, MemoryPieceStore, nodeHasher } from './memory-platform.ts';
 
+/** A hub and a network for one test, the network's channels closed at teardown. */
+export function memorySwarmWorld(t: { after: (fn: () => void) => void }): { hub: MemoryTrackerHub; network: MemoryNetwork } {
+  const hub = new MemoryTrackerHub();
+  const network = new MemoryNetwork();
+  t.after(() => network.closeAll());
+  return { hub, network };
+}
+
 export class MemoryTrackerHub {
   readonly peers = new Map<PresenceId, HubPeer>();
   /** Every signal relayed, for tests that count them. */

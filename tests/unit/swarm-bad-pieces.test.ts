@@ -6,19 +6,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MAX_STRIKES, PIECE_SIZE } from '../../protocol/constants.ts';
-import { CorruptingStore, MemoryNetwork } from '../helpers/memory-platform.ts';
-import { MemoryTrackerHub, memoryFile, storedBytes, swarmPeer, whenComplete } from '../helpers/memory-tracker.ts';
+import { CorruptingStore } from '../helpers/memory-platform.ts';
+import { memorySwarmWorld, memoryFile, storedBytes, swarmPeer, whenComplete } from '../helpers/memory-tracker.ts';
 import { eventually } from '../helpers/tracker.ts';
 
-function setup(t: { after: (fn: () => void) => void }) {
-  const hub = new MemoryTrackerHub();
-  const network = new MemoryNetwork();
-  t.after(() => network.closeAll());
-  return { hub, network };
-}
-
 test('a corrupting seeder beside an honest one: byte-exact, only verified pieces stored, the liar dropped at MAX_STRIKES', async (t) => {
-  const { hub, network } = setup(t);
+  const { hub, network } = memorySwarmWorld(t);
   const file = memoryFile(8 * PIECE_SIZE + 5);
   const mallory = await swarmPeer(t, hub, network, 'mallory', file, { seed: true, store: new CorruptingStore() });
   // The honest seeder is slower, so mallory gets her chance to send pieces.
@@ -42,7 +35,7 @@ test('a corrupting seeder beside an honest one: byte-exact, only verified pieces
 });
 
 test('a peer that leaves in the middle of a piece: the piece is finished by another, nothing fails', async (t) => {
-  const { hub, network } = setup(t);
+  const { hub, network } = memorySwarmWorld(t);
   const file = memoryFile(6 * PIECE_SIZE);
   // Bob is slow (a piece takes him about a second); alice is slower still at first.
   const b = await swarmPeer(t, hub, network, 'bob', file, { seed: true, uploadBytesPerSecond: 512 * 1024 });

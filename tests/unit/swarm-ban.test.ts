@@ -8,19 +8,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { MAX_STRIKES, PIECE_SIZE } from '../../protocol/constants.ts';
-import { CorruptingStore, MemoryNetwork } from '../helpers/memory-platform.ts';
-import { MemoryTrackerHub, memoryFile, storedBytes, swarmPeer, whenComplete } from '../helpers/memory-tracker.ts';
+import { CorruptingStore } from '../helpers/memory-platform.ts';
+import { memorySwarmWorld, memoryFile, storedBytes, swarmPeer, whenComplete } from '../helpers/memory-tracker.ts';
 import { eventually } from '../helpers/tracker.ts';
 
-function setup(t: { after: (fn: () => void) => void }) {
-  const hub = new MemoryTrackerHub();
-  const network = new MemoryNetwork();
-  t.after(() => network.closeAll());
-  return { hub, network };
-}
-
 test('banning a liar by its instance id does not ban an honest peer whose presence id reads the same', async (t) => {
-  const { hub, network } = setup(t);
+  const { hub, network } = memorySwarmWorld(t);
   const file = memoryFile(4 * PIECE_SIZE);
   // A presence id is up to 32 of [A-Za-z0-9_-] (protocol/tracker.ts PeerId): 32 hex digits are one.
   // Mallory, who saw honest's presence id in a holders list, takes it as her instance id.
@@ -38,7 +31,7 @@ test('banning a liar by its instance id does not ban an honest peer whose presen
 });
 
 test('a liar dropped for bad pieces is not dialled again, nor let back in under a new presence id', async (t) => {
-  const { hub, network } = setup(t);
+  const { hub, network } = memorySwarmWorld(t);
   const file = memoryFile(4 * PIECE_SIZE);
   const instanceId = randomBytes(16).toString('hex');
   const m1 = await swarmPeer(t, hub, network, 'mallory', file, { seed: true, store: new CorruptingStore(), instanceId });

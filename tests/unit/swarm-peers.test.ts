@@ -8,19 +8,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Bitfield } from '../../protocol/bitfield.ts';
 import { PIECE_SIZE } from '../../protocol/constants.ts';
-import { MemoryNetwork } from '../helpers/memory-platform.ts';
-import { MemoryTrackerHub, memoryFile, storedBytes, swarmPeer, whenComplete } from '../helpers/memory-tracker.ts';
+import { memorySwarmWorld, memoryFile, storedBytes, swarmPeer, whenComplete } from '../helpers/memory-tracker.ts';
 import { eventually } from '../helpers/tracker.ts';
 
-function setup(t: { after: (fn: () => void) => void }) {
-  const hub = new MemoryTrackerHub();
-  const network = new MemoryNetwork();
-  t.after(() => network.closeAll());
-  return { hub, network };
-}
-
 test('two seeders and a downloader: the file arrives byte-exact, from both', async (t) => {
-  const { hub, network } = setup(t);
+  const { hub, network } = memorySwarmWorld(t);
   const file = memoryFile(8 * PIECE_SIZE + 1000);
   // Capped so that neither can send it all before the other is linked.
   const a = await swarmPeer(t, hub, network, 'alice', file, { seed: true, uploadBytesPerSecond: 4 * 1024 * 1024 });
@@ -43,7 +35,7 @@ test('two seeders and a downloader: the file arrives byte-exact, from both', asy
 });
 
 test('two downloaders and a slow seeder: the downloaders also fetch from each other', async (t) => {
-  const { hub, network } = setup(t);
+  const { hub, network } = memorySwarmWorld(t);
   const file = memoryFile(12 * PIECE_SIZE);
   await swarmPeer(t, hub, network, 'alice', file, { seed: true, uploadBytesPerSecond: 6 * 1024 * 1024 });
   const b = await swarmPeer(t, hub, network, 'bob', file);
@@ -57,7 +49,7 @@ test('two downloaders and a slow seeder: the downloaders also fetch from each ot
 });
 
 test('a seeder at its connection cap answers "busy": the dialler gives up at once and finds another', async (t) => {
-  const { hub, network } = setup(t);
+  const { hub, network } = memorySwarmWorld(t);
   const file = memoryFile(2 * PIECE_SIZE);
   // Alice takes one peer at a time, and is slow enough that carol's dial meets a full alice.
   const a = await swarmPeer(t, hub, network, 'alice', file, { seed: true, maxPeersPerFile: 1, uploadBytesPerSecond: 512 * 1024 });
@@ -73,7 +65,7 @@ test('a seeder at its connection cap answers "busy": the dialler gives up at onc
 });
 
 test('a holder that never answers: the dial is closed at the connect timeout, and another holder serves', async (t) => {
-  const { hub, network } = setup(t);
+  const { hub, network } = memorySwarmWorld(t);
   const file = memoryFile(2 * PIECE_SIZE);
   // A ghost announces every piece, but nothing on its side hears signals.
   const ghost = hub.join('ghost');
@@ -90,7 +82,7 @@ test('a holder that never answers: the dial is closed at the connect timeout, an
 });
 
 test('two peers holding halves dial each other at once: one connection survives, and both complete', async (t) => {
-  const { hub, network } = setup(t);
+  const { hub, network } = memorySwarmWorld(t);
   const file = memoryFile(4 * PIECE_SIZE);
   const b = await swarmPeer(t, hub, network, 'bob', file, { pieces: [0, 1] });
   const c = await swarmPeer(t, hub, network, 'carol', file, { pieces: [2, 3] });
