@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import ts from 'typescript';
 import { ROOT } from '../helpers/tracker.ts';
 
-const files = readdirSync(join(ROOT, 'client'))
+// Every .ts under client/, subfolders (the command grammar) included.
+const files = (readdirSync(join(ROOT, 'client'), { recursive: true }) as string[])
   .filter((f) => f.endsWith('.ts'))
   .map((f) => join(ROOT, 'client', f));
 

@@ -1,8 +1,8 @@
 /** The console's language as pure functions: words, quotes, arity, help, masking, and the show_downloads format. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { COMMANDS, completeCommand, helpText, maskSecrets, parseCommand, tokenize } from '../../web/src/commands/parse.ts';
-import { findFile, formatDownloads, formatGroups, formatSessions } from '../../web/src/commands/run.ts';
+import { COMMANDS, completeCommand, helpText, maskSecrets, parseCommand, tokenize } from '../../client/commands/parse.ts';
+import { findFile, formatDownloads, formatGroups, formatSessions } from '../../client/commands/run.ts';
 import type { FileSummary } from '../../protocol/tracker.ts';
 
 const ok = (line: string) => {

@@ -2,9 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ErrorCode, MeshdropError } from '../../protocol/errors.ts';
-import { describeError } from '../../web/src/ui/errors.ts';
+import { describeError } from '../../client/commands/errors.ts';
 import { groupLink, parseRoute, routePath } from '../../web/src/ui/routes.ts';
-import { formatBytes, formatDuration, formatEta, formatPercent } from '../../web/src/ui/format.ts';
+import { formatBytes, formatDuration, formatEta, formatPercent } from '../../client/commands/format.ts';
 import { inviteTtl } from '../../web/src/ui/invite.ts';
 import { INVITE_MAX_TTL_MS } from '../../protocol/constants.ts';
 

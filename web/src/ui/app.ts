@@ -8,10 +8,10 @@
 import { ErrorCode } from '../../../protocol/errors.ts';
 import type { FileSummary, GroupSummary, MembershipStatus, SessionSummary, TrackerEvent } from '../../../protocol/tracker.ts';
 import type { TrackerClient } from '../../../client/tracker.ts';
-import type { ConsoleActions, DownloadLine, InviteInfo } from '../commands/run.ts';
+import type { ConsoleActions, DownloadLine, InviteInfo } from '../../../client/commands/run.ts';
 import { ConnectionState } from './connection.svelte.ts';
 import { ConsoleState } from './console.svelte.ts';
-import { describeError, errorCode } from './errors.ts';
+import { describeError, errorCode } from '../../../client/commands/errors.ts';
 import { GroupsState, GroupView } from './groups.svelte.ts';
 import { NoticesState } from './notices.svelte.ts';
 import { RouterState, type HistoryLike, type Place } from './router.svelte.ts';

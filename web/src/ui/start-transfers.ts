@@ -10,7 +10,7 @@ import type { FileSummary } from '../../../protocol/tracker.ts';
 import { BlobPieceSource, keepFileHandle, reopenFileSource } from '../platform/file-source.ts';
 import type { BrowserPlatform } from '../platform/index.ts';
 import { canStreamToDisk, saveStoredFile } from '../platform/save.ts';
-import { describeError } from './errors.ts';
+import { describeError } from '../../../client/commands/errors.ts';
 import type { TransferPort } from './transfer-port.ts';
 import type { DownloadView } from './transfers.svelte.ts';
 

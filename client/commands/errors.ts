@@ -4,7 +4,7 @@
  * a stack trace: an unexpected error says what failed and that it is not
  * their fault.
  */
-import { ErrorCode, MeshdropError } from '../../../protocol/errors.ts';
+import { ErrorCode, MeshdropError } from '../../protocol/errors.ts';
 
 const WORDS: Record<ErrorCode, string> = {
   [ErrorCode.BadJson]: 'The tracker could not read what this app sent. Reload the page and try again.',

@@ -4,9 +4,9 @@
  * call (web/src/ui/app.ts), so a command and its button cannot drift
  * apart. Pure apart from the actions it is handed: no DOM, no tracker.
  */
-import type { FileSummary, GroupSummary, MembershipStatus, SessionSummary } from '../../../protocol/tracker.ts';
-import { describeError } from '../ui/errors.ts';
-import { formatBytes, formatPercent } from '../ui/format.ts';
+import type { FileSummary, GroupSummary, MembershipStatus, SessionSummary } from '../../protocol/tracker.ts';
+import { describeError } from './errors.ts';
+import { formatBytes, formatPercent } from './format.ts';
 import { helpText, type Command } from './parse.ts';
 
 /** One line of show_downloads. */
