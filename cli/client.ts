@@ -60,6 +60,11 @@ export class CliClient implements ConsoleActions {
   /** Connects, and resumes the saved session if there is one (an ended session is forgotten). */
   async open(): Promise<void> {
     await this.tracker.connect({ keepTrying: this.#o.keepTrying });
+    // After the first connection, say when the tracker changes (failover), on the notice stream.
+    this.tracker.on('status', ({ status, url }) => {
+      if (status === 'reconnecting') this.#o.progress?.write('\nLost the tracker; trying the others.\n');
+      else if (status === 'connected') this.#o.progress?.write(`Connected to ${url}.\n`);
+    });
     const saved = await loadSession(this.#env);
     if (!saved) return;
     try {
