@@ -64,7 +64,8 @@ export async function runSeed(flags: Flags, io: Io): Promise<ExitCode> {
     const store = client.store;
     engine.on('complete', ({ fileId }) => {
       const d = engine.info(fileId);
-      if (d && !d.shared) log(`downloaded ${d.name} (${formatBytes(d.size)}) in ${d.groupId}; serving it`);
+      // Said once the file has its real name on disk (the part file is renamed after the last record write).
+      if (d && !d.shared) void store.settled(fileId).then(() => log(`downloaded ${d.name} (${formatBytes(d.size)}) in ${d.groupId}; serving it`));
     });
     engine.on('error', ({ message }) => log(`error: ${message}`));
     engine.on('peer_dropped', ({ userId, reason }) => log(`dropped peer ${userId}: ${reason}`));
