@@ -6,7 +6,7 @@
  * stdin, so `printf 'pw\n' | meshdrop login alice` works and the password is
  * never in argv (where `ps` shows it).
  */
-import { createInterface, type Interface } from 'node:readline';
+import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import type { Io } from './main.ts';
 
@@ -28,25 +28,28 @@ export class MutableOutput extends Writable {
   }
 }
 
-/** Asks on an existing shell interface whose output is a MutableOutput. */
-export function askSecret(rl: Interface, output: MutableOutput, prompt: string): Promise<string> {
-  return new Promise((resolve) => {
-    output.target.write(prompt);
-    output.muted = true;
-    rl.question('', (answer) => {
-      output.muted = false;
-      output.target.write('\n');
-      resolve(answer);
-    });
-  });
+/** Asks for the next line with the readline's echo muted; `next` yields the interface's next line. */
+export async function askSecret(output: MutableOutput, prompt: string, next: () => Promise<string | undefined>): Promise<string> {
+  output.target.write(prompt);
+  output.muted = true;
+  try {
+    return (await next()) ?? '';
+  } finally {
+    output.muted = false;
+    output.target.write('\n');
+  }
 }
 
 export async function readSecret(prompt: string, io: Io): Promise<string | undefined> {
   if (io.stdin.isTTY) {
     const output = new MutableOutput(io.stderr);
     const rl = createInterface({ input: io.stdin, output, terminal: true });
+    const line = new Promise<string | undefined>((resolve) => {
+      rl.once('line', resolve);
+      rl.once('close', () => resolve(undefined));
+    });
     try {
-      return await askSecret(rl, output, prompt);
+      return await askSecret(output, prompt, () => line);
     } finally {
       rl.close();
     }

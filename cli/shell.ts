@@ -63,23 +63,44 @@ export async function runShell(flags: Flags, io: Io): Promise<ExitCode> {
     });
     engine.on('error', ({ message }) => io.stderr.write(`\n${message}\n`));
   };
+  // Lines are taken one at a time from a queue, not a for-await over rl: a password asked for in the
+  // middle must get the next line, and readline's async iterator would already have swallowed it.
+  const queued: string[] = [];
+  let waiter: ((line: string | undefined) => void) | undefined;
+  let ended = false;
+  rl.on('line', (l) => {
+    if (waiter) {
+      const w = waiter;
+      waiter = undefined;
+      w(l);
+    } else queued.push(l);
+  });
+  rl.on('close', () => {
+    ended = true;
+    waiter?.(undefined);
+  });
+  const next = (): Promise<string | undefined> =>
+    queued.length ? Promise.resolve(queued.shift()) : ended ? Promise.resolve(undefined) : new Promise((r) => (waiter = r));
   let last: ExitCode = Exit.Ok;
   rl.prompt();
-  for await (const raw of rl) {
+  for (;;) {
+    const raw = await next();
+    if (raw === undefined) break;
     const line = raw.trim();
     if (line === 'exit' || line === 'quit') break;
     let words = wordsOf(line);
     let text = line;
     if (words && (words[0] === 'login' || words[0] === 'create_user') && words.length === 2) {
-      const password = await askSecret(rl, output, 'Password: ');
+      const password = await askSecret(output, 'Password: ', next);
       words = [...words, password];
       text = `${line} "${password.replace(/["\\]/g, '\\$&')}"`;
     }
-    // Nothing secret goes into history, in memory or on disk.
-    const masked = maskSecrets(text, 'cli');
+    // Nothing secret goes into history, in memory or on disk: a line typed with its password is dropped
+    // (`login alice` with the password asked for separately is kept).
+    const typedSecret = maskSecrets(line, 'cli') !== line;
     const hist = (rl as unknown as { history?: string[] }).history;
-    if (hist && masked !== text && hist[0] === raw) hist.shift();
-    if (line && masked === text) {
+    if (hist && typedSecret && hist[0] === raw) hist.shift();
+    if (line && !typedSecret) {
       await mkdir(dirname(histFile), { recursive: true, mode: 0o700 }).catch(() => undefined);
       await appendFile(histFile, line + '\n', { mode: 0o600 }).catch(() => undefined);
     }
