@@ -53,10 +53,18 @@ test('two command-line users: create, join, accept, upload, list, download byte-
   assert.match(await ok(bob, ['show_downloads']), /^\[C\] \[family\] report one\.pdf$/m);
   assert.match(await ok(alice, ['show_downloads']), /^\[C\] \[family\] report one\.pdf$/m);
 
+  // A file shared by a one-shot command while the seed runs is picked up and served by the seed.
+  const later = randomBytes(700_000);
+  await writeFile(join(dir, 'later.bin'), later);
+  await ok(alice, ['upload_file', join(dir, 'later.bin'), 'family']);
+  await seed.waitFor(/serving later\.bin in family/);
+  assert.match(await ok(bob, ['download_file', 'family', 'later.bin', out]), /Downloaded later\.bin/);
+  assert.equal(sha1(await readFile(join(out, 'later.bin'))), sha1(later));
+
   // stop_share takes it out of the group; the seed stops serving it; the files on disk stay.
   assert.match(await ok(alice, ['stop_share', 'family', 'report one.pdf']), /Stopped sharing report one\.pdf/);
   await seed.waitFor(/no longer shared in family; stopped serving it/);
-  assert.match(await ok(bob, ['list_files', 'family']), /No files in family yet/);
+  assert.doesNotMatch(await ok(bob, ['list_files', 'family']), /report one\.pdf/);
   await access(path);
   await access(join(out, 'report one.pdf'));
 
