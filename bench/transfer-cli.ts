@@ -47,7 +47,7 @@ async function randomFile(dir: string, name: string, mb: number): Promise<{ path
   for (let left = mb * MiB; left > 0; left -= 16 * MiB) {
     const block = randomBytes(Math.min(16 * MiB, left));
     hash.update(block);
-    if (!out.write(block)) await new Promise((r) => out.once('drain', r));
+    if (!out.write(block)) await new Promise<void>((r) => out.once('drain', () => r()));
   }
   await new Promise<void>((r) => out.end(() => r()));
   return { path, sha1: hash.digest('hex') };
