@@ -15,7 +15,7 @@ import { ok, signedIn } from '../helpers/cli.ts';
 
 const sha1 = (b: Uint8Array) => createHash('sha1').update(b).digest('hex');
 
-test('a command-line download completes when its tracker is killed mid-download', { timeout: 240_000 }, async (t) => {
+test('a command-line download completes when its tracker is killed mid-download, and a seed whose tracker dies serves on through another', { timeout: 240_000 }, async (t) => {
   const mesh = await startMesh(t, 'links', 2);
   const [t0, t1] = mesh.nodes;
   const alice = await signedIn(t, 'alice', t0!.wsUrl);
@@ -43,4 +43,11 @@ test('a command-line download completes when its tracker is killed mid-download'
   assert.equal(sha1(await readFile(dest)), sha1(bytes));
   // The seed on the surviving tracker saw nothing of it.
   assert.doesNotMatch(seed.output(), /lost the tracker/);
+
+  // Now the seed's own tracker dies: it moves to the other one and is a holder there again.
+  await mesh.start(1);
+  await mesh.linked();
+  await mesh.kill(0);
+  await seed.waitFor(new RegExp(`lost the tracker; trying the others[\\s\\S]*connected to ${t1!.wsUrl}`), 60_000);
+  await eventually(async () => assert.match(await ok(bob, ['list_files', 'family', '--tracker', t1!.wsUrl]), /1 holder online/), 30_000, 500);
 });
