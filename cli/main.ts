@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { ErrorCode } from '../protocol/errors.ts';
 import { errorCode } from '../client/commands/errors.ts';
 import { parseCommand, tokenize, type Command } from '../client/commands/parse.ts';
-import { ConsoleError, runCommand, type Output } from '../client/commands/run.ts';
+import { ConsoleError, runCommand, type ConsoleActions, type Output } from '../client/commands/run.ts';
 import { CliClient } from './client.ts';
 import { Exit, type ExitCode } from './exit-codes.ts';
 import { loadSession, trackerWsUrl } from './paths.ts';
@@ -228,9 +228,8 @@ function report(io: Io, flags: Flags, command: string, out: Output, exit: ExitCo
   return exit;
 }
 
-const signedOutActions = new Proxy({ userId: undefined } as unknown as CliClient, {
-  get: (target, prop) => (prop === 'userId' ? undefined : (target as unknown as Record<string | symbol, unknown>)[prop]),
-});
+/** `help` needs no tracker: it is answered before anything connects (runCommand asks it nothing else). */
+const signedOutActions = { userId: undefined } as unknown as ConsoleActions;
 
 function traceOf(io: Io): ((line: string) => void) | undefined {
   return io.env.MESHDROP_TRACE === 'pieces' ? (line) => io.stderr.write(`trace: ${line}\n`) : undefined;
