@@ -2,14 +2,13 @@
  * The command line's transfers, in one run so the ratios hold on a noisy
  * machine (bench/transfer.ts is the browser's half):
  *
- * 1. Command line → command line (first, while no browser holds the file):
- *    `meshdrop download_file` from a `meshdrop seed` (two processes), against
- *    a raw channel between two node-datachannel peers (in this one process).
- *    The download's time is the command's minus a one-shot `list_files`
- *    (process start, connect).
- * 2. Command line → browser: a `meshdrop seed` serving a browser's
- *    one-seeder download, against a raw data channel Node (node-datachannel,
- *    no Meshdrop code) → Chromium of the same size.
+ * 1. Command line → browser: a `meshdrop seed` serving a browser's one-seeder
+ *    download, against a raw data channel Node (node-datachannel, no
+ *    Meshdrop code) → Chromium of the same size.
+ * 2. Command line → command line: `meshdrop download_file` from a
+ *    `meshdrop seed` (two processes), against a raw channel between two
+ *    node-datachannel peers (in this one process). The download's time is
+ *    the command's minus a one-shot `list_files` (process start, connect).
  * 3. RSS of the downloading `meshdrop` process (VmRSS sampled every 100 ms)
  *    while it downloads a big file.
  *
@@ -102,8 +101,39 @@ try {
   await seed.waitFor(/serving/);
   const fileId = JSON.parse(await ok(alice, ['list_files', 'bench', '--json'])).data[0].fileId as string;
 
+  if (only.has('browser')) {
+    log(`# 1. command line → browser, ${sizeMb} MiB: raw node-datachannel → Chromium vs meshdrop seed → browser download`);
+    const leecher = await launchPerson(t, 'carol');
+    await openSession(leecher, tracker.httpUrl, { userId: 'carol' });
+    await leecher.page.evaluate(() => window.meshdropHarness.s().tracker.request('join_group', { groupId: 'bench' }));
+    await ok(alice, ['accept_request', 'bench', 'carol']);
+    const { pc, dc, offer } = await nodeOffer();
+    const answer = await leecher.page.evaluate((o) => window.meshdropHarness.rawChannelBench.answer('raw', o as RTCSessionDescriptionInit), offer);
+    await pc.setRemoteDescription(answer);
+    const channel = await dc;
+    log('raw channel open');
+    const received = leecher.page.evaluate((n) => window.meshdropHarness.rawChannelBench.receive('raw', n), sizeMb * MiB);
+    await rawSend(channel, sizeMb * MiB);
+    const raw = await received;
+    pc.close();
+    const rawRate = sizeMb / (raw.ms / 1000);
+    log(`raw done: ${round(rawRate)} MB/s`);
+    const ms = await leecher.page.evaluate(async (f) => {
+      const e = window.meshdropHarness.s().engine;
+      const t0 = performance.now();
+      await e.download(f);
+      await e.whenComplete(f);
+      return performance.now() - t0;
+    }, fileId);
+    const rate = sizeMb / (ms / 1000);
+    log(`raw node→chromium ${round(rawRate)} MB/s; meshdrop cli→browser ${round(rate)} MB/s; ratio ${round(rate / rawRate, 2)}`);
+    Object.assign(result, { rawNodeToBrowserMBps: round(rawRate), cliToBrowserMBps: round(rate), cliToBrowserRatio: round(rate / rawRate, 2) });
+    // Gone, so the next step measures one seeder: a browser still holding the file made it a two-seeder swarm.
+    await leecher.context.close();
+  }
+
   if (only.has('cli')) {
-    log(`# 1. command line → command line, ${sizeMb} MiB: raw node-datachannel pair vs meshdrop seed → download_file`);
+    log(`# 2. command line → command line, ${sizeMb} MiB: raw node-datachannel pair vs meshdrop seed → download_file`);
     const { pc: a, dc, offer } = await nodeOffer();
     const b = new RTCPeerConnection({ iceServers: [] });
     const got = new Promise<number>((resolve) => {
@@ -135,33 +165,6 @@ try {
     log(`raw node↔node ${round(rawRate)} MB/s; meshdrop cli→cli ${round(rate)} MB/s (command ${round(total)} ms − start-up ${round(baseline)} ms); ratio ${round(rate / rawRate, 2)}; byte-exact ${same}`);
     Object.assign(result, { rawNodeToNodeMBps: round(rawRate), cliToCliMBps: round(rate), cliToCliRatio: round(rate / rawRate, 2) });
     await rm(join(out, 'bench.bin'));
-  }
-
-  if (only.has('browser')) {
-    log(`# 2. command line → browser, ${sizeMb} MiB: raw node-datachannel → Chromium vs meshdrop seed → browser download`);
-    const leecher = await launchPerson(t, 'carol');
-    await openSession(leecher, tracker.httpUrl, { userId: 'carol' });
-    await leecher.page.evaluate(() => window.meshdropHarness.s().tracker.request('join_group', { groupId: 'bench' }));
-    await ok(alice, ['accept_request', 'bench', 'carol']);
-    const { pc, dc, offer } = await nodeOffer();
-    const answer = await leecher.page.evaluate((o) => window.meshdropHarness.rawChannelBench.answer('raw', o as RTCSessionDescriptionInit), offer);
-    await pc.setRemoteDescription(answer);
-    const channel = await dc;
-    const received = leecher.page.evaluate((n) => window.meshdropHarness.rawChannelBench.receive('raw', n), sizeMb * MiB);
-    await rawSend(channel, sizeMb * MiB);
-    const raw = await received;
-    pc.close();
-    const rawRate = sizeMb / (raw.ms / 1000);
-    const ms = await leecher.page.evaluate(async (f) => {
-      const e = window.meshdropHarness.s().engine;
-      const t0 = performance.now();
-      await e.download(f);
-      await e.whenComplete(f);
-      return performance.now() - t0;
-    }, fileId);
-    const rate = sizeMb / (ms / 1000);
-    log(`raw node→chromium ${round(rawRate)} MB/s; meshdrop cli→browser ${round(rate)} MB/s; ratio ${round(rate / rawRate, 2)}`);
-    Object.assign(result, { rawNodeToBrowserMBps: round(rawRate), cliToBrowserMBps: round(rate), cliToBrowserRatio: round(rate / rawRate, 2) });
   }
 
   if (only.has('rss')) {
