@@ -59,7 +59,8 @@ export async function runShell(flags: Flags, io: Io): Promise<ExitCode> {
     const engine = client.engine();
     engine.on('complete', ({ fileId }) => {
       const d = engine.info(fileId);
-      if (d && !d.shared) io.stdout.write(`\nDownloaded ${d.name} (${formatBytes(d.size)}).\n`);
+      // Said once the file has its real name on disk.
+      if (d && !d.shared) void client.store.settled(fileId).then(() => io.stdout.write(`\nDownloaded ${d.name} (${formatBytes(d.size)}).\n`));
     });
     engine.on('error', ({ message }) => io.stderr.write(`\n${message}\n`));
   };
