@@ -21,7 +21,8 @@ export interface CliPerson {
   home: string;
   env: NodeJS.ProcessEnv;
   /** Runs one command to its end. */
-  run(args: string[], options?: { stdin?: string; env?: NodeJS.ProcessEnv }): Promise<CliResult>;
+  /** Runs one command to its end (`uid`/`gid`: as another user, for permission cases root cannot see). */
+  run(args: string[], options?: { stdin?: string; env?: NodeJS.ProcessEnv; uid?: number; gid?: number }): Promise<CliResult>;
   /** Starts a long-running command (seed, a download to kill); killed at teardown. */
   start(args: string[], options?: { env?: NodeJS.ProcessEnv }): CliProcess;
 }
@@ -76,7 +77,7 @@ export async function cliPerson(t: Teardown, name: string): Promise<CliPerson> {
     env,
     start,
     async run(args, options = {}) {
-      const child = spawn(process.execPath, [MESHDROP_BIN, ...args], { cwd: home, env: { ...env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [MESHDROP_BIN, ...args], { cwd: home, env: { ...env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'], uid: options.uid, gid: options.gid });
       let stdout = '';
       let stderr = '';
       child.stdout!.on('data', (d) => (stdout += d));

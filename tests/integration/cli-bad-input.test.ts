@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startTestTracker } from '../helpers/tracker.ts';
 import { cliPerson, ok, signedIn } from '../helpers/cli.ts';
@@ -69,3 +69,30 @@ test('bad command lines, paths, passwords and groups: a clear message, a meaning
   assert.equal(body.ok, false);
   assert.equal(body.error.code, 'not_member');
 });
+
+test('a file that cannot be read is refused before anything is shared (run as an unprivileged user: root reads everything)', { timeout: 60_000 }, async (t) => {
+  const tracker = await startTestTracker(t);
+  const alice = await signedIn(t, 'alice', tracker.wsUrl);
+  await ok(alice, ['create_group', 'family']);
+  const secret = join(alice.home, 'secret.bin');
+  await writeFile(secret, new Uint8Array(100).fill(9));
+  // The whole home (session, records) becomes nobody's; the file itself stays unreadable to them.
+  await chownTree(alice.home, NOBODY, NOBODY);
+  await chmod(secret, 0o000);
+  const r = await alice.run(['upload_file', secret, 'family'], { uid: NOBODY, gid: NOBODY });
+  assert.equal(r.code, 4, r.stderr);
+  assert.match(r.stderr, /secret\.bin cannot be read \(permission denied\)/);
+  const listed = await alice.run(['list_files', 'family'], { uid: NOBODY, gid: NOBODY });
+  assert.match(listed.stdout, /No files in family yet/);
+});
+
+const NOBODY = 65534;
+
+async function chownTree(dir: string, uid: number, gid: number): Promise<void> {
+  await chown(dir, uid, gid);
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) await chownTree(path, uid, gid);
+    else await chown(path, uid, gid);
+  }
+}
