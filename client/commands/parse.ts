@@ -28,8 +28,10 @@ export type Command =
   | { name: 'revoke_invite'; groupId: string; inviteId: string }
   | { name: 'list_groups' }
   | { name: 'list_files'; groupId: string }
-  | { name: 'upload_file'; groupId: string }
-  | { name: 'download_file'; groupId: string; file: string }
+  /** `path`: the command line's file on disk (the browser opens its picker instead). */
+  | { name: 'upload_file'; groupId: string; path?: string }
+  /** `dest`: the command line's destination file or directory (the browser saves through its own dialog). */
+  | { name: 'download_file'; groupId: string; file: string; dest?: string }
   | { name: 'show_downloads' }
   | { name: 'stop_share'; groupId: string; file: string };
 
@@ -50,6 +52,22 @@ export interface CommandSpec {
   summary: string;
   details: string;
   example: string;
+  /**
+   * Where the command line takes other arguments (files are paths on disk
+   * there, not a picker): the classic client's arguments, same command word.
+   */
+  cli?: { args: Arg[]; summary: string; details: string; example: string };
+}
+
+/**
+ * Who reads the line: the web console, or the `meshdrop` command line
+ * (cli/). One grammar; a few commands take the command line's arguments there.
+ */
+export type Dialect = 'web' | 'cli';
+
+/** The spec as a dialect sees it. */
+export function specFor(spec: CommandSpec, dialect: Dialect): Omit<CommandSpec, 'cli'> {
+  return dialect === 'cli' && spec.cli ? { name: spec.name, ...spec.cli } : spec;
 }
 
 const a = (name: string, extra: Omit<Arg, 'name'> = {}): Arg => ({ name, ...extra });
@@ -72,8 +90,10 @@ export const COMMANDS: readonly CommandSpec[] = [
   { name: 'revoke_invite', args: [a('group'), a('invite_id')], summary: 'make an invite link stop working (owner)', details: 'Revokes an invite link by the id list_invites shows: from then on it admits nobody. People who already joined by it stay members.', example: 'revoke_invite photos ta:12' },
   { name: 'list_groups', args: [], summary: 'every group and your status in it', details: 'Lists every group with its owner, its member count and your status: owner, member, pending, rejected, or none.', example: 'list_groups' },
   { name: 'list_files', args: [a('group')], summary: 'files shared in a group', details: 'Lists the files of a group you are in: name, size, who shared it, and how many holders are online.', example: 'list_files photos' },
-  { name: 'upload_file', args: [a('group')], summary: 'share files (opens the file picker)', details: 'Opens the file picker; the files you choose are fingerprinted in your browser and shared into the group. Their bytes go straight to other members, never through a server.', example: 'upload_file photos' },
-  { name: 'download_file', args: [a('group'), a('file', { rest: true })], summary: 'download a file from a group', details: 'Starts downloading a file of the group, named by its name or the start of its id. Follow it with show_downloads.', example: 'download_file photos beach.jpg' },
+  { name: 'upload_file', args: [a('group')], summary: 'share files (opens the file picker)', details: 'Opens the file picker; the files you choose are fingerprinted in your browser and shared into the group. Their bytes go straight to other members, never through a server.', example: 'upload_file photos',
+    cli: { args: [a('file_path'), a('group')], summary: 'share a file from disk', details: 'Fingerprints the file (SHA-1 of each piece) and shares it into the group, served from where it is: keep it there. A seed (meshdrop seed) keeps it available after this command ends.', example: 'upload_file ./beach.jpg photos' } },
+  { name: 'download_file', args: [a('group'), a('file', { rest: true })], summary: 'download a file from a group', details: 'Starts downloading a file of the group, named by its name or the start of its id. Follow it with show_downloads.', example: 'download_file photos beach.jpg',
+    cli: { args: [a('group'), a('file'), a('destination_path')], summary: 'download a file from a group to disk', details: 'Downloads a file of the group, named by its name or the start of its id, to a file path or into a directory (which must exist). Verified pieces go straight into place; the file gets its name only once complete, and an interrupted download resumes.', example: 'download_file photos beach.jpg ./downloads/' } },
   { name: 'show_downloads', args: [], summary: 'your downloads: [D] downloading, [C] complete', details: 'Lists every file you are downloading ([D]) or have completed ([C]), with its group.', example: 'show_downloads' },
   { name: 'stop_share', args: [a('group'), a('file', { rest: true })], summary: 'stop sharing a file', details: 'Removes a file you shared (or, as owner, any file) from the group.', example: 'stop_share photos beach.jpg' },
   { name: 'help', args: [a('command', { optional: true })], summary: 'this list, or help on one command', details: 'Without a command: every command. With one: what it does and an example.', example: 'help join_group' },
@@ -82,19 +102,21 @@ export const COMMANDS: readonly CommandSpec[] = [
 
 const BY_NAME = new Map(COMMANDS.map((c) => [c.name, c]));
 
-export function usage(spec: CommandSpec): string {
+export function usage(full: CommandSpec, dialect: Dialect = 'web'): string {
+  const spec = specFor(full, dialect);
   return [spec.name, ...spec.args.map((x) => (x.optional ? `[${x.name}]` : `<${x.name}>`))].join(' ');
 }
 
 /** Help: the list of commands, or one command's usage, details and example. */
-export function helpText(topic?: string): string[] {
+export function helpText(topic?: string, dialect: Dialect = 'web'): string[] {
   if (topic === undefined) {
-    const width = Math.max(...COMMANDS.map((c) => usage(c).length));
-    return ['Commands (type help <command> for more):', ...COMMANDS.map((c) => `  ${usage(c).padEnd(width)}  ${c.summary}`)];
+    const width = Math.max(...COMMANDS.map((c) => usage(c, dialect).length));
+    return ['Commands (type help <command> for more):', ...COMMANDS.map((c) => `  ${usage(c, dialect).padEnd(width)}  ${specFor(c, dialect).summary}`)];
   }
-  const spec = BY_NAME.get(topic as CommandName);
-  if (!spec) return [`No command named "${topic}". Type help for the list.`];
-  return [`usage: ${usage(spec)}`, spec.details, `example: ${spec.example}`];
+  const full = BY_NAME.get(topic as CommandName);
+  if (!full) return [`No command named "${topic}". Type help for the list.`];
+  const spec = specFor(full, dialect);
+  return [`usage: ${usage(full, dialect)}`, spec.details, `example: ${spec.example}`];
 }
 
 export type Token = { text: string; start: number; end: number };
@@ -129,17 +151,18 @@ export function tokenize(line: string): { ok: true; tokens: Token[] } | { ok: fa
 
 export type ParseResult = { ok: true; command: Command } | { ok: false; error: string } | { ok: 'empty' };
 
-export function parseCommand(line: string): ParseResult {
+export function parseCommand(line: string, dialect: Dialect = 'web'): ParseResult {
   const tokenized = tokenize(line);
   if (!tokenized.ok) return tokenized;
   const [head, ...rest] = tokenized.tokens;
   if (!head) return { ok: 'empty' };
   const name = head.text.toLowerCase();
-  const spec = BY_NAME.get(name as CommandName);
-  if (!spec) {
+  const full = BY_NAME.get(name as CommandName);
+  if (!full) {
     const near = COMMANDS.find((c) => c.name.startsWith(name) || c.name.replace('_', '') === name.replace(/[_-]/g, ''));
     return { ok: false, error: `Unknown command "${head.text}".${near ? ` Did you mean ${near.name}?` : ''} Type help for the list.` };
   }
+  const spec = specFor(full, dialect);
   const values: (string | undefined)[] = [];
   for (let k = 0; k < spec.args.length; k++) {
     const arg = spec.args[k]!;
@@ -155,10 +178,10 @@ export function parseCommand(line: string): ParseResult {
   const given = Math.min(rest.length, spec.args.length);
   if (given < required) {
     const missing = spec.args[given]!;
-    return { ok: false, error: `${spec.name} needs a ${missing.name}. Usage: ${usage(spec)}` };
+    return { ok: false, error: `${spec.name} needs a ${missing.name}. Usage: ${usage(full, dialect)}` };
   }
   if (rest.length > spec.args.length) {
-    return { ok: false, error: `${spec.name} takes ${spec.args.length === 0 ? 'no arguments' : `at most ${spec.args.length}`}. Usage: ${usage(spec)}` };
+    return { ok: false, error: `${spec.name} takes ${spec.args.length === 0 ? 'no arguments' : `at most ${spec.args.length}`}. Usage: ${usage(full, dialect)}` };
   }
   const v = (k: number) => values[k]!;
   const o = (k: number) => values[k];
@@ -183,8 +206,8 @@ export function parseCommand(line: string): ParseResult {
       case 'revoke_invite': return { name: 'revoke_invite', groupId: v(0), inviteId: v(1) };
       case 'list_groups': return { name: 'list_groups' };
       case 'list_files': return { name: 'list_files', groupId: v(0) };
-      case 'upload_file': return { name: 'upload_file', groupId: v(0) };
-      case 'download_file': return { name: 'download_file', groupId: v(0), file: v(1) };
+      case 'upload_file': return dialect === 'cli' ? { name: 'upload_file', path: v(0), groupId: v(1) } : { name: 'upload_file', groupId: v(0) };
+      case 'download_file': return dialect === 'cli' ? { name: 'download_file', groupId: v(0), file: v(1), dest: v(2) } : { name: 'download_file', groupId: v(0), file: v(1) };
       case 'show_downloads': return { name: 'show_downloads' };
       case 'stop_share': return { name: 'stop_share', groupId: v(0), file: v(1) };
     }
@@ -199,12 +222,13 @@ function inviteCode(text: string): string {
 }
 
 /** The line as it is echoed into the output: secret arguments replaced by •••• so a password never stays on screen. */
-export function maskSecrets(line: string): string {
+export function maskSecrets(line: string, dialect: Dialect = 'web'): string {
   const tokenized = tokenize(line);
   if (!tokenized.ok) return line;
   const [head, ...rest] = tokenized.tokens;
-  const spec = head && BY_NAME.get(head.text.toLowerCase() as CommandName);
-  if (!spec) return line;
+  const full = head && BY_NAME.get(head.text.toLowerCase() as CommandName);
+  if (!full) return line;
+  const spec = specFor(full, dialect);
   let out = line;
   // Right to left, so earlier offsets stay valid.
   for (let k = Math.min(rest.length, spec.args.length) - 1; k >= 0; k--) {

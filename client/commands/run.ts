@@ -7,7 +7,8 @@
 import type { FileSummary, GroupSummary, MembershipStatus, SessionSummary } from '../../protocol/tracker.ts';
 import { describeError } from './errors.ts';
 import { formatBytes, formatPercent } from './format.ts';
-import { helpText, type Command } from './parse.ts';
+import { helpText, type Command, type Dialect } from './parse.ts';
+import { ErrorCode, MeshdropError } from '../../protocol/errors.ts';
 
 /** One line of show_downloads. */
 export interface DownloadLine {
@@ -16,6 +17,8 @@ export interface DownloadLine {
   state: 'downloading' | 'paused' | 'complete';
   /** 0..1 */
   progress: number;
+  /** Connected peers, and how each is reached once known (issue 10's direct/relayed). */
+  peers?: { userId: string; path?: 'direct' | 'relayed' }[];
 }
 
 export interface ConsoleActions {
@@ -40,6 +43,16 @@ export interface ConsoleActions {
   /** Opens the file picker and shares what is picked; resolves with the names shared (none if cancelled). */
   pickAndShare(groupId: string): Promise<string[]>;
   download(file: FileSummary): Promise<void>;
+  /**
+   * The command line's `upload_file <file_path> <group>`: shares a file from
+   * disk; resolves with the line to print. Absent in the browser (its picker).
+   */
+  shareFile?(path: string, groupId: string): Promise<string>;
+  /**
+   * The command line's `download_file <group> <file> <destination_path>`:
+   * downloads to disk; resolves with the line to print.
+   */
+  downloadTo?(file: FileSummary, dest: string): Promise<string>;
   stopShare(file: FileSummary): Promise<void>;
   downloads(): DownloadLine[];
 }
@@ -57,10 +70,21 @@ export function formatInvites(groupId: string, invites: InviteInfo[]): string[] 
   return invites.map((i) => `${i.inviteId}  made by ${i.createdBy} ${new Date(i.createdAt).toLocaleString()}  expires ${new Date(i.expiresAt).toLocaleString()}`);
 }
 
-export type Output = { lines: string[]; ok: boolean; clear?: boolean };
+export type Output = { lines: string[]; ok: boolean; clear?: boolean; error?: unknown };
 
-/** A console-level refusal (no such file, ambiguous name): shown as it is, not as "something went wrong". */
-class ConsoleError extends Error {}
+/**
+ * A console-level refusal (no such file, ambiguous name, a path that cannot
+ * be read): shown as it is, not as "something went wrong". `kind` lets the
+ * command line pick its exit code.
+ */
+export class ConsoleError extends Error {
+  constructor(
+    message: string,
+    readonly kind: 'refused' | 'local' = 'refused',
+  ) {
+    super(message);
+  }
+}
 
 /** Finds a file by exact name, then by id prefix (at least 6 hex digits); ambiguity is an error, not a guess. */
 export function findFile(files: FileSummary[], query: string): { ok: true; file: FileSummary } | { ok: false; error: string } {
@@ -104,27 +128,29 @@ export function formatDownloads(lines: DownloadLine[]): string[] {
   if (lines.length === 0) return ['No downloads. download_file <group> <file> starts one.'];
   return lines.map((d) => {
     if (d.state === 'complete') return `[C] [${d.groupId}] ${d.name}`;
-    return `[D] [${d.groupId}] ${d.name}  ${formatPercent(d.progress)}${d.state === 'paused' ? ' (paused)' : ''}`;
+    const peers = d.peers?.length ? ` · ${d.peers.map((p) => (p.path ? `${p.userId} ${p.path}` : p.userId)).join(', ')}` : '';
+    return `[D] [${d.groupId}] ${d.name}  ${formatPercent(d.progress)}${d.state === 'paused' ? ' (paused)' : ''}${peers}`;
   });
 }
 
 const SIGNED_OUT = new Set(['create_user', 'login', 'help', 'clear']);
 
-export async function runCommand(command: Command, actions: ConsoleActions): Promise<Output> {
+export async function runCommand(command: Command, actions: ConsoleActions, dialect: Dialect = 'web'): Promise<Output> {
   if (!SIGNED_OUT.has(command.name) && !actions.userId) {
-    return { ok: false, lines: ['Please sign in first: login <user> <password> (or create_user to register).'] };
+    const error = new MeshdropError(ErrorCode.Unauthenticated, 'not signed in');
+    return { ok: false, lines: ['Please sign in first: login <user> <password> (or create_user to register).'], error };
   }
   try {
-    return { ok: true, lines: await execute(command, actions), clear: command.name === 'clear' };
+    return { ok: true, lines: await execute(command, actions, dialect), clear: command.name === 'clear' };
   } catch (err) {
-    return { ok: false, lines: [err instanceof ConsoleError ? err.message : describeError(err)] };
+    return { ok: false, lines: [err instanceof ConsoleError ? err.message : describeError(err)], error: err };
   }
 }
 
-async function execute(c: Command, x: ConsoleActions): Promise<string[]> {
+async function execute(c: Command, x: ConsoleActions, dialect: Dialect): Promise<string[]> {
   switch (c.name) {
     case 'help':
-      return helpText(c.topic);
+      return helpText(c.topic, dialect);
     case 'clear':
       return [];
     case 'create_user':
@@ -182,12 +208,14 @@ async function execute(c: Command, x: ConsoleActions): Promise<string[]> {
     case 'list_files':
       return formatFiles(c.groupId, await x.listFiles(c.groupId));
     case 'upload_file': {
+      if (c.path !== undefined && x.shareFile) return [await x.shareFile(c.path, c.groupId)];
       const names = await x.pickAndShare(c.groupId);
       return names.length ? names.map((n) => `Shared ${n} in ${c.groupId}.`) : ['No file picked.'];
     }
     case 'download_file': {
       const found = findFile(await x.listFiles(c.groupId), c.file);
       if (!found.ok) throw new ConsoleError(found.error);
+      if (c.dest !== undefined && x.downloadTo) return [await x.downloadTo(found.file, c.dest)];
       await x.download(found.file);
       return [`Downloading ${found.file.name} (${formatBytes(found.file.size)}). show_downloads follows it.`];
     }

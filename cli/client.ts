@@ -1,0 +1,357 @@
+/**
+ * The command line's client: the runtime-neutral core (client/tracker.ts,
+ * client/engine.ts) with the Node platform (cli/platform/), behind the same
+ * ConsoleActions the web console drives (client/commands/run.ts). One-shot
+ * mode, the shell and `meshdrop seed` all run commands through this.
+ */
+import { access, constants, open, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { Bitfield } from '../protocol/bitfield.ts';
+import { PIECE_SIZE } from '../protocol/constants.ts';
+import { ErrorCode, MeshdropError } from '../protocol/errors.ts';
+import { fileIdOf } from '../protocol/files.ts';
+import type { FileMeta, FileSummary, GroupSummary, MembershipStatus, SessionSummary } from '../protocol/tracker.ts';
+import { TransferEngine, type TransferLimits } from '../client/engine.ts';
+import type { PieceStore, StoredFile } from '../client/ports.ts';
+import { TrackerClient } from '../client/tracker.ts';
+import { ConsoleError, type ConsoleActions, type DownloadLine, type InviteInfo } from '../client/commands/run.ts';
+import { formatBytes } from '../client/commands/format.ts';
+import { dataDir, loadSession, removeSession, saveSession } from './paths.ts';
+import { FilePieceStore, PART_SUFFIX } from './platform/file-store.ts';
+import { FileSource } from './platform/file-source.ts';
+import { hashFile, nodeHasher } from './platform/hashing.ts';
+import { NodePeerConnector, nodeSocketFactory } from './platform/net.ts';
+import { Progress, type ProgressOutput } from './progress.ts';
+
+export interface CliClientOptions {
+  trackers: string[];
+  env?: NodeJS.ProcessEnv;
+  /** Where progress bars and notices go (stderr); undefined: silent (--json). */
+  progress?: ProgressOutput | undefined;
+  limits?: Partial<TransferLimits>;
+  /**
+   * 'wait': download_file returns once the file is complete (one-shot);
+   * 'background': it returns once started (the shell, the seed).
+   */
+  downloads: 'wait' | 'background';
+  /** Keep reconnecting instead of failing when no tracker answers (the seed). */
+  keepTrying?: boolean;
+  /** Diagnostics (MESHDROP_TRACE=pieces): one line per stored piece. */
+  trace?: (line: string) => void;
+}
+
+export class CliClient implements ConsoleActions {
+  readonly tracker: TrackerClient;
+  readonly #o: CliClientOptions;
+  readonly #env: NodeJS.ProcessEnv;
+  #store: FilePieceStore | undefined;
+  #engine: TransferEngine | undefined;
+  /** One-shot: the engine sees only the file this command is about (a seed may own the others). */
+  #only: Set<string> | undefined;
+  /** The last structured answer, for --json. */
+  lastData: unknown;
+
+  constructor(options: CliClientOptions) {
+    this.#o = options;
+    this.#env = options.env ?? process.env;
+    this.tracker = new TrackerClient({ urls: options.trackers, createSocket: nodeSocketFactory });
+  }
+
+  /** Connects, and resumes the saved session if there is one (an ended session is forgotten). */
+  async open(): Promise<void> {
+    await this.tracker.connect({ keepTrying: this.#o.keepTrying });
+    // After the first connection, say when the tracker changes (failover), on the notice stream.
+    this.tracker.on('status', ({ status, url }) => {
+      if (status === 'reconnecting') this.#o.progress?.write('\nLost the tracker; trying the others.\n');
+      else if (status === 'connected') this.#o.progress?.write(`Connected to ${url}.\n`);
+    });
+    const saved = await loadSession(this.#env);
+    if (!saved) return;
+    try {
+      await this.tracker.resume(saved.token);
+      await this.#saveSession();
+    } catch (err) {
+      const code = (err as MeshdropError).code;
+      if (code === ErrorCode.InvalidSession || code === ErrorCode.NoSuchSession || code === ErrorCode.Unauthenticated) await removeSession(this.#env);
+      else throw err;
+    }
+  }
+
+  get userId(): string | undefined {
+    return this.tracker.userId;
+  }
+
+  /** The engine, made on first use (a command that moves no bytes never starts WebRTC). */
+  engine(): TransferEngine {
+    if (!this.userId) throw new MeshdropError(ErrorCode.Unauthenticated, 'not signed in');
+    if (this.#engine) return this.#engine;
+    this.#store = new FilePieceStore(join(dataDir(this.userId, this.#env), 'files'));
+    const store = this.#viewOf(this.#store);
+    this.#engine = new TransferEngine({
+      tracker: this.tracker,
+      store,
+      hasher: nodeHasher,
+      connector: new NodePeerConnector(),
+      limits: this.#o.limits,
+      openSource: async (file) => {
+        const path = await this.#store!.pathOf(file.fileId);
+        if (!path) return undefined;
+        await access(path, constants.R_OK);
+        return new FileSource(path, file.meta.size);
+      },
+    });
+    return this.#engine;
+  }
+
+  get store(): FilePieceStore {
+    this.engine();
+    return this.#store!;
+  }
+
+  /** One-shot mode: the engine resumes and serves only these files. */
+  limitTo(fileIds: Iterable<string>): void {
+    this.#only = new Set(fileIds);
+  }
+
+  async close(): Promise<void> {
+    this.#engine?.close();
+    await this.#store?.close();
+    this.tracker.close();
+  }
+
+  // ------------------------------------------------------------ accounts
+
+  async createUser(userId: string, password: string): Promise<void> {
+    await this.tracker.request('create_user', { userId, password });
+  }
+
+  async login(userId: string, password: string): Promise<void> {
+    await this.tracker.login(userId, password);
+    await this.#saveSession();
+  }
+
+  /** Ends the session on the trackers, and forgets the token here even if the tracker cannot be told. */
+  async logout(): Promise<void> {
+    try {
+      await this.tracker.logout();
+    } finally {
+      await removeSession(this.#env);
+    }
+  }
+
+  async listSessions(): Promise<SessionSummary[]> {
+    return (this.lastData = await this.tracker.listSessions());
+  }
+
+  async revokeSession(sessionId: string): Promise<void> {
+    await this.tracker.revokeSession(sessionId);
+  }
+
+  async logoutAll(): Promise<void> {
+    try {
+      await this.tracker.logoutAll();
+    } finally {
+      await removeSession(this.#env);
+    }
+  }
+
+  // ------------------------------------------------------------ groups
+
+  async createGroup(groupId: string): Promise<void> {
+    await this.tracker.request('create_group', { groupId });
+  }
+
+  async joinGroup(groupId: string, invite?: string): Promise<MembershipStatus> {
+    const { status } = await this.tracker.request('join_group', invite ? { groupId, invite } : { groupId });
+    this.lastData = { groupId, status };
+    return status;
+  }
+
+  async leaveGroup(groupId: string): Promise<void> {
+    await this.tracker.request('leave_group', { groupId });
+  }
+
+  async listGroups(): Promise<GroupSummary[]> {
+    const { groups } = await this.tracker.request('list_groups', {});
+    return (this.lastData = groups);
+  }
+
+  async listRequests(groupId: string): Promise<{ userId: string; requestedAt: number }[]> {
+    const { requests } = await this.tracker.request('list_requests', { groupId });
+    return (this.lastData = requests);
+  }
+
+  async acceptRequest(groupId: string, userId: string): Promise<void> {
+    await this.tracker.request('accept_request', { groupId, userId });
+  }
+
+  async rejectRequest(groupId: string, userId: string): Promise<void> {
+    await this.tracker.request('reject_request', { groupId, userId });
+  }
+
+  async removeMember(groupId: string, userId: string): Promise<void> {
+    await this.tracker.request('remove_member', { groupId, userId });
+  }
+
+  async listInvites(groupId: string): Promise<InviteInfo[]> {
+    const { invites } = await this.tracker.request('list_invites', { groupId });
+    return (this.lastData = invites);
+  }
+
+  async revokeInvite(groupId: string, inviteId: string): Promise<void> {
+    await this.tracker.request('revoke_invite', { groupId, inviteId });
+  }
+
+  // ------------------------------------------------------------ files
+
+  async listFiles(groupId: string): Promise<FileSummary[]> {
+    const { files } = await this.tracker.request('list_files', { groupId });
+    return (this.lastData = files);
+  }
+
+  async pickAndShare(): Promise<string[]> {
+    throw new ConsoleError('upload_file needs a file: upload_file <file_path> <group>');
+  }
+
+  /** upload_file <file_path> <group>: hashes the file where it is (streamed), shares it, serves it from there. */
+  async shareFile(path: string, groupId: string): Promise<string> {
+    const abs = resolve(path);
+    const info = await stat(abs).catch(() => undefined);
+    if (!info) throw new ConsoleError(`No file at ${path}.`, 'local');
+    if (!info.isFile()) throw new ConsoleError(`${path} is not a file.`, 'local');
+    await access(abs, constants.R_OK).catch(() => {
+      throw new ConsoleError(`${path} cannot be read (permission denied).`, 'local');
+    });
+    if (info.size === 0) throw new ConsoleError(`${path} is empty: there is nothing to share.`, 'local');
+    // Membership first: a refusal should not cost a 4 GiB hash.
+    await this.tracker.request('list_files', { groupId });
+    const name = basename(abs);
+    const bar = new Progress(this.#o.progress, `Hashing ${name}`, info.size);
+    const pieceHashes = await hashFile(abs, info.size, (done) => bar.update(Math.min(info.size, done * PIECE_SIZE)));
+    bar.finish();
+    const meta: FileMeta = { groupId, name, size: info.size, pieceSize: PIECE_SIZE, pieceHashes };
+    const fileId = fileIdOf(meta);
+    this.#only?.add(fileId);
+    const engine = this.engine();
+    this.#store!.assignPath(fileId, abs, { original: true });
+    await engine.share({ source: new FileSource(abs, info.size), name, size: info.size, groupId, keep: 'original', pieceHashes });
+    this.lastData = { fileId, name, groupId, size: info.size, pieces: pieceHashes.length };
+    return `Shared ${name} in ${groupId} (${pieceHashes.length.toLocaleString('en')} piece${pieceHashes.length === 1 ? '' : 's'}).`;
+  }
+
+  async download(file: FileSummary): Promise<void> {
+    await this.downloadTo(file, join(dataDir(this.userId!, this.#env), 'downloads') + '/');
+  }
+
+  /** download_file <group> <file> <destination_path>. */
+  async downloadTo(file: FileSummary, dest: string): Promise<string> {
+    const engine = this.engine();
+    const store = this.#store!;
+    const existing = await store.getFile(file.fileId);
+    const target = existing ? ((await store.pathOf(file.fileId)) ?? (await destinationOf(file, dest))) : await destinationOf(file, dest);
+    this.lastData = { fileId: file.fileId, name: file.name, groupId: file.groupId, size: file.size, path: target };
+    if (existing?.state === 'complete') return `${file.name} is already here: ${target}.`;
+    this.#only?.add(file.fileId);
+    if (!existing) store.assignPath(file.fileId, target, { original: false });
+    else await store.recoverWritten(file.fileId, nodeHasher);
+    await engine.download(file.fileId);
+    if (this.#o.downloads === 'background') return `Downloading ${file.name} (${formatBytes(file.size)}) to ${target}. show_downloads follows it.`;
+    if (file.holdersOnline === 0) this.#o.progress?.write(`Nobody holding ${file.name} is online right now; waiting for a holder.\n`);
+    const bar = new Progress(this.#o.progress, file.name, file.size);
+    const off = engine.on('changed', ({ fileId }) => {
+      const d = fileId === file.fileId ? engine.info(fileId) : undefined;
+      if (d) bar.update(d.bytesDone, `${d.peers.length} peer${d.peers.length === 1 ? '' : 's'}`);
+    });
+    try {
+      await engine.whenComplete(file.fileId);
+      await store.settled(file.fileId);
+    } finally {
+      off();
+      bar.finish();
+    }
+    return `Downloaded ${file.name} (${formatBytes(file.size)}) to ${target}.`;
+  }
+
+  async stopShare(file: FileSummary): Promise<void> {
+    await this.tracker.request('stop_share', { fileId: file.fileId });
+    if (this.#engine) await this.#engine.remove(file.fileId);
+    else if (this.userId) {
+      const store = new FilePieceStore(join(dataDir(this.userId, this.#env), 'files'));
+      await store.deleteFile(file.fileId);
+      await store.close();
+    }
+  }
+
+  downloads(): DownloadLine[] {
+    return this.#engine ? this.#engine.downloads().map(lineOf) : [];
+  }
+
+  /** show_downloads without a running engine (one-shot): what this machine's records say. */
+  async storedDownloads(): Promise<DownloadLine[]> {
+    if (this.#engine || !this.userId) return this.downloads();
+    const store = new FilePieceStore(join(dataDir(this.userId, this.#env), 'files'));
+    try {
+      return (await store.listFiles()).sort((a, b) => a.addedAt - b.addedAt).map(storedLine);
+    } finally {
+      await store.close();
+    }
+  }
+
+  // ------------------------------------------------------------ internals
+
+  async #saveSession(): Promise<void> {
+    const token = this.tracker.token;
+    if (!token || !this.userId) return;
+    await saveSession({ trackers: [...new Set([...this.#o.trackers, ...this.tracker.knownTrackers])], userId: this.userId, token }, this.#env);
+  }
+
+  /** The store as the engine sees it: in one-shot mode, only this command's files. */
+  #viewOf(store: FilePieceStore): PieceStore {
+    const only = () => this.#only;
+    return {
+      listFiles: async () => (await store.listFiles()).filter((f) => !only() || only()!.has(f.fileId)),
+      getFile: (id) => store.getFile(id),
+      putFile: (f) => store.putFile(f),
+      putPiece: async (id, i, data) => {
+        await store.putPiece(id, i, data);
+        this.#o.trace?.(`stored piece ${i} of ${id}`);
+      },
+      getPiece: (id, i) => store.getPiece(id, i),
+      deleteFile: (id) => store.deleteFile(id),
+    };
+  }
+}
+
+function lineOf(d: { groupId: string; name: string; state: StoredFile['state']; progress: number; peers: { userId: string; path?: 'direct' | 'relayed' }[] }): DownloadLine {
+  return { groupId: d.groupId, name: d.name, state: d.state, progress: d.progress, peers: d.peers.map((p) => ({ userId: p.userId, ...(p.path ? { path: p.path } : {}) })) };
+}
+
+function storedLine(f: StoredFile): DownloadLine {
+  const have = new Bitfield(f.meta.pieceHashes.length, f.have);
+  return { groupId: f.meta.groupId, name: f.meta.name, state: f.state, progress: have.count() / Math.max(1, have.length) };
+}
+
+/**
+ * Where a download goes: into `dest` if it is a directory (or ends with /),
+ * else to `dest` itself. Refuses what would overwrite a file or cannot be
+ * written, before anything is fetched.
+ */
+async function destinationOf(file: FileSummary, dest: string): Promise<string> {
+  const safeName = file.name.replace(/[/\\\0]/g, '_').replace(/^\.+$/, '_');
+  const info = await stat(dest).catch(() => undefined);
+  const target = info?.isDirectory() || /[/\\]$/.test(dest) ? join(resolve(dest), safeName) : resolve(dest);
+  const dir = dirname(target);
+  const dirInfo = await stat(dir).catch(() => undefined);
+  if (!dirInfo?.isDirectory()) throw new ConsoleError(`Cannot write to ${dest}: the folder ${dir} does not exist.`, 'local');
+  if (await stat(target).catch(() => undefined)) throw new ConsoleError(`${target} already exists: give another destination, or remove it first.`, 'local');
+  // Try it for real (permission bits say nothing to root, or on a read-only mount): create the part file, then let it go.
+  const probe = target + PART_SUFFIX;
+  try {
+    await (await open(probe, 'wx', 0o644)).close();
+    await rm(probe, { force: true });
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code === 'EEXIST' ? 'another download to the same place is under way' : 'permission denied';
+    throw new ConsoleError(`Cannot write to ${dest}: ${why}.`, 'local');
+  }
+  return target;
+}
