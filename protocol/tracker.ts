@@ -56,7 +56,7 @@ export const Request = z.discriminatedUnion('type', [
     protocol: z.number().int(),
     /**
      * A random secret of this client instance, the same on every connection it
-     * opens: its request ids are its own (mesh/dedupe.ts), so a retry after
+     * opens: its request ids are its own (tracker-server/request-ledger.ts), so a retry after
      * failover is recognised and nobody else's same id is.
      */
     client: z.string().regex(/^[A-Za-z0-9_-]{22,64}$/).optional(),
@@ -123,6 +123,15 @@ export const Request = z.discriminatedUnion('type', [
 export type Request = z.infer<typeof Request>;
 export type RequestType = Request['type'];
 export type RequestOf<T extends RequestType> = Extract<Request, { type: T }>;
+type RequestOption = (typeof Request.options)[number];
+/**
+ * Each request type's own schema: the very options `Request` is the union
+ * of, so the tracker's request table (tracker-server/requests.ts) names what
+ * each request parses without a second copy of any rule.
+ */
+export const RequestSchemas = Object.fromEntries(Request.options.map((o) => [o.shape.type.value, o])) as {
+  [T in RequestType]: Extract<RequestOption, { shape: { type: z.ZodLiteral<T> } }>;
+};
 
 // ---------------------------------------------------------------- replies and events
 

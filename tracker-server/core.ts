@@ -1,29 +1,27 @@
 /**
  * One tracker's heart, without sockets: the replica (ops and state), the
- * durable log, the clock, presence, and the clients connected here. Handlers
- * turn requests into ops with `commit`; the mesh feeds other trackers' ops in
- * with `ingest`. Both paths tell the right people through `eventsFor`.
+ * durable log, the clock, presence, and the clients connected here
+ * (clients.ts). Handlers turn requests into ops with `commit` (the request
+ * pipeline, pipeline.ts, hands them the request's key to stamp); the mesh
+ * feeds other trackers' ops in with `ingest`. Both paths tell the right
+ * people through `eventsFor`.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Op, OpBody, VersionVector } from '../protocol/ops.ts';
-import type { Reply, Request, RequestType, TrackerEvent, IceServer } from '../protocol/tracker.ts';
-import { Bitfield } from '../protocol/bitfield.ts';
+import type { Reply, TrackerEvent, IceServer } from '../protocol/tracker.ts';
 import { ErrorCode, MeshdropError } from '../protocol/errors.ts';
+import { Clients } from './clients.ts';
 import { HybridClock } from './clock.ts';
 import { eventsFor } from './events.ts';
-import { Presence, type Holding, type PeerInfo } from './presence.ts';
+import { Presence } from './presence.ts';
 import { Replica } from './state/replica.ts';
-import { groupOfFile, isMember, liveSession } from './state/queries.ts';
+import { liveSession } from './state/queries.ts';
 import { needsRenewal } from './state/sessions.ts';
 import type { State } from './state/model.ts';
 import { OpLog } from './store/oplog.ts';
 import type { DurableLog, OpenedLog } from './store/durable-log.ts';
 import type { ScryptCost } from './auth.ts';
-import { RequestLedger, requestKey } from './request-ledger.ts';
+import { RequestLedger } from './request-ledger.ts';
 import type { Quotas } from './quotas.ts';
-
-/** The client request being handled, so `commit` can stamp its ops with it (see request-ledger.ts). */
-const currentRequest = new AsyncLocalStorage<string>();
 
 export interface CoreConfig {
   /** This tracker's name: the origin of its ops. Stable across restarts. */
@@ -67,30 +65,22 @@ export interface ClientLink {
 }
 
 export type OpListener = (ops: readonly Op[], fromMesh: boolean) => void;
-export type PresenceListener = (change: { holding: Holding; gone: boolean }) => void;
 
-/**
- * Requests that only read the state. One that comes while writes are on
- * their way to disk waits for them, so it never shows an op that is not
- * durable yet (and may still be taken back out).
- */
-const READ_REQUESTS: ReadonlySet<RequestType> = new Set<RequestType>(['list_groups', 'list_members', 'list_requests', 'list_files', 'get_file']);
 const ignore = () => undefined;
 
 const cannotSave = () => new MeshdropError(ErrorCode.Unavailable, 'the tracker cannot save right now; try again later');
 
 export class TrackerCore {
   readonly config: CoreConfig;
-  readonly presence = new Presence();
+  /** Soft state: who holds what; it tells its own changes to whoever listens (clients' watchers, the mesh). */
+  readonly presence: Presence;
+  /** The clients connected here: sessions, watches, signal routes. */
+  readonly clients: Clients;
   readonly clock = new HybridClock();
   #replica: Replica;
   #log: DurableLog;
   #seq: number;
-  #clientsByUser = new Map<string, Set<ClientLink>>();
-  #clientsByPeer = new Map<string, ClientLink>();
-  #watchers = new Map<string, Set<ClientLink>>();
   #opListeners = new Set<OpListener>();
-  #presenceListeners = new Set<PresenceListener>();
   #snapshotting: Promise<void> | null = null;
   /** Which client requests have made ops, here or on any tracker: retries are answered, not re-applied. */
   readonly requests = new RequestLedger();
@@ -107,6 +97,8 @@ export class TrackerCore {
 
   private constructor(config: CoreConfig, replica: Replica, log: DurableLog) {
     this.config = config;
+    this.presence = new Presence(config.trackerId);
+    this.clients = new Clients(config.trackerId, this.presence, () => this.state);
     this.#replica = replica;
     this.#log = log;
     this.requests.record(replica.allOps());
@@ -172,11 +164,15 @@ export class TrackerCore {
    * (see #takeBack) and the request fails with `unavailable`; while the disk
    * keeps failing, writes are refused at once and the disk is tried again at
    * most every STORAGE_RETRY_MS (oplog.ts).
+   *
+   * `requestKey`: the key of the client request this op is made for
+   * (request-ledger.ts `requestKey`, handed to the handler by the pipeline),
+   * so a retry of that request is answered from the op; none for the
+   * tracker's own ops (a session renewal round).
    */
-  async commit(body: OpBody): Promise<{ op: Op; effective: boolean }> {
+  async commit(body: OpBody, requestKey?: string): Promise<{ op: Op; effective: boolean }> {
     if (this.#log.refusing) throw cannotSave();
-    const rid = currentRequest.getStore();
-    const op: Op = { ...body, origin: this.trackerId, seq: ++this.#seq, hlc: this.clock.stamp(), ...(rid ? { rid } : {}) };
+    const op: Op = { ...body, origin: this.trackerId, seq: ++this.#seq, hlc: this.clock.stamp(), ...(requestKey ? { rid: requestKey } : {}) };
     const result = this.#replica.add(op);
     try {
       await this.#write([op]);
@@ -219,19 +215,21 @@ export class TrackerCore {
   }
 
   /**
-   * Handles one client request with request-id dedupe: a retry of a request
-   * already applied (here or, replicated, elsewhere) is answered from its op;
-   * otherwise `run`'s commits are stamped with the request's key, scoped to
-   * the client that sent it.
+   * A replicated op made for this request is being written here: a retry
+   * waits for it (once durable it is answered from it; if the write failed,
+   * it runs afresh). Undefined: nothing to wait for.
    */
-  handleRequest(client: ClientLink, request: Request, run: () => object | Promise<object>): object | Promise<object> {
-    const rid = requestKey(client.requestScope, request.id);
-    const handle = () => this.requests.handle(rid, request, client.session?.userId, () => this.state, () => currentRequest.run(rid, run));
-    // A retry of a request whose op is being written (say, replicated here a moment ago) waits for
-    // it: once durable it is answered from it; if the write failed, it runs afresh. A read waits for
-    // writes in flight, so nobody sees an op that may yet be taken back.
-    const waitFor = this.#unsavedRequests.get(rid) ?? (this.#unsaved > 0 && READ_REQUESTS.has(request.type) ? this.#lastWrite : undefined);
-    return waitFor ? waitFor.then(handle) : handle();
+  unsavedRequest(requestKey: string): Promise<void> | undefined {
+    return this.#unsavedRequests.get(requestKey);
+  }
+
+  /**
+   * Settles once every write on its way to disk now has settled; undefined
+   * when none is. A read waits for it, so nobody sees an op that may yet be
+   * taken back.
+   */
+  writesInFlight(): Promise<void> | undefined {
+    return this.#unsaved > 0 ? this.#lastWrite : undefined;
   }
 
   /** Public URLs learned from other trackers of the mesh: the hello reply lists them for failover. */
@@ -242,100 +240,6 @@ export class TrackerCore {
   onOps(listener: OpListener): () => void {
     this.#opListeners.add(listener);
     return () => this.#opListeners.delete(listener);
-  }
-  onPresence(listener: PresenceListener): () => void {
-    this.#presenceListeners.add(listener);
-    return () => this.#presenceListeners.delete(listener);
-  }
-
-  // ------------------------------------------------------------ clients
-
-  /** A client said hello: it can now be reached by its peer id (it joins presence at sign-in). */
-  attach(client: ClientLink): void {
-    this.#clientsByPeer.set(client.peerId, client);
-  }
-
-  detach(client: ClientLink): void {
-    this.signOut(client);
-    this.#clientsByPeer.delete(client.peerId);
-  }
-
-  /** The client proved a session: it joins presence as that user and hears their events. */
-  signIn(client: ClientLink, session: NonNullable<ClientLink['session']>): void {
-    if (client.session) this.signOut(client);
-    client.session = session;
-    let set = this.#clientsByUser.get(session.userId);
-    if (!set) this.#clientsByUser.set(session.userId, (set = new Set()));
-    set.add(client);
-    this.presence.addPeer({ peerId: client.peerId, userId: session.userId, trackerId: this.trackerId });
-  }
-
-  /** The client logged out or left: its presence goes, its watches end. */
-  signOut(client: ClientLink): void {
-    for (const fileId of client.watching) this.#watchers.get(fileId)?.delete(client);
-    client.watching.clear();
-    for (const holding of this.presence.removePeer(client.peerId)) this.presenceChanged(holding, true);
-    const session = client.session;
-    if (!session) return;
-    client.session = undefined;
-    const set = this.#clientsByUser.get(session.userId);
-    set?.delete(client);
-    if (set?.size === 0) this.#clientsByUser.delete(session.userId);
-  }
-
-  watch(client: ClientLink, fileId: string): void {
-    client.watching.add(fileId);
-    let set = this.#watchers.get(fileId);
-    if (!set) this.#watchers.set(fileId, (set = new Set()));
-    set.add(client);
-  }
-
-  /**
-   * The mesh sets this to carry signals to peers on other trackers; with no
-   * mesh, a peer elsewhere cannot be reached.
-   */
-  remoteSignalRoute: ((target: PeerInfo, event: Extract<TrackerEvent, { event: 'signal' }>) => void) | undefined;
-
-  /** Delivers a signal to a peer here, or hands it to the mesh for the peer's tracker. */
-  routeSignal(target: PeerInfo, event: Extract<TrackerEvent, { event: 'signal' }>): void {
-    if (target.trackerId === this.trackerId) {
-      const client = this.#clientsByPeer.get(target.peerId);
-      if (!client) throw new MeshdropError(ErrorCode.PeerOffline, 'that peer is not online');
-      client.send(event);
-    } else if (this.remoteSignalRoute) {
-      this.remoteSignalRoute(target, event);
-    } else {
-      throw new MeshdropError(ErrorCode.PeerOffline, 'that peer is not reachable from this tracker');
-    }
-  }
-
-  localClient(peerId: string): ClientLink | undefined {
-    return this.#clientsByPeer.get(peerId);
-  }
-
-  pushToUsers(userIds: Iterable<string>, event: TrackerEvent): void {
-    for (const userId of userIds) for (const client of this.#clientsByUser.get(userId) ?? []) client.send(event);
-  }
-
-  /** A holding changed (locally or, via the mesh, elsewhere): tell this file's watchers. */
-  presenceChanged(holding: Holding, gone: boolean, fromMesh = false): void {
-    const event: TrackerEvent = {
-      event: 'holders_changed',
-      fileId: holding.fileId,
-      peerId: holding.peer.peerId,
-      userId: holding.peer.userId,
-      bitfield: gone ? null : holding.bitfield.toBase64(),
-    };
-    for (const client of this.#watchers.get(holding.fileId) ?? []) {
-      if (client.peerId !== holding.peer.peerId) client.send(event);
-    }
-    if (!fromMesh) for (const listener of this.#presenceListeners) listener({ holding, gone });
-  }
-
-  /** Local announce: records it and tells watchers and the mesh. */
-  announce(client: ClientLink, fileId: string, bitfield: Bitfield): void {
-    const holding = this.presence.announce(client.peerId, fileId, bitfield);
-    if (holding) this.presenceChanged(holding, false);
   }
 
   // ------------------------------------------------------------ internals
@@ -382,81 +286,18 @@ export class TrackerCore {
   #afterApply(ops: readonly Op[], fromMesh: boolean, refolded: boolean): void {
     for (const listener of this.#opListeners) listener(ops, fromMesh);
     for (const op of ops) {
-      if (op.kind === 'share_stopped') for (const h of this.presence.dropFile(op.fileId)) this.presenceChanged(h, true, true);
-      for (const d of eventsFor(op, this.state, (id) => this.presence.onlineHolderCount(id))) this.pushToUsers(d.to, d.event);
+      // Every tracker drops the file's holdings as the op reaches it; Presence tells watchers (and the mesh, for peers here).
+      if (op.kind === 'share_stopped') this.presence.dropFile(op.fileId);
+      for (const d of eventsFor(op, this.state, (id) => this.presence.onlineHolderCount(id))) this.clients.pushToUsers(d.to, d.event);
     }
     const revokes = ops.some((op) => op.kind === 'session_revoked' || op.kind === 'user_sessions_revoked');
-    if (refolded || revokes) this.#revalidateSessions();
+    if (refolded || revokes) this.clients.revalidateSessions();
     // A new session past the per-user cap ends that user's oldest: only their clients need a look.
-    else for (const op of ops) if (op.kind === 'session_opened') this.#revalidateSessions(op.userId);
+    else for (const op of ops) if (op.kind === 'session_opened') this.clients.revalidateSessions(op.userId);
     // A refold can take anyone out of any group (a name or a group lost to an
     // earlier creation): check everyone. Otherwise only those who left or were removed.
     const outgoing = refolded ? null : usersLeaving(ops);
-    if (outgoing === null || outgoing.size > 0) this.#endPresenceOfOutsiders(outgoing);
-  }
-
-  /**
-   * Ends the watches and holdings of users who are no longer members of a
-   * file's group (or whose file is gone), here, for local and remote peers
-   * alike: every tracker does the same when the op reaches it, so the leaver
-   * disappears everywhere at once, without waiting for the leaver's own
-   * tracker to publish anything. A local peer's end is still published (the
-   * mesh's presence snapshot must not bring it back). `users` null: everyone.
-   * Cost: one pass over the peers and their files, on rare ops only.
-   */
-  #endPresenceOfOutsiders(users: ReadonlySet<string> | null): void {
-    const state = this.state;
-    const allowed = (userId: string, fileId: string): boolean => {
-      const group = groupOfFile(state, fileId);
-      return group !== undefined && isMember(group, userId);
-    };
-    for (const peer of [...this.presence.peers()]) {
-      if (users && !users.has(peer.userId)) continue;
-      for (const fileId of [...this.presence.filesOf(peer.peerId)]) {
-        if (allowed(peer.userId, fileId)) continue;
-        const holding = this.presence.unannounce(peer.peerId, fileId);
-        if (holding) this.presenceChanged(holding, true, peer.trackerId !== this.trackerId);
-      }
-    }
-    const clients = users ? [...users].flatMap((u) => [...(this.#clientsByUser.get(u) ?? [])]) : [...this.#clientsByPeer.values()];
-    for (const client of clients) {
-      const userId = client.session?.userId;
-      for (const fileId of [...client.watching]) {
-        if (userId !== undefined && allowed(userId, fileId)) continue;
-        client.watching.delete(fileId);
-        const set = this.#watchers.get(fileId);
-        set?.delete(client);
-        if (set?.size === 0) this.#watchers.delete(fileId);
-      }
-    }
-  }
-
-  /**
-   * After a logout elsewhere, or a merge in which an account lost its name to
-   * an earlier sign-up on another tracker, sessions that no longer stand are
-   * ended here and their clients told why. A sign-up retried after failover
-   * and applied on two trackers is one account (its key comes from the
-   * request, protocol/ops.ts `creationKey`), so the lost-name message only
-   * ever reaches someone whose name went to a different sign-up.
-   */
-  #revalidateSessions(userId?: string): void {
-    const clients = userId === undefined ? this.#clientsByPeer.values() : (this.#clientsByUser.get(userId) ?? []);
-    const now = Date.now();
-    for (const client of [...clients]) {
-      const session = client.session;
-      if (!session || liveSession(this.state, session.tokenHash, now)) continue;
-      const lostName = this.state.users.get(session.userId)?.key !== session.userKey;
-      const expired = !lostName && this.state.sessions.has(session.tokenHash);
-      this.signOut(client);
-      client.send({
-        event: 'session_revoked',
-        reason: lostName
-          ? `the name ${session.userId} was taken by an earlier sign-up on another tracker; please sign up again with another name`
-          : expired
-            ? 'this session has expired; log in again'
-            : 'this session was logged out',
-      });
-    }
+    if (outgoing === null || outgoing.size > 0) this.clients.endPresenceOfOutsiders(outgoing);
   }
 
   /**
@@ -467,7 +308,7 @@ export class TrackerCore {
   #sessionRound(): void {
     const now = Date.now();
     const due = new Set<string>();
-    for (const client of this.#clientsByPeer.values()) {
+    for (const client of this.clients.all()) {
       const hash = client.session?.tokenHash;
       const record = hash === undefined ? undefined : liveSession(this.state, hash, now);
       if (hash !== undefined && record && needsRenewal(record, now)) due.add(hash);
@@ -475,7 +316,7 @@ export class TrackerCore {
     for (const tokenHash of due) {
       this.commit({ kind: 'session_renewed', tokenHash }).catch((err) => console.error(`session renewal failed: ${(err as Error).message}`));
     }
-    this.#revalidateSessions();
+    this.clients.revalidateSessions();
   }
 
   #maybeSnapshot(): void {

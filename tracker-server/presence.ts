@@ -3,6 +3,12 @@
  * hold. Not in the op log: re-announced after a reconnect, gone with the
  * connection. Entries carry the tracker the peer is connected to, so the mesh
  * can keep other trackers' peers here too.
+ *
+ * Every change to a holding is emitted from here (`onChange`), tagged with
+ * its origin: `local` for a peer connected to this tracker, `mesh` for
+ * another tracker's peer. Whoever changes presence (a handler, the mesh, an
+ * op ending a membership) has nothing to remember: the file's watchers are
+ * told by the clients registry, and the mesh publishes the local changes.
  */
 import { Bitfield } from '../protocol/bitfield.ts';
 
@@ -19,10 +25,33 @@ export interface Holding {
   bitfield: Bitfield;
 }
 
+/** Where a change comes from: a peer of this tracker's, or another tracker's (learnt from the mesh). */
+export type PresenceOrigin = 'local' | 'mesh';
+/** A holding was set or grew (`gone` false), or ended (`gone` true). Arguments, not an object: `have` is frequent. */
+export type PresenceListener = (holding: Holding, gone: boolean, origin: PresenceOrigin) => void;
+
 export class Presence {
+  #listeners: PresenceListener[] = [];
   #peers = new Map<string, PeerInfo>();
   #byFile = new Map<string, Map<string, Holding>>();
   #filesOfPeer = new Map<string, Set<string>>();
+
+  /** `trackerId`: this tracker's, so a change can say whether its peer is connected here. */
+  constructor(readonly trackerId: string) {}
+
+  /** Hears every change to a holding, in the order they happen; returns the way to stop. */
+  onChange(listener: PresenceListener): () => void {
+    this.#listeners = [...this.#listeners, listener];
+    return () => {
+      this.#listeners = this.#listeners.filter((l) => l !== listener);
+    };
+  }
+
+  #emit(holding: Holding, gone: boolean): void {
+    const origin: PresenceOrigin = holding.peer.trackerId === this.trackerId ? 'local' : 'mesh';
+    // A copy-on-write array: a listener that stops listening does not disturb this round.
+    for (const listener of this.#listeners) listener(holding, gone, origin);
+  }
 
   addPeer(peer: PeerInfo): void {
     this.#peers.set(peer.peerId, peer);
@@ -42,6 +71,7 @@ export class Presence {
     let files = this.#filesOfPeer.get(peerId);
     if (!files) this.#filesOfPeer.set(peerId, (files = new Set()));
     files.add(fileId);
+    this.#emit(holding, false);
     return holding;
   }
 
@@ -50,6 +80,7 @@ export class Presence {
     const holding = this.#byFile.get(fileId)?.get(peerId);
     if (!holding) return undefined;
     for (const p of pieces) holding.bitfield.set(p);
+    this.#emit(holding, false);
     return holding;
   }
 
@@ -60,6 +91,7 @@ export class Presence {
     holders!.delete(peerId);
     if (holders!.size === 0) this.#byFile.delete(fileId);
     this.#filesOfPeer.get(peerId)?.delete(fileId);
+    this.#emit(holding, true);
     return holding;
   }
 

@@ -28,14 +28,13 @@
  * and groups created under a `rid` are keyed by it (`creationKey`), so both
  * copies name the same account or group and the merge keeps one of them
  * with nothing made under the other lost.
+ *
+ * How each request's reply is rebuilt from its op is that request's entry
+ * in the request table (requests.ts `replay`); the ledger only knows keys
+ * and ops.
  */
 import { createHash } from 'node:crypto';
-import { ErrorCode, MeshdropError } from '../protocol/errors.ts';
 import { REQUEST_KEY_PREFIX, type Op } from '../protocol/ops.ts';
-import type { Request } from '../protocol/tracker.ts';
-import type { State } from './state/model.ts';
-import { statusIn } from './state/queries.ts';
-
 
 /**
  * The key of a client's request: it names the request for that client alone
@@ -60,16 +59,16 @@ export class RequestLedger {
   }
 
   /**
-   * Runs `run` unless the request was already applied (answers from its op)
-   * or is running here for the same client (shares that attempt's reply).
-   * `rid` is `requestKey(client secret, request.id)`; `run` must stamp its
-   * ops with it.
+   * Runs `run` unless the request was already applied (answers with
+   * `replay` of its op) or is running here for the same client (shares that
+   * attempt's reply). `rid` is `requestKey(client secret, request.id)`;
+   * `run` must stamp its ops with it.
    */
-  handle(rid: string, request: Request, userId: string | undefined, state: () => State, run: () => object | Promise<object>): object | Promise<object> {
+  handle(rid: string, run: () => object | Promise<object>, replay: (op: Op) => object): object | Promise<object> {
     const running = this.#inFlight.get(rid);
     if (running) return running;
     const done = this.#applied.get(rid);
-    if (done) return replayReply(request, done, state(), userId);
+    if (done) return replay(done);
     const ran = run();
     if (!(ran instanceof Promise)) return ran;
     // The first attempt's op can arrive from another tracker while this one
@@ -77,61 +76,12 @@ export class RequestLedger {
     // sees the name taken, by this very request. Answer from that op instead.
     const result = ran.catch((err: unknown) => {
       const arrived = this.#applied.get(rid);
-      if (arrived) return replayReply(request, arrived, state(), userId);
+      if (arrived) return replay(arrived);
       throw err;
     });
     this.#inFlight.set(rid, result);
     const forget = () => this.#inFlight.delete(rid);
     result.then(forget, forget);
     return result;
-  }
-}
-
-/** The reply the first attempt gave (or would give now), rebuilt from its op. */
-export function replayReply(request: Request, op: Op, state: State, userId: string | undefined): object {
-  const mismatch = (): never => {
-    throw new MeshdropError(ErrorCode.InvalidMessage, `request id ${request.id} was already used for another request`);
-  };
-  // Only the one who made it gets its reply again.
-  if ('by' in op && op.by !== userId) return mismatch();
-  const lost = (what: string): never => {
-    throw new MeshdropError(ErrorCode.Disconnected, `this ${what} was done, but its reply was lost with the connection; do it again`);
-  };
-  switch (request.type) {
-    case 'create_user':
-      return op.kind === 'user_created' && op.userId === request.userId ? { userId: op.userId } : mismatch();
-    case 'login':
-      return op.kind === 'session_opened' && op.userId === request.userId ? lost('log-in') : mismatch();
-    case 'logout':
-      return op.kind === 'session_revoked' ? {} : mismatch();
-    case 'revoke_session':
-      return op.kind === 'session_revoked' ? {} : mismatch();
-    case 'logout_all':
-      return op.kind === 'user_sessions_revoked' && op.userId === userId ? {} : mismatch();
-    case 'create_group':
-      return op.kind === 'group_created' && op.groupId === request.groupId ? { groupId: op.groupId } : mismatch();
-    case 'join_group': {
-      if (op.kind !== 'join_requested' && op.kind !== 'invite_used') return mismatch();
-      const group = state.groupsByKey.get(op.groupKey);
-      return { groupId: request.groupId, status: group ? statusIn(group, op.by) : 'none' };
-    }
-    case 'leave_group':
-      return op.kind === 'member_left' ? { groupId: request.groupId } : mismatch();
-    case 'accept_request':
-      return op.kind === 'request_accepted' ? {} : mismatch();
-    case 'reject_request':
-      return op.kind === 'request_rejected' ? {} : mismatch();
-    case 'create_invite':
-      return op.kind === 'invite_created' ? lost('invite') : mismatch();
-    case 'revoke_invite':
-      return op.kind === 'invite_revoked' ? {} : mismatch();
-    case 'remove_member':
-      return op.kind === 'member_removed' && op.userId === request.userId ? {} : mismatch();
-    case 'upload_file':
-      return op.kind === 'file_shared' && op.fileId === request.fileId ? { fileId: op.fileId } : mismatch();
-    case 'stop_share':
-      return op.kind === 'share_stopped' && op.fileId === request.fileId ? {} : mismatch();
-    default:
-      return mismatch();
   }
 }

@@ -189,18 +189,23 @@ async function connect(url: string, localAddress: string): Promise<BenchClient> 
   return c;
 }
 
+/** Groups set up at once per generator: fewer than the tracker's log-ins in flight per address (LOGIN_FAILURES_PER_ADDRESS, 20). */
+const SETUP_GROUPS_AT_ONCE = 10;
+
 /** Creates the users, groups (joined by invite) and files of the given groups; returns tokens. */
 async function setup(cmd: Extract<Command, { cmd: 'setup' }>): Promise<ClientSpec[]> {
-  const specs = await pool(cmd.groups, 20, async (g) => {
+  const specs = await pool(cmd.groups, SETUP_GROUPS_AT_ONCE, async (g) => {
     const members = await Promise.all(
       Array.from({ length: cmd.membersPerGroup }, async (_, m) => {
         const c = await connect(cmd.url, cmd.localAddress);
         c.userId = `b${g}-${m}`;
         await c.request('create_user', { userId: c.userId, password: 'bench-password' });
-        c.token = (await c.request('login', { userId: c.userId, password: 'bench-password' })).token;
         return c;
       }),
     );
+    // One log-in at a time per group: the tracker counts log-ins in flight per address
+    // (LOGIN_FAILURES_PER_ADDRESS), and a generator is one address.
+    for (const c of members) c.token = (await c.request('login', { userId: c.userId, password: 'bench-password' })).token;
     const owner = members[0]!;
     await owner.request('create_group', { groupId: `bg${g}` });
     const { token: invite } = await owner.request('create_invite', { groupId: `bg${g}` });

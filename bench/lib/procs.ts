@@ -67,8 +67,13 @@ export class TrackerProcess {
         '--scrypt-n', String(opts.scryptN),
         '--web-dir', `${opts.dataDir}/no-web-app`,
       ],
-      // Benchmarks sign up thousands of users from a few loopback addresses: no per-address sign-up limit.
-      { cwd: opts.root ?? ROOT, stdio: ['ignore', 'pipe', 'inherit', 'ipc'], env: { MESHDROP_SIGNUPS_PER_ADDRESS: '0', ...process.env } },
+      // Benchmarks sign up and connect thousands of users from a few loopback addresses: no per-address
+      // sign-up limit, and a per-address connection cap above any load they make.
+      {
+        cwd: opts.root ?? ROOT,
+        stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+        env: { MESHDROP_SIGNUPS_PER_ADDRESS: '0', MESHDROP_MAX_CONNECTIONS_PER_ADDRESS: '100000', ...process.env },
+      },
     ));
     const port = await new Promise<number>((resolve, reject) => {
       let out = '';

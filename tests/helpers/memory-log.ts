@@ -13,13 +13,24 @@ export class MemoryLog implements DurableLog {
   onDropped: ((ops: Op[], err: Error) => void) | undefined;
   /** The next appends fail (until cleared). */
   failNext = false;
+  #held: Promise<void> | undefined;
+
+  /** Appends from now on wait (writes "on their way to disk") until the returned release is called. */
+  hold(): () => void {
+    let release!: () => void;
+    this.#held = new Promise((resolve) => (release = resolve));
+    return () => {
+      this.#held = undefined;
+      release();
+    };
+  }
 
   get refusing(): boolean {
     return false;
   }
 
   async append(op: Op): Promise<void> {
-    await Promise.resolve(); // durable "later", as a real fsync is
+    await (this.#held ?? Promise.resolve()); // durable "later", as a real fsync is
     if (this.failNext) {
       this.failing = true;
       const err = new Error('ENOSPC: no space left on device (memory log)');

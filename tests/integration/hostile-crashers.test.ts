@@ -10,7 +10,8 @@ import { ErrorCode } from '../../protocol/errors.ts';
 import { deepArray, deepSignal, rawMesh } from '../helpers/hostile.ts';
 import { helloSocket, rawSocket } from '../helpers/raw.ts';
 import { connectClient, eventually, spawnTracker, startTestTracker, tempDir, userClient } from '../helpers/tracker.ts';
-import { handlers } from '../../tracker-server/handlers/index.ts';
+import { requests } from '../../tracker-server/requests.ts';
+import type { Handler } from '../../tracker-server/handlers/context.ts';
 
 const code = (reply: Record<string, unknown>) => (reply.error as { code: string } | undefined)?.code;
 
@@ -61,17 +62,19 @@ test('on /mesh, before the handshake, a deep frame closes that socket only and t
 test('a handler that throws answers internal, and the connection lives', async (t) => {
   const tracker = await startTestTracker(t);
   const alice = await userClient(t, tracker.wsUrl, 'alice');
-  const original = handlers.list_groups;
-  handlers.list_groups = () => {
+  // The request table's entry: its handler is what the pipeline runs.
+  const entry = requests.list_groups as { handler: Handler<'list_groups'> };
+  const original = entry.handler;
+  entry.handler = () => {
     throw new TypeError('a bug in a handler');
   };
-  t.after(() => void (handlers.list_groups = original));
+  t.after(() => void (entry.handler = original));
   await assert.rejects(alice.request('list_groups', {}), { code: ErrorCode.Internal });
-  handlers.list_groups = (async () => {
+  entry.handler = (async () => {
     throw new TypeError('an async bug in a handler');
   }) as unknown as typeof original;
   await assert.rejects(alice.request('list_groups', {}), { code: ErrorCode.Internal });
-  handlers.list_groups = original;
+  entry.handler = original;
   await alice.request('create_group', { groupId: 'after' });
   assert.equal((await alice.request('list_groups', {})).groups.length, 1, 'the same connection still works');
 });

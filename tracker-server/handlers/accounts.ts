@@ -41,7 +41,7 @@ export const createUser: Handler<'create_user'> = async (ctx, { userId, password
   }
   const { salt, hash } = await withPasswordSlot(ctx.client, () => hashPassword(password, ctx.core.config.scrypt));
   taken(); // someone may have taken it while we hashed
-  await ctx.core.commit({ kind: 'user_created', userId, salt, hash });
+  await ctx.commit({ kind: 'user_created', userId, salt, hash });
   return { userId };
 };
 
@@ -69,8 +69,8 @@ export const login: Handler<'login'> = async (ctx, { userId, password }) => {
   const token = newToken();
   const tokenHash = hashToken(token);
   const { sessionIdleMs = SESSION_IDLE_MS, sessionMaxMs = SESSION_MAX_MS } = ctx.core.config;
-  await ctx.core.commit({ kind: 'session_opened', userId, userKey: user.key, tokenHash, idleMs: sessionIdleMs, maxMs: sessionMaxMs });
-  ctx.core.signIn(client, { userId, userKey: user.key, tokenHash });
+  await ctx.commit({ kind: 'session_opened', userId, userKey: user.key, tokenHash, idleMs: sessionIdleMs, maxMs: sessionMaxMs });
+  ctx.core.clients.signIn(client, { userId, userKey: user.key, tokenHash });
   return { userId, token, ...signedInIce(ctx, user.key) };
 };
 
@@ -78,12 +78,12 @@ export const resume: Handler<'resume'> = (ctx, { token }) => {
   const tokenHash = hashToken(token);
   const now = nowMs(ctx);
   const session = liveSession(ctx.core.state, tokenHash, now) ?? fail(ErrorCode.InvalidSession, 'this session has ended; log in again');
-  ctx.core.signIn(ctx.client, { userId: session.userId, userKey: session.userKey, tokenHash });
+  ctx.core.clients.signIn(ctx.client, { userId: session.userId, userKey: session.userKey, tokenHash });
   if (!needsRenewal(session, now)) return { userId: session.userId, ...signedInIce(ctx, session.userKey) };
   // Used again after a while: its idle lifetime restarts, for every tracker, from this op.
-  return ctx.core.commit({ kind: 'session_renewed', tokenHash }).then(({ effective }) => {
+  return ctx.commit({ kind: 'session_renewed', tokenHash }).then(({ effective }) => {
     if (!effective) {
-      ctx.core.signOut(ctx.client);
+      ctx.core.clients.signOut(ctx.client);
       fail(ErrorCode.InvalidSession, 'this session has expired; log in again');
     }
     return { userId: session.userId, ...signedInIce(ctx, session.userKey) };
@@ -92,8 +92,8 @@ export const resume: Handler<'resume'> = (ctx, { token }) => {
 
 export const logout: Handler<'logout'> = async (ctx) => {
   const { tokenHash } = requireSession(ctx);
-  ctx.core.signOut(ctx.client);
-  await ctx.core.commit({ kind: 'session_revoked', tokenHash });
+  ctx.core.clients.signOut(ctx.client);
+  await ctx.commit({ kind: 'session_revoked', tokenHash });
   return {};
 };
 
@@ -114,12 +114,12 @@ export const revokeSession: Handler<'revoke_session'> = async (ctx, { sessionId 
   const found = sessionsOf(ctx.core.state, me.userId, me.userKey, nowMs(ctx)).find(([hash]) => publicSessionId(hash) === sessionId);
   if (!found) return fail(ErrorCode.NoSuchSession, 'you have no session with that id (it may have ended already)');
   // Every connection on that session, here and on every tracker, hears session_revoked when the op is applied.
-  await ctx.core.commit({ kind: 'session_revoked', tokenHash: found[0] });
+  await ctx.commit({ kind: 'session_revoked', tokenHash: found[0] });
   return {};
 };
 
 export const logoutAll: Handler<'logout_all'> = async (ctx) => {
   const me = requireSession(ctx);
-  await ctx.core.commit({ kind: 'user_sessions_revoked', userId: me.userId, userKey: me.userKey });
+  await ctx.commit({ kind: 'user_sessions_revoked', userId: me.userId, userKey: me.userKey });
   return {};
 };

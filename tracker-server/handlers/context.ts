@@ -1,5 +1,6 @@
 /** What a handler gets, and the checks most of them start with. */
 import { ErrorCode, MeshdropError } from '../../protocol/errors.ts';
+import type { Op, OpBody } from '../../protocol/ops.ts';
 import type { ReplyBody, RequestOf, RequestType } from '../../protocol/tracker.ts';
 import type { ClientLink, TrackerCore } from '../core.ts';
 import type { LoginLimiter } from '../limits.ts';
@@ -10,6 +11,16 @@ export interface HandlerContext {
   core: TrackerCore;
   client: ClientLink;
   logins: LoginLimiter;
+  /**
+   * The request's dedupe key (request-ledger.ts `requestKey`): set for a
+   * request whose descriptor says it makes ops (requests.ts, `runs: 'write'`).
+   */
+  readonly requestKey: string | undefined;
+  /**
+   * Makes an op for this request: `core.commit` stamped with `requestKey`,
+   * so a retry is answered from it. Refused for a request that makes no op.
+   */
+  commit(body: OpBody): Promise<{ op: Op; effective: boolean }>;
 }
 
 export type Handler<T extends RequestType> = (

@@ -26,7 +26,7 @@ export const uploadFile: Handler<'upload_file'> = async (ctx, { fileId, meta }) 
   if (ctx.core.state.files.has(fileId)) return { fileId };
   const overBudget = uploadBudget(ctx.core).take(userId, meta.pieceHashes.length, ctx.core.config.quotas ?? DEFAULT_QUOTAS);
   if (overBudget) fail(ErrorCode.QuotaExceeded, overBudget);
-  await ctx.core.commit({ kind: 'file_shared', groupKey: group.key, fileId, meta, by: userId, byKey: userKey });
+  await ctx.commit({ kind: 'file_shared', groupKey: group.key, fileId, meta, by: userId, byKey: userKey });
   return { fileId };
 };
 
@@ -54,7 +54,7 @@ export const stopShare: Handler<'stop_share'> = async (ctx, { fileId }) => {
   if (file.sharedBy !== userId && group.owner !== userId) {
     fail(ErrorCode.Forbidden, `only ${file.sharedBy}, who shared it, or the owner of ${group.groupId} can stop sharing it`);
   }
-  await ctx.core.commit({ kind: 'share_stopped', groupKey: group.key, fileId, by: userId, byKey: userKey });
+  await ctx.commit({ kind: 'share_stopped', groupKey: group.key, fileId, by: userId, byKey: userKey });
   return {};
 };
 

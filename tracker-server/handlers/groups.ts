@@ -17,7 +17,7 @@ export const createGroup: Handler<'create_group'> = async (ctx, { groupId }) => 
   if (ctx.core.state.groups.has(groupId)) fail(ErrorCode.GroupExists, `the group ${groupId} already exists`);
   const refused = groupCreateRefusal(ctx.core.state, ctx.core.config.quotas ?? DEFAULT_QUOTAS, userId);
   if (refused) fail(ErrorCode.QuotaExceeded, refused);
-  await ctx.core.commit({ kind: 'group_created', groupId, by: userId, byKey: userKey });
+  await ctx.commit({ kind: 'group_created', groupId, by: userId, byKey: userKey });
   return { groupId };
 };
 
@@ -34,7 +34,7 @@ export const joinGroup: Handler<'join_group'> = async (ctx, { groupId, invite })
     // hybrid clock's, which may be a little ahead of this host's wall clock).
     if (ctx.core.clock.nowMs() > record!.expiresAt) fail(ErrorCode.InviteExpired, INVITE_EXPIRED);
     if (!inviteAdmits(group, record!, userId)) fail(ErrorCode.InviteNotForYou, INVITE_NOT_FOR_YOU(groupId));
-    const { op, effective } = await ctx.core.commit({ kind: 'invite_used', groupKey: group.key, tokenHash, by: userId, byKey: userKey });
+    const { op, effective } = await ctx.commit({ kind: 'invite_used', groupKey: group.key, tokenHash, by: userId, byKey: userKey });
     // Nothing can slip in between the checks and the commit, but say so
     // rather than answer ok if the fold did not admit: never a silent no.
     if (!effective) {
@@ -46,7 +46,7 @@ export const joinGroup: Handler<'join_group'> = async (ctx, { groupId, invite })
   if (status === 'pending') fail(ErrorCode.AlreadyRequested, `you have already asked to join ${groupId}`);
   const refused = joinRequestRefusal(ctx.core.config.quotas ?? DEFAULT_QUOTAS, group);
   if (refused) fail(ErrorCode.QuotaExceeded, refused);
-  await ctx.core.commit({ kind: 'join_requested', groupKey: group.key, by: userId, byKey: userKey });
+  await ctx.commit({ kind: 'join_requested', groupKey: group.key, by: userId, byKey: userKey });
   return { groupId, status: 'pending' };
 };
 
@@ -55,7 +55,7 @@ export const leaveGroup: Handler<'leave_group'> = async (ctx, { groupId }) => {
   const group = requireGroup(ctx, groupId);
   const status = statusIn(group, userId);
   if (status === 'none' || status === 'rejected') fail(ErrorCode.NotMember, `you are not in ${groupId}`);
-  await ctx.core.commit({ kind: 'member_left', groupKey: group.key, by: userId, byKey: userKey });
+  await ctx.commit({ kind: 'member_left', groupKey: group.key, by: userId, byKey: userKey });
   return { groupId };
 };
 
@@ -79,7 +79,7 @@ const decide =
     if (group.members.get(requester)?.status !== 'pending') {
       fail(ErrorCode.NoSuchRequest, `${requester} has no pending request to join ${groupId}`);
     }
-    await ctx.core.commit({ kind, groupKey: group.key, userId: requester, by: userId, byKey: userKey });
+    await ctx.commit({ kind, groupKey: group.key, userId: requester, by: userId, byKey: userKey });
     return {};
   };
 export const acceptRequest = decide('request_accepted') as Handler<'accept_request'>;
@@ -113,6 +113,6 @@ export const createInvite: Handler<'create_invite'> = async (ctx, { groupId, ttl
   const token = randomId(18);
   // In the clock's time, the time the fold judges expiry in.
   const expiresAt = ctx.core.clock.nowMs() + (ttlMs ?? INVITE_DEFAULT_TTL_MS);
-  await ctx.core.commit({ kind: 'invite_created', groupKey: group.key, tokenHash: hashToken(token), expiresAt, by: userId, byKey: userKey });
+  await ctx.commit({ kind: 'invite_created', groupKey: group.key, tokenHash: hashToken(token), expiresAt, by: userId, byKey: userKey });
   return { token, expiresAt };
 };

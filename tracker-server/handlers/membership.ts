@@ -29,7 +29,7 @@ export const revokeInvite: Handler<'revoke_invite'> = async (ctx, { groupId, inv
     if (invite.key === inviteId && invite.groupKey === group.key) tokenHash = hash;
   }
   if (tokenHash === undefined) return fail(ErrorCode.NoSuchInvite, `${groupId} has no invite ${inviteId} (it may have been revoked already)`);
-  await ctx.core.commit({ kind: 'invite_revoked', groupKey: group.key, tokenHash, by: userId, byKey: userKey });
+  await ctx.commit({ kind: 'invite_revoked', groupKey: group.key, tokenHash, by: userId, byKey: userKey });
   return {};
 };
 
@@ -41,6 +41,6 @@ export const removeMember: Handler<'remove_member'> = async (ctx, { groupId, use
   if (group.members.get(target)?.status !== 'member') {
     fail(ErrorCode.NoSuchMember, `${target} is not a member of ${groupId} (a pending request is answered with reject_request)`);
   }
-  await ctx.core.commit({ kind: 'member_removed', groupKey: group.key, userId: target, by: userId, byKey: userKey });
+  await ctx.commit({ kind: 'member_removed', groupKey: group.key, userId: target, by: userId, byKey: userKey });
   return {};
 };

@@ -1,4 +1,8 @@
-/** Presence (who holds which pieces, right now) and WebRTC signal relay. */
+/**
+ * Presence (who holds which pieces, right now) and WebRTC signal relay.
+ * Presence tells its own changes to the file's watchers and the mesh
+ * (presence.ts `onChange`): these handlers only change it.
+ */
 import { Bitfield, base64ToBytes } from '../../protocol/bitfield.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { isMember } from '../state/queries.ts';
@@ -17,7 +21,7 @@ export const announce: Handler<'announce'> = (ctx, { fileId, bitfield }) => {
   if (bytes.length !== Math.ceil(pieces / 8)) {
     fail(ErrorCode.InvalidMessage, `announce: a bitfield for ${pieces} pieces has ${Math.ceil(pieces / 8)} bytes, not ${bytes.length}`);
   }
-  ctx.core.announce(ctx.client, fileId, new Bitfield(pieces, bytes));
+  ctx.core.presence.announce(ctx.client.peerId, fileId, new Bitfield(pieces, bytes));
   return {};
 };
 
@@ -26,23 +30,20 @@ export const have: Handler<'have'> = (ctx, { fileId, pieces }) => {
   const { file } = requireMemberFile(ctx, fileId, userId);
   const count = file.meta.pieceHashes.length;
   if (pieces.some((p) => p >= count)) fail(ErrorCode.InvalidMessage, `have: the file has ${count} pieces`);
-  const holding = ctx.core.presence.have(ctx.client.peerId, fileId, pieces);
-  if (!holding) fail(ErrorCode.InvalidMessage, 'have: announce the file first');
-  ctx.core.presenceChanged(holding!, false);
+  if (!ctx.core.presence.have(ctx.client.peerId, fileId, pieces)) fail(ErrorCode.InvalidMessage, 'have: announce the file first');
   return {};
 };
 
 export const unannounce: Handler<'unannounce'> = (ctx, { fileId }) => {
   requireSession(ctx);
-  const holding = ctx.core.presence.unannounce(ctx.client.peerId, fileId);
-  if (holding) ctx.core.presenceChanged(holding, true);
+  ctx.core.presence.unannounce(ctx.client.peerId, fileId);
   return {};
 };
 
 export const getHolders: Handler<'get_holders'> = (ctx, { fileId }) => {
   const { userId } = requireSession(ctx);
   const { group } = requireMemberFile(ctx, fileId, userId);
-  ctx.core.watch(ctx.client, fileId);
+  ctx.core.clients.watch(ctx.client, fileId);
   // Members only: a holding another tracker published just before its peer's
   // user left can arrive here after the leave (presence and ops travel apart).
   const holders = [...ctx.core.presence.holders(fileId)]
@@ -60,6 +61,6 @@ export const signal: Handler<'signal'> = (ctx, { fileId, to, data }) => {
   const { group } = requireMemberFile(ctx, fileId, userId);
   const target = ctx.core.presence.peer(to) ?? fail(ErrorCode.PeerOffline, 'that peer is not online');
   if (!isMember(group, target.userId)) fail(ErrorCode.Forbidden, 'that peer is not a member of this file\'s group');
-  ctx.core.routeSignal(target, { event: 'signal', fileId, from: ctx.client.peerId, fromUser: userId, data });
+  ctx.core.clients.routeSignal(target, { event: 'signal', fileId, from: ctx.client.peerId, fromUser: userId, data });
   return {};
 };

@@ -54,9 +54,12 @@ export class Mesh implements MeshNode {
   async start(): Promise<void> {
     this.#unsubscribe.push(
       this.#core.onOps((ops, fromMesh) => this.#opsDurable(ops, fromMesh)),
-      this.#core.onPresence(({ holding, gone }) => this.#localPresence(holding, gone)),
+      // Presence tells its own changes; only those of this tracker's peers are ours to publish.
+      this.#core.presence.onChange((holding, gone, origin) => {
+        if (origin === 'local') this.#localPresence(holding, gone);
+      }),
     );
-    this.#core.remoteSignalRoute = (target, event) => {
+    this.#core.clients.remoteSignalRoute = (target, event) => {
       if (!this.bus.sendSignal(target.trackerId, { type: 'signal', to: target.peerId, event })) {
         throw new MeshdropError(ErrorCode.PeerOffline, 'that peer\'s tracker cannot be reached right now');
       }
@@ -66,7 +69,7 @@ export class Mesh implements MeshNode {
 
   async close(): Promise<void> {
     for (const off of this.#unsubscribe) off();
-    this.#core.remoteSignalRoute = undefined;
+    this.#core.clients.remoteSignalRoute = undefined;
     clearTimeout(this.#gapTimer);
     await this.bus.close();
   }
@@ -133,8 +136,7 @@ export class Mesh implements MeshNode {
     if (message.reset) this.trackerDown(from);
     for (const h of message.holdings) {
       if (h.bitfield === null) {
-        const holding = presence.unannounce(h.peerId, h.fileId);
-        if (holding) this.#core.presenceChanged(holding, true, true);
+        presence.unannounce(h.peerId, h.fileId);
         const files = this.#remoteFiles.get(h.peerId);
         files?.delete(h.fileId);
         if (files?.size === 0) {
@@ -153,16 +155,16 @@ export class Mesh implements MeshNode {
       const known = presence.peer(h.peerId);
       if (known && known.trackerId !== from) continue; // not that tracker's peer to speak for
       if (!known) presence.addPeer({ peerId: h.peerId, userId: h.userId, trackerId: from });
-      const holding = presence.announce(h.peerId, h.fileId, new Bitfield(h.pieces, bytes));
       let files = this.#remoteFiles.get(h.peerId);
       if (!files) this.#remoteFiles.set(h.peerId, (files = new Set()));
       files.add(h.fileId);
-      if (holding) this.#core.presenceChanged(holding, false, true);
+      // Presence tells the file's watchers here (tagged `mesh`: not published again).
+      presence.announce(h.peerId, h.fileId, new Bitfield(h.pieces, bytes));
     }
   }
 
   receiveSignal(message: SignalMessage): void {
-    const client = this.#core.localClient(message.to);
+    const client = this.#core.clients.local(message.to);
     const session = client?.session;
     if (!client || !session) return;
     const { state } = this.#core;
@@ -182,7 +184,7 @@ export class Mesh implements MeshNode {
     for (const peer of [...presence.peers()]) {
       if (peer.trackerId !== trackerId) continue;
       this.#remoteFiles.delete(peer.peerId);
-      for (const holding of presence.removePeer(peer.peerId)) this.#core.presenceChanged(holding, true, true);
+      presence.removePeer(peer.peerId);
     }
   }
 
@@ -193,12 +195,8 @@ export class Mesh implements MeshNode {
   // ------------------------------------------------------------ internals
 
   #opsDurable(ops: readonly Op[], fromMesh: boolean): void {
-    for (const op of ops) {
-      if (op.seq > (this.#durable[op.origin] ?? 0)) this.#durable[op.origin] = op.seq;
-      if (op.kind === 'share_stopped') {
-        for (const [key, h] of this.#local) if (h.fileId === op.fileId) this.#local.delete(key);
-      }
-    }
+    // A stopped share's local holdings leave #local as Presence drops them (tagged `local`, so published as gone).
+    for (const op of ops) if (op.seq > (this.#durable[op.origin] ?? 0)) this.#durable[op.origin] = op.seq;
     // Ops from the mesh are forwarded by receiveOps, which knows where they came from.
     if (!fromMesh) this.bus.publishOps(ops);
   }

@@ -2,6 +2,17 @@
  * The NATS bus, for many trackers: NATS JetStream is the distributed log,
  * so trackers need not dial each other.
  *
+ * Why one file over 400 lines: it is one object over one NATS connection,
+ * and its parts hold each other's state. Publishing (the serial chain, the
+ * republish after a reconnect and its failure mark), consuming (parking,
+ * acks only once durable) and gap filling (reads from the consumer's ack
+ * floor) read and write the same fields, and the correctness argument
+ * below is about how they interleave: apart, each would take the others'
+ * fields by reference and the argument would be spread over three files.
+ * The soft subjects (presence, signals, heartbeats: the last ~150 lines)
+ * are the seam if it grows; they share the connection, the signer, the
+ * warning throttle and the heartbeat's ack sweep, so they stay for now.
+ *
  * Ops: each op is one message on `meshdrop.ops.<origin>` in one stream, with
  * `origin:seq` as its message id (JetStream drops a re-publish inside its
  * duplicate window). Publishing is serial per tracker, so each origin's
