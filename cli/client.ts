@@ -227,8 +227,12 @@ export class CliClient implements ConsoleActions {
     await this.tracker.request('list_files', { groupId });
     const name = basename(abs);
     const bar = new Progress(this.#o.progress, `Hashing ${name}`, info.size);
-    const pieceHashes = await hashFile(abs, info.size, (done) => bar.update(Math.min(info.size, done * PIECE_SIZE)));
-    bar.finish();
+    let pieceHashes: string[];
+    try {
+      pieceHashes = await hashFile(abs, info.size, (done) => bar.update(Math.min(info.size, done * PIECE_SIZE)));
+    } finally {
+      bar.finish();
+    }
     const meta: FileMeta = { groupId, name, size: info.size, pieceSize: PIECE_SIZE, pieceHashes };
     const fileId = fileIdOf(meta);
     this.#only?.add(fileId);

@@ -1,15 +1,17 @@
 /**
- * Progress for hashing and downloads: a bar redrawn in place on a terminal,
- * plain lines (one per 10%) when the output is a file or a pipe, nothing in
- * --json mode. Hand-written because it is this small: no progress package is
- * installed here, and a bar is one line of text redrawn with \r.
+ * Progress for hashing and downloads: on a terminal a bar redrawn in place
+ * by cli-progress (it owns the cursor work: redraw throttling, clearing the
+ * line, the terminal's width); plain lines, one per 10%, when the output is a
+ * file or a pipe, so logs stay readable; nothing in --json mode.
  */
+import cliProgress from 'cli-progress';
 import { formatBytes, formatPercent, formatSpeed } from '../client/commands/format.ts';
 
 const WIDTH = 20;
-/** Redraws at most this often on a terminal: smooth to the eye, cheap on CPU. */
-const REDRAW_MS = 100;
+/** Redraws per second on a terminal: smooth to the eye, cheap on CPU. */
+const REDRAW_FPS = 10;
 
+/** Where progress goes: process.stderr, or a test's sink (cli-progress needs only write and isTTY). */
 export interface ProgressOutput {
   isTTY?: boolean;
   write(text: string): unknown;
@@ -19,8 +21,7 @@ export class Progress {
   readonly #out: ProgressOutput | undefined;
   readonly #label: string;
   readonly #total: number;
-  readonly #started = Date.now();
-  #lastDraw = 0;
+  readonly #bar: cliProgress.SingleBar | undefined;
   #lastTenth = -1;
   #done = false;
 
@@ -29,31 +30,46 @@ export class Progress {
     this.#out = out;
     this.#label = label;
     this.#total = Math.max(1, total);
+    if (out?.isTTY) {
+      this.#bar = new cliProgress.SingleBar({
+        stream: out as unknown as NodeJS.WritableStream,
+        fps: REDRAW_FPS,
+        barsize: WIDTH,
+        barCompleteChar: '█',
+        barIncompleteChar: '░',
+        hideCursor: false,
+        linewrap: false,
+        // The seed handles SIGTERM itself: the bar must not add a listener of its own.
+        gracefulExit: false,
+        format: (options, params, payload: { extra?: string }) => {
+          const seconds = Math.max(0.001, (Date.now() - params.startTime) / 1000);
+          const bar = cliProgress.Format.BarFormat(params.progress, options);
+          const extra = payload.extra ? `  ${payload.extra}` : '';
+          return `${this.#label}  ${bar} ${formatPercent(params.progress).padStart(6)}  ${formatBytes(this.#total)}  ${formatSpeed(params.value / seconds)}${extra}`;
+        },
+      });
+      this.#bar.start(this.#total, 0, { extra: '' });
+    }
   }
 
   update(bytes: number, extra = ''): void {
     if (!this.#out || this.#done) return;
-    const fraction = Math.min(1, bytes / this.#total);
-    if (this.#out.isTTY) {
-      const now = Date.now();
-      if (now - this.#lastDraw < REDRAW_MS && fraction < 1) return;
-      this.#lastDraw = now;
-      const filled = Math.round(fraction * WIDTH);
-      const speed = bytes / Math.max(0.001, (now - this.#started) / 1000);
-      const bar = '█'.repeat(filled) + '░'.repeat(WIDTH - filled);
-      this.#out.write(`\r\x1b[2K${this.#label}  ${bar} ${formatPercent(fraction).padStart(6)}  ${formatBytes(this.#total)}  ${formatSpeed(speed)}${extra ? '  ' + extra : ''}`);
-    } else {
-      const tenth = Math.floor(fraction * 10);
-      if (tenth === this.#lastTenth) return;
-      this.#lastTenth = tenth;
-      this.#out.write(`${this.#label} ${formatPercent(fraction)}${extra ? ' ' + extra : ''}\n`);
+    const done = Math.min(this.#total, bytes);
+    if (this.#bar) {
+      this.#bar.update(done, { extra });
+      return;
     }
+    const fraction = done / this.#total;
+    const tenth = Math.floor(fraction * 10);
+    if (tenth === this.#lastTenth) return;
+    this.#lastTenth = tenth;
+    this.#out.write(`${this.#label} ${formatPercent(fraction)}${extra ? ' ' + extra : ''}\n`);
   }
 
-  /** Ends the bar's line. */
+  /** Draws the last state and ends the bar's line (and cli-progress's redraw timer). */
   finish(): void {
     if (this.#done) return;
     this.#done = true;
-    if (this.#out?.isTTY) this.#out.write('\n');
+    this.#bar?.stop();
   }
 }

@@ -24,8 +24,12 @@ test('on a terminal a bar redrawn in place, ended by a newline', () => {
   p.update(1024, '2 peers');
   p.update(2048, '2 peers');
   p.finish();
-  assert.match(s.out[0]!, /^\r\x1b\[2Kreport\.pdf {2}█{10}░{10} +50\.0% {2}2\.0 KB {2}.*\/s {2}2 peers$/);
-  assert.match(s.out.at(-2)!, /█{20} +100%/);
+  const text = s.out.join('');
+  // What the user sees at each redraw: label, bar, percent, size, speed, extra.
+  assert.match(text, /report\.pdf {2}█{20} +100% {2}2\.0 KB {2}.*\/s {2}2 peers/);
+  // Redrawn in place: each frame returns to the line's start (CSI G) rather than printing a new line.
+  assert.ok(text.includes('\x1b[1G'), JSON.stringify(text));
+  assert.equal(s.out.filter((l) => l.includes('\n')).length, 1, 'one newline, at the end');
   assert.equal(s.out.at(-1), '\n');
 });
 
