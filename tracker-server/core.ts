@@ -21,6 +21,7 @@ import type { DurableLog, OpenedLog } from './store/durable-log.ts';
 import type { ScryptCost } from './auth.ts';
 import { RequestLedger, requestKey } from './request-ledger.ts';
 import type { Quotas } from './quotas.ts';
+import { ConnectionOutcomes } from './connection-outcomes.ts';
 
 /** The client request being handled, so `commit` can stamp its ops with it (see request-ledger.ts). */
 const currentRequest = new AsyncLocalStorage<string>();
@@ -83,6 +84,8 @@ export class TrackerCore {
   readonly config: CoreConfig;
   readonly presence = new Presence();
   readonly clock = new HybridClock();
+  /** Peer connection outcomes clients reported (connection_outcome), for /metrics. */
+  readonly outcomes = new ConnectionOutcomes();
   #replica: Replica;
   #log: DurableLog;
   #seq: number;

@@ -47,7 +47,7 @@ export interface GatewayOptions {
  * AsyncLocalStorage scope that stamps a request's ops with its id (there are
  * none to stamp) and stay synchronous end to end.
  */
-const SOFT_STATE_REQUESTS: ReadonlySet<RequestType> = new Set<RequestType>(['signal', 'announce', 'have', 'unannounce', 'get_holders', 'ice_servers']);
+const SOFT_STATE_REQUESTS: ReadonlySet<RequestType> = new Set<RequestType>(['signal', 'announce', 'have', 'unannounce', 'get_holders', 'ice_servers', 'connection_outcome']);
 
 export interface GatewayStats {
   connections: number;

@@ -7,6 +7,7 @@ import { acceptRequest, createGroup, createInvite, joinGroup, leaveGroup, listGr
 import { listInvites, removeMember, revokeInvite } from './membership.ts';
 import { getFile, listFiles, stopShare, uploadFile } from './files.ts';
 import { announce, getHolders, have, signal, unannounce } from './presence.ts';
+import { connectionOutcome } from './outcomes.ts';
 
 export const handlers: { [T in Exclude<RequestType, 'hello' | 'ping'>]: Handler<T> } = {
   create_user: createUser,
@@ -38,4 +39,5 @@ export const handlers: { [T in Exclude<RequestType, 'hello' | 'ping'>]: Handler<
   unannounce,
   get_holders: getHolders,
   signal,
+  connection_outcome: connectionOutcome,
 };
