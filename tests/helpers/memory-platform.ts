@@ -77,6 +77,8 @@ export const nodeHasher: Hasher = {
 };
 
 /** A PieceSource over bytes in memory (a "File"). */
+export { pieceHashesOf } from './files.ts';
+
 export function bytesSource(bytes: Uint8Array, pieceSize = 512 * 1024): PieceSource {
   return { async readPiece(i) { return bytes.slice(i * pieceSize, (i + 1) * pieceSize); } };
 }
