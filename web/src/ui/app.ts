@@ -419,6 +419,7 @@ export class MeshdropApp implements ConsoleActions {
       name: d.name,
       state: d.state,
       progress: d.size > 0 ? d.bytesDone / d.size : 1,
+      peers: d.peers.map((p) => (p.path ? { userId: p.userId, path: p.path } : { userId: p.userId })),
     }));
   }
 
