@@ -20,7 +20,7 @@
  * (tests/helpers/memory-tracker.ts). Its types are in swarm-types.ts, what
  * it serves from in served-pieces.ts.
  *
- * Over 400 lines (about 440): what is left here is one job, a piece's life
+ * Over 400 lines (about 470): what is left here is one job, a piece's life
  * (picked, buffered, verified or failed, blamed, announced), and split
  * further that one story would be spread over files.
  */
