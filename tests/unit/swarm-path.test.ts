@@ -36,7 +36,7 @@ test('a platform that cannot tell leaves the path unknown and reports nothing', 
   assert.deepEqual(d.port.outcomes, []);
 });
 
-test('a holder no path reaches is listed with the plain reason and reported failed once; it goes from the list when it leaves', async (t) => {
+test('a holder no path reaches is listed with the plain reason and reported failed once, redials included; it goes from the list when it leaves', async (t) => {
   const { hub, network } = memorySwarmWorld(t);
   const file = memoryFile(2 * PIECE_SIZE);
   const ghost = hub.join('ghost');
@@ -45,6 +45,9 @@ test('a holder no path reaches is listed with the plain reason and reported fail
   await eventually(() => assert.deepEqual(d.swarm.stats().unreachable, [{ userId: 'ghost', reason: unreachableReason('ghost', []) }]));
   assert.match(d.swarm.stats().unreachable[0]!.reason, /offers no relay/);
   assert.deepEqual(d.port.outcomes, ['failed']);
+  // The dialler tries again (REDIAL_MS, 5 s, in dialer.ts) and fails again: still one report.
+  await eventually(() => assert.equal(d.events.peer_closed.filter((e) => e.userId === 'ghost').length, 2), 10_000);
+  assert.deepEqual(d.port.outcomes, ['failed'], 'one failed report per holder, not one per dial');
   ghost.leave();
   await eventually(() => assert.deepEqual(d.swarm.stats().unreachable, []));
 });
