@@ -9,9 +9,8 @@
  * await tracker.connect(); await tracker.login(...);   // the engine needs a logged-in TrackerClient
  * await engine.start();          // resumes what the PieceStore holds: seeds complete files, continues downloads
  *
- * // share: hashes every piece (progress), registers the metadata, stores the record, announces, seeds
- * const { fileId, meta } = await engine.share({ source, name, size, groupId, keep: 'original' | 'store',
- *                                               pieceHashes?, onProgress?(done, total) });
+ * // share: the platform hashed every piece (its worker, or the disk); registers the metadata, stores the record, announces, seeds
+ * const { fileId, meta } = await engine.share({ source, name, size, groupId, keep: 'original' | 'store', pieceHashes });
  * // download: get_file, get_holders (and watch holders_changed), connect, fetch, verify, store, seed
  * await engine.download(fileId);              // resolves once started; the transfer runs on
  * await engine.whenComplete(fileId);          // resolves when every piece is verified and stored
@@ -22,13 +21,15 @@
  * engine.download(fileId) / engine.info(fileId);
  * engine.setLimits({ uploadBytesPerSecond, downloadBytesPerSecond, maxPeersPerFile });  // 0 or Infinity = no cap
  * engine.on('changed', ({ fileId }) => rerender());   // any state, progress, peer or piece change (throttled)
- * engine.on('complete' | 'hashing' | 'piece_failed' | 'peer_dropped' | 'peer_closed' | 'error', ...);
+ * engine.on('complete' | 'piece_failed' | 'peer_dropped' | 'peer_closed' | 'error', ...);
  * engine.close();                              // stops every swarm, timer, listener and channel
  * ```
  *
  * ## Behaviour
  *
- * - One Swarm per file (client/swarm.ts) holds that file's peer links.
+ * - One Swarm per file (client/swarm.ts) holds that file's peer links; what
+ *   the engine keeps per file, and the DownloadInfo made of it, is in
+ *   client/file-entry.ts; the public types in client/engine-types.ts.
  * - Every verified piece is stored, marked in the record's bitfield, sent to
  *   connected peers (have frame) and to the tracker (batched `have`) at once.
  * - A reload resumes from the PieceStore record: pieces in its bitfield are
@@ -45,122 +46,19 @@ import { asInstanceId, type InstanceId } from '../protocol/ids.ts';
 import type { FileMeta, TrackerEvent } from '../protocol/tracker.ts';
 import { bytesToHex } from '../protocol/wire.ts';
 import { Emitter } from './emitter.ts';
+import type { DownloadInfo, EngineEvents, EngineOptions, ShareInput, TransferLimits } from './engine-types.ts';
+import { createEntry, infoOf, readExact, saveEntry, type Entry } from './file-entry.ts';
 import type { Hasher, PeerConnector, PieceSource, PieceStore, StoredFile, SwarmTracker } from './ports.ts';
 import { TokenBucket } from './rate.ts';
-import { Swarm, type PeerInfo, type SwarmLimits } from './swarm.ts';
+import { Swarm, type SwarmLimits } from './swarm.ts';
 import type { TrackerClient } from './tracker.ts';
 import { swarmEventOf, swarmTrackerOf } from './tracker-port.ts';
 
 export type { PeerInfo } from './swarm.ts';
-
-export interface TransferLimits {
-  /** Upload cap for the whole client, bytes/s; 0 or Infinity = none. */
-  uploadBytesPerSecond: number;
-  /** Download cap for the whole client, bytes/s; 0 or Infinity = none. */
-  downloadBytesPerSecond: number;
-  /** Open peer connections per file; 0 = the default, MAX_PEERS_PER_FILE. */
-  maxPeersPerFile: number;
-}
-
-export interface EngineOptions {
-  /** Connected and logged in before start(), share() or download(). */
-  tracker: TrackerClient;
-  store: PieceStore;
-  hasher: Hasher;
-  connector: PeerConnector;
-  /**
-   * After a reload, re-opens the original of a file shared with keep:
-   * 'original' (a FileSystemFileHandle kept in IndexedDB). Undefined when the
-   * browser cannot, or permission must be asked first: the file then waits,
-   * not served, with needsSource true in its DownloadInfo, until attachSource().
-   */
-  openSource?: (file: StoredFile) => Promise<PieceSource | undefined>;
-  limits?: Partial<TransferLimits>;
-  /** Injected for deterministic tests; Math.random by default. */
-  random?: () => number;
-  /** Injected clock; Date.now by default. */
-  now?: () => number;
-}
-
-export interface ShareInput {
-  /** Reads the file's pieces (PIECE_SIZE each, the last one shorter). */
-  source: PieceSource;
-  name: string;
-  size: number;
-  groupId: string;
-  /**
-   * 'original': keep serving from `source` (and openSource after a reload);
-   * 'store': copy every piece into the PieceStore while hashing.
-   */
-  keep: 'original' | 'store';
-  /** Piece hashes the platform computed itself (e.g. in its worker straight from the File): hashing is skipped. */
-  pieceHashes?: string[];
-  /** Hashing progress, pieces done of total. */
-  onProgress?: (done: number, total: number) => void;
-}
-
-export type PieceStatus = 'done' | 'inflight' | 'missing';
-
-export interface DownloadInfo {
-  fileId: string;
-  name: string;
-  size: number;
-  groupId: string;
-  /** 'complete' files seed; 'paused' ones do nothing. */
-  state: StoredFile['state'];
-  /** Shared by this client (true) or downloaded (false). */
-  shared: boolean;
-  /** A shared original that must be re-attached (permission) before it can be served. */
-  needsSource: boolean;
-  pieceCount: number;
-  piecesDone: number;
-  bytesDone: number;
-  /** 0..1 */
-  progress: number;
-  /** Bytes/s over the last seconds, all peers together. */
-  downloadSpeed: number;
-  uploadSpeed: number;
-  /** Bytes received / sent for this file since start (all peers, including dropped ones). */
-  downloaded: number;
-  uploaded: number;
-  /** Connected peers with their counters. */
-  peers: PeerInfo[];
-  /** Peers dropped for bad pieces (peer id and user). */
-  dropped: { peerId: string; userId: string }[];
-  /** One entry per piece. */
-  pieces: PieceStatus[];
-}
-
-export interface EngineEvents extends Record<string, unknown> {
-  /** Something about this file changed (state, progress, peers, pieces): re-render. Throttled per file. */
-  changed: { fileId: string };
-  /** Hashing progress of a share in progress. */
-  hashing: { name: string; done: number; total: number };
-  complete: { fileId: string };
-  /** A piece failed its SHA-1 check; it is discarded and fetched again. `peers`: who sent blocks of it. */
-  piece_failed: { fileId: string; piece: number; peers: { peerId: string; userId: string }[] };
-  /** A peer was dropped for this file after MAX_STRIKES failed pieces. */
-  peer_dropped: { fileId: string; peerId: string; userId: string; reason: string };
-  /** A peer link ended (or never opened), and why: diagnostics, not an error. */
-  peer_closed: { fileId: string; peerId: string; userId: string; reason: string };
-  /** Something failed that the user should hear about (store write, tracker refusal...). */
-  error: { fileId: string | undefined; message: string; code?: string };
-}
+export type { DownloadInfo, EngineEvents, EngineOptions, PieceStatus, ShareInput, TransferLimits } from './engine-types.ts';
 
 /** How often 'changed' fires per file at most while bytes flow: smooth enough for a progress bar, cheap for the UI to re-render a 16k-piece map each time (the one throttle between the swarm and the screen). */
 const CHANGED_THROTTLE_MS = 250;
-
-interface Entry {
-  record: StoredFile;
-  have: Bitfield;
-  swarm: Swarm | undefined;
-  source: PieceSource | undefined;
-  completion: { promise: Promise<void>; resolve: () => void };
-  /** Coalesced record writes: one in flight, one pending at most. */
-  saving: Promise<void> | undefined;
-  saveAgain: boolean;
-  changedTimer: ReturnType<typeof setTimeout> | undefined;
-}
 
 export class TransferEngine extends Emitter<EngineEvents> {
   readonly #tracker: TrackerClient;
@@ -248,35 +146,9 @@ export class TransferEngine extends Emitter<EngineEvents> {
     this.#checkOpen();
     const total = pieceCountOf(input.size, PIECE_SIZE);
     if (total < 1) throw new MeshdropError(ErrorCode.InvalidMessage, 'an empty file cannot be shared');
-    const progress = (done: number) => {
-      input.onProgress?.(done, total);
-      this.emit('hashing', { name: input.name, done, total });
-    };
-    let pieceHashes = input.pieceHashes;
-    if (pieceHashes && pieceHashes.length !== total) {
+    const pieceHashes = input.pieceHashes;
+    if (pieceHashes.length !== total) {
       throw new MeshdropError(ErrorCode.InvalidMessage, `a file of ${input.size} bytes has ${total} pieces, not ${pieceHashes.length}`);
-    }
-    if (!pieceHashes) {
-      const hashes: string[] = new Array(total);
-      // Read ahead while the hasher works, so reading and hashing (a worker) overlap.
-      const readAhead = 4;
-      const inFlight: Promise<void>[] = [];
-      let done = 0;
-      progress(0);
-      for (let i = 0; i < total; i++) {
-        inFlight.push(
-          (async () => {
-            const data = await readExact(input, i);
-            hashes[i] = await this.#hasher.sha1(data);
-            progress(++done);
-          })(),
-        );
-        if (inFlight.length >= readAhead) await inFlight.shift();
-      }
-      await Promise.all(inFlight);
-      pieceHashes = hashes;
-    } else {
-      progress(total);
     }
     const meta: FileMeta = { groupId: input.groupId, name: input.name, size: input.size, pieceSize: PIECE_SIZE, pieceHashes };
     const fileId = fileIdOf(meta);
@@ -399,45 +271,12 @@ export class TransferEngine extends Emitter<EngineEvents> {
   // ---------------------------------------------------------- state for the UI
 
   downloads(): DownloadInfo[] {
-    return [...this.#files.values()].sort((a, b) => a.record.addedAt - b.record.addedAt).map((e) => this.#infoOf(e));
+    return [...this.#files.values()].sort((a, b) => a.record.addedAt - b.record.addedAt).map((e) => infoOf(e));
   }
 
   info(fileId: string): DownloadInfo | undefined {
     const entry = this.#files.get(fileId);
-    return entry && this.#infoOf(entry);
-  }
-
-  #infoOf(entry: Entry): DownloadInfo {
-    const { meta } = entry.record;
-    const count = meta.pieceHashes.length;
-    const piecesDone = entry.have.count();
-    let bytesDone = piecesDone * PIECE_SIZE;
-    if (entry.have.has(count - 1)) bytesDone -= count * PIECE_SIZE - meta.size;
-    const swarm = entry.swarm;
-    const inflight = swarm?.inflightPieces() ?? new Set<number>();
-    const pieces: PieceStatus[] = new Array(count);
-    for (let i = 0; i < count; i++) pieces[i] = entry.have.has(i) ? 'done' : inflight.has(i) ? 'inflight' : 'missing';
-    const stats = swarm?.stats();
-    return {
-      fileId: entry.record.fileId,
-      name: meta.name,
-      size: meta.size,
-      groupId: meta.groupId,
-      state: entry.record.state,
-      shared: entry.record.origin === 'shared' || entry.record.source === 'original',
-      needsSource: entry.record.source === 'original' && !entry.source,
-      pieceCount: count,
-      piecesDone,
-      bytesDone,
-      progress: bytesDone / meta.size,
-      downloadSpeed: stats?.downloadSpeed ?? 0,
-      uploadSpeed: stats?.uploadSpeed ?? 0,
-      downloaded: stats?.downloaded ?? 0,
-      uploaded: stats?.uploaded ?? 0,
-      peers: stats?.peers ?? [],
-      dropped: stats?.dropped ?? [],
-      pieces,
-    };
+    return entry && infoOf(entry);
   }
 
   close(): void {
@@ -466,11 +305,7 @@ export class TransferEngine extends Emitter<EngineEvents> {
   }
 
   #addEntry(record: StoredFile): Entry {
-    let resolve!: () => void;
-    const promise = new Promise<void>((r) => (resolve = r));
-    const have = new Bitfield(record.meta.pieceHashes.length, record.have);
-    const entry: Entry = { record, have, swarm: undefined, source: undefined, completion: { promise, resolve }, saving: undefined, saveAgain: false, changedTimer: undefined };
-    if (have.isComplete()) resolve();
+    const entry = createEntry(record);
     this.#files.set(record.fileId, entry);
     this.#changed(entry, true);
     return entry;
@@ -530,22 +365,9 @@ export class TransferEngine extends Emitter<EngineEvents> {
 
   /** Writes the record; concurrent calls coalesce into one write after the current one. */
   #save(entry: Entry): Promise<void> {
-    if (entry.saving) {
-      entry.saveAgain = true;
-      return entry.saving;
-    }
-    entry.saving = (async () => {
-      do {
-        entry.saveAgain = false;
-        entry.record.have = entry.have.bytes.slice();
-        try {
-          await this.#store.putFile({ ...entry.record });
-        } catch (err) {
-          this.emit('error', { fileId: entry.record.fileId, message: `could not save progress: ${(err as Error).message}` });
-        }
-      } while (entry.saveAgain && this.#files.get(entry.record.fileId) === entry);
-    })().finally(() => (entry.saving = undefined));
-    return entry.saving;
+    return saveEntry(entry, this.#store, () => this.#files.get(entry.record.fileId) === entry, (message) =>
+      this.emit('error', { fileId: entry.record.fileId, message }),
+    );
   }
 
   /** Emits 'changed' now (state changes) or at most every CHANGED_THROTTLE_MS (byte counts). */
@@ -588,11 +410,4 @@ export class TransferEngine extends Emitter<EngineEvents> {
     if (this.#closed) return;
     for (const swarm of swarms) swarm.dropPeersOutside(members);
   }
-}
-
-async function readExact(input: ShareInput, i: number): Promise<Uint8Array> {
-  const data = await input.source.readPiece(i);
-  const expected = Math.min(PIECE_SIZE, input.size - i * PIECE_SIZE);
-  if (data.length !== expected) throw new Error(`piece ${i} of ${input.name} has ${data.length} bytes, not ${expected}`);
-  return data;
 }

@@ -22,6 +22,15 @@ import type { IceServer } from '../protocol/tracker.ts';
 import { decodeFrame, encodeFrame, type BlockRef, type Frame } from '../protocol/wire.ts';
 import type { PeerChannel, PeerConnector } from './ports.ts';
 import type { RateMeter, TokenBucket } from './rate.ts';
+import type { ConnectionPath } from './connection-path.ts';
+
+/**
+ * A ready link asks its channel for the path this many times, this far
+ * apart: the selected candidate pair is usually in the stats by the time the
+ * channel opens, but a browser may publish it a moment later.
+ */
+const PATH_TRIES = 5;
+const PATH_RETRY_MS = 1_000;
 
 export type LinkState = 'dialing' | 'open' | 'ready' | 'closed';
 
@@ -35,6 +44,8 @@ export interface PeerTotals {
   down: RateMeter;
   up: RateMeter;
   strikes: number;
+  /** The path of the current (or last) link to the peer, once known. */
+  path?: ConnectionPath | undefined;
 }
 
 /** What a link needs from its swarm. */
@@ -59,6 +70,8 @@ export interface LinkHost {
   block(link: PeerLink, frame: BlockFrame): void;
   served(link: PeerLink, bytes: number): void;
   error(message: string): void;
+  /** The platform told the link's network path (direct or through a relay), once it was ready. */
+  pathKnown?(link: PeerLink, path: ConnectionPath): void;
   /** The link closed (it is already torn down). */
   closed(link: PeerLink, reason: string): void;
 }
@@ -87,11 +100,18 @@ export class PeerLink {
   bits: Bitfield | undefined;
   /** Set by the swarm when the link becomes ready. */
   totals: PeerTotals | undefined;
+  /** The ICE servers it was dialled (or answered) with: what a failure's reason depends on. */
+  readonly iceServers: IceServer[];
+  /** Direct or relayed, once the platform has said (PeerChannel.path). */
+  path: ConnectionPath | undefined;
   readonly #host: LinkHost;
   readonly #handle: ReturnType<PeerConnector['connect']>;
   #state: LinkState = 'dialing';
   #channel: PeerChannel | undefined;
   #connectTimer: ReturnType<typeof setTimeout> | undefined;
+  #pathTimer: ReturnType<typeof setTimeout> | undefined;
+  #opened = false;
+  #foundNoPath = false;
   #serveQueue: BlockRef[] = [];
   #serving = false;
   #sleep: { timer: ReturnType<typeof setTimeout>; resolve: () => void } | undefined;
@@ -101,8 +121,9 @@ export class PeerLink {
     this.peerId = init.peerId;
     this.userId = init.userId;
     this.initiator = init.initiator;
+    this.iceServers = init.iceServers;
     this.#host = host;
-    this.#connectTimer = setTimeout(() => this.close('connect timeout'), init.connectTimeoutMs);
+    this.#connectTimer = setTimeout(() => this.#noPathFound('connect timeout'), init.connectTimeoutMs);
     this.#handle = init.connector.connect({
       initiator: init.initiator,
       iceServers: init.iceServers,
@@ -116,12 +137,21 @@ export class PeerLink {
     });
     this.#handle.channel.then(
       (channel) => this.#onOpen(channel),
-      () => this.close('connection failed'),
+      () => this.#noPathFound('connection failed'),
     );
   }
 
   get state(): LinkState {
     return this.#state;
+  }
+
+  /**
+   * Closed because no network path came up: the transport failed, or the
+   * connect timeout passed, before the channel ever opened. Not set for a
+   * link that was refused (busy, the tracker) or closed by us.
+   */
+  get foundNoPath(): boolean {
+    return this.#foundNoPath;
   }
 
   /** A signal from the peer, for the transport. */
@@ -142,6 +172,7 @@ export class PeerLink {
     if (this.#isClosed()) return;
     this.#state = 'closed';
     clearTimeout(this.#connectTimer);
+    clearTimeout(this.#pathTimer);
     this.#serveQueue = [];
     if (this.#sleep) {
       clearTimeout(this.#sleep.timer);
@@ -161,6 +192,12 @@ export class PeerLink {
     this.#host.closed(this, reason);
   }
 
+  #noPathFound(reason: string): void {
+    if (this.#isClosed()) return;
+    if (!this.#opened) this.#foundNoPath = true;
+    this.close(reason);
+  }
+
   /** Not a getter: TypeScript would keep a narrowed state across the serve loop's awaits. */
   #isClosed(): boolean {
     return this.#state === 'closed';
@@ -172,6 +209,7 @@ export class PeerLink {
       return;
     }
     this.#channel = channel;
+    this.#opened = true;
     this.#state = 'open';
     const host = this.#host;
     // Our handshake goes first: a handler may run at once for frames already waiting.
@@ -225,6 +263,25 @@ export class PeerLink {
     this.bits = new Bitfield(host.pieceCount, frame.bitfield);
     this.#state = 'ready';
     host.ready(this);
+    this.#learnPath(PATH_TRIES);
+  }
+
+  /** Asks the channel which path it took; tries again a little later while it cannot say yet. */
+  #learnPath(tries: number): void {
+    const channel = this.#channel;
+    if (!channel?.path || tries <= 0 || this.#isClosed()) return;
+    channel.path().then(
+      (path) => {
+        if (this.#isClosed()) return;
+        if (path) {
+          this.path = path;
+          this.#host.pathKnown?.(this, path);
+        } else {
+          this.#pathTimer = setTimeout(() => this.#learnPath(tries - 1), PATH_RETRY_MS);
+        }
+      },
+      () => undefined, // stats unavailable: the path stays unknown
+    );
   }
 
   // ---------------------------------------------------------- serving

@@ -92,6 +92,12 @@ export interface PeerChannel {
   onFrame: ((frame: Uint8Array) => void) | null;
   onClose: (() => void) | null;
   close(): void;
+  /**
+   * The network path of the open connection, from its selected ICE candidate
+   * pair (client/connection-path.ts): undefined while not known. Absent where
+   * the platform cannot tell (in-memory channels).
+   */
+  path?(): Promise<'direct' | 'relayed' | undefined>;
 }
 
 /**
@@ -136,6 +142,8 @@ export interface SwarmTracker {
   holders(fileId: string): Promise<SwarmHolder[]>;
   /** Relays an envelope to a peer of the file's group; rejects if the tracker refuses (not a member, offline). */
   signal(fileId: string, to: PresenceId, envelope: SignalEnvelope): Promise<void>;
+  /** How a connection we dialled ended (`connection_outcome`); fire and forget. Absent: nobody counts. */
+  reportOutcome?(outcome: 'direct' | 'relayed' | 'failed'): void;
 }
 
 export interface SwarmHolder {

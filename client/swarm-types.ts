@@ -50,11 +50,15 @@ export interface PeerInfo {
   /** Pieces the peer holds (as far as we know). */
   pieces: number;
   strikes: number;
+  /** How the connection goes: from the selected ICE candidate pair; undefined until known (or where the platform cannot tell). */
+  path?: 'direct' | 'relayed';
 }
 
 export interface SwarmStats {
   peers: PeerInfo[];
   dropped: { peerId: string; userId: string }[];
+  /** Holders we dialled and could not connect to, each with the reason in plain words (client/connection-path.ts). */
+  unreachable: { userId: string; reason: string }[];
   downloaded: number;
   uploaded: number;
   downloadSpeed: number;

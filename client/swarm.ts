@@ -20,7 +20,7 @@
  * (tests/helpers/memory-tracker.ts). Its types are in swarm-types.ts, what
  * it serves from in served-pieces.ts.
  *
- * Over 400 lines (about 440): what is left here is one job, a piece's life
+ * Over 400 lines (about 470): what is left here is one job, a piece's life
  * (picked, buffered, verified or failed, blamed, announced), and split
  * further that one story would be spread over files.
  */
@@ -28,6 +28,7 @@ import { CONNECT_TIMEOUT_MS, MAX_PEERS_PER_FILE, MAX_STRIKES } from '../protocol
 import type { ConnId, InstanceId, PresenceId } from '../protocol/ids.ts';
 import { Dialer } from './dialer.ts';
 import { Emitter } from './emitter.ts';
+import { LinkOutcomes } from './link-outcomes.ts';
 import type { BlockFrame, LinkHost, PeerLink, PeerTotals } from './peer-link.ts';
 import { Picker, pipelineDepth } from './picker.ts';
 import type { SwarmTrackerEvent } from './ports.ts';
@@ -62,6 +63,8 @@ export class Swarm extends Emitter<SwarmEvents> {
    */
   #handshaken = new Map<ConnId, PeerLink>();
   #dropped: { peerId: PresenceId; userId: string }[] = [];
+  /** Paths reported to the tracker, holders we could not reach (link-outcomes.ts). */
+  readonly #outcomes: LinkOutcomes;
   #buffers = new Map<number, Uint8Array>();
   readonly #pieces: ServedPieces;
   #down: RateMeter;
@@ -82,6 +85,7 @@ export class Swarm extends Emitter<SwarmEvents> {
     this.#down = new RateMeter(options.now);
     this.#up = new RateMeter(options.now);
     this.#pieces = new ServedPieces(options, (message) => this.emit('error', { message }));
+    this.#outcomes = new LinkOutcomes(options.tracker);
     this.#dialer = new Dialer({
       fileId: options.fileId,
       pieceCount: this.#pieceCount,
@@ -127,8 +131,10 @@ export class Swarm extends Emitter<SwarmEvents> {
     if (this.#closed) return;
     try {
       if (e.event === 'holders_changed' && e.fileId === this.fileId) {
-        if (e.bitfield === null) this.#dialer.forgetHolder(e.peerId);
-        else {
+        if (e.bitfield === null) {
+          this.#dialer.forgetHolder(e.peerId);
+          this.#outcomes.forget(e.peerId);
+        } else {
           this.#dialer.noteHolder(e.peerId, e.userId, e.bitfield);
           this.#dialHolders();
         }
@@ -149,6 +155,7 @@ export class Swarm extends Emitter<SwarmEvents> {
   dropPeersOutside(members: ReadonlySet<string>): void {
     if (this.#closed) return;
     this.#dialer.dropOutside(members, 'no longer a member of the group');
+    this.#outcomes.keepMembers(members);
   }
 
   /** Limits changed: top up every pipeline now rather than at the next tick. */
@@ -182,10 +189,12 @@ export class Swarm extends Emitter<SwarmEvents> {
       uploadSpeed: t.up.rate(),
       pieces: bitsOf.get(t) ?? 0,
       strikes: t.strikes,
+      ...(t.path ? { path: t.path } : {}),
     }));
     return {
       peers,
       dropped: [...this.#dropped],
+      unreachable: this.#outcomes.unreachable(),
       downloaded: this.#down.total,
       uploaded: this.#up.total,
       downloadSpeed: this.#down.rate(),
@@ -251,6 +260,11 @@ export class Swarm extends Emitter<SwarmEvents> {
         this.emit('changed', {});
       },
       error: (message) => this.emit('error', { message }),
+      pathKnown: (link, path) => {
+        if (link.totals) link.totals.path = path;
+        this.#outcomes.pathKnown(link, path);
+        this.emit('changed', {});
+      },
       closed: (link, reason) => this.#onLinkClosed(link, reason),
     };
   }
@@ -275,7 +289,9 @@ export class Swarm extends Emitter<SwarmEvents> {
     let totals = this.#totals.get(instance);
     if (!totals) this.#totals.set(instance, (totals = { peerId: link.peerId, userId: link.userId, down: new RateMeter(this.#o.now), up: new RateMeter(this.#o.now), strikes: 0 }));
     totals.peerId = link.peerId;
+    totals.path = undefined; // a new link: its path is its own
     link.totals = totals;
+    this.#outcomes.ready(link);
     this.#picker.addPeer(link.conn, link.bits!);
     this.#handshaken.set(link.conn, link);
     if (this.complete && link.bits!.isComplete()) return link.close('both complete');
@@ -285,6 +301,7 @@ export class Swarm extends Emitter<SwarmEvents> {
 
   #onLinkClosed(link: PeerLink, reason: string): void {
     if (!this.#closed) this.emit('peer_closed', { peerId: link.peerId, userId: link.userId, reason });
+    if (!this.#closed) this.#outcomes.closed(link);
     this.#dialer.forget(link);
     if (this.#picker.hasPeer(link.conn)) this.#picker.removePeer(link.conn);
     this.#pruneBlame();

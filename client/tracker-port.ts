@@ -25,6 +25,10 @@ export function swarmTrackerOf(client: TrackerClient): SwarmTracker {
     signal: async (fileId, to, envelope) => {
       await client.request('signal', { fileId, to, data: envelope });
     },
+    reportOutcome: (outcome) => {
+      // Signed in only (the tracker refuses anyone else); a lost report is a lost count, nothing more.
+      if (client.userId !== undefined) client.request('connection_outcome', { outcome }).catch(() => undefined);
+    },
   };
 }
 

@@ -8,6 +8,13 @@
  * re-announces what it holds, and re-sends requests that were in flight with
  * the same ids, so a tracker that already applied one answers it from its
  * memory instead of applying it twice.
+ *
+ * Apart: its types (tracker-types.ts), the liveness check
+ * (tracker-liveness.ts) and the session's ICE servers (tracker-ice.ts).
+ * Over 400 lines (about 470): what is left is one job, one connection's life
+ * (the hello/resume handshake, requests in flight re-sent across failover,
+ * replies and events parsed at the edge), and split further that one story
+ * would be spread over files.
  */
 import {
   CLIENT_BUSY_PING_TIMEOUT_MS,
@@ -15,65 +22,20 @@ import {
   CLIENT_PING_TIMEOUT_MS,
   CLIENT_REQUEST_PING_MS,
   PROTOCOL_VERSION,
-  ICE_REFRESH_RETRY_MS,
 } from '../protocol/constants.ts';
 import { CloseCode, ErrorCode, MeshdropError } from '../protocol/errors.ts';
 import type { Bitfield } from '../protocol/bitfield.ts';
-import { TrackerEventSchema, type TrackerEvent } from '../protocol/events.ts';
+import { TrackerEventSchema } from '../protocol/events.ts';
 import { describeIssue, parseReplyBody, ReplyEnvelope, type IceServer, type ReplyBodies } from '../protocol/replies.ts';
-import type { RequestOf, RequestType } from '../protocol/tracker.ts';
+import type { RequestType } from '../protocol/tracker.ts';
 import { Emitter } from './emitter.ts';
 import { randomId } from './random-id.ts';
 import type { SocketFactory, SocketLike } from './ports.ts';
+import { Liveness } from './tracker-liveness.ts';
+import type { ConnectionStatus, Pending, RequestBody, TrackerClientEvents, TrackerClientOptions } from './tracker-types.ts';
+import { SessionIce } from './tracker-ice.ts';
 
-export type ConnectionStatus = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed';
-
-export type RequestBody<T extends RequestType> = Omit<RequestOf<T>, 'id' | 'type'>;
-
-export interface TrackerClientEvents extends Record<string, unknown> {
-  /** Every pushed event, as the tracker sent it. */
-  event: TrackerEvent;
-  status: { status: ConnectionStatus; url: string | undefined };
-  /** A (re)connection finished: session resumed, presence re-announced. Swarms re-ask for holders here. */
-  ready: { url: string; peerId: string; resumed: boolean };
-  /** The session ended (logout elsewhere, or a lost name after a merge). */
-  sessionLost: { reason: string };
-  /**
-   * The tracker sent something that is not a valid reply or event: it was
-   * dropped (a reply's request fails with `malformed_reply`), and this says
-   * what was wrong. The connection goes on.
-   */
-  malformed: { problem: string };
-}
-
-export interface TrackerClientOptions {
-  /** Tracker WebSocket URLs to try, in order; the hello reply adds the mesh's others. */
-  urls: string[];
-  createSocket: SocketFactory;
-  /** A request with no reply by then fails with `timeout`. */
-  requestTimeoutMs?: number;
-  /** Backoff between reconnection rounds: starts here, doubles, caps at 8x. */
-  reconnectDelayMs?: number;
-  /** Liveness: ping after this long without hearing anything (CLIENT_IDLE_PING_MS). */
-  idlePingMs?: number;
-  /** Liveness: give the tracker up if a ping gets nothing back in this long (CLIENT_PING_TIMEOUT_MS). */
-  pingTimeoutMs?: number;
-  /** Liveness while busy: ping when a request has had no answer (and nothing was heard) for this long (CLIENT_REQUEST_PING_MS). */
-  requestPingMs?: number;
-  /** Liveness while busy: with requests in flight, give the tracker up after this long without a pong (CLIENT_BUSY_PING_TIMEOUT_MS). */
-  busyPingTimeoutMs?: number;
-}
-
-interface Pending {
-  type: RequestType;
-  message: Record<string, unknown>;
-  /** Takes the reply body, already parsed by the schema of `type`'s reply. */
-  resolve: (body: unknown) => void;
-  reject: (err: Error) => void;
-  timer: ReturnType<typeof setTimeout>;
-  /** When it last went out on the current socket; undefined while queued for the next one. */
-  sentAt: number | undefined;
-}
+export type { ConnectionStatus, RequestBody, TrackerClientEvents, TrackerClientOptions } from './tracker-types.ts';
 
 export class TrackerClient extends Emitter<TrackerClientEvents> {
   #urls: string[];
@@ -94,24 +56,17 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
   #userId: string | undefined;
   #peerId: string | undefined;
   #trackerId: string | undefined;
-  #iceServers: IceServer[] = [];
-  /** What hello gave (STUN only): what we go back to when the session ends. */
-  #helloIceServers: IceServer[] = [];
-  /** Asks ice_servers again before the TURN credential expires (signed in only). */
-  #iceRefreshTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Hello's ICE servers, or the session's with TURN, refreshed before the credential expires (client/tracker-ice.ts). */
+  readonly #ice = new SessionIce({
+    refresh: () => this.request('ice_servers', {}),
+    signedIn: () => this.#token !== undefined,
+    closed: () => this.#status === 'closed',
+  });
   #url: string | undefined;
   /** What we hold, re-announced after every reconnection. */
   #announced = new Map<string, Bitfield>();
   #connecting: Promise<void> | undefined;
-  #idlePingMs: number;
-  #pingTimeoutMs: number;
-  #requestPingMs: number;
-  #busyPingTimeoutMs: number;
-  /** When anything last arrived on the current socket. */
-  #lastHeard = 0;
-  /** When the outstanding liveness ping went out, if one is outstanding. */
-  #pingSentAt: number | undefined;
-  #livenessTimer: ReturnType<typeof setInterval> | undefined;
+  readonly #liveness: Liveness;
 
   constructor(options: TrackerClientOptions) {
     super();
@@ -120,10 +75,12 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
     this.#createSocket = options.createSocket;
     this.#timeoutMs = options.requestTimeoutMs ?? 15_000;
     this.#baseDelay = options.reconnectDelayMs ?? 200;
-    this.#idlePingMs = options.idlePingMs ?? CLIENT_IDLE_PING_MS;
-    this.#pingTimeoutMs = options.pingTimeoutMs ?? CLIENT_PING_TIMEOUT_MS;
-    this.#requestPingMs = options.requestPingMs ?? CLIENT_REQUEST_PING_MS;
-    this.#busyPingTimeoutMs = options.busyPingTimeoutMs ?? CLIENT_BUSY_PING_TIMEOUT_MS;
+    this.#liveness = new Liveness({
+      idlePingMs: options.idlePingMs ?? CLIENT_IDLE_PING_MS,
+      pingTimeoutMs: options.pingTimeoutMs ?? CLIENT_PING_TIMEOUT_MS,
+      requestPingMs: options.requestPingMs ?? CLIENT_REQUEST_PING_MS,
+      busyPingTimeoutMs: options.busyPingTimeoutMs ?? CLIENT_BUSY_PING_TIMEOUT_MS,
+    });
   }
 
   get status(): ConnectionStatus {
@@ -146,7 +103,7 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
   }
   /** The ICE servers to dial with now: hello's, plus TURN with a fresh credential while signed in. Read at each dial. */
   get iceServers(): IceServer[] {
-    return this.#iceServers;
+    return this.#ice.servers;
   }
   get knownTrackers(): readonly string[] {
     return this.#urls;
@@ -188,7 +145,7 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
     const reply = await this.request('login', { userId, password });
     this.#token = reply.token;
     this.#userId = reply.userId;
-    this.#signedInIce(reply);
+    this.#ice.signedIn(reply);
     return reply;
   }
 
@@ -197,7 +154,7 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
     const reply = await this.request('resume', { token });
     this.#token = token;
     this.#userId = reply.userId;
-    this.#signedInIce(reply);
+    this.#ice.signedIn(reply);
     return reply.userId;
   }
 
@@ -248,8 +205,8 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
   }
 
   close(): void {
-    this.#stopLiveness();
-    clearTimeout(this.#iceRefreshTimer);
+    this.#liveness.stop();
+    this.#ice.stop();
     this.#status = 'closed';
     this.#socket?.close(1000, 'bye');
     this.#socket = undefined;
@@ -263,31 +220,8 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
 
   // ---------------------------------------------------------- internals
 
-  /** A login/resume/ice_servers reply: its servers (with TURN) until the next refresh. */
-  #signedInIce(reply: { iceServers?: IceServer[]; iceRefreshMs?: number }): void {
-    if (reply.iceServers) this.#iceServers = reply.iceServers;
-    clearTimeout(this.#iceRefreshTimer);
-    this.#iceRefreshTimer = undefined;
-    if (reply.iceRefreshMs === undefined || this.#status === 'closed') return;
-    this.#iceRefreshTimer = setTimeout(() => void this.#refreshIce(reply.iceRefreshMs!), reply.iceRefreshMs);
-    (this.#iceRefreshTimer as { unref?: () => void }).unref?.();
-  }
-
-  async #refreshIce(lastRefreshMs: number): Promise<void> {
-    if (!this.#token || this.#status === 'closed') return;
-    try {
-      this.#signedInIce(await this.request('ice_servers', {}));
-    } catch {
-      // Not signed in any more, or no tracker now: a reconnection's resume brings fresh ones; else try again soon.
-      // (#status may have become 'closed' while we waited; #signedInIce checks it.)
-      if (this.#token) this.#signedInIce({ iceRefreshMs: Math.min(lastRefreshMs, ICE_REFRESH_RETRY_MS) });
-    }
-  }
-
   #forgetSession(): void {
-    clearTimeout(this.#iceRefreshTimer);
-    this.#iceRefreshTimer = undefined;
-    this.#iceServers = this.#helloIceServers;
+    this.#ice.forget();
     this.#token = undefined;
     this.#userId = undefined;
     this.#announced.clear();
@@ -379,9 +313,7 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
           }
           this.#peerId = hello.body.peerId;
           this.#trackerId = hello.body.trackerId;
-          this.#helloIceServers = hello.body.iceServers;
-          // Signed in, keep the TURN entry until the resume reply brings a fresh one.
-          if (!this.#token) this.#iceServers = hello.body.iceServers;
+          this.#ice.hello(hello.body.iceServers);
           for (const u of hello.body.trackers) if (!this.#urls.includes(u)) this.#urls.push(u);
           if (this.#token) {
             resumeId = randomId();
@@ -404,7 +336,7 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
             return;
           }
           const resumed = parseReplyBody('resume', value);
-          if (resumed.ok) this.#signedInIce(resumed.body);
+          if (resumed.ok) this.#ice.signedIn(resumed.body);
           ready(true);
         }
       };
@@ -436,9 +368,7 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
   }
 
   #onMessage(text: string): void {
-    // Anything at all proves the tracker is there.
-    this.#lastHeard = Date.now();
-    this.#pingSentAt = undefined;
+    this.#liveness.heard();
     const value = this.#readFrame(text);
     if (value === undefined) return;
     if (typeof (value as { event?: unknown }).event === 'string') {
@@ -510,27 +440,13 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
     this.emit('malformed', { problem });
   }
 
-  /**
-   * Checks now and then that the tracker still answers. A socket whose other
-   * end vanished without closing it would otherwise look open until TCP gives
-   * up, minutes later; here the client moves to another tracker instead,
-   * and re-sends what was in flight. Idle, it pings after CLIENT_IDLE_PING_MS
-   * of quiet; with a request waiting, after CLIENT_REQUEST_PING_MS, and then
-   * gives up sooner (see protocol/constants.ts).
-   */
+  /** Watches this socket for silence (client/tracker-liveness.ts). */
   #startLiveness(socket: SocketLike): void {
-    this.#stopLiveness();
-    this.#lastHeard = Date.now();
-    this.#pingSentAt = undefined;
-    const every = Math.max(50, Math.min(this.#idlePingMs, this.#pingTimeoutMs, this.#requestPingMs, this.#busyPingTimeoutMs) / 4);
-    this.#livenessTimer = setInterval(() => {
-      if (socket !== this.#socket) return this.#stopLiveness();
-      const now = Date.now();
-      const waiting = this.#oldestUnanswered();
-      if (this.#pingSentAt !== undefined) {
-        const limit = waiting === undefined ? this.#pingTimeoutMs : Math.min(this.#pingTimeoutMs, this.#busyPingTimeoutMs);
-        if (now - this.#pingSentAt < limit) return;
-        // Silence: drop this socket without waiting for its close, and move on.
+    this.#liveness.start({
+      current: () => socket === this.#socket,
+      oldestUnanswered: () => this.#oldestUnanswered(),
+      ping: () => socket.send(JSON.stringify({ id: randomId(), type: 'ping' })),
+      silent: () => {
         socket.onclose = null;
         socket.onmessage = null;
         try {
@@ -539,17 +455,8 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
           /* already closing */
         }
         this.#onDisconnect(socket);
-        return;
-      }
-      const quiet = now - this.#lastHeard;
-      const stuck = waiting !== undefined && now - waiting >= this.#requestPingMs && quiet >= this.#requestPingMs;
-      if (quiet >= this.#idlePingMs || stuck) {
-        this.#pingSentAt = now;
-        socket.send(JSON.stringify({ id: randomId(), type: 'ping' }));
-      }
-    }, every);
-    // In Node (tests, a command line), liveness checks alone must not keep the process running.
-    (this.#livenessTimer as { unref?: () => void }).unref?.();
+      },
+    });
   }
 
   /** When the longest-waiting request went out on this socket, if any is waiting. */
@@ -559,14 +466,9 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
     return oldest;
   }
 
-  #stopLiveness(): void {
-    if (this.#livenessTimer !== undefined) clearInterval(this.#livenessTimer);
-    this.#livenessTimer = undefined;
-  }
-
   #onDisconnect(socket: SocketLike, code?: number): void {
     if (socket !== this.#socket || this.#status === 'closed') return;
-    this.#stopLiveness();
+    this.#liveness.stop();
     this.#socket = undefined;
     // Try another tracker first: this one just went away. Not when it only closed a connection that had not
     // logged in in time (a tab left on the sign-in page): it is there, and the tab comes back to it.

@@ -283,3 +283,23 @@ export const MAX_REMOTE_CLOCK_AHEAD_MS = 5 * 60 * 1000;
  * (the refresh comes at half of it), so a few tries fit well before it expires.
  */
 export const ICE_REFRESH_RETRY_MS = 30_000;
+
+/**
+ * What a client may say about one peer connection it dialled
+ * (`connection_outcome`): the selected ICE candidate pair was direct (host or
+ * server-reflexive on both ends), went through a TURN relay, or no pair
+ * worked. Nothing else, so the report tells the tracker nothing about who or where.
+ */
+export const CONNECTION_OUTCOMES = ['direct', 'relayed', 'failed'] as const;
+
+/**
+ * Per session, `connection_outcome` reports are a token bucket: this many at
+ * once, refilled at OUTCOMES_PER_MINUTE. A client reports once per link it
+ * dials, and a failed holder once per swarm (client/outcome-reporter.ts), so
+ * starting a few downloads of MAX_PEERS_PER_FILE peers each fits in the
+ * burst; past it, a client that lies can add at most one count every two
+ * seconds per session it holds (sessions are capped per user, and each costs
+ * a log-in), too few to move an operator's reading of the counters.
+ */
+export const OUTCOME_BURST = 64;
+export const OUTCOMES_PER_MINUTE = 30;

@@ -133,6 +133,7 @@ export const ReplySchemas = {
   unannounce: Empty,
   get_holders: z.object({ holders: z.array(Holder) }),
   signal: Empty,
+  connection_outcome: Empty,
 } satisfies Record<RequestType, z.ZodMiniType>;
 
 /** What each request's successful reply carries besides `{id, ok: true}`. */

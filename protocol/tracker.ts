@@ -22,6 +22,7 @@ import {
   INVITE_MIN_TTL_MS,
   OP_ID_PATTERN,
   MAX_BITFIELD_BASE64_LENGTH,
+  CONNECTION_OUTCOMES,
 } from './constants.ts';
 import { nestingWithin } from './depth.ts';
 import { ErrorCode } from './errors.ts';
@@ -119,6 +120,12 @@ export const Request = z.discriminatedUnion('type', [
   req('get_holders', { fileId: Sha1Hex }),
   /** Relay a WebRTC signal to another peer of a file's group. */
   req('signal', { fileId: Sha1Hex, to: PeerId, data: z.unknown() }),
+  /**
+   * How one peer connection I dialled ended: over a direct path, through a
+   * relay (TURN), or not at all. No other data: the tracker only counts them
+   * (`/metrics`), so an operator sees whether the deployment needs TURN.
+   */
+  req('connection_outcome', { outcome: z.enum(CONNECTION_OUTCOMES) }),
 ]);
 export type Request = z.infer<typeof Request>;
 export type RequestType = Request['type'];

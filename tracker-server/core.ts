@@ -22,6 +22,7 @@ import type { DurableLog, OpenedLog } from './store/durable-log.ts';
 import type { ScryptCost } from './auth.ts';
 import { RequestLedger } from './request-ledger.ts';
 import type { Quotas } from './quotas.ts';
+import { ConnectionOutcomes } from './connection-outcomes.ts';
 
 export interface CoreConfig {
   /** This tracker's name: the origin of its ops. Stable across restarts. */
@@ -77,6 +78,8 @@ export class TrackerCore {
   /** The clients connected here: sessions, watches, signal routes. */
   readonly clients: Clients;
   readonly clock = new HybridClock();
+  /** Peer connection outcomes clients reported (connection_outcome), for /metrics. */
+  readonly outcomes = new ConnectionOutcomes();
   #replica: Replica;
   #log: DurableLog;
   #seq: number;

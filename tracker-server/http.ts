@@ -47,6 +47,8 @@ export function httpHandler(core: TrackerCore, gateway: Gateway, webDir: string,
         digestComputations: digests.computations,
         rssBytes: memory.rss,
         heapUsedBytes: memory.heapUsed,
+        // Prometheus names (labels in the key) so an exporter or a person grepping finds them by the documented name.
+        ...core.outcomes.metrics(),
       });
       return;
     }

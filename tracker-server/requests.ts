@@ -30,6 +30,7 @@ import { acceptRequest, createGroup, createInvite, joinGroup, leaveGroup, listGr
 import { listInvites, removeMember, revokeInvite } from './handlers/membership.ts';
 import { getFile, listFiles, stopShare, uploadFile } from './handlers/files.ts';
 import { announce, getHolders, have, signal, unannounce } from './handlers/presence.ts';
+import { connectionOutcome } from './handlers/outcomes.ts';
 
 /** What a connection-level request (hello, ping) needs of the connection answering it. */
 export interface ConnectionRequests {
@@ -102,6 +103,7 @@ export const requests: RequestTable = {
     replay: (_r, op, _state, userId) => (op.kind === 'user_sessions_revoked' && op.userId === userId ? {} : undefined),
   },
   ice_servers: { schema: RequestSchemas.ice_servers, runs: 'soft', handler: iceServers },
+  connection_outcome: { schema: RequestSchemas.connection_outcome, runs: 'soft', handler: connectionOutcome },
   list_sessions: { schema: RequestSchemas.list_sessions, runs: 'read', handler: listSessions },
 
   create_group: {

@@ -4,11 +4,21 @@ import { PIECE_SIZE } from '../../protocol/constants.ts';
 import { fileIdOf } from '../../protocol/files.ts';
 import type { FileMeta } from '../../protocol/tracker.ts';
 
-export function metaOf(groupId: string, name: string, bytes: Uint8Array): { fileId: string; meta: FileMeta } {
+/**
+ * The SHA-1 of every piece, as the platform computes it before it shares
+ * (the browser's hashing worker, the command line on disk): the engine
+ * takes them, it does not hash a file itself.
+ */
+export function pieceHashesOf(bytes: Uint8Array): string[] {
   const pieceHashes: string[] = [];
   for (let off = 0; off < bytes.length; off += PIECE_SIZE) {
     pieceHashes.push(createHash('sha1').update(bytes.subarray(off, off + PIECE_SIZE)).digest('hex'));
   }
+  return pieceHashes;
+}
+
+export function metaOf(groupId: string, name: string, bytes: Uint8Array): { fileId: string; meta: FileMeta } {
+  const pieceHashes = pieceHashesOf(bytes);
   const meta: FileMeta = { groupId, name, size: bytes.length, pieceSize: PIECE_SIZE, pieceHashes };
   return { fileId: fileIdOf(meta), meta };
 }

@@ -77,6 +77,8 @@ export const nodeHasher: Hasher = {
 };
 
 /** A PieceSource over bytes in memory (a "File"). */
+export { pieceHashesOf } from './files.ts';
+
 export function bytesSource(bytes: Uint8Array, pieceSize = 512 * 1024): PieceSource {
   return { async readPiece(i) { return bytes.slice(i * pieceSize, (i + 1) * pieceSize); } };
 }
@@ -95,8 +97,12 @@ class MemoryChannel implements PeerChannel {
   #waiters: (() => void)[] = [];
   #pumping = false;
   closed = false;
+  /** Present only when the network says which path its channels take (MemoryNetwork.path). */
+  path?: () => Promise<'direct' | 'relayed' | undefined>;
 
-  constructor(private readonly network: MemoryNetwork) {}
+  constructor(private readonly network: MemoryNetwork) {
+    if (network.path) this.path = async () => network.path;
+  }
 
   get bufferedAmount(): number {
     return this.#buffered;
@@ -172,6 +178,8 @@ export class MemoryNetwork {
   framesSent = 0;
   /** Bytes a channel delivers per event-loop turn. */
   bytesPerTurn = 1024 * 1024;
+  /** The path channels made from now on report (PeerChannel.path); undefined: they cannot tell, as by default. */
+  path: 'direct' | 'relayed' | undefined;
 
   connector(): PeerConnector {
     return {

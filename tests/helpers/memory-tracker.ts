@@ -55,7 +55,10 @@ export class MemoryTrackerHub {
 }
 
 export class HubPeer implements SwarmTracker {
-  readonly iceServers: IceServer[] = [];
+  /** What the swarm dials with: a test may add a TURN entry. */
+  iceServers: IceServer[] = [];
+  /** Every connection_outcome the swarm reported, in order. */
+  readonly outcomes: ('direct' | 'relayed' | 'failed')[] = [];
   readonly announced = new Map<string, Bitfield>();
   readonly watching = new Set<string>();
   /** Where this peer's events go: set it to the swarm's onTrackerEvent. */
@@ -98,6 +101,10 @@ export class HubPeer implements SwarmTracker {
     if (!target) throw new MeshdropError(ErrorCode.PeerOffline, 'that peer is not online');
     this.hub.signals.push({ from: this.peerId, to, envelope });
     target.deliver({ event: 'signal', fileId, from: this.peerId, fromUser: this.userId, data: structuredClone(envelope) });
+  }
+
+  reportOutcome(outcome: 'direct' | 'relayed' | 'failed'): void {
+    this.outcomes.push(outcome);
   }
 
   /** An event pushed to this peer, delivered on a later turn (as from a socket). */

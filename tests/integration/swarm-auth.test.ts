@@ -11,7 +11,7 @@ import { ErrorCode } from '../../protocol/errors.ts';
 import { encodeFrame } from '../../protocol/wire.ts';
 import type { SignalEnvelope } from '../../protocol/signal.ts';
 import { eventually, startTestTracker, userClient } from '../helpers/tracker.ts';
-import { bytesSource, groupOf, memoryEngine, MemoryNetwork, rawPeer } from '../helpers/memory-platform.ts';
+import { bytesSource, pieceHashesOf, groupOf, memoryEngine, MemoryNetwork, rawPeer } from '../helpers/memory-platform.ts';
 
 test('a non-member can neither start a download nor get a signal through', async (t) => {
   const tracker = await startTestTracker(t);
@@ -20,7 +20,7 @@ test('a non-member can neither start a download nor get a signal through', async
   const [alice] = await groupOf(t, tracker.wsUrl, 'team', ['alice']);
   const a = await memoryEngine(t, alice!, network);
   const bytes = new Uint8Array(randomBytes(2 * PIECE_SIZE));
-  const { fileId } = await a.engine.share({ source: bytesSource(bytes), name: 'secret.pdf', size: bytes.length, groupId: 'team', keep: 'original' });
+  const { fileId } = await a.engine.share({ source: bytesSource(bytes), pieceHashes: pieceHashesOf(bytes), name: 'secret.pdf', size: bytes.length, groupId: 'team', keep: 'original' });
 
   const mallory = await userClient(t, tracker.wsUrl, 'mallory');
   const m = await memoryEngine(t, mallory, network);
@@ -49,8 +49,8 @@ test('a peer refuses a handshake for a file the connection was not signalled for
   const a = await memoryEngine(t, alice!, network);
   const pub = new Uint8Array(randomBytes(PIECE_SIZE));
   const priv = new Uint8Array(randomBytes(PIECE_SIZE));
-  const { fileId: publicId } = await a.engine.share({ source: bytesSource(pub), name: 'public.txt', size: pub.length, groupId: 'team', keep: 'original' });
-  const { fileId: privateId } = await a.engine.share({ source: bytesSource(priv), name: 'private.txt', size: priv.length, groupId: 'inner', keep: 'original' });
+  const { fileId: publicId } = await a.engine.share({ source: bytesSource(pub), pieceHashes: pieceHashesOf(pub), name: 'public.txt', size: pub.length, groupId: 'team', keep: 'original' });
+  const { fileId: privateId } = await a.engine.share({ source: bytesSource(priv), pieceHashes: pieceHashesOf(priv), name: 'private.txt', size: priv.length, groupId: 'inner', keep: 'original' });
   const bitfield = new Uint8Array(1);
   const peerId = 'ab'.repeat(16);
 

@@ -11,7 +11,7 @@ import { randomBytes, createHash } from 'node:crypto';
 import { BLOCK_SIZE, MAX_QUEUED_REQUESTS, PIECE_SIZE, WIRE_VERSION } from '../../protocol/constants.ts';
 import { encodeFrame } from '../../protocol/wire.ts';
 import { eventually, startTestTracker } from '../helpers/tracker.ts';
-import { bytesSource, groupOf, memoryEngine, MemoryNetwork, rawPeer, readAll } from '../helpers/memory-platform.ts';
+import { bytesSource, pieceHashesOf, groupOf, memoryEngine, MemoryNetwork, rawPeer, readAll } from '../helpers/memory-platform.ts';
 
 const sha1 = (b: Uint8Array) => createHash('sha1').update(b).digest('hex');
 
@@ -22,7 +22,7 @@ async function setup(t: Parameters<typeof startTestTracker>[0]) {
   const [alice, bob, carol] = await groupOf(t, tracker.wsUrl, 'team', ['alice', 'bob', 'carol']);
   const a = await memoryEngine(t, alice!, network);
   const bytes = new Uint8Array(randomBytes(3 * PIECE_SIZE + 10));
-  const { fileId } = await a.engine.share({ source: bytesSource(bytes), name: 'f', size: bytes.length, groupId: 'team', keep: 'original' });
+  const { fileId } = await a.engine.share({ source: bytesSource(bytes), pieceHashes: pieceHashesOf(bytes), name: 'f', size: bytes.length, groupId: 'team', keep: 'original' });
   const open = () => rawPeer(t, bob!, network, fileId, alice!.peerId!);
   const handshake = (bits = new Uint8Array(1)) => encodeFrame({ type: 'handshake', fileId, peerId: 'ab'.repeat(16), pieceCount: 4, bitfield: bits });
   return { a, bytes, fileId, open, handshake, bob: bob!, carol: carol!, network };

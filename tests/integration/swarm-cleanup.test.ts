@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { PIECE_SIZE } from '../../protocol/constants.ts';
 import { startTestTracker } from '../helpers/tracker.ts';
-import { bytesSource, groupOf, memoryEngine, MemoryNetwork } from '../helpers/memory-platform.ts';
+import { bytesSource, pieceHashesOf, groupOf, memoryEngine, MemoryNetwork } from '../helpers/memory-platform.ts';
 
 const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
 
@@ -18,7 +18,7 @@ test('closing engines mid-transfer stops every timer and channel they made', asy
   const a = await memoryEngine(t, alice!, network, { limits: { uploadBytesPerSecond: 2 * 1024 * 1024 } });
   const b = await memoryEngine(t, bob!, network);
   const bytes = new Uint8Array(randomBytes(16 * PIECE_SIZE));
-  const { fileId } = await a.engine.share({ source: bytesSource(bytes), name: 'f', size: bytes.length, groupId: 'team', keep: 'original' });
+  const { fileId } = await a.engine.share({ source: bytesSource(bytes), pieceHashes: pieceHashesOf(bytes), name: 'f', size: bytes.length, groupId: 'team', keep: 'original' });
   let changes = 0;
   b.engine.on('changed', () => changes++);
   await b.engine.download(fileId);

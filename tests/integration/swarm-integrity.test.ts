@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { randomBytes, createHash } from 'node:crypto';
 import { PIECE_SIZE } from '../../protocol/constants.ts';
 import { eventually, startTestTracker } from '../helpers/tracker.ts';
-import { bytesSource, CorruptingStore, groupOf, memoryEngine, MemoryNetwork, readAll } from '../helpers/memory-platform.ts';
+import { bytesSource, pieceHashesOf, CorruptingStore, groupOf, memoryEngine, MemoryNetwork, readAll } from '../helpers/memory-platform.ts';
 import type { EngineEvents } from '../../client/engine.ts';
 
 const sha1 = (b: Uint8Array) => createHash('sha1').update(b).digest('hex');
@@ -21,10 +21,10 @@ test('a corrupting seeder beside an honest one: the download is byte-exact and t
   const bytes = new Uint8Array(randomBytes(16 * PIECE_SIZE + 5));
   // Both seeders computed the true hashes (same file id); mallory serves flipped bytes from its store.
   const bad = await memoryEngine(t, badC!, network, { store: new CorruptingStore() });
-  const { fileId } = await bad.engine.share({ source: bytesSource(bytes), name: 'x.bin', size: bytes.length, groupId: 'team', keep: 'store' });
+  const { fileId } = await bad.engine.share({ source: bytesSource(bytes), pieceHashes: pieceHashesOf(bytes), name: 'x.bin', size: bytes.length, groupId: 'team', keep: 'store' });
   // The honest seeder is slower, so mallory gets its chance to send pieces.
   const honest = await memoryEngine(t, honestC!, network, { limits: { uploadBytesPerSecond: 3 * 1024 * 1024 } });
-  await honest.engine.share({ source: bytesSource(bytes), name: 'x.bin', size: bytes.length, groupId: 'team', keep: 'original' });
+  await honest.engine.share({ source: bytesSource(bytes), pieceHashes: pieceHashesOf(bytes), name: 'x.bin', size: bytes.length, groupId: 'team', keep: 'original' });
 
   const d = await memoryEngine(t, dlC!, network);
   const failed: EngineEvents['piece_failed'][] = [];
@@ -58,7 +58,7 @@ test('a shared original changed after sharing: its stale pieces are refused, nev
   const [aliceC, bobC] = await groupOf(t, tracker.wsUrl, 'team', ['alice', 'bob']);
   const a = await memoryEngine(t, aliceC!, network);
   const bytes = new Uint8Array(randomBytes(4 * PIECE_SIZE));
-  const { fileId } = await a.engine.share({ source: bytesSource(bytes), name: 'draft.doc', size: bytes.length, groupId: 'team', keep: 'original' });
+  const { fileId } = await a.engine.share({ source: bytesSource(bytes), pieceHashes: pieceHashesOf(bytes), name: 'draft.doc', size: bytes.length, groupId: 'team', keep: 'original' });
   const errors: string[] = [];
   a.engine.on('error', (e) => errors.push(e.message));
   bytes[PIECE_SIZE + 5]! ^= 0xff; // the user edits the file: piece 1 no longer matches

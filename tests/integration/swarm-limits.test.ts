@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { randomBytes, createHash } from 'node:crypto';
 import { PIECE_SIZE } from '../../protocol/constants.ts';
 import { eventually, startTestTracker } from '../helpers/tracker.ts';
-import { bytesSource, groupOf, memoryEngine, MemoryNetwork, readAll } from '../helpers/memory-platform.ts';
+import { bytesSource, pieceHashesOf, groupOf, memoryEngine, MemoryNetwork, readAll } from '../helpers/memory-platform.ts';
 
 const sha1 = (b: Uint8Array) => createHash('sha1').update(b).digest('hex');
 const MiB = 1024 * 1024;
@@ -21,7 +21,7 @@ async function pair(t: Parameters<typeof startTestTracker>[0], seederLimits = {}
   const a = await memoryEngine(t, alice!, network, { limits: seederLimits });
   const b = await memoryEngine(t, bob!, network, { limits: downloaderLimits });
   const bytes = new Uint8Array(randomBytes(size));
-  const { fileId } = await a.engine.share({ source: bytesSource(bytes), name: 'f.bin', size, groupId: 'team', keep: 'original' });
+  const { fileId } = await a.engine.share({ source: bytesSource(bytes), pieceHashes: pieceHashesOf(bytes), name: 'f.bin', size, groupId: 'team', keep: 'original' });
   return { a, b, bytes, fileId };
 }
 
@@ -66,7 +66,7 @@ test('connections per file are capped', async (t) => {
   let fileId = '';
   for (const c of clients.slice(0, 4)) {
     const s = await memoryEngine(t, c, network, { limits: { uploadBytesPerSecond: 4 * MiB } });
-    ({ fileId } = await s.engine.share({ source: bytesSource(bytes), name: 'x', size: bytes.length, groupId: 'crew', keep: 'original' }));
+    ({ fileId } = await s.engine.share({ source: bytesSource(bytes), pieceHashes: pieceHashesOf(bytes), name: 'x', size: bytes.length, groupId: 'crew', keep: 'original' }));
   }
   const d = await memoryEngine(t, clients[4]!, network, { limits: { maxPeersPerFile: 2 } });
   let most = 0;
@@ -88,7 +88,7 @@ test('a peer at its connection cap says so, and the dialler gives up at once ins
   const bytes = new Uint8Array(randomBytes(8 * PIECE_SIZE));
   // One connection at most, and slow, so the first downloader holds the only slot.
   const s = await memoryEngine(t, seederClient!, network, { limits: { maxPeersPerFile: 1, uploadBytesPerSecond: 256 * 1024 } });
-  const { fileId } = await s.engine.share({ source: bytesSource(bytes), name: 'x', size: bytes.length, groupId: 'crew', keep: 'original' });
+  const { fileId } = await s.engine.share({ source: bytesSource(bytes), pieceHashes: pieceHashesOf(bytes), name: 'x', size: bytes.length, groupId: 'crew', keep: 'original' });
   const d1 = await memoryEngine(t, first!, network);
   await d1.engine.download(fileId);
   await eventually(() => assert.equal(s.engine.info(fileId)?.peers.filter((p) => p.connected).length, 1, 'the first took the slot'));

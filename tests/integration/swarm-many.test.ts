@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { randomBytes, createHash } from 'node:crypto';
 import { PIECE_SIZE } from '../../protocol/constants.ts';
 import { startTestTracker } from '../helpers/tracker.ts';
-import { bytesSource, groupOf, memoryEngine, MemoryNetwork, readAll } from '../helpers/memory-platform.ts';
+import { bytesSource, pieceHashesOf, groupOf, memoryEngine, MemoryNetwork, readAll } from '../helpers/memory-platform.ts';
 
 const sha1 = (b: Uint8Array) => createHash('sha1').update(b).digest('hex');
 
@@ -20,7 +20,7 @@ test('a swarm of five downloaders and one capped seeder: all finish, mostly from
   const clients = await groupOf(t, tracker.wsUrl, 'swarm', users);
   const seeder = await memoryEngine(t, clients[0]!, network, { limits: { uploadBytesPerSecond: 4 * 1024 * 1024 } });
   const bytes = new Uint8Array(randomBytes(24 * PIECE_SIZE));
-  const { fileId } = await seeder.engine.share({ source: bytesSource(bytes), name: 'album.zip', size: bytes.length, groupId: 'swarm', keep: 'original' });
+  const { fileId } = await seeder.engine.share({ source: bytesSource(bytes), pieceHashes: pieceHashesOf(bytes), name: 'album.zip', size: bytes.length, groupId: 'swarm', keep: 'original' });
   const downloaders = await Promise.all(clients.slice(1).map((c) => memoryEngine(t, c, network)));
   await Promise.all(downloaders.map((d) => d.engine.download(fileId)));
   await Promise.all(downloaders.map((d) => d.engine.whenComplete(fileId)));

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { PIECE_SIZE } from '../../protocol/constants.ts';
 import { eventually, startTestTracker } from '../helpers/tracker.ts';
-import { bytesSource, groupOf, memoryEngine, MemoryNetwork } from '../helpers/memory-platform.ts';
+import { bytesSource, pieceHashesOf, groupOf, memoryEngine, MemoryNetwork } from '../helpers/memory-platform.ts';
 
 test('removing a member closes the peer connections other members have open to them', async (t) => {
   const tracker = await startTestTracker(t);
@@ -20,7 +20,7 @@ test('removing a member closes the peer connections other members have open to t
   // bob downloads slowly, so the transfer is still running when he is removed.
   const b = await memoryEngine(t, bob!, network, { limits: { downloadBytesPerSecond: PIECE_SIZE / 4 } });
   const bytes = new Uint8Array(randomBytes(8 * PIECE_SIZE));
-  const { fileId } = await a.engine.share({ source: bytesSource(bytes), name: 'big.bin', size: bytes.length, groupId: 'team', keep: 'original' });
+  const { fileId } = await a.engine.share({ source: bytesSource(bytes), pieceHashes: pieceHashesOf(bytes), name: 'big.bin', size: bytes.length, groupId: 'team', keep: 'original' });
   void b.engine.download(fileId).catch(() => undefined);
   await eventually(() => assert.ok(a.engine.info(fileId)!.peers.some((p) => p.userId === 'bob' && p.connected), 'alice serves bob'));
 

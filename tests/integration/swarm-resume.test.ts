@@ -9,7 +9,7 @@ import { randomBytes, createHash } from 'node:crypto';
 import { PIECE_SIZE } from '../../protocol/constants.ts';
 import { Bitfield } from '../../protocol/bitfield.ts';
 import { eventually, startTestTracker, userClient } from '../helpers/tracker.ts';
-import { bytesSource, groupOf, memoryEngine, MemoryNetwork, readAll } from '../helpers/memory-platform.ts';
+import { bytesSource, pieceHashesOf, groupOf, memoryEngine, MemoryNetwork, readAll } from '../helpers/memory-platform.ts';
 
 const sha1 = (b: Uint8Array) => createHash('sha1').update(b).digest('hex');
 
@@ -20,7 +20,7 @@ test('a restarted downloader resumes from its store and fetches no verified piec
   const [alice, bob] = await groupOf(t, tracker.wsUrl, 'team', ['alice', 'bob']);
   const a = await memoryEngine(t, alice!, network, { limits: { uploadBytesPerSecond: 4 * 1024 * 1024 } });
   const bytes = new Uint8Array(randomBytes(20 * PIECE_SIZE + 99));
-  const { fileId } = await a.engine.share({ source: bytesSource(bytes), name: 'film.mkv', size: bytes.length, groupId: 'team', keep: 'original' });
+  const { fileId } = await a.engine.share({ source: bytesSource(bytes), pieceHashes: pieceHashesOf(bytes), name: 'film.mkv', size: bytes.length, groupId: 'team', keep: 'original' });
 
   const b1 = await memoryEngine(t, bob!, network);
   await b1.engine.download(fileId);
@@ -57,7 +57,7 @@ test('pause stops the transfer, resume finishes it, remove deletes the stored pi
   const [alice, bob] = await groupOf(t, tracker.wsUrl, 'team', ['alice', 'bob']);
   const a = await memoryEngine(t, alice!, network, { limits: { uploadBytesPerSecond: 4 * 1024 * 1024 } });
   const bytes = new Uint8Array(randomBytes(16 * PIECE_SIZE));
-  const { fileId } = await a.engine.share({ source: bytesSource(bytes), name: 'a.bin', size: bytes.length, groupId: 'team', keep: 'original' });
+  const { fileId } = await a.engine.share({ source: bytesSource(bytes), pieceHashes: pieceHashesOf(bytes), name: 'a.bin', size: bytes.length, groupId: 'team', keep: 'original' });
   const b = await memoryEngine(t, bob!, network);
   await b.engine.download(fileId);
   await eventually(() => assert.ok(b.engine.info(fileId)!.piecesDone >= 2, 'some pieces arrived'), 10_000);
@@ -92,7 +92,7 @@ test('after a reload, a shared original waits for its file (needsSource) and see
   const [alice, bob] = await groupOf(t, tracker.wsUrl, 'team', ['alice', 'bob']);
   const a1 = await memoryEngine(t, alice!, network);
   const bytes = new Uint8Array(randomBytes(3 * PIECE_SIZE));
-  const { fileId } = await a1.engine.share({ source: bytesSource(bytes), name: 'orig.bin', size: bytes.length, groupId: 'team', keep: 'original' });
+  const { fileId } = await a1.engine.share({ source: bytesSource(bytes), pieceHashes: pieceHashesOf(bytes), name: 'orig.bin', size: bytes.length, groupId: 'team', keep: 'original' });
   assert.equal(a1.store.pieces.size, 0, "keep: 'original' copies nothing into the store");
   a1.engine.close();
   alice!.close();

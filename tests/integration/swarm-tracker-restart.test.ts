@@ -10,7 +10,7 @@ import { randomBytes, createHash } from 'node:crypto';
 import { PIECE_SIZE } from '../../protocol/constants.ts';
 import { Bitfield } from '../../protocol/bitfield.ts';
 import { eventually, startTestTracker, tempDir } from '../helpers/tracker.ts';
-import { bytesSource, groupOf, memoryEngine, MemoryNetwork, readAll } from '../helpers/memory-platform.ts';
+import { bytesSource, pieceHashesOf, groupOf, memoryEngine, MemoryNetwork, readAll } from '../helpers/memory-platform.ts';
 
 const sha1 = (b: Uint8Array) => createHash('sha1').update(b).digest('hex');
 
@@ -22,7 +22,7 @@ test('the tracker restarts mid-download: the transfer goes on and completes, pre
   const [alice, bob] = await groupOf(t, first.wsUrl, 'team', ['alice', 'bob']);
   const a = await memoryEngine(t, alice!, network, { limits: { uploadBytesPerSecond: 1.5 * 1024 * 1024 } });
   const bytes = new Uint8Array(randomBytes(16 * PIECE_SIZE));
-  const { fileId } = await a.engine.share({ source: bytesSource(bytes), name: 'live.bin', size: bytes.length, groupId: 'team', keep: 'original' });
+  const { fileId } = await a.engine.share({ source: bytesSource(bytes), pieceHashes: pieceHashesOf(bytes), name: 'live.bin', size: bytes.length, groupId: 'team', keep: 'original' });
   const b = await memoryEngine(t, bob!, network);
   const closes: string[] = [];
   b.engine.on('peer_closed', (e) => closes.push(e.reason));

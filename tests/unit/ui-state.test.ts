@@ -168,7 +168,7 @@ test('transfers: hashing progress per file, downloads exclude shared files', () 
   t.dismissShare(k1);
   assert.equal(t.sharesIn('photos').length, 0);
   const view = (fileId: string, state: 'downloading' | 'complete', shared: boolean) => ({
-    fileId, groupId: 'photos', name: fileId, size: 10, state, shared, needsSource: false, bytesDone: state === 'complete' ? 10 : 5, speed: 0, peers: [], pieces: [],
+    fileId, groupId: 'photos', name: fileId, size: 10, state, shared, needsSource: false, bytesDone: state === 'complete' ? 10 : 5, speed: 0, peers: [], unreachable: [], pieces: [],
   });
   t.setDownloads([view('z-done', 'complete', false), view('mine', 'complete', true), view('a-going', 'downloading', false)]);
   assert.deepEqual(t.downloads.map((d) => d.fileId), ['a-going', 'z-done'], 'downloading first; shared files are not downloads');

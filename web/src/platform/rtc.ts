@@ -10,6 +10,7 @@
  */
 import Peer from '@thaunknown/simple-peer/lite.js';
 import type { PeerChannel, PeerConnector } from '../../../client/ports.ts';
+import { pathOfStats, type ConnectionPath, type StatsEntry } from '../../../client/connection-path.ts';
 import { CONNECT_TIMEOUT_MS, SEND_LOW_WATER_BYTES } from '../../../protocol/constants.ts';
 import type { IceServer } from '../../../protocol/tracker.ts';
 
@@ -183,6 +184,14 @@ export class RtcPeerChannel implements PeerChannel {
   /** The ICE servers this connection was made with (tests check that none is added by default). */
   get iceServers(): RTCIceServer[] {
     return this.#peer._pc?.getConfiguration().iceServers ?? [];
+  }
+
+  /** Direct or relayed, from the selected candidate pair in getStats (client/connection-path.ts). */
+  async path(): Promise<ConnectionPath | undefined> {
+    const pc = this.#peer._pc;
+    if (!pc || this.#isClosed) return undefined;
+    const report = await pc.getStats();
+    return pathOfStats([...report.values()] as StatsEntry[]);
   }
 
   send(frame: Uint8Array): void {

@@ -3,7 +3,13 @@
  * a typed command) into client-core calls, and tracker events into state the
  * screens show. Buttons and the console call the same methods, so they have
  * the same effect. It talks to the tracker only through TrackerClient and to
- * transfers only through a TransferPort.
+ * transfers only through a TransferPort (transfer-actions.ts: what a person
+ * does with files in this tab).
+ *
+ * Over 400 lines (about 430): it is the web console's ConsoleActions and the
+ * buttons' methods, one short method per thing a person does, plus the
+ * tracker events that change what the screens show; split further, one
+ * action's story (request, then what the screen shows) would be in two files.
  */
 import { ErrorCode } from '../../../protocol/errors.ts';
 import type { FileSummary, GroupSummary, MembershipStatus, SessionSummary, TrackerEvent } from '../../../protocol/tracker.ts';
@@ -17,8 +23,9 @@ import { NoticesState } from './notices.svelte.ts';
 import { RouterState, type HistoryLike, type Place } from './router.svelte.ts';
 import { groupLink } from './routes.ts';
 import { SessionState, type KeyValueStorage } from './session.svelte.ts';
-import type { SpeedLimits, TransferPort } from './transfer-port.ts';
+import type { TransferPort } from './transfer-port.ts';
 import { TransfersState } from './transfers.svelte.ts';
+import { TransferActions } from './transfer-actions.ts';
 
 export interface AppOptions {
   client: TrackerClient;
@@ -41,15 +48,15 @@ export class MeshdropApp implements ConsoleActions {
   readonly groups = new GroupsState();
   readonly view = new GroupView();
   readonly transfers = new TransfersState();
+  /** Share, download, pause, save…: what a person does with files in this tab (transfer-actions.ts). */
+  readonly transferActions = new TransferActions(this.transfers, this.notices);
   readonly console = new ConsoleState();
   readonly router: RouterState;
   readonly origin: string;
 
   #client: TrackerClient;
-  #port: TransferPort | undefined;
   #pickFiles: () => Promise<File[]>;
   #startTransfers: AppOptions['startTransfers'];
-  #portUnsubscribe: (() => void)[] = [];
   /** Bumped on every sign-in and sign-out, so an engine that finishes starting after its session ended is closed, not attached. */
   #sessionEpoch = 0;
   #unsubscribe: (() => void)[] = [];
@@ -88,25 +95,7 @@ export class MeshdropApp implements ConsoleActions {
 
   /** Plugs in a transfer engine for the signed-in session. */
   attachTransfers(port: TransferPort): void {
-    this.#detachTransfers();
-    this.#port = port;
-    this.transfers.setAvailable(true);
-    const refresh = () => this.transfers.setDownloads(port.snapshot());
-    this.#portUnsubscribe.push(
-      port.onChange(refresh),
-      port.onNotice((kind, text, fileId) => {
-        const done = kind === 'success' && fileId !== undefined;
-        this.notices.push(kind, text, done ? { href: '/downloads', action: 'Downloads' } : undefined);
-      }),
-    );
-    refresh();
-  }
-
-  #detachTransfers(): void {
-    for (const off of this.#portUnsubscribe.splice(0)) off();
-    this.#port?.close();
-    this.#port = undefined;
-    this.transfers.reset();
+    this.transferActions.attach(port);
   }
 
   async #sessionStarted(userId: string): Promise<void> {
@@ -122,7 +111,7 @@ export class MeshdropApp implements ConsoleActions {
   }
 
   stop(): void {
-    this.#detachTransfers();
+    this.transferActions.detach();
     for (const off of this.#unsubscribe.splice(0)) off();
     clearTimeout(this.#filesRefresh);
     this.notices.reset();
@@ -211,7 +200,7 @@ export class MeshdropApp implements ConsoleActions {
 
   #clearSignedIn(): void {
     this.#sessionEpoch++;
-    this.#detachTransfers();
+    this.transferActions.detach();
     this.session.reset();
     this.groups.reset();
     this.view.reset();
@@ -344,38 +333,22 @@ export class MeshdropApp implements ConsoleActions {
     return files;
   }
 
-  /** Shares files into a group, one after another (hashing is CPU-bound: in parallel they would only share the core). */
+  /** Shares files into a group (TransferActions.share), then lists the group's files again. */
   async share(groupId: string, files: (File | { file: File; handle: FileSystemFileHandle })[]): Promise<string[]> {
-    const port = this.#requirePort();
-    const shared: string[] = [];
-    const items = files.map((f) => (f instanceof File ? { file: f, handle: undefined } : f));
-    const keys = items.map(({ file: f }) => this.transfers.startShare(groupId, f.name, f.size));
-    for (const [i, { file, handle }] of items.entries()) {
-      const key = keys[i]!;
-      try {
-        await port.share(groupId, file, (p) => this.transfers.shareProgress(key, p), handle);
-        this.transfers.shareDone(key);
-        shared.push(file.name);
-      } catch (err) {
-        this.transfers.shareFailed(key, describeError(err));
-        if (files.length === 1) throw err;
-      }
-    }
+    const shared = await this.transferActions.share(groupId, files);
     if (this.view.groupId === groupId) await this.listFiles(groupId).catch(() => undefined);
     return shared;
   }
 
   async pickAndShare(groupId: string): Promise<string[]> {
-    this.#requirePort();
+    this.transferActions.require();
     const files = await this.#pickFiles();
     if (files.length === 0) return [];
     return this.share(groupId, files);
   }
 
-  async download(file: FileSummary): Promise<void> {
-    const port = this.#requirePort();
-    await port.download(file);
-    this.transfers.setDownloads(port.snapshot());
+  download(file: FileSummary): Promise<void> {
+    return this.transferActions.download(file);
   }
 
   async stopShare(file: FileSummary): Promise<void> {
@@ -383,48 +356,8 @@ export class MeshdropApp implements ConsoleActions {
     this.view.removeFile(file.fileId);
   }
 
-  async pause(fileId: string): Promise<void> {
-    await this.#requirePort().pause(fileId);
-  }
-  async resume(fileId: string): Promise<void> {
-    await this.#requirePort().resume(fileId);
-  }
-  async remove(fileId: string): Promise<void> {
-    await this.#requirePort().remove(fileId);
-  }
-  /** Saves a complete download: to the browser's downloads, or ("Save as…") streamed to a file the user picks. */
-  async save(fileId: string, method: 'download' | 'picker' = 'download'): Promise<void> {
-    await this.#requirePort().save(fileId, method);
-  }
-  get canPickSaveLocation(): boolean {
-    return this.#port?.canPickSaveLocation ?? false;
-  }
-  /** Speed caps for this tab (0 = none); they last as long as the session. */
-  setLimits(limits: SpeedLimits): void {
-    this.#requirePort().setLimits(limits);
-  }
-  get limits(): SpeedLimits {
-    return this.#port?.limits ?? { downloadBytesPerSecond: 0, uploadBytesPerSecond: 0 };
-  }
-
-  async reattach(fileId: string): Promise<void> {
-    await this.#requirePort().reattach(fileId);
-  }
-
   downloads(): DownloadLine[] {
-    // Read the engine now, not the last throttled render: a download started a moment ago is listed.
-    if (this.#port) this.transfers.setDownloads(this.#port.snapshot());
-    return this.transfers.downloads.map((d) => ({
-      groupId: d.groupId,
-      name: d.name,
-      state: d.state,
-      progress: d.size > 0 ? d.bytesDone / d.size : 1,
-    }));
-  }
-
-  #requirePort(): TransferPort {
-    if (!this.#port) throw new Error('file transfer is still starting in this tab; try again in a moment');
-    return this.#port;
+    return this.transferActions.downloads();
   }
 
   // ------------------------------------------------------------ events

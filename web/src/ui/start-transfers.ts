@@ -119,7 +119,10 @@ function toView(d: DownloadInfo): DownloadView {
     needsSource: d.needsSource,
     bytesDone: d.bytesDone,
     speed: d.downloadSpeed,
-    peers: d.peers.filter((p) => p.connected).map((p) => ({ peerId: p.peerId, userId: p.userId, speed: p.downloadSpeed, bytes: p.downloaded })),
+    peers: d.peers
+      .filter((p) => p.connected)
+      .map((p) => ({ peerId: p.peerId, userId: p.userId, speed: p.downloadSpeed, bytes: p.downloaded, ...(p.path ? { path: p.path } : {}) })),
+    unreachable: d.unreachable,
     pieces: d.pieces,
   };
 }

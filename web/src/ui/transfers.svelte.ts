@@ -14,6 +14,8 @@ export interface PeerView {
   speed: number;
   /** Bytes received from this peer so far. */
   bytes: number;
+  /** Direct or through a relay (TURN), once the browser has said; undefined until then. */
+  path?: 'direct' | 'relayed';
 }
 
 export interface DownloadView {
@@ -31,6 +33,8 @@ export interface DownloadView {
   /** Bytes per second, all peers together. */
   speed: number;
   peers: PeerView[];
+  /** Holders we tried and could not connect to, each with the reason in plain words. */
+  unreachable: { userId: string; reason: string }[];
   /** One mark per piece: the piece map. */
   pieces: PieceMark[];
 }

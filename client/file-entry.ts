@@ -1,0 +1,96 @@
+/**
+ * What the transfer engine (client/engine.ts) keeps for one file, and the
+ * DownloadInfo the UI and show_downloads read of it.
+ */
+import { Bitfield } from '../protocol/bitfield.ts';
+import { PIECE_SIZE } from '../protocol/constants.ts';
+import type { DownloadInfo, PieceStatus, ShareInput } from './engine-types.ts';
+import type { PieceSource, PieceStore, StoredFile } from './ports.ts';
+import type { Swarm } from './swarm.ts';
+
+export interface Entry {
+  record: StoredFile;
+  have: Bitfield;
+  swarm: Swarm | undefined;
+  source: PieceSource | undefined;
+  completion: { promise: Promise<void>; resolve: () => void };
+  /** Coalesced record writes: one in flight, one pending at most. */
+  saving: Promise<void> | undefined;
+  saveAgain: boolean;
+  changedTimer: ReturnType<typeof setTimeout> | undefined;
+}
+
+export function createEntry(record: StoredFile): Entry {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  const have = new Bitfield(record.meta.pieceHashes.length, record.have);
+  const entry: Entry = { record, have, swarm: undefined, source: undefined, completion: { promise, resolve }, saving: undefined, saveAgain: false, changedTimer: undefined };
+  if (have.isComplete()) resolve();
+  return entry;
+}
+
+export function infoOf(entry: Entry): DownloadInfo {
+  const { meta } = entry.record;
+  const count = meta.pieceHashes.length;
+  const piecesDone = entry.have.count();
+  let bytesDone = piecesDone * PIECE_SIZE;
+  if (entry.have.has(count - 1)) bytesDone -= count * PIECE_SIZE - meta.size;
+  const swarm = entry.swarm;
+  const inflight = swarm?.inflightPieces() ?? new Set<number>();
+  const pieces: PieceStatus[] = new Array(count);
+  for (let i = 0; i < count; i++) pieces[i] = entry.have.has(i) ? 'done' : inflight.has(i) ? 'inflight' : 'missing';
+  const stats = swarm?.stats();
+  return {
+    fileId: entry.record.fileId,
+    name: meta.name,
+    size: meta.size,
+    groupId: meta.groupId,
+    state: entry.record.state,
+    shared: entry.record.origin === 'shared' || entry.record.source === 'original',
+    needsSource: entry.record.source === 'original' && !entry.source,
+    pieceCount: count,
+    piecesDone,
+    bytesDone,
+    progress: bytesDone / meta.size,
+    downloadSpeed: stats?.downloadSpeed ?? 0,
+    uploadSpeed: stats?.uploadSpeed ?? 0,
+    downloaded: stats?.downloaded ?? 0,
+    uploaded: stats?.uploaded ?? 0,
+    peers: stats?.peers ?? [],
+    dropped: stats?.dropped ?? [],
+    unreachable: stats?.unreachable ?? [],
+    pieces,
+  };
+}
+
+/**
+ * Writes the entry's record; calls while a write is in flight coalesce into
+ * one more write after it (while `current()` says the entry is still the
+ * engine's), so a burst of verified pieces costs two writes, not one each.
+ */
+export function saveEntry(entry: Entry, store: PieceStore, current: () => boolean, onError: (message: string) => void): Promise<void> {
+  if (entry.saving) {
+    entry.saveAgain = true;
+    return entry.saving;
+  }
+  entry.saving = (async () => {
+    do {
+      entry.saveAgain = false;
+      entry.record.have = entry.have.bytes.slice();
+      try {
+        await store.putFile({ ...entry.record });
+      } catch (err) {
+        onError(`could not save progress: ${(err as Error).message}`);
+      }
+    } while (entry.saveAgain && current());
+  })().finally(() => (entry.saving = undefined));
+  return entry.saving;
+}
+
+/** Piece i of a file being shared, checked to have the length its place in the file gives it. */
+export async function readExact(input: ShareInput, i: number): Promise<Uint8Array> {
+  const data = await input.source.readPiece(i);
+  const expected = Math.min(PIECE_SIZE, input.size - i * PIECE_SIZE);
+  if (data.length !== expected) throw new Error(`piece ${i} of ${input.name} has ${data.length} bytes, not ${expected}`);
+  return data;
+}

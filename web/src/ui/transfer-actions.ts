@@ -1,0 +1,120 @@
+/**
+ * What a person does with files in this tab, on the transfer engine of the
+ * signed-in session (a TransferPort, web/src/ui/start-transfers.ts): share,
+ * download, pause, resume, remove, save, speed limits, re-allow an original.
+ * The app controller (app.ts) plugs the port in at sign-in and takes it out
+ * at sign-out; buttons call these, the console reaches them through the app.
+ */
+import type { FileSummary } from '../../../protocol/tracker.ts';
+import type { DownloadLine } from '../../../client/commands/run.ts';
+import { describeError } from '../../../client/commands/errors.ts';
+import type { NoticesState } from './notices.svelte.ts';
+import type { SpeedLimits, TransferPort } from './transfer-port.ts';
+import type { TransfersState } from './transfers.svelte.ts';
+
+export class TransferActions {
+  readonly #transfers: TransfersState;
+  readonly #notices: NoticesState;
+  #port: TransferPort | undefined;
+  #unsubscribe: (() => void)[] = [];
+
+  constructor(transfers: TransfersState, notices: NoticesState) {
+    this.#transfers = transfers;
+    this.#notices = notices;
+  }
+
+  /** Plugs in a transfer engine for the signed-in session (the one before, if any, is closed). */
+  attach(port: TransferPort): void {
+    this.detach();
+    this.#port = port;
+    this.#transfers.setAvailable(true);
+    const refresh = () => this.#transfers.setDownloads(port.snapshot());
+    this.#unsubscribe.push(
+      port.onChange(refresh),
+      port.onNotice((kind, text, fileId) => {
+        const done = kind === 'success' && fileId !== undefined;
+        this.#notices.push(kind, text, done ? { href: '/downloads', action: 'Downloads' } : undefined);
+      }),
+    );
+    refresh();
+  }
+
+  detach(): void {
+    for (const off of this.#unsubscribe.splice(0)) off();
+    this.#port?.close();
+    this.#port = undefined;
+    this.#transfers.reset();
+  }
+
+  /** The port, or a plain error while the engine is still starting. */
+  require(): TransferPort {
+    if (!this.#port) throw new Error('file transfer is still starting in this tab; try again in a moment');
+    return this.#port;
+  }
+
+  /** Shares files into a group, one after another (hashing is CPU-bound: in parallel they would only share the core). */
+  async share(groupId: string, files: (File | { file: File; handle: FileSystemFileHandle })[]): Promise<string[]> {
+    const port = this.require();
+    const shared: string[] = [];
+    const items = files.map((f) => (f instanceof File ? { file: f, handle: undefined } : f));
+    const keys = items.map(({ file: f }) => this.#transfers.startShare(groupId, f.name, f.size));
+    for (const [i, { file, handle }] of items.entries()) {
+      const key = keys[i]!;
+      try {
+        await port.share(groupId, file, (p) => this.#transfers.shareProgress(key, p), handle);
+        this.#transfers.shareDone(key);
+        shared.push(file.name);
+      } catch (err) {
+        this.#transfers.shareFailed(key, describeError(err));
+        if (files.length === 1) throw err;
+      }
+    }
+    return shared;
+  }
+
+  async download(file: FileSummary): Promise<void> {
+    const port = this.require();
+    await port.download(file);
+    this.#transfers.setDownloads(port.snapshot());
+  }
+
+  async pause(fileId: string): Promise<void> {
+    await this.require().pause(fileId);
+  }
+  async resume(fileId: string): Promise<void> {
+    await this.require().resume(fileId);
+  }
+  async remove(fileId: string): Promise<void> {
+    await this.require().remove(fileId);
+  }
+  /** Saves a complete download: to the browser's downloads, or ("Save as…") streamed to a file the user picks. */
+  async save(fileId: string, method: 'download' | 'picker' = 'download'): Promise<void> {
+    await this.require().save(fileId, method);
+  }
+  get canPickSaveLocation(): boolean {
+    return this.#port?.canPickSaveLocation ?? false;
+  }
+  /** Speed caps for this tab (0 = none); they last as long as the session. */
+  setLimits(limits: SpeedLimits): void {
+    this.require().setLimits(limits);
+  }
+  get limits(): SpeedLimits {
+    return this.#port?.limits ?? { downloadBytesPerSecond: 0, uploadBytesPerSecond: 0 };
+  }
+  async reattach(fileId: string): Promise<void> {
+    await this.require().reattach(fileId);
+  }
+
+  /** show_downloads: what this tab downloaded, with each connected peer and its path. */
+  downloads(): DownloadLine[] {
+    // Read the engine now, not the last throttled render: a download started a moment ago is listed.
+    if (this.#port) this.#transfers.setDownloads(this.#port.snapshot());
+    return this.#transfers.downloads.map((d) => ({
+      groupId: d.groupId,
+      name: d.name,
+      state: d.state,
+      progress: d.size > 0 ? d.bytesDone / d.size : 1,
+      peers: d.peers.map((p) => (p.path ? { userId: p.userId, path: p.path } : { userId: p.userId })),
+    }));
+  }
+}
