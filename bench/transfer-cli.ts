@@ -16,8 +16,7 @@
  *
  * `--big-mb 4096` is the issue's 4 GiB. Prints figures; the last line is one JSON object.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -28,6 +27,7 @@ import { startTestTracker, tempDir } from '../tests/helpers/tracker.ts';
 import { openSession } from '../tests/helpers/swarm-e2e.ts';
 import { ok, signedIn, type CliPerson } from '../tests/helpers/cli.ts';
 import { round } from './lib/stats.ts';
+import { randomFile } from './lib/files.ts';
 
 const { values } = parseArgs({ options: { 'size-mb': { type: 'string' }, 'big-mb': { type: 'string' }, only: { type: 'string' } } });
 const MiB = 1024 * 1024;
@@ -39,19 +39,6 @@ const log = (line: string) => console.log(line);
 const teardowns: (() => unknown)[] = [];
 const t = { after: (fn: () => unknown) => void teardowns.push(fn) };
 const result: Record<string, number> = { sizeMb, bigMb };
-
-async function randomFile(dir: string, name: string, mb: number): Promise<{ path: string; sha1: string }> {
-  const path = join(dir, name);
-  const hash = createHash('sha1');
-  const out = createWriteStream(path);
-  for (let left = mb * MiB; left > 0; left -= 16 * MiB) {
-    const block = randomBytes(Math.min(16 * MiB, left));
-    hash.update(block);
-    if (!out.write(block)) await new Promise<void>((r) => out.once('drain', () => r()));
-  }
-  await new Promise<void>((r) => out.end(() => r()));
-  return { path, sha1: hash.digest('hex') };
-}
 
 /** Waits until ICE gathering is done, so one offer/answer carries every candidate. */
 async function gathered(pc: RTCPeerConnection): Promise<RTCSessionDescriptionInit> {

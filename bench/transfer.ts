@@ -22,8 +22,7 @@
  * Prints figures; the last line is one JSON object with every figure.
  */
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,6 +32,7 @@ import { launchPerson, type Person } from '../tests/helpers/browser.ts';
 import { startTestTracker } from '../tests/helpers/tracker.ts';
 import { openSession, formGroup } from '../tests/helpers/swarm-e2e.ts';
 import { median, round } from './lib/stats.ts';
+import { randomFile } from './lib/files.ts';
 
 const { values } = parseArgs({
   options: {
@@ -71,20 +71,6 @@ async function cleanup(): Promise<void> {
 
 const workDir = await mkdtemp(join(tmpdir(), 'meshdrop-bench-'));
 t.after(() => rm(workDir, { recursive: true, force: true }));
-
-/** A random file on disk, written in 16 MiB chunks (never whole in memory). */
-async function randomFile(name: string, mb: number): Promise<{ path: string; sha1: string; size: number }> {
-  const path = join(workDir, name);
-  const hash = createHash('sha1');
-  const out = createWriteStream(path);
-  for (let left = mb * MiB; left > 0; left -= 16 * MiB) {
-    const chunk = randomBytes(Math.min(16 * MiB, left));
-    hash.update(chunk);
-    if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
-  }
-  await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
-  return { path, sha1: hash.digest('hex'), size: mb * MiB };
-}
 
 /** CPU time (user + system, ms) of a person's whole Chromium process tree, from /proc. */
 async function cpuMs(person: Person): Promise<number> {
@@ -173,7 +159,7 @@ try {
     const seeder = await person('seeder');
     const leecher = await person('leecher');
     await formGroup('bench', seeder, [leecher]);
-    const file = await randomFile('one.bin', cfg.sizeMb);
+    const file = await randomFile(workDir, 'one.bin', cfg.sizeMb);
     const { fileId } = await share(seeder, file.path, 'bench');
     const raw: { rate: number; cpu: number }[] = [];
     const mesh: { rate: number; cpu: number }[] = [];
@@ -220,8 +206,8 @@ try {
     for (let i = 0; i < 4; i++) seeders.push(await person(`s${i}`, { limits: { uploadBytesPerSecond: rate } }));
     const leecher = await person('leech');
     await formGroup('swarm', seeders[0]!, [...seeders.slice(1), leecher]);
-    const fOne = await randomFile('swarm-one.bin', cfg.swarmMb);
-    const fFour = await randomFile('swarm-four.bin', cfg.swarmMb);
+    const fOne = await randomFile(workDir, 'swarm-one.bin', cfg.swarmMb);
+    const fFour = await randomFile(workDir, 'swarm-four.bin', cfg.swarmMb);
     const one = (await share(seeders[0]!, fOne.path, 'swarm')).fileId;
     let four = '';
     for (const s of seeders) four = (await share(s, fFour.path, 'swarm')).fileId;
@@ -247,7 +233,7 @@ try {
     log(`# 3. sharing ${cfg.shareMb} MiB: worker hashing vs raw WebCrypto SHA-1, ${cfg.runs} run(s)`);
     const sharer = await person('sharer');
     await sharer.page.evaluate(() => window.meshdropHarness.s().tracker.request('create_group', { groupId: 'hash' }));
-    const file = await randomFile('share.bin', cfg.shareMb);
+    const file = await randomFile(workDir, 'share.bin', cfg.shareMb);
     await sharer.page.setInputFiles('#file', file.path);
     const rows: { worker: number; raw: number; rawFile: number; share: number }[] = [];
     for (let run = 0; run < cfg.runs; run++) {
@@ -288,7 +274,7 @@ try {
     const seeder = await person('bigseed');
     const leecher = await person('bigleech');
     await formGroup('big', seeder, [leecher]);
-    const file = await randomFile('big.bin', cfg.bigMb);
+    const file = await randomFile(workDir, 'big.bin', cfg.bigMb);
     const { fileId } = await share(seeder, file.path, 'big');
     const cdp = await leecher.context.newCDPSession(leecher.page);
     await cdp.send('Performance.enable');
