@@ -2,6 +2,12 @@
  * The transfer engine: the client core the UI, the `show_downloads` command
  * and the tests drive. Runtime-neutral: the platform hands in the ports.
  *
+ * Why one file of about 400 lines: the public surface and each file's
+ * lifecycle (start, share, download, pause, resume, remove, close) act on one
+ * map of entries under one set of rules; split, each half would need the
+ * other's private state. Its types live in engine-types.ts and a file's
+ * record and view (DownloadInfo) in file-entry.ts.
+ *
  * ## API (stable; the browser platform and the UI build against it)
  *
  * ```ts
