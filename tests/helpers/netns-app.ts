@@ -34,6 +34,7 @@ export interface SelectedPair {
 declare global {
   interface Window {
     __natPeerConnections?: RTCPeerConnection[];
+    __natEverConnected?: boolean;
   }
 }
 
@@ -47,6 +48,9 @@ async function watchPeerConnections(person: Person): Promise<void> {
       constructor(config?: RTCConfiguration) {
         super(config);
         list.push(this);
+        this.addEventListener('connectionstatechange', () => {
+          if (this.connectionState === 'connected') window.__natEverConnected = true;
+        });
       }
     }
     window.RTCPeerConnection = Watched;
@@ -70,6 +74,11 @@ export async function selectedPairs(person: Person): Promise<SelectedPair[]> {
     }
     return out;
   });
+}
+
+/** Whether any of the page's peer connections ever reached "connected". */
+export async function everConnected(person: Person): Promise<boolean> {
+  return person.page.evaluate(() => window.__natEverConnected === true);
 }
 
 /** How many peer connections the page made, and in which states they are. */

@@ -40,6 +40,9 @@ export const NETNS_PREFIX = 'mdnat-';
 /** The public segment's own address: tracker and coturn listen here. */
 export const PUBLIC_IP = '203.0.113.1';
 const PUBLIC_PREFIX = '203.0.113';
+/** The public segment's "upstream": an address no interface has (see `#routeRestToTheVoid`). */
+const VOID_GATEWAY = '203.0.113.254';
+const VOID_MAC = '02:00:00:00:00:fe';
 /** Each home's one computer; both homes use the same address, the NATs keep them apart. */
 export const HOME_IP = '192.168.1.2';
 const HOME_GATEWAY = '192.168.1.1';
@@ -163,11 +166,26 @@ export class NatTopology {
     run('ip', ['netns', 'exec', ns, 'sysctl', '-q', '-w', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
   }
 
+  /**
+   * A default route to an upstream that silently loses everything, as the
+   * internet does with a packet for a private address. Without any route a
+   * send to a home's private (host candidate) address fails at once with
+   * ENETUNREACH, and coturn closes a relay whose send failed: a relayed
+   * transfer then dies a few seconds in, when ICE checks a host candidate
+   * through it. The gateway's address is answered by a neighbour entry that
+   * no interface owns: frames for it are flooded and dropped.
+   */
+  #routeRestToTheVoid(ns: string, dev: string): void {
+    run('ip', ['-n', ns, 'neigh', 'add', VOID_GATEWAY, 'lladdr', VOID_MAC, 'dev', dev, 'nud', 'permanent']);
+    run('ip', ['-n', ns, 'route', 'add', 'default', 'via', VOID_GATEWAY, 'dev', dev]);
+  }
+
   #build(): void {
     this.#addNamespace(this.pub);
     run('ip', ['-n', this.pub, 'link', 'add', 'br0', 'type', 'bridge']);
     run('ip', ['-n', this.pub, 'addr', 'add', `${PUBLIC_IP}/24`, 'dev', 'br0']);
     run('ip', ['-n', this.pub, 'link', 'set', 'br0', 'up']);
+    this.#routeRestToTheVoid(this.pub, 'br0');
     for (const [side, home] of [['a', this.a], ['b', this.b]] as const) {
       this.#addNamespace(home.router);
       this.#addNamespace(home.ns);
@@ -176,6 +194,7 @@ export class NatTopology {
       run('ip', ['-n', this.pub, 'link', 'set', `p${side}`, 'master', 'br0', 'up']);
       run('ip', ['-n', home.router, 'addr', 'add', `${home.wanIp}/24`, 'dev', 'wan']);
       run('ip', ['-n', home.router, 'link', 'set', 'wan', 'up']);
+      this.#routeRestToTheVoid(home.router, 'wan');
       run('ip', ['link', 'add', 'lan', 'netns', home.router, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', home.ns]);
       run('ip', ['-n', home.router, 'addr', 'add', `${HOME_GATEWAY}/24`, 'dev', 'lan']);
       run('ip', ['-n', home.router, 'link', 'set', 'lan', 'up']);
