@@ -35,6 +35,7 @@ declare global {
   interface Window {
     __natPeerConnections?: RTCPeerConnection[];
     __natEverConnected?: boolean;
+    __natPairsSeen?: { local: string; remote: string }[];
   }
 }
 
@@ -49,7 +50,15 @@ async function watchPeerConnections(person: Person): Promise<void> {
         super(config);
         list.push(this);
         this.addEventListener('connectionstatechange', () => {
-          if (this.connectionState === 'connected') window.__natEverConnected = true;
+          if (this.connectionState !== 'connected') return;
+          window.__natEverConnected = true;
+          void this.getStats().then((stats) => {
+            stats.forEach((s) => {
+              if (s.type !== 'transport' || !s.selectedCandidatePairId) return;
+              const pair = stats.get(s.selectedCandidatePairId);
+              (window.__natPairsSeen ??= []).push({ local: stats.get(pair?.localCandidateId)?.candidateType, remote: stats.get(pair?.remoteCandidateId)?.candidateType });
+            });
+          });
         });
       }
     }
@@ -79,6 +88,11 @@ export async function selectedPairs(person: Person): Promise<SelectedPair[]> {
 /** Whether any of the page's peer connections ever reached "connected". */
 export async function everConnected(person: Person): Promise<boolean> {
   return person.page.evaluate(() => window.__natEverConnected === true);
+}
+
+/** The pair each of the page's peer connections had selected when it connected, closed ones included. */
+export async function pairsSeen(person: Person): Promise<SelectedPair[]> {
+  return person.page.evaluate(() => window.__natPairsSeen ?? []);
 }
 
 /** How many peer connections the page made, and in which states they are. */

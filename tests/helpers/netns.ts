@@ -225,6 +225,22 @@ export class NatTopology {
     }
   }
 
+  /**
+   * One more computer straight on the public segment, with no NAT in front
+   * (say, an attacker on the internet): its namespace, at `203.0.113.<n>`.
+   */
+  addPublicHost(name: string, n: number): { ns: string; ip: string } {
+    const ns = `${this.id}-${name}`;
+    const ip = `${PUBLIC_PREFIX}.${n}`;
+    this.#addNamespace(ns);
+    const port = `h${this.#namespaces.length}`;
+    run('ip', ['link', 'add', 'eth0', 'netns', ns, 'type', 'veth', 'peer', 'name', port, 'netns', this.pub]);
+    run('ip', ['-n', this.pub, 'link', 'set', port, 'master', 'br0', 'up']);
+    run('ip', ['-n', ns, 'addr', 'add', `${ip}/24`, 'dev', 'eth0']);
+    run('ip', ['-n', ns, 'link', 'set', 'eth0', 'up']);
+    return { ns, ip };
+  }
+
   /** Registers a teardown step for something started inside; it runs before the namespaces go. */
   defer(fn: () => unknown): void {
     this.#cleanups.push(fn);
