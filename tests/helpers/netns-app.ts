@@ -16,6 +16,15 @@ import type { Person } from './browser.ts';
 import { createGroup, dropFile, signUp } from './ui.ts';
 import type { NatTopology, NsTracker } from './netns.ts';
 
+/** How many connection outcomes of a kind the tracker's /metrics counts (`meshdrop_peer_connections_total{outcome=...}`). */
+export async function outcomeCount(tracker: NsTracker, outcome: 'direct' | 'relayed' | 'failed'): Promise<number> {
+  const { status, body } = await tracker.get('/metrics');
+  if (status !== 200) throw new Error(`/metrics answered ${status}: ${body}`);
+  const value = (JSON.parse(body) as Record<string, unknown>)[`meshdrop_peer_connections_total{outcome="${outcome}"}`];
+  if (typeof value !== 'number') throw new Error(`/metrics has no meshdrop_peer_connections_total{outcome="${outcome}"}: ${body}`);
+  return value;
+}
+
 export interface SharedDownload {
   alice: Person;
   bob: Person;
