@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs every *.test.ts under tests/ with Node's own test runner (TypeScript through tsx).
-// `node tests/run.mjs unit integration` runs only those folders.
+// `node tests/run.mjs unit integration` runs only those folders. `nat` builds network namespaces: root only.
 // One file at a time by default: e2e files start several Chromium processes and
 // crash tests kill trackers, and this machine has 2 cores.
 import { readdirSync, statSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const folders = process.argv.slice(2).length ? process.argv.slice(2) : ['unit', 'integration', 'e2e'];
+const folders = process.argv.slice(2).length ? process.argv.slice(2) : ['unit', 'integration', 'e2e', 'nat'];
 
 function collect(dir) {
   let out = [];

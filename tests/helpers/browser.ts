@@ -51,12 +51,14 @@ export interface LaunchOptions {
   args?: string[];
   /** Console errors that are expected (matched as substrings) and not reported. */
   allowErrors?: string[];
+  /** Another Chromium executable (e.g. a wrapper that runs it inside a network namespace). */
+  executablePath?: string;
 }
 
 export async function launchPerson(t: Teardown, name: string, options: LaunchOptions = {}): Promise<Person> {
   const profileDir = await mkdtemp(join(tmpdir(), `meshdrop-${name}-`));
   const context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: CHROMIUM,
+    executablePath: options.executablePath ?? CHROMIUM,
     headless: true,
     args: [...CHROMIUM_ARGS, ...(options.args ?? [])],
     acceptDownloads: true,
