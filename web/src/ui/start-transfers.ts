@@ -123,6 +123,7 @@ function toView(d: DownloadInfo): DownloadView {
       .filter((p) => p.connected)
       .map((p) => ({ peerId: p.peerId, userId: p.userId, speed: p.downloadSpeed, bytes: p.downloaded, ...(p.path ? { path: p.path } : {}) })),
     unreachable: d.unreachable,
+    waiting: d.waiting,
     pieces: d.pieces,
   };
 }
