@@ -124,6 +124,7 @@ function toView(d: DownloadInfo): DownloadView {
       .map((p) => ({ peerId: p.peerId, userId: p.userId, speed: p.downloadSpeed, bytes: p.downloaded, ...(p.path ? { path: p.path } : {}) })),
     unreachable: d.unreachable,
     waiting: d.waiting,
+    servingTo: d.state === 'complete' ? d.peers.filter((p) => p.connected && p.pieces < d.pieceCount).map((p) => p.userId) : [],
     pieces: d.pieces,
   };
 }

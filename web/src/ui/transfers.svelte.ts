@@ -37,6 +37,8 @@ export interface DownloadView {
   unreachable: { userId: string; reason: string }[];
   /** Downloading, but nobody online has the rest: resumes by itself when a holder returns. */
   waiting?: boolean;
+  /** Users connected to this tab still fetching pieces of this file from it (a file held whole). */
+  servingTo?: string[];
   /** One mark per piece: the piece map. */
   pieces: PieceMark[];
 }
