@@ -96,6 +96,14 @@ export class Dialer {
     this.#holders.delete(peerId);
   }
 
+  /** A holder with pieces we are not linked to and may dial: someone online may still have what we lack. */
+  hasHolderToDial(): boolean {
+    for (const [peerId, h] of this.#holders) {
+      if (h.hasPieces && peerId !== this.#o.tracker.peerId && !this.#o.banned.has(peerId) && !this.#linkedTo(peerId)) return true;
+    }
+    return false;
+  }
+
   /** Dials holders with pieces we are not linked to, within the cap. Only a downloader dials: the caller decides. */
   dialHolders(): void {
     const now = this.#o.now();

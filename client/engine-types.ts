@@ -90,6 +90,8 @@ export interface DownloadInfo {
    * connection to it opens, or it goes away.
    */
   unreachable: { userId: string; reason: string }[];
+  /** Downloading, but nobody online has the rest of the file: it resumes by itself when a holder returns. */
+  waiting: boolean;
   /** One entry per piece. */
   pieces: PieceStatus[];
 }

@@ -36,7 +36,9 @@ export function infoOf(entry: Entry): DownloadInfo {
   let bytesDone = piecesDone * PIECE_SIZE;
   if (entry.have.has(count - 1)) bytesDone -= count * PIECE_SIZE - meta.size;
   const swarm = entry.swarm;
-  const inflight = swarm?.inflightPieces() ?? new Set<number>();
+  const waiting = entry.record.state === 'downloading' && (swarm?.waiting() ?? false);
+  // Waiting, a piece begun is not on its way: shown missing, as it is.
+  const inflight = !waiting && swarm ? swarm.inflightPieces() : new Set<number>();
   const pieces: PieceStatus[] = new Array(count);
   for (let i = 0; i < count; i++) pieces[i] = entry.have.has(i) ? 'done' : inflight.has(i) ? 'inflight' : 'missing';
   const stats = swarm?.stats();
@@ -52,13 +54,14 @@ export function infoOf(entry: Entry): DownloadInfo {
     piecesDone,
     bytesDone,
     progress: bytesDone / meta.size,
-    downloadSpeed: stats?.downloadSpeed ?? 0,
+    downloadSpeed: waiting ? 0 : (stats?.downloadSpeed ?? 0),
     uploadSpeed: stats?.uploadSpeed ?? 0,
     downloaded: stats?.downloaded ?? 0,
     uploaded: stats?.uploaded ?? 0,
     peers: stats?.peers ?? [],
     dropped: stats?.dropped ?? [],
     unreachable: stats?.unreachable ?? [],
+    waiting,
     pieces,
   };
 }

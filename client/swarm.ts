@@ -170,6 +170,18 @@ export class Swarm extends Emitter<SwarmEvents> {
     return this.#picker.inflightPieces();
   }
 
+  /**
+   * Incomplete, and nobody online we know of has a piece we lack: no linked
+   * peer does, and no holder with pieces is left to dial. The download waits
+   * for a holder to come back (holders_changed dials them) rather than
+   * showing a speed and pieces on their way that are not.
+   */
+  waiting(): boolean {
+    if (this.#closed || this.complete) return false;
+    for (const l of this.#dialer.links()) if (this.#picker.hasPeer(l.conn) && this.#picker.interesting(l.conn)) return false;
+    return !this.#dialer.hasHolderToDial();
+  }
+
   stats(): SwarmStats {
     const connected = new Set<PeerTotals>();
     const bitsOf = new Map<PeerTotals, number>();

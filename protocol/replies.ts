@@ -42,6 +42,8 @@ export const FileSummary = z.object({
   sharedAt: z.number(),
   /** Peers online now that hold at least one piece. */
   holdersOnline: z.int(),
+  /** With nobody holding it online: when the last holder went, if the tracker saw it (ms since the epoch). */
+  lastOnlineAt: z.optional(z.number()),
 });
 export type FileSummary = z.infer<typeof FileSummary>;
 

@@ -10,6 +10,7 @@ import type { Op, OpBody, VersionVector } from '../protocol/ops.ts';
 import type { Reply, TrackerEvent, IceServer } from '../protocol/tracker.ts';
 import { ErrorCode, MeshdropError } from '../protocol/errors.ts';
 import { Clients } from './clients.ts';
+import { HolderCounts } from './holder-counts.ts';
 import { HybridClock } from './clock.ts';
 import { eventsFor } from './events.ts';
 import { Presence } from './presence.ts';
@@ -77,6 +78,8 @@ export class TrackerCore {
   readonly presence: Presence;
   /** The clients connected here: sessions, watches, signal routes. */
   readonly clients: Clients;
+  /** Files' holders-online counts, pushed to their groups as presence changes (holder-counts.ts). */
+  readonly holderCounts: HolderCounts;
   readonly clock = new HybridClock();
   /** Peer connection outcomes clients reported (connection_outcome), for /metrics. */
   readonly outcomes = new ConnectionOutcomes();
@@ -102,6 +105,7 @@ export class TrackerCore {
     this.config = config;
     this.presence = new Presence(config.trackerId);
     this.clients = new Clients(config.trackerId, this.presence, () => this.state);
+    this.holderCounts = new HolderCounts(this.presence, () => this.state, (to, event) => this.clients.pushToUsers(to, event));
     this.#replica = replica;
     this.#log = log;
     this.requests.record(replica.allOps());

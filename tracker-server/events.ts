@@ -20,7 +20,7 @@ export function membersOf(group: GroupRecord): string[] {
   return out;
 }
 
-export function fileSummary(file: FileRecord, groupId: string, holdersOnline: number): FileSummary {
+export function fileSummary(file: FileRecord, groupId: string, holdersOnline: number, lastOnlineAt?: number): FileSummary {
   return {
     fileId: file.fileId,
     groupId,
@@ -30,6 +30,7 @@ export function fileSummary(file: FileRecord, groupId: string, holdersOnline: nu
     sharedBy: file.sharedBy,
     sharedAt: hlcToMs(file.sharedHlc),
     holdersOnline,
+    ...(lastOnlineAt !== undefined ? { lastOnlineAt } : {}),
   };
 }
 

@@ -10,6 +10,7 @@ import { MeshdropApp } from './ui/app.ts';
 import { pickFiles } from './ui/pick-files.ts';
 import { startTransfers } from './ui/start-transfers.ts';
 import { createBrowserPlatform } from './platform/index.ts';
+import { installLeaveGuard } from './ui/leave-guard.ts';
 import './ui/theme.css';
 
 function storage(): Storage | undefined {
@@ -35,3 +36,5 @@ const app = new MeshdropApp({
 
 mount(App, { target: document.getElementById('app')!, props: { app } });
 app.start();
+// Closing the tab someone is downloading from asks first: the file leaves with the tab.
+installLeaveGuard(window, () => app.transfers.held);

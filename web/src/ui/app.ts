@@ -60,7 +60,6 @@ export class MeshdropApp implements ConsoleActions {
   /** Bumped on every sign-in and sign-out, so an engine that finishes starting after its session ended is closed, not attached. */
   #sessionEpoch = 0;
   #unsubscribe: (() => void)[] = [];
-  #filesRefresh: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: AppOptions) {
     this.#client = options.client;
@@ -113,7 +112,6 @@ export class MeshdropApp implements ConsoleActions {
   stop(): void {
     this.transferActions.detach();
     for (const off of this.#unsubscribe.splice(0)) off();
-    clearTimeout(this.#filesRefresh);
     this.notices.reset();
     this.#client.close();
   }
@@ -394,16 +392,11 @@ export class MeshdropApp implements ConsoleActions {
       case 'file_stopped':
         this.view.removeFile(e.fileId);
         break;
-      case 'holders_changed':
-        // The "holders online" column of the file list: refetch, at most once a second.
-        if (this.view.files.some((f) => f.fileId === e.fileId) && this.#filesRefresh === undefined) {
-          this.#filesRefresh = setTimeout(() => {
-            this.#filesRefresh = undefined;
-            const g = this.view.groupId;
-            if (g && this.session.signedIn) void this.#guard(() => this.listFiles(g));
-          }, 1000);
-        }
+      case 'holders_online':
+        // Pushed to every member as presence changes, here or on another tracker: the list follows it live.
+        this.view.setHoldersOnline(e.fileId, e.holdersOnline, e.lastOnlineAt);
         break;
+      case 'holders_changed':
       case 'signal':
       case 'session_revoked':
         break; // the engine and TrackerClient handle these

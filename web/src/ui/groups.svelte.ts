@@ -129,6 +129,14 @@ export class GroupView {
     if (file.groupId !== this.#groupId) return;
     this.setFiles([...this.#files.filter((f) => f.fileId !== file.fileId), file]);
   }
+  /** A holders_online event: the count (and, with nobody, since when) of a file on screen. */
+  setHoldersOnline(fileId: string, holdersOnline: number, lastOnlineAt: number | undefined): void {
+    this.#files = this.#files.map((f) => {
+      if (f.fileId !== fileId) return f;
+      const { lastOnlineAt: _old, ...rest } = f;
+      return lastOnlineAt === undefined ? { ...rest, holdersOnline } : { ...rest, holdersOnline, lastOnlineAt };
+    });
+  }
   removeFile(fileId: string): void {
     this.#files = this.#files.filter((f) => f.fileId !== fileId);
   }

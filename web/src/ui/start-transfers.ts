@@ -123,6 +123,8 @@ function toView(d: DownloadInfo): DownloadView {
       .filter((p) => p.connected)
       .map((p) => ({ peerId: p.peerId, userId: p.userId, speed: p.downloadSpeed, bytes: p.downloaded, ...(p.path ? { path: p.path } : {}) })),
     unreachable: d.unreachable,
+    waiting: d.waiting,
+    servingTo: d.state === 'complete' ? d.peers.filter((p) => p.connected && p.pieces < d.pieceCount).map((p) => p.userId) : [],
     pieces: d.pieces,
   };
 }

@@ -35,6 +35,10 @@ export interface DownloadView {
   peers: PeerView[];
   /** Holders we tried and could not connect to, each with the reason in plain words. */
   unreachable: { userId: string; reason: string }[];
+  /** Downloading, but nobody online has the rest: resumes by itself when a holder returns. */
+  waiting?: boolean;
+  /** Users connected to this tab still fetching pieces of this file from it (a file held whole). */
+  servingTo?: string[];
   /** One mark per piece: the piece map. */
   pieces: PieceMark[];
 }

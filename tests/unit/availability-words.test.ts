@@ -1,0 +1,26 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { timeAgo, unavailableText } from '../../web/src/ui/availability.ts';
+
+const now = Date.UTC(2026, 11, 1, 12, 0, 0);
+
+test('timeAgo says it as a person would', () => {
+  assert.equal(timeAgo(now - 10_000, now), 'just now');
+  assert.equal(timeAgo(now + 5_000, now), 'just now', 'a clock a little ahead is not "in the future"');
+  assert.equal(timeAgo(now - 60_000, now), '1 minute ago');
+  assert.equal(timeAgo(now - 5 * 60_000, now), '5 minutes ago');
+  assert.equal(timeAgo(now - 3 * 3600_000, now), '3 hours ago');
+  assert.equal(timeAgo(now - 2 * 86400_000, now), '2 days ago');
+});
+
+test('an unavailable file says who shared it, when, and when it was last online', () => {
+  assert.equal(
+    unavailableText({ sharedBy: 'alice', sharedAt: now - 2 * 3600_000, lastOnlineAt: now - 5 * 60_000 }, 'bob', now),
+    'Unavailable: nobody who has it is online. Shared by alice 2 hours ago; last online 5 minutes ago.',
+  );
+  assert.equal(
+    unavailableText({ sharedBy: 'bob', sharedAt: now - 86400_000 }, 'bob', now),
+    'Unavailable: nobody who has it is online. Shared by you 1 day ago.',
+    'without a last-online time (the tracker never saw anyone go) it says no more than it knows',
+  );
+});
