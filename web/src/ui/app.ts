@@ -266,7 +266,7 @@ export class MeshdropApp implements ConsoleActions {
 
   async createInvite(groupId: string, ttlMs: number): Promise<string> {
     const { token, expiresAt } = await this.#client.request('create_invite', { groupId, ttlMs });
-    const link = groupLink(this.origin, groupId, token);
+    const link = groupLink(this.linkOrigin, groupId, token);
     if (this.view.groupId === groupId) this.view.setInvite({ link, expiresAt });
     if (this.view.groupId === groupId) await this.listInvites(groupId);
     return link;
@@ -296,7 +296,12 @@ export class MeshdropApp implements ConsoleActions {
   }
 
   groupLink(groupId: string): string {
-    return groupLink(this.origin, groupId);
+    return groupLink(this.linkOrigin, groupId);
+  }
+
+  /** Where links people hand on point: the tracker's public address (--public-url), else this page's origin. */
+  get linkOrigin(): string {
+    return this.#client.appUrl ?? this.origin;
   }
 
   /** Opens a group's page data: members, files, requests, as far as my status allows. */
