@@ -26,6 +26,7 @@ import { SessionState, type KeyValueStorage } from './session.svelte.ts';
 import type { TransferPort } from './transfer-port.ts';
 import { TransfersState } from './transfers.svelte.ts';
 import { TransferActions } from './transfer-actions.ts';
+import { SpeedLimitStore } from './speed-limit-store.ts';
 
 export interface AppOptions {
   client: TrackerClient;
@@ -49,7 +50,7 @@ export class MeshdropApp implements ConsoleActions {
   readonly view = new GroupView();
   readonly transfers = new TransfersState();
   /** Share, download, pause, save…: what a person does with files in this tab (transfer-actions.ts). */
-  readonly transferActions = new TransferActions(this.transfers, this.notices);
+  readonly transferActions: TransferActions;
   readonly console = new ConsoleState();
   readonly router: RouterState;
   readonly origin: string;
@@ -65,6 +66,7 @@ export class MeshdropApp implements ConsoleActions {
   constructor(options: AppOptions) {
     this.#client = options.client;
     this.session = new SessionState(options.storage);
+    this.transferActions = new TransferActions(this.transfers, this.notices, new SpeedLimitStore(options.storage));
     this.router = new RouterState(options.place, options.history);
     this.origin = options.origin;
     this.#pickFiles = options.pickFiles;
@@ -94,8 +96,8 @@ export class MeshdropApp implements ConsoleActions {
   }
 
   /** Plugs in a transfer engine for the signed-in session. */
-  attachTransfers(port: TransferPort): void {
-    this.transferActions.attach(port);
+  attachTransfers(port: TransferPort, userId?: string): void {
+    this.transferActions.attach(port, userId);
   }
 
   async #sessionStarted(userId: string): Promise<void> {
@@ -104,7 +106,7 @@ export class MeshdropApp implements ConsoleActions {
     try {
       const port = await this.#startTransfers(userId);
       if (epoch !== this.#sessionEpoch) port.close();
-      else this.attachTransfers(port);
+      else this.attachTransfers(port, userId);
     } catch (err) {
       if (epoch === this.#sessionEpoch) this.notices.push('error', `File transfer could not start: ${describeError(err)}`);
     }
