@@ -222,7 +222,6 @@ export class CliClient implements ConsoleActions {
     await access(abs, constants.R_OK).catch(() => {
       throw new ConsoleError(`${path} cannot be read (permission denied).`, 'local');
     });
-    if (info.size === 0) throw new ConsoleError(`${path} is empty: there is nothing to share.`, 'local');
     // Membership first: a refusal should not cost a 4 GiB hash.
     await this.tracker.request('list_files', { groupId });
     const name = basename(abs);

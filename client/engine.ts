@@ -151,7 +151,6 @@ export class TransferEngine extends Emitter<EngineEvents> {
   async share(input: ShareInput): Promise<{ fileId: string; meta: FileMeta }> {
     this.#checkOpen();
     const total = pieceCountOf(input.size, PIECE_SIZE);
-    if (total < 1) throw new MeshdropError(ErrorCode.InvalidMessage, 'an empty file cannot be shared');
     const pieceHashes = input.pieceHashes;
     if (pieceHashes.length !== total) {
       throw new MeshdropError(ErrorCode.InvalidMessage, `a file of ${input.size} bytes has ${total} pieces, not ${pieceHashes.length}`);
@@ -205,7 +204,8 @@ export class TransferEngine extends Emitter<EngineEvents> {
       fileId,
       meta: file.meta,
       have: new Bitfield(pieces).bytes,
-      state: 'downloading',
+      // An empty file has no pieces to fetch: complete the moment it is added.
+      state: pieces === 0 ? 'complete' : 'downloading',
       source: 'store',
       origin: 'downloaded',
       addedAt: this.#now(),

@@ -53,7 +53,7 @@ export function infoOf(entry: Entry): DownloadInfo {
     pieceCount: count,
     piecesDone,
     bytesDone,
-    progress: bytesDone / meta.size,
+    progress: meta.size > 0 ? bytesDone / meta.size : 1,
     downloadSpeed: waiting ? 0 : (stats?.downloadSpeed ?? 0),
     uploadSpeed: stats?.uploadSpeed ?? 0,
     downloaded: stats?.downloaded ?? 0,

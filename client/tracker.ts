@@ -56,6 +56,7 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
   #userId: string | undefined;
   #peerId: string | undefined;
   #trackerId: string | undefined;
+  #appUrl: string | undefined;
   /** Hello's ICE servers, or the session's with TURN, refreshed before the credential expires (client/tracker-ice.ts). */
   readonly #ice = new SessionIce({
     refresh: () => this.request('ice_servers', {}),
@@ -94,6 +95,10 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
   }
   get trackerId(): string | undefined {
     return this.#trackerId;
+  }
+  /** The web app's public address the tracker named in hello (its --public-url), if any: links are built on it. */
+  get appUrl(): string | undefined {
+    return this.#appUrl;
   }
   get userId(): string | undefined {
     return this.#userId;
@@ -313,6 +318,7 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
           }
           this.#peerId = hello.body.peerId;
           this.#trackerId = hello.body.trackerId;
+          this.#appUrl = hello.body.appUrl;
           this.#ice.hello(hello.body.iceServers);
           for (const u of hello.body.trackers) if (!this.#urls.includes(u)) this.#urls.push(u);
           if (this.#token) {

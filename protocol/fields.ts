@@ -27,11 +27,11 @@ export const FileMeta = z.strictObject({
   groupId: GroupId,
   /** The file's name as the sharer's browser reports it. */
   name: z.string().check(z.minLength(1), z.maxLength(MAX_FILE_NAME_LENGTH)),
-  /** Size in bytes. */
-  size: z.int().check(z.minimum(1), z.maximum(MAX_FILE_BYTES)),
+  /** Size in bytes; 0 is a file too (a placeholder, a marker file): it has no pieces. */
+  size: z.int().check(z.minimum(0), z.maximum(MAX_FILE_BYTES)),
   /** Always PIECE_SIZE today; carried so the id covers it. */
   pieceSize: z.literal(PIECE_SIZE),
-  /** SHA-1 of each piece, in order. */
-  pieceHashes: z.array(Sha1Hex).check(z.minLength(1), z.maxLength(MAX_PIECES)),
+  /** SHA-1 of each piece, in order (none for an empty file). */
+  pieceHashes: z.array(Sha1Hex).check(z.maxLength(MAX_PIECES)),
 });
 export type FileMeta = z.infer<typeof FileMeta>;

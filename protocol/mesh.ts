@@ -35,7 +35,7 @@ export const HoldingMessage = z.strictObject({
   userId: UserId,
   fileId: Sha1Hex,
   /** Piece count, so the receiver can rebuild the bitfield before it knows the file. */
-  pieces: z.number().int().min(1).max(MAX_PIECES),
+  pieces: z.number().int().min(0).max(MAX_PIECES),
   bitfield: z.string().max(MAX_BITFIELD_BASE64_LENGTH).nullable(),
 });
 export type HoldingMessage = z.infer<typeof HoldingMessage>;

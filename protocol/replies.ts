@@ -102,6 +102,8 @@ export const ReplySchemas = {
     trackers: z.array(z.string()),
     /** ICE servers for WebRTC; empty by default (host candidates only). */
     iceServers: z.array(IceServer),
+    /** The web app's public address (from --public-url), for the links people hand on; absent: the page's origin. */
+    appUrl: z.optional(z.string()),
   }),
   ping: Empty,
   create_user: z.object({ userId: UserId }),

@@ -13,6 +13,7 @@ import { LinksBus } from './mesh/links.ts';
 import { Mesh } from './mesh/mesh.ts';
 import { NatsBus } from './mesh/nats.ts';
 import { StunServer } from './stun-server.ts';
+import { appUrlOf } from './app-url.ts';
 
 export interface TrackerConfig extends CoreConfig {
   host: string;
@@ -166,6 +167,8 @@ export async function startTracker(config: TrackerConfig): Promise<RunningTracke
   gateway.boundHost = config.host;
   const wildcard = config.host === '0.0.0.0' || config.host === '::';
   const shownHost = wildcard ? 'localhost' : config.host;
+  // Before the mesh line below adds a bound address: links name only what the operator gave.
+  gateway.appUrl = appUrlOf(config.publicUrls);
   // In a mesh, clients must learn where every tracker is; a tracker bound to
   // one address can name itself, one bound to all needs --public-url.
   if (mesh && config.publicUrls.length === 0 && !wildcard) config.publicUrls.push(`ws://${shownHost}:${port}/ws`);

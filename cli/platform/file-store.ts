@@ -286,6 +286,9 @@ export class FilePieceStore implements PieceStore {
 
   /** The download is complete: flush its bytes and give the file its real name. */
   async #finish(e: Entry): Promise<void> {
+    // An empty file has no piece to write, so nothing has created it yet: open (create) it here.
+    // Only then: a missing part file of a larger download may mean it was already renamed.
+    if (!e.handle && e.meta?.size === 0) await this.#handle(e);
     const handle = e.handle && (await e.handle.catch(() => undefined));
     if (handle) {
       await handle.sync();

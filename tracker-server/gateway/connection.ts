@@ -216,6 +216,7 @@ export class Connection implements ClientLink, RequestEdge {
       peerId: this.peerId,
       trackers: config.publicUrls.length ? config.publicUrls : this.gateway.boundUrl ? [this.gateway.boundUrl] : [],
       iceServers: this.iceServers,
+      ...(this.gateway.appUrl ? { appUrl: this.gateway.appUrl } : {}),
     };
   }
 

@@ -46,6 +46,8 @@ export class Gateway {
    * Never built from the request's Host header, which the client chooses.
    */
   boundUrl: string | undefined;
+  /** The web app's public address from --public-url (app-url.ts), named in hello for links; set by server.ts. */
+  appUrl: string | undefined;
   /** The UDP port of this tracker's STUN responder (stun-server.ts), set by server.ts; undefined: off. */
   stunPort: number | undefined;
   /** The address the HTTP server is bound to (--host), set by server.ts. */

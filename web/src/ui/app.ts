@@ -26,6 +26,7 @@ import { SessionState, type KeyValueStorage } from './session.svelte.ts';
 import type { TransferPort } from './transfer-port.ts';
 import { TransfersState } from './transfers.svelte.ts';
 import { TransferActions } from './transfer-actions.ts';
+import { SpeedLimitStore } from './speed-limit-store.ts';
 
 export interface AppOptions {
   client: TrackerClient;
@@ -49,7 +50,7 @@ export class MeshdropApp implements ConsoleActions {
   readonly view = new GroupView();
   readonly transfers = new TransfersState();
   /** Share, download, pause, save…: what a person does with files in this tab (transfer-actions.ts). */
-  readonly transferActions = new TransferActions(this.transfers, this.notices);
+  readonly transferActions: TransferActions;
   readonly console = new ConsoleState();
   readonly router: RouterState;
   readonly origin: string;
@@ -64,6 +65,7 @@ export class MeshdropApp implements ConsoleActions {
   constructor(options: AppOptions) {
     this.#client = options.client;
     this.session = new SessionState(options.storage);
+    this.transferActions = new TransferActions(this.transfers, this.notices, new SpeedLimitStore(options.storage));
     this.router = new RouterState(options.place, options.history);
     this.origin = options.origin;
     this.#pickFiles = options.pickFiles;
@@ -93,8 +95,8 @@ export class MeshdropApp implements ConsoleActions {
   }
 
   /** Plugs in a transfer engine for the signed-in session. */
-  attachTransfers(port: TransferPort): void {
-    this.transferActions.attach(port);
+  attachTransfers(port: TransferPort, userId?: string): void {
+    this.transferActions.attach(port, userId);
   }
 
   async #sessionStarted(userId: string): Promise<void> {
@@ -103,7 +105,7 @@ export class MeshdropApp implements ConsoleActions {
     try {
       const port = await this.#startTransfers(userId);
       if (epoch !== this.#sessionEpoch) port.close();
-      else this.attachTransfers(port);
+      else this.attachTransfers(port, userId);
     } catch (err) {
       if (epoch === this.#sessionEpoch) this.notices.push('error', `File transfer could not start: ${describeError(err)}`);
     }
@@ -264,7 +266,7 @@ export class MeshdropApp implements ConsoleActions {
 
   async createInvite(groupId: string, ttlMs: number): Promise<string> {
     const { token, expiresAt } = await this.#client.request('create_invite', { groupId, ttlMs });
-    const link = groupLink(this.origin, groupId, token);
+    const link = groupLink(this.linkOrigin, groupId, token);
     if (this.view.groupId === groupId) this.view.setInvite({ link, expiresAt });
     if (this.view.groupId === groupId) await this.listInvites(groupId);
     return link;
@@ -294,7 +296,12 @@ export class MeshdropApp implements ConsoleActions {
   }
 
   groupLink(groupId: string): string {
-    return groupLink(this.origin, groupId);
+    return groupLink(this.linkOrigin, groupId);
+  }
+
+  /** Where links people hand on point: the tracker's public address (--public-url), else this page's origin. */
+  get linkOrigin(): string {
+    return this.#client.appUrl ?? this.origin;
   }
 
   /** Opens a group's page data: members, files, requests, as far as my status allows. */

@@ -9,24 +9,31 @@ import type { FileSummary } from '../../../protocol/tracker.ts';
 import type { DownloadLine } from '../../../client/commands/run.ts';
 import { describeError } from '../../../client/commands/errors.ts';
 import type { NoticesState } from './notices.svelte.ts';
+import type { SpeedLimitStore } from './speed-limit-store.ts';
 import type { SpeedLimits, TransferPort } from './transfer-port.ts';
 import type { TransfersState } from './transfers.svelte.ts';
 
 export class TransferActions {
   readonly #transfers: TransfersState;
   readonly #notices: NoticesState;
+  readonly #limitStore: SpeedLimitStore | undefined;
   #port: TransferPort | undefined;
+  /** Whose session the port is: their speed limits are kept under their id. */
+  #userId: string | undefined;
   #unsubscribe: (() => void)[] = [];
 
-  constructor(transfers: TransfersState, notices: NoticesState) {
+  constructor(transfers: TransfersState, notices: NoticesState, limitStore?: SpeedLimitStore) {
     this.#transfers = transfers;
     this.#notices = notices;
+    this.#limitStore = limitStore;
   }
 
-  /** Plugs in a transfer engine for the signed-in session (the one before, if any, is closed). */
-  attach(port: TransferPort): void {
+  /** Plugs in a transfer engine for the signed-in session (the one before, if any, is closed), with the user's kept limits. */
+  attach(port: TransferPort, userId?: string): void {
     this.detach();
     this.#port = port;
+    this.#userId = userId;
+    if (userId !== undefined && this.#limitStore) port.setLimits(this.#limitStore.load(userId));
     this.#transfers.setAvailable(true);
     const refresh = () => this.#transfers.setDownloads(port.snapshot());
     this.#unsubscribe.push(
@@ -43,6 +50,7 @@ export class TransferActions {
     for (const off of this.#unsubscribe.splice(0)) off();
     this.#port?.close();
     this.#port = undefined;
+    this.#userId = undefined;
     this.#transfers.reset();
   }
 
@@ -94,9 +102,10 @@ export class TransferActions {
   get canPickSaveLocation(): boolean {
     return this.#port?.canPickSaveLocation ?? false;
   }
-  /** Speed caps for this tab (0 = none); they last as long as the session. */
+  /** Speed caps (0 = none), kept for this user in this browser across reloads and sign-ins. */
   setLimits(limits: SpeedLimits): void {
     this.require().setLimits(limits);
+    if (this.#userId !== undefined) this.#limitStore?.save(this.#userId, limits);
   }
   get limits(): SpeedLimits {
     return this.#port?.limits ?? { downloadBytesPerSecond: 0, uploadBytesPerSecond: 0 };
