@@ -31,7 +31,10 @@ test('an empty file is shared, downloaded and saved as 0 bytes', { timeout: 120_
     await bob.open(invite);
     await signUp(B, 'bob', 'builder!');
     await B.getByRole('button', { name: 'Join with invite' }).click();
-    await B.getByRole('button', { name: 'Download placeholder.txt' }).click();
+    // Nothing to fetch means nothing to wait for: an empty file is never "unavailable".
+    await B.getByRole('button', { name: 'Download placeholder.txt', exact: true }).waitFor();
+    assert.equal(await B.getByTestId('file-unavailable').count(), 0);
+    await B.getByRole('button', { name: 'Download placeholder.txt', exact: true }).click();
     await B.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^Downloads/ }).click();
     const card = B.getByRole('article', { name: 'placeholder.txt in notes' });
     await card.getByText('Complete').waitFor();

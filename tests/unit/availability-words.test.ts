@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { timeAgo, unavailableText } from '../../web/src/ui/availability.ts';
+import { isUnavailable, timeAgo, unavailableText } from '../../web/src/ui/availability.ts';
 
 const now = Date.UTC(2026, 11, 1, 12, 0, 0);
 
@@ -23,4 +23,13 @@ test('an unavailable file says who shared it, when, and when it was last online'
     'Unavailable: nobody who has it is online. Shared by you 1 day ago.',
     'without a last-online time (the tracker never saw anyone go) it says no more than it knows',
   );
+});
+
+test('unavailable: nobody online holds any of it and this tab lacks it; never an empty file', () => {
+  assert.equal(isUnavailable({ holdersOnline: 0, size: 10 }, undefined), true);
+  assert.equal(isUnavailable({ holdersOnline: 1, size: 10 }, undefined), false);
+  assert.equal(isUnavailable({ holdersOnline: 0, size: 10 }, { shared: true }), false);
+  assert.equal(isUnavailable({ holdersOnline: 0, size: 10 }, { state: 'complete' }), false);
+  assert.equal(isUnavailable({ holdersOnline: 0, size: 10 }, { state: 'downloading' }), true);
+  assert.equal(isUnavailable({ holdersOnline: 0, size: 0 }, undefined), false);
 });

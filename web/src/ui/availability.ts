@@ -5,6 +5,15 @@
  */
 import type { FileSummary } from '../../../protocol/tracker.ts';
 
+/**
+ * A file is unavailable to this tab when nobody online holds any of it and
+ * this tab does not hold it whole. An empty file never is: there is nothing
+ * to fetch, so its download completes without a holder.
+ */
+export function isUnavailable(file: Pick<FileSummary, 'holdersOnline' | 'size'>, here: { shared?: boolean; state?: string } | undefined): boolean {
+  return file.size > 0 && file.holdersOnline === 0 && !here?.shared && here?.state !== 'complete';
+}
+
 /** "just now", "5 minutes ago", "3 hours ago", "2 days ago". */
 export function timeAgo(ms: number, now: number): string {
   const s = Math.max(0, Math.round((now - ms) / 1000));
