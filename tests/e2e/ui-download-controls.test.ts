@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { startTestTracker } from '../helpers/tracker.ts';
 import { assertNoBrowserErrors, launchPerson, withBrowserErrors } from '../helpers/browser.ts';
-import { allowClipboard, copyFrom, createGroup, dropFile, saveDownload, sha1, signUp } from '../helpers/ui.ts';
+import { saveDownload, sha1 } from '../helpers/ui.ts';
+import { aliceSharesWithInvite, bobJoinsByInvite, setDownloadLimit } from '../helpers/ui-stories.ts';
 
 test('speed limit, pause, resume, then complete and save', { timeout: 180_000 }, async (t) => {
   const tracker = await startTestTracker(t);
@@ -16,31 +17,16 @@ test('speed limit, pause, resume, then complete and save', { timeout: 180_000 },
   const bob = await launchPerson(t, 'bob');
   const A = alice.page;
   const B = bob.page;
-  await allowClipboard(alice, tracker.httpUrl);
   const original = randomBytes(6 * 1024 * 1024 + 3);
 
   await withBrowserErrors([alice, bob], async () => {
-    await alice.open(`${tracker.httpUrl}/`);
-    await signUp(A, 'alice', 'wonderland');
-    await createGroup(A, 'films');
-    const invitePanel = A.getByRole('region', { name: 'Invite link' });
-    await invitePanel.getByRole('button', { name: 'Make invite link' }).click();
-    const invite = await copyFrom(A, invitePanel.getByRole('button', { name: 'Copy link' }));
-    await dropFile(A, 'reel.bin', original);
-    await A.getByText('shared', { exact: true }).waitFor();
+    const invite = await aliceSharesWithInvite(tracker.httpUrl, alice, 'films', 'reel.bin', original);
 
-    await bob.open(invite);
-    await signUp(B, 'bob', 'builder!');
-    await B.getByRole('button', { name: 'Join with invite' }).click();
+    await bobJoinsByInvite(bob, invite);
     await B.getByRole('button', { name: 'Download reel.bin' }).waitFor();
 
     // A limit first, so the download is slow enough to pause by hand.
-    await B.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^Downloads/ }).click();
-    await B.getByText('Speed limits').click();
-    await B.getByRole('spinbutton', { name: 'Download limit in KB/s' }).fill('200');
-    await B.getByRole('button', { name: 'Apply' }).click();
-    await B.getByText('Applied').waitFor();
-    await B.goBack();
+    await setDownloadLimit(B, 200);
     await B.getByRole('button', { name: 'Download reel.bin' }).click();
     await B.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^Downloads/ }).click();
 

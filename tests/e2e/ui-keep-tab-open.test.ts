@@ -11,7 +11,8 @@ import { randomBytes } from 'node:crypto';
 import type { Dialog } from 'playwright-core';
 import { eventually, startTestTracker } from '../helpers/tracker.ts';
 import { assertNoBrowserErrors, launchPerson, withBrowserErrors } from '../helpers/browser.ts';
-import { allowClipboard, copyFrom, createGroup, dropFile, saveDownload, sha1, signUp } from '../helpers/ui.ts';
+import { saveDownload, sha1 } from '../helpers/ui.ts';
+import { aliceSharesWithInvite, bobJoinsByInvite, setDownloadLimit } from '../helpers/ui-stories.ts';
 
 test('the sharer is told to keep the tab open, and closing it mid-download asks first', { timeout: 180_000 }, async (t) => {
   const tracker = await startTestTracker(t);
@@ -19,7 +20,6 @@ test('the sharer is told to keep the tab open, and closing it mid-download asks 
   const bob = await launchPerson(t, 'bob');
   const A = alice.page;
   const B = bob.page;
-  await allowClipboard(alice, tracker.httpUrl);
   const original = randomBytes(3 * 1024 * 1024 + 5);
   const dialogs: string[] = [];
   A.on('dialog', (d: Dialog) => {
@@ -28,26 +28,12 @@ test('the sharer is told to keep the tab open, and closing it mid-download asks 
   });
 
   await withBrowserErrors([alice, bob], async () => {
-    await alice.open(`${tracker.httpUrl}/`);
-    await signUp(A, 'alice', 'wonderland');
-    await createGroup(A, 'films');
-    const invitePanel = A.getByRole('region', { name: 'Invite link' });
-    await invitePanel.getByRole('button', { name: 'Make invite link' }).click();
-    const invite = await copyFrom(A, invitePanel.getByRole('button', { name: 'Copy link' }));
-    await dropFile(A, 'reel.bin', original);
-    await A.getByText('shared', { exact: true }).waitFor();
+    const invite = await aliceSharesWithInvite(tracker.httpUrl, alice, 'films', 'reel.bin', original);
     const aliceRow = A.getByRole('list', { name: 'Shared files' }).getByRole('listitem').filter({ hasText: 'reel.bin' });
     await aliceRow.getByText('Keep this tab open: others can get this file only while a tab that holds it (or a meshdrop seed on a computer) is running.').waitFor();
 
-    await bob.open(invite);
-    await signUp(B, 'bob', 'builder!');
-    await B.getByRole('button', { name: 'Join with invite' }).click();
-    await B.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^Downloads/ }).click();
-    await B.getByText('Speed limits').click();
-    await B.getByRole('spinbutton', { name: 'Download limit in KB/s' }).fill('200');
-    await B.getByRole('button', { name: 'Apply' }).click();
-    await B.getByText('Applied').waitFor();
-    await B.goBack();
+    await bobJoinsByInvite(bob, invite);
+    await setDownloadLimit(B, 200);
     await B.getByRole('button', { name: 'Download reel.bin' }).click();
     await B.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^Downloads/ }).click();
     const card = B.getByRole('article', { name: 'reel.bin in films' });

@@ -10,7 +10,8 @@ import { randomBytes } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { startTestTracker } from '../helpers/tracker.ts';
 import { assertNoBrowserErrors, launchPerson, withBrowserErrors } from '../helpers/browser.ts';
-import { allowClipboard, copyFrom, createGroup, dropFile, signUp } from '../helpers/ui.ts';
+import { signUp } from '../helpers/ui.ts';
+import { aliceSharesWithInvite, bobJoinsByInvite } from '../helpers/ui-stories.ts';
 
 async function openLimits(page: Page): Promise<void> {
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^Downloads/ }).click();
@@ -25,22 +26,12 @@ test('speed limits are kept per user across reloads and sign-ins', { timeout: 18
   const bob = await launchPerson(t, 'bob');
   const A = alice.page;
   const B = bob.page;
-  await allowClipboard(alice, tracker.httpUrl);
   const original = randomBytes(4 * 1024 * 1024);
 
   await withBrowserErrors([alice, bob], async () => {
-    await alice.open(`${tracker.httpUrl}/`);
-    await signUp(A, 'alice', 'wonderland');
-    await createGroup(A, 'films');
-    const invitePanel = A.getByRole('region', { name: 'Invite link' });
-    await invitePanel.getByRole('button', { name: 'Make invite link' }).click();
-    const invite = await copyFrom(A, invitePanel.getByRole('button', { name: 'Copy link' }));
-    await dropFile(A, 'reel.bin', original);
-    await A.getByText('shared', { exact: true }).waitFor();
+    const invite = await aliceSharesWithInvite(tracker.httpUrl, alice, 'films', 'reel.bin', original);
 
-    await bob.open(invite);
-    await signUp(B, 'bob', 'builder!');
-    await B.getByRole('button', { name: 'Join with invite' }).click();
+    await bobJoinsByInvite(bob, invite);
     await B.getByRole('button', { name: 'Download reel.bin' }).waitFor();
 
     await openLimits(B);

@@ -12,26 +12,16 @@ import { randomBytes } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { startTestTracker } from '../helpers/tracker.ts';
 import { assertNoBrowserErrors, launchPerson, withBrowserErrors, type Person } from '../helpers/browser.ts';
-import { allowClipboard, copyFrom, createGroup, dropFile, saveDownload, sha1, signUp } from '../helpers/ui.ts';
+import { saveDownload, sha1 } from '../helpers/ui.ts';
+import { aliceSharesWithInvite, bobJoinsByInvite, setDownloadLimit } from '../helpers/ui-stories.ts';
 
 const WAITING = 'waiting: nobody online has the rest of this file';
 
 /** Alice shares `bytes` as reel.bin in "films"; bob joins with an invite and sees it listed. */
 async function aliceSharesBobJoins(httpUrl: string, alice: Person, bob: Person, bytes: Uint8Array): Promise<void> {
-  const A = alice.page;
-  const B = bob.page;
-  await alice.open(`${httpUrl}/`);
-  await signUp(A, 'alice', 'wonderland');
-  await createGroup(A, 'films');
-  const invitePanel = A.getByRole('region', { name: 'Invite link' });
-  await invitePanel.getByRole('button', { name: 'Make invite link' }).click();
-  const invite = await copyFrom(A, invitePanel.getByRole('button', { name: 'Copy link' }));
-  await dropFile(A, 'reel.bin', bytes);
-  await A.getByText('shared', { exact: true }).waitFor();
-  await bob.open(invite);
-  await signUp(B, 'bob', 'builder!');
-  await B.getByRole('button', { name: 'Join with invite' }).click();
-  await B.getByRole('list', { name: 'Shared files' }).getByText('1 holder online').waitFor({ timeout: 20_000 });
+  const invite = await aliceSharesWithInvite(httpUrl, alice, 'films', 'reel.bin', bytes);
+  await bobJoinsByInvite(bob, invite);
+  await bob.page.getByRole('list', { name: 'Shared files' }).getByText('1 holder online').waitFor({ timeout: 20_000 });
 }
 
 /** Alice comes back: a new tab of her browser (same profile), which signs in again and seeds from what it stored. */
@@ -54,7 +44,6 @@ test('a file nobody online holds says so, who shared it and when it was last onl
   const tracker = await startTestTracker(t);
   const alice = await launchPerson(t, 'alice');
   const bob = await launchPerson(t, 'bob');
-  await allowClipboard(alice, tracker.httpUrl);
   const original = randomBytes(1536 * 1024 + 7);
   const B = bob.page;
 
@@ -86,19 +75,13 @@ test('a download whose only seeder left says it is waiting, with no speed, count
   const tracker = await startTestTracker(t);
   const alice = await launchPerson(t, 'alice');
   const bob = await launchPerson(t, 'bob');
-  await allowClipboard(alice, tracker.httpUrl);
   const original = randomBytes(4 * 1024 * 1024 + 11);
   const B = bob.page;
 
   await withBrowserErrors([alice, bob], async () => {
     await aliceSharesBobJoins(tracker.httpUrl, alice, bob, original);
     // Slow, so alice can leave mid-way.
-    await B.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^Downloads/ }).click();
-    await B.getByText('Speed limits').click();
-    await B.getByRole('spinbutton', { name: 'Download limit in KB/s' }).fill('200');
-    await B.getByRole('button', { name: 'Apply' }).click();
-    await B.getByText('Applied').waitFor();
-    await B.goBack();
+    await setDownloadLimit(B, 200);
     await B.getByRole('button', { name: 'Download reel.bin' }).click();
     await B.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^Downloads/ }).click();
     const card = B.getByRole('article', { name: 'reel.bin in films' });
