@@ -28,6 +28,7 @@ import { openSession } from '../tests/helpers/swarm-e2e.ts';
 import { ok, signedIn, type CliPerson } from '../tests/helpers/cli.ts';
 import { round } from './lib/stats.ts';
 import { randomFile } from './lib/files.ts';
+import { timedDownload } from './lib/harness.ts';
 
 const { values } = parseArgs({ options: { 'size-mb': { type: 'string' }, 'big-mb': { type: 'string' }, only: { type: 'string' } } });
 const MiB = 1024 * 1024;
@@ -105,13 +106,7 @@ try {
     pc.close();
     const rawRate = sizeMb / (raw.ms / 1000);
     log(`raw done: ${round(rawRate)} MB/s`);
-    const ms = await leecher.page.evaluate(async (f) => {
-      const e = window.meshdropHarness.s().engine;
-      const t0 = performance.now();
-      await e.download(f);
-      await e.whenComplete(f);
-      return performance.now() - t0;
-    }, fileId);
+    const ms = await timedDownload(leecher, fileId);
     const rate = sizeMb / (ms / 1000);
     log(`raw node→chromium ${round(rawRate)} MB/s; meshdrop cli→browser ${round(rate)} MB/s; ratio ${round(rate / rawRate, 2)}`);
     Object.assign(result, { rawNodeToBrowserMBps: round(rawRate), cliToBrowserMBps: round(rate), cliToBrowserRatio: round(rate / rawRate, 2) });

@@ -33,6 +33,7 @@ import { startTestTracker } from '../tests/helpers/tracker.ts';
 import { openSession, formGroup } from '../tests/helpers/swarm-e2e.ts';
 import { median, round } from './lib/stats.ts';
 import { randomFile } from './lib/files.ts';
+import { timedDownload } from './lib/harness.ts';
 
 const { values } = parseArgs({
   options: {
@@ -133,15 +134,6 @@ async function person(name: string, options: Parameters<typeof openSession>[2] =
   return p;
 }
 
-async function download(p: Person, fileId: string): Promise<number> {
-  return p.page.evaluate(async (f) => {
-    const e = window.meshdropHarness.s().engine;
-    const t0 = performance.now();
-    await e.download(f);
-    await e.whenComplete(f);
-    return performance.now() - t0;
-  }, fileId);
-}
 const removeFile = (p: Person, fileId: string) => p.page.evaluate((f) => window.meshdropHarness.s().engine.remove(f), fileId);
 
 async function share(p: Person, path: string, groupId: string, keep: 'original' | 'store' = 'original') {
@@ -184,7 +176,7 @@ try {
       await leecher.page.evaluate((i) => window.meshdropHarness.rawChannelBench.close(i), id);
 
       const c0 = await cpuOf([seeder, leecher]);
-      const dms = await download(leecher, fileId);
+      const dms = await timedDownload(leecher, fileId);
       const dcpu = (await cpuOf([seeder, leecher])) - c0;
       mesh.push({ rate: mbps(file.size, dms), cpu: dcpu / (file.size / 1e6) });
       log(`run ${run + 1}: raw ${round(raw.at(-1)!.rate)} MB/s (${round(raw.at(-1)!.cpu)} CPU-ms/MB), meshdrop ${round(mesh.at(-1)!.rate)} MB/s (${round(mesh.at(-1)!.cpu)} CPU-ms/MB)`);
@@ -214,8 +206,8 @@ try {
     const speedups: number[] = [];
     const times: { one: number; four: number }[] = [];
     for (let run = 0; run < cfg.runs; run++) {
-      const tOne = await download(leecher, one);
-      const tFour = await download(leecher, four);
+      const tOne = await timedDownload(leecher, one);
+      const tFour = await timedDownload(leecher, four);
       await removeFile(leecher, one);
       await removeFile(leecher, four);
       times.push({ one: tOne, four: tFour });
@@ -291,7 +283,7 @@ try {
         await new Promise((r) => setTimeout(r, 100));
       }
     })();
-    const dms = await download(leecher, fileId);
+    const dms = await timedDownload(leecher, fileId);
     const [saved] = await Promise.all([
       leecher.page.waitForEvent('download', { timeout: 600_000 }),
       leecher.page.evaluate((f) => window.meshdropHarness.s().save(f, 'download'), fileId),
