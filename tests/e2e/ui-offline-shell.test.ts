@@ -44,6 +44,16 @@ test('after the tracker that served the page is killed, a reload opens the app f
     // The service worker installed its shell and controls this page.
     await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, { timeout: 30_000 });
 
+    // What the worker keeps is the shell alone: asking for the tracker's live answers caches none of them.
+    await page.evaluate(async () => { await fetch('/healthz'); await fetch('/metrics'); });
+    const cached = await page.evaluate(async () => {
+      const paths: string[] = [];
+      for (const name of await caches.keys()) for (const r of await (await caches.open(name)).keys()) paths.push(new URL(r.url).pathname);
+      return paths;
+    });
+    assert.ok(cached.includes('/index.html') && cached.some((p) => p.startsWith('/assets/main-')), cached.join(' '));
+    for (const live of ['/ws', '/metrics', '/healthz', '/']) assert.ok(!cached.includes(live), `${live} is not cached`);
+
     a.process.kill('SIGKILL');
     await a.exited;
     await page.reload({ waitUntil: 'load' });
