@@ -1,6 +1,7 @@
 import { defineConfig } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { fileURLToPath } from 'node:url';
+import { pwaShell } from './web/build/pwa-plugin.ts';
 
 const web = fileURLToPath(new URL('./web', import.meta.url));
 
@@ -8,7 +9,8 @@ const web = fileURLToPath(new URL('./web', import.meta.url));
 export default defineConfig({
   root: web,
   base: '/',
-  plugins: [svelte()],
+  // pwaShell writes sw.js, the service worker that keeps the app shell for a reload when the tracker is gone.
+  plugins: [svelte(), pwaShell()],
   build: {
     outDir: fileURLToPath(new URL('./dist/web', import.meta.url)),
     emptyOutDir: true,

@@ -6,6 +6,8 @@
  *   (vite emits no inline script; the worker is a module file under /assets);
  * - WebSockets go to this tracker and, on failover, to any other tracker of
  *   the mesh, whose names the app learns at run time: any ws:/wss: URL;
+ * - the service worker (/sw.js, worker-src 'self') and the web app
+ *   manifest (default-src 'self') are this origin's files too;
  * - images are this origin's, `data:` (the favicon, the invite QR codes) and
  *   `blob:` (a downloaded file shown or saved from memory);
  * - no plugins, no <base>, no framing by anyone (frame-ancestors 'none',

@@ -9,7 +9,8 @@ import App from './ui/App.svelte';
 import { MeshdropApp } from './ui/app.ts';
 import { pickFiles } from './ui/pick-files.ts';
 import { startTransfers } from './ui/start-transfers.ts';
-import { createBrowserPlatform } from './platform/index.ts';
+import { createBrowserPlatform, trackerUrlOf } from './platform/index.ts';
+import { loadKnownTrackers, rememberTrackers, trackersToDial } from './platform/known-trackers.ts';
 import { installLeaveGuard } from './ui/leave-guard.ts';
 import './ui/theme.css';
 
@@ -21,7 +22,10 @@ function storage(): Storage | undefined {
   }
 }
 
-const platform = createBrowserPlatform();
+// The tracker that served the page first, then the mesh's others this browser heard of: a reload the
+// service worker answers after that tracker died still reaches the mesh (issue 13, item 5).
+const platform = createBrowserPlatform({ trackerUrls: trackersToDial(trackerUrlOf(location), loadKnownTrackers(storage())) });
+platform.tracker.on('ready', () => rememberTrackers(storage(), platform.tracker.knownTrackers));
 
 const app = new MeshdropApp({
   client: platform.tracker,
@@ -38,3 +42,9 @@ mount(App, { target: document.getElementById('app')!, props: { app } });
 app.start();
 // Closing the tab someone is downloading from asks first: the file leaves with the tab.
 installLeaveGuard(window, () => app.transfers.held);
+
+// The service worker keeps the app shell, so a reload opens the app even when this tracker is down
+// (web/build/sw-body.js). Built app only: the dev server has no sw.js. Without it the app works as before.
+if (import.meta.env.PROD && 'serviceWorker' in navigator) {
+  navigator.serviceWorker.register('/sw.js').catch(() => undefined);
+}
