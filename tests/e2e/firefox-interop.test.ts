@@ -4,8 +4,8 @@
  * Firefox person (Debian's firefox-esr, puppeteer-core over WebDriver BiDi)
  * sign up against a real tracker, join one group by invite, and share files
  * both ways over real WebRTC. Each download is saved to disk and matches the
- * original's SHA-1. The Firefox downloader reloads mid-download: the download
- * resumes and completes, and is still listed complete after another reload.
+ * original's SHA-1. Each downloader reloads mid-download: the download
+ * resumes and completes (Firefox's is still listed after another reload).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -44,7 +44,7 @@ async function withErrors<T>(chromium: Person, firefox: FirefoxPerson, step: () 
   }
 }
 
-test('Chromium shares, Firefox downloads (reloaded mid-download, it resumes) and saves byte-exact; Firefox shares, Chromium does the same', { timeout: 300_000 }, async (t) => {
+test('Chromium shares, Firefox downloads (reloaded mid-download, it resumes) and saves byte-exact; Firefox shares, Chromium does the same (reloaded mid-download too)', { timeout: 300_000 }, async (t) => {
   const tracker = await startTestTracker(t);
   const alice = await launchPerson(t, 'alice'); // Chromium
   const fox = await launchFirefoxPerson(t, 'fox'); // Firefox
@@ -108,9 +108,25 @@ test('Chromium shares, Firefox downloads (reloaded mid-download, it resumes) and
     await ffDropFile(F, 'from-firefox.bin', fromFirefox);
     await waitForTextIn(F, 'main', 'from-firefox.bin');
     const download = A.getByRole('button', { name: 'Download from-firefox.bin' });
+    // Chromium caps its downloads too, and reloads mid-download.
+    const downloadsLink = A.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^Downloads/ });
+    await downloadsLink.click();
+    await A.getByText('Speed limits').click();
+    const downLimit = A.getByRole('spinbutton', { name: 'Download limit in KB/s' });
+    await downLimit.fill(SLOW_KBPS);
+    await A.getByRole('button', { name: 'Apply' }).click();
+    await A.getByText('Applied').waitFor();
+    await A.goBack();
     await download.click({ timeout: 60_000 });
-    await A.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^Downloads/ }).click();
+    await downloadsLink.click();
     const chromeCard = A.getByRole('article', { name: 'from-firefox.bin in mixed' });
+    await chromeCard.getByText(PART_DONE).waitFor({ timeout: 60_000 });
+    await A.reload();
+    await A.getByRole('button', { name: 'Sign out' }).waitFor();
+    await chromeCard.getByText(PART_DONE).waitFor();
+    await A.getByText('Speed limits').click();
+    await downLimit.fill('');
+    await A.getByRole('button', { name: 'Apply' }).click();
     await chromeCard.getByText('Complete').waitFor({ timeout: 90_000 });
     const saved2 = await saveDownload(A, chromeCard.getByRole('button', { name: 'Save from-firefox.bin', exact: true }));
     assert.equal(saved2.bytes.length, fromFirefox.length);
