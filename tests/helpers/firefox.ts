@@ -22,8 +22,9 @@ export const FIREFOX = process.env.MESHDROP_FIREFOX ?? '/usr/bin/firefox-esr';
 export function firefoxPrefs(downloadDir: string): Record<string, unknown> {
   return {
     // Two browsers on one machine must find each other: offer loopback and plain host
-    // addresses (Firefox hides host addresses behind mDNS names by default, which do not
-    // resolve between two headless processes here) and keep candidates on every interface.
+    // addresses (Firefox hides host addresses behind .local mDNS names by default, and
+    // nothing here promises that a Chromium on the same machine resolves them) and
+    // keep candidates on every interface, not only the default route's.
     'media.peerconnection.ice.loopback': true,
     'media.peerconnection.ice.obfuscate_host_addresses': false,
     'media.peerconnection.ice.default_address_only': false,
