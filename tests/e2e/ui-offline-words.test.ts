@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { startTestTracker } from '../helpers/tracker.ts';
 import { startProxy } from '../helpers/proxy.ts';
 import { assertNoBrowserErrors, launchPerson, withBrowserErrors } from '../helpers/browser.ts';
-import { signUp } from '../helpers/ui.ts';
+import { createGroup, signUp } from '../helpers/ui.ts';
 
 test('long names said, stale errors cleared, offline said at once and cleared on return', { timeout: 120_000 }, async (t) => {
   const tracker = await startTestTracker(t);
@@ -54,4 +54,30 @@ test('long names said, stale errors cleared, offline said at once and cleared on
     await A.getByRole('heading', { name: 'photos', level: 1 }).waitFor();
   });
   assertNoBrowserErrors(alice);
+});
+
+test('Ask to join while the tracker is out of reach is said at once, and works once it is back', { timeout: 120_000 }, async (t) => {
+  const tracker = await startTestTracker(t);
+  const proxy = await startProxy(t, Number(new URL(tracker.httpUrl).port));
+  const alice = await launchPerson(t, 'alice');
+  const bob = await launchPerson(t, 'bob', { allowErrors: ['WebSocket connection to'] });
+  const B = bob.page;
+  await withBrowserErrors([alice, bob], async () => {
+    await alice.open(`${tracker.httpUrl}/`);
+    await signUp(alice.page, 'alice', 'wonderland');
+    await createGroup(alice.page, 'photos');
+    await bob.open(`http://127.0.0.1:${proxy.port}/g/photos`);
+    await signUp(B, 'bob', 'builder!');
+    const join = B.getByRole('region', { name: 'Join' });
+    await join.getByRole('button', { name: 'Ask to join' }).waitFor();
+    proxy.cut();
+    await B.getByText(/Reconnecting/).first().waitFor();
+    await join.getByRole('button', { name: 'Ask to join' }).click();
+    await join.getByText("Can't reach the tracker right now. Ask to join will work once it is back.").waitFor({ timeout: 5000 });
+    proxy.heal();
+    await join.getByText("Can't reach the tracker right now.", { exact: false }).waitFor({ state: 'detached', timeout: 30_000 });
+    await join.getByRole('button', { name: 'Ask to join' }).click();
+    await B.getByRole('heading', { name: 'Waiting for the owner' }).waitFor();
+  });
+  assertNoBrowserErrors(alice, bob);
 });
