@@ -53,6 +53,10 @@ export interface ShareInput {
    * command line from disk): the engine never hashes a whole file itself.
    */
   pieceHashes: string[];
+  /** With keep 'store': called after each piece is copied into the store (pieces stored so far, of all). */
+  onStored?: (stored: number, total: number) => void;
+  /** Aborting before the share is registered stops the copy and removes what it stored; after that it changes nothing. */
+  signal?: AbortSignal;
 }
 
 export type PieceStatus = 'done' | 'inflight' | 'missing';

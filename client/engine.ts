@@ -159,8 +159,19 @@ export class TransferEngine extends Emitter<EngineEvents> {
     const fileId = fileIdOf(meta);
     if (input.keep === 'store') {
       // The id is known only once every piece is hashed, so the copy is a second pass over the source.
-      for (let i = 0; i < total; i++) await this.#store.putPiece(fileId, i, await readExact(input, i));
-    }
+      try {
+        for (let i = 0; i < total; i++) {
+          input.signal?.throwIfAborted();
+          await this.#store.putPiece(fileId, i, await readExact(input, i));
+          input.onStored?.(i + 1, total);
+        }
+        input.signal?.throwIfAborted();
+      } catch (err) {
+        // A cancelled (or failed) copy leaves nothing behind, unless the same bytes are already held.
+        if (!this.#files.has(fileId)) await this.#store.deleteFile(fileId);
+        throw err;
+      }
+    } else input.signal?.throwIfAborted();
     await this.#tracker.request('upload_file', { fileId, meta });
     const existing = this.#files.get(fileId);
     if (existing) {

@@ -39,6 +39,8 @@ export const MAX_FRAME_BYTES = 1024 * 1024;
 
 /** Ids people type (user and group names): short, printable, no spaces. */
 export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/;
+/** NAME_PATTERN's longest name, said to people when what they type is longer (never cut silently). */
+export const MAX_NAME_LENGTH = 32;
 /**
  * A tracker's name (`--tracker-id`, its ops' `origin`, NATS subject tokens):
  * only characters safe in a NATS subject and an op key `origin:seq`, and

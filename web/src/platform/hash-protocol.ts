@@ -4,7 +4,9 @@ export type HashRequest =
   /** SHA-1 of one buffer, transferred in (a copy the page made). */
   | { id: number; kind: 'sha1'; buffer: ArrayBuffer; offset: number; length: number }
   /** SHA-1 of every piece of a File/Blob, read inside the worker (the page never holds the bytes). */
-  | { id: number; kind: 'file'; file: Blob; pieceSize: number };
+  | { id: number; kind: 'file'; file: Blob; pieceSize: number }
+  /** Stop hashing that file: the person cancelled the share (no reply; the page has already given up on it). */
+  | { id: number; kind: 'cancel' };
 
 export type HashReply =
   | { id: number; kind: 'sha1'; hex: string }

@@ -33,6 +33,10 @@ async function sha1Hex(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
 const READ_PIECES = 16;
 const READ_LANES = 4;
 
+/** Files whose share was cancelled: their lanes stop before the next read. */
+const cancelled = new Set<number>();
+class Cancelled extends Error {}
+
 async function hashFile(id: number, file: Blob, pieceSize: number): Promise<string[]> {
   const count = Math.ceil(file.size / pieceSize);
   const hashes = new Array<string>(count);
@@ -42,6 +46,7 @@ async function hashFile(id: number, file: Blob, pieceSize: number): Promise<stri
   let bytesDone = 0;
   const lane = async () => {
     while (next < chunks) {
+      if (cancelled.has(id)) throw new Cancelled();
       const c = next++;
       const start = c * READ_PIECES * pieceSize;
       const buf = new Uint8Array(await file.slice(start, Math.min(file.size, start + READ_PIECES * pieceSize)).arrayBuffer());
@@ -76,10 +81,19 @@ self.onmessage = async (ev: MessageEvent<HashRequest>) => {
         break;
       }
       case 'file': {
-        const hashes = await hashFile(msg.id, msg.file, msg.pieceSize);
-        post({ id: msg.id, kind: 'file', hashes });
+        try {
+          const hashes = await hashFile(msg.id, msg.file, msg.pieceSize);
+          post({ id: msg.id, kind: 'file', hashes });
+        } catch (err) {
+          if (!(err instanceof Cancelled)) throw err;
+        } finally {
+          cancelled.delete(msg.id);
+        }
         break;
       }
+      case 'cancel':
+        cancelled.add(msg.id);
+        break;
     }
   } catch (err) {
     post({ id: msg.id, kind: 'error', message: err instanceof Error ? err.message : String(err) });

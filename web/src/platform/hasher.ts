@@ -64,16 +64,34 @@ export class WorkerHasher implements Hasher {
     return (reply as Extract<HashReply, { kind: 'sha1' }>).hex;
   }
 
-  /** SHA-1 of every piece of a file, with progress after each piece. */
-  async hashFile(file: Blob, pieceSize: number, options: { onProgress?: (p: HashProgress) => void } = {}): Promise<string[]> {
+  /**
+   * SHA-1 of every piece of a file, with progress after each piece. An abort
+   * (`signal`) rejects at once with the signal's reason and tells the worker
+   * to stop reading the file.
+   */
+  async hashFile(file: Blob, pieceSize: number, options: { onProgress?: (p: HashProgress) => void; signal?: AbortSignal } = {}): Promise<string[]> {
     const pieceCount = Math.ceil(file.size / pieceSize);
-    const onProgress = options.onProgress;
-    const reply = await this.#ask(
-      { id: 0, kind: 'file', file, pieceSize },
-      [],
-      onProgress && ((r) => onProgress({ piecesDone: r.piecesDone, pieceCount, bytesDone: r.bytesDone, totalBytes: file.size })),
-    );
-    return (reply as Extract<HashReply, { kind: 'file' }>).hashes;
+    const { onProgress, signal } = options;
+    signal?.throwIfAborted();
+    const id = this.#nextId++;
+    const onAbort = () => {
+      const waiting = this.#waiting.get(id);
+      if (!waiting) return;
+      this.#waiting.delete(id);
+      this.#worker.postMessage({ id, kind: 'cancel' } satisfies HashRequest);
+      waiting.reject(signal!.reason instanceof Error ? signal!.reason : new Error('hashing was cancelled'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const reply = await this.#ask(
+        { id, kind: 'file', file, pieceSize },
+        [],
+        onProgress && ((r) => onProgress({ piecesDone: r.piecesDone, pieceCount, bytesDone: r.bytesDone, totalBytes: file.size })),
+      );
+      return (reply as Extract<HashReply, { kind: 'file' }>).hashes;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
   }
 
   terminate(): void {

@@ -53,11 +53,13 @@ export async function startTransfers(platform: BrowserPlatform, userId: string):
   await engine.start();
 
   return {
-    async share(groupId, file, onProgress, handle) {
+    async share(groupId, file, onProgress, handle, signal) {
       // The worker reads the File itself, so hashing never holds the file in this page's memory.
       const pieceHashes = await platform.hasher.hashFile(file, PIECE_SIZE, {
-        onProgress: (p) => onProgress(p.totalBytes ? p.bytesDone / p.totalBytes : 1),
+        onProgress: (p) => onProgress('checking', p.totalBytes ? p.bytesDone / p.totalBytes : 1),
+        ...(signal ? { signal } : {}),
       });
+      if (!handle) onProgress('storing', 0);
       const { fileId } = await engine.share({
         source: new BlobPieceSource(file, PIECE_SIZE),
         name: file.name,
@@ -65,6 +67,8 @@ export async function startTransfers(platform: BrowserPlatform, userId: string):
         groupId,
         keep: handle ? 'original' : 'store',
         pieceHashes,
+        onStored: (stored, total) => onProgress('storing', stored / total),
+        ...(signal ? { signal } : {}),
       });
       if (handle) await keepFileHandle(store, fileId, handle);
     },

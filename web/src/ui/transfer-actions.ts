@@ -21,6 +21,8 @@ export class TransferActions {
   /** Whose session the port is: their speed limits are kept under their id. */
   #userId: string | undefined;
   #unsubscribe: (() => void)[] = [];
+  /** Shares not yet registered, by their key in TransfersState: aborting one cancels it. */
+  readonly #cancels = new Map<number, AbortController>();
 
   constructor(transfers: TransfersState, notices: NoticesState, limitStore?: SpeedLimitStore) {
     this.#transfers = transfers;
@@ -66,18 +68,36 @@ export class TransferActions {
     const shared: string[] = [];
     const items = files.map((f) => (f instanceof File ? { file: f, handle: undefined } : f));
     const keys = items.map(({ file: f }) => this.#transfers.startShare(groupId, f.name, f.size));
+    const controllers = keys.map((key) => {
+      const controller = new AbortController();
+      this.#cancels.set(key, controller);
+      return controller;
+    });
     for (const [i, { file, handle }] of items.entries()) {
       const key = keys[i]!;
+      const { signal } = controllers[i]!;
       try {
-        await port.share(groupId, file, (p) => this.#transfers.shareProgress(key, p), handle);
+        // A share cancelled while it waited its turn is never started.
+        signal.throwIfAborted();
+        await port.share(groupId, file, (phase, p) => this.#transfers.shareProgress(key, p, phase), handle, signal);
         this.#transfers.shareDone(key);
         shared.push(file.name);
       } catch (err) {
-        this.#transfers.shareFailed(key, describeError(err));
-        if (files.length === 1) throw err;
+        if (signal.aborted) this.#transfers.shareCancelled(key);
+        else {
+          this.#transfers.shareFailed(key, describeError(err));
+          if (files.length === 1) throw err;
+        }
+      } finally {
+        this.#cancels.delete(key);
       }
     }
     return shared;
+  }
+
+  /** Cancels a share still being checked or stored: nothing is registered and nothing kept. */
+  cancelShare(key: number): void {
+    this.#cancels.get(key)?.abort(new Error('the share was cancelled'));
   }
 
   async download(file: FileSummary): Promise<void> {

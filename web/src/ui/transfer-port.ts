@@ -4,7 +4,7 @@
  * (web/src/ui/start-transfers.ts); the screens and the console only see this.
  */
 import type { FileSummary } from '../../../protocol/tracker.ts';
-import type { DownloadView } from './transfers.svelte.ts';
+import type { DownloadView, SharePhase } from './transfers.svelte.ts';
 
 export interface SpeedLimits {
   downloadBytesPerSecond: number;
@@ -13,12 +13,20 @@ export interface SpeedLimits {
 
 export interface TransferPort {
   /**
-   * Fingerprints the file (progress 0..1 as it goes), registers it in the
-   * group and starts seeding. With a file handle (Chromium) the original is
-   * served from disk and re-opened after a reload; without one its pieces are
-   * copied into the browser's storage so it stays seedable.
+   * Checks the file (hashes its pieces, phase 'checking', progress 0..1),
+   * registers it in the group and starts seeding. With a file handle
+   * (Chromium) the original is served from disk and re-opened after a
+   * reload; without one its pieces are first copied into the browser's
+   * storage so it stays seedable (phase 'storing', its own 0..1). Aborting
+   * `signal` before it is registered stops it there and leaves nothing.
    */
-  share(groupId: string, file: File, onProgress: (fraction: number) => void, handle?: FileSystemFileHandle): Promise<void>;
+  share(
+    groupId: string,
+    file: File,
+    onProgress: (phase: SharePhase, fraction: number) => void,
+    handle?: FileSystemFileHandle,
+    signal?: AbortSignal,
+  ): Promise<void>;
   /** Starts (or continues) downloading a file of a group I belong to. */
   download(file: FileSummary): Promise<void>;
   pause(fileId: string): Promise<void>;

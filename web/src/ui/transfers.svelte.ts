@@ -1,6 +1,6 @@
 /**
- * What the screens show of transfers: files being fingerprinted for sharing
- * (hashing progress per file) and the downloads list (show_downloads). The
+ * What the screens show of transfers: files being shared (each phase's
+ * progress: checking, then storing a copy) and the downloads list (show_downloads). The
  * bytes themselves move in the transfer engine (client/engine.ts); this
  * class holds the snapshot the UI renders, refreshed from the engine.
  */
@@ -43,15 +43,19 @@ export interface DownloadView {
   pieces: PieceMark[];
 }
 
+export type SharePhase = 'checking' | 'storing';
+
 export interface ShareProgress {
   /** Unique per pick, so two files of the same name are told apart. */
   key: number;
   groupId: string;
   name: string;
   size: number;
-  /** 0..1 of the file fingerprinted. */
+  /** Which step a share in progress is at: 'checking' (hashing its pieces), then 'storing' (a copy for seeding after a reload). */
+  phase: SharePhase;
+  /** 0..1 of the current phase. */
   progress: number;
-  state: 'hashing' | 'shared' | 'failed';
+  state: 'hashing' | 'shared' | 'failed' | 'cancelled';
   error?: string;
 }
 
@@ -95,17 +99,21 @@ export class TransfersState {
 
   startShare(groupId: string, name: string, size: number): number {
     const key = this.#nextKey++;
-    this.#shares = [...this.#shares, { key, groupId, name, size, progress: 0, state: 'hashing' }];
+    this.#shares = [...this.#shares, { key, groupId, name, size, phase: 'checking', progress: 0, state: 'hashing' }];
     return key;
   }
-  shareProgress(key: number, progress: number): void {
-    this.#update(key, { progress: Math.min(1, Math.max(0, progress)) });
+  /** Progress of a share's current phase (or of `phase`, which it moves to). */
+  shareProgress(key: number, progress: number, phase?: SharePhase): void {
+    this.#update(key, { ...(phase ? { phase } : {}), progress: Math.min(1, Math.max(0, progress)) });
   }
   shareDone(key: number): void {
     this.#update(key, { progress: 1, state: 'shared' });
   }
   shareFailed(key: number, error: string): void {
     this.#update(key, { state: 'failed', error });
+  }
+  shareCancelled(key: number): void {
+    this.#update(key, { state: 'cancelled' });
   }
   dismissShare(key: number): void {
     this.#shares = this.#shares.filter((s) => s.key !== key);
