@@ -44,6 +44,8 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
   #timeoutMs: number;
   #baseDelay: number;
   #socket: SocketLike | undefined;
+  /** Ends the connection attempt on its way, if any (close() calls it). */
+  #abortAttempt: ((err: Error) => void) | undefined;
   #status: ConnectionStatus = 'idle';
   #pending = new Map<string, Pending>();
   /**
@@ -213,6 +215,9 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
     this.#liveness.stop();
     this.#ice.stop();
     this.#status = 'closed';
+    // An attempt on its way (socket open, hello or resume unanswered) ends too: left alone it would
+    // come up connected after close(), its liveness pings keeping the process alive.
+    this.#abortAttempt?.(new MeshdropError(ErrorCode.Disconnected, 'the connection was closed'));
     this.#socket?.close(1000, 'bye');
     this.#socket = undefined;
     for (const [id, p] of this.#pending) {
@@ -279,6 +284,8 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
       const fail = (err: Error) => {
         if (settled) return;
         settled = true;
+        this.#abortAttempt = undefined;
+        clearTimeout(attemptTimer);
         socket.onclose = null;
         socket.onmessage = null;
         try {
@@ -289,6 +296,7 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
         reject(err);
       };
       const attemptTimer = setTimeout(() => fail(new Error(`no answer from ${url}`)), 3000);
+      this.#abortAttempt = fail;
       const helloId = randomId();
       let resumeId: string | undefined;
 
@@ -350,6 +358,7 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
       const ready = (resumed: boolean) => {
         if (settled) return;
         settled = true;
+        this.#abortAttempt = undefined;
         clearTimeout(attemptTimer);
         this.#socket = socket;
         this.#url = url;

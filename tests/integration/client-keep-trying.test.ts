@@ -7,6 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
+import { WebSocket } from 'ws';
 import { TrackerClient, type ConnectionStatus } from '../../client/tracker.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { eventually, startTestTracker, wsFactory } from '../helpers/tracker.ts';
@@ -51,4 +52,35 @@ test('connect({ keepTrying }) ends with close()', async (t) => {
   await eventually(() => assert.equal(client.status, 'reconnecting'));
   client.close();
   await assert.rejects(connecting, (err: { code?: string }) => err.code === ErrorCode.Disconnected);
+});
+
+test('close() while an attempt is on its way ends it: no socket stays open, the client stays closed', async (t) => {
+  // A client closed between opening a socket and the tracker's hello reply used to finish that
+  // attempt anyway: it came up "connected" after close(), with liveness pings keeping its process
+  // alive for ever (a test file that never exits; a command line that hangs after logout).
+  const tracker = await startTestTracker(t);
+  const sockets: WebSocket[] = [];
+  const client = new TrackerClient({
+    urls: [tracker.wsUrl],
+    createSocket: (url) => {
+      const socket = new WebSocket(url);
+      sockets.push(socket);
+      // Closed the moment the socket opens: the client's hello goes, its reply is on its way.
+      socket.addEventListener('open', () => client.close());
+      return socket as never;
+    },
+    reconnectDelayMs: 20,
+  });
+  t.after(() => client.close());
+  const statuses: ConnectionStatus[] = [];
+  client.on('status', ({ status }) => statuses.push(status));
+
+  const connecting = client.connect();
+  await assert.rejects(connecting, (err: { code?: string }) => err.code === ErrorCode.Disconnected);
+  await eventually(() => assert.equal(sockets[0]!.readyState, WebSocket.CLOSED, 'the attempt socket is closed'));
+  // Long enough for a hello reply to have arrived had the attempt gone on.
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(client.status, 'closed');
+  assert.equal(sockets.length, 1, 'no further attempt');
+  assert.deepEqual(statuses, ['connecting', 'closed']);
 });
