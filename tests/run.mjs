@@ -71,7 +71,7 @@ function runFile(file, stream) {
         output,
         tests: count('tests'),
         pass: count('pass'),
-        fail: count('fail'),
+        fail: count('fail') + count('cancelled'),
         todo: count('todo'),
         skipped: count('skipped'),
       });
@@ -110,7 +110,7 @@ for (const file of files.filter(isHeavy)) {
 
 const sum = (key) => results.reduce((n, r) => n + r[key], 0);
 const failed = results.filter((r) => !r.ok);
-console.log(`\n══ ${results.length} files in ${((Date.now() - started) / 60000).toFixed(1)} min: ${sum('tests')} tests, ${sum('pass')} pass, ${sum('fail')} fail, ${sum('todo')} todo, ${sum('skipped')} skipped`);
+console.log(`\n══ ${results.length} files in ${((Date.now() - started) / 60000).toFixed(1)} min: ${sum('tests')} tests, ${sum('pass')} pass, ${sum('fail')} failed or cancelled, ${sum('todo')} todo, ${sum('skipped')} skipped`);
 console.log('slowest files:');
 for (const r of [...results].sort((a, b) => b.seconds - a.seconds).slice(0, 8)) console.log(`  ${r.seconds.toFixed(1).padStart(7)} s  ${r.file}`);
 if (failed.length) {
