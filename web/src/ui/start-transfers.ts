@@ -11,6 +11,7 @@ import { BlobPieceSource, keepFileHandle, reopenFileSource } from '../platform/f
 import type { BrowserPlatform } from '../platform/index.ts';
 import { canStreamToDisk, saveStoredFile } from '../platform/save.ts';
 import { describeError } from '../../../client/commands/errors.ts';
+import { servePreviews } from './preview-bridge.ts';
 import type { TransferPort } from './transfer-port.ts';
 import type { DownloadView } from './transfers.svelte.ts';
 
@@ -51,6 +52,8 @@ export async function startTransfers(platform: BrowserPlatform, userId: string):
     notify('error', `${fileId ? `${nameOf(fileId)}: ` : ''}${describeError(code ? { code, message } : new Error(message))}`, fileId),
   );
   await engine.start();
+  // The service worker's /preview/<fileId> asks this page which pieces to fetch first (issue 13, item 9).
+  const stopPreviews = servePreviews(engine, store);
 
   return {
     async share(groupId, file, onProgress, handle, signal) {
@@ -107,6 +110,7 @@ export async function startTransfers(platform: BrowserPlatform, userId: string):
     close() {
       changeListeners.clear();
       noticeListeners.clear();
+      stopPreviews();
       engine.close();
     },
   };
