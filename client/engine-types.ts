@@ -104,6 +104,8 @@ export interface EngineEvents extends Record<string, unknown> {
   /** Something about this file changed (state, progress, peers, pieces): re-render. Throttled per file. */
   changed: { fileId: string };
   complete: { fileId: string };
+  /** A piece passed its SHA-1 check and is stored (not throttled): a preview or a save-as-it-arrives reads it now. */
+  verified: { fileId: string; piece: number };
   /** A piece failed its SHA-1 check; it is discarded and fetched again. `peers`: who sent blocks of it. */
   piece_failed: { fileId: string; piece: number; peers: { peerId: string; userId: string }[] };
   /** A peer was dropped for this file after MAX_STRIKES failed pieces. */

@@ -285,6 +285,22 @@ export class TransferEngine extends Emitter<EngineEvents> {
     return data;
   }
 
+  /**
+   * A preview's player needs pieces [first, last] next: the swarm starts them
+   * first, in order (undefined: back to the usual policy). Kept across a
+   * pause, so a resumed swarm still prefers them.
+   */
+  prioritise(fileId: string, window: { first: number; last: number } | undefined): void {
+    const entry = this.#entry(fileId);
+    entry.priority = window;
+    entry.swarm?.prioritise(window);
+  }
+
+  /** Is this verified piece held (stored, or in the shared original)? */
+  hasPiece(fileId: string, index: number): boolean {
+    return this.#files.get(fileId)?.have.has(index) ?? false;
+  }
+
   // ---------------------------------------------------------- state for the UI
 
   downloads(): DownloadInfo[] {
@@ -347,10 +363,12 @@ export class TransferEngine extends Emitter<EngineEvents> {
       now: this.#now,
     });
     entry.swarm = swarm;
-    swarm.on('verified', () => {
+    if (entry.priority) swarm.prioritise(entry.priority);
+    swarm.on('verified', ({ piece }) => {
       entry.record.have = entry.have.bytes;
       void this.#save(entry);
       this.#changed(entry, false);
+      this.emit('verified', { fileId, piece });
     });
     swarm.on('complete', () => {
       entry.record.state = 'complete';

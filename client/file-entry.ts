@@ -18,6 +18,8 @@ export interface Entry {
   saving: Promise<void> | undefined;
   saveAgain: boolean;
   changedTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Pieces a preview's player needs next (engine.prioritise), handed to each new swarm. */
+  priority?: { first: number; last: number } | undefined;
 }
 
 export function createEntry(record: StoredFile): Entry {

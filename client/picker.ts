@@ -16,6 +16,10 @@
  *    one peer are also asked of others (up to ENDGAME_MAX_DUPLICATES); when
  *    one arrives the others are cancelled.
  * 4. A request that times out is released, so another peer gets it.
+ * 5. Priority window (`prioritise`, a preview's player): while one is set,
+ *    new pieces are started lowest index first inside it, before rules 2's
+ *    random and rarest; outside it, or when it holds nothing this peer
+ *    offers, the usual rules apply. Sequential is a mode of this picker.
  * The caller sizes each peer's pipeline with `pipelineDepth(rate)`.
  */
 import type { Bitfield } from '../protocol/bitfield.ts';
@@ -93,6 +97,8 @@ export class Picker<P extends string = string> {
   readonly #peers = new Map<P, PeerState<P>>();
   /** Started, not yet verified; Map keeps start order, so older pieces are finished first. */
   readonly #partial = new Map<number, Partial<P>>();
+  /** Pieces [first, last] a player needs next; undefined: no priority. */
+  #priority: { first: number; last: number } | undefined;
 
   /** `have` is shared with the caller: the picker sets a piece in it when told it verified. */
   constructor(have: Bitfield, options: PickerOptions) {
@@ -272,8 +278,28 @@ export class Picker<P extends string = string> {
     return partial;
   }
 
+  /**
+   * Prefer pieces `first`..`last` (clamped to the file), lowest index first,
+   * when starting new pieces; `undefined` clears it. A player that seeks sets
+   * a new window; pieces already started elsewhere are finished as usual.
+   */
+  prioritise(window: { first: number; last: number } | undefined): void {
+    if (!window) {
+      this.#priority = undefined;
+      return;
+    }
+    const first = Math.max(0, Math.floor(window.first));
+    const last = Math.min(this.pieceCount - 1, Math.floor(window.last));
+    this.#priority = first <= last ? { first, last } : undefined;
+  }
+
   /** A piece the peer has that we neither have nor started; -1 if none. */
   #choosePiece(state: PeerState<P>): number {
+    if (this.#priority) {
+      for (let i = this.#priority.first; i <= this.#priority.last; i++) {
+        if (!this.#have.has(i) && !this.#partial.has(i) && offers(state, i)) return i;
+      }
+    }
     const randomPhase = this.#have.count() + this.#partial.size < this.#initialRandom;
     let chosen = -1;
     let best = Infinity;

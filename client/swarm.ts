@@ -166,6 +166,12 @@ export class Swarm extends Emitter<SwarmEvents> {
     this.#fillAll();
   }
 
+  /** A player needs pieces [first, last] next (a preview): the picker starts those first (client/picker.ts rule 5). */
+  prioritise(window: { first: number; last: number } | undefined): void {
+    this.#picker.prioritise(window);
+    this.poke();
+  }
+
   inflightPieces(): Set<number> {
     return this.#picker.inflightPieces();
   }

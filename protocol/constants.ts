@@ -163,6 +163,14 @@ export const MAX_PEERS_PER_FILE = 12;
 export const INITIAL_RANDOM_PIECES = 4;
 
 /**
+ * A preview's player reading piece N has pieces N..N+this fetched first
+ * (client/picker.ts priority window): 4 × 512 KiB = 2 MiB, several seconds
+ * of most video and a minute of audio ahead of the playhead, few enough that
+ * a seek elsewhere is not stuck behind them.
+ */
+export const PREVIEW_AHEAD_PIECES = 4;
+
+/**
  * A peer's pipeline (blocks requested and not yet received) is sized so that
  * PIPELINE_TARGET_MS of its measured rate is always in flight: enough to hide
  * a round trip, few enough that a slow peer does not hoard blocks at the tail.

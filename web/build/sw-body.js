@@ -9,11 +9,16 @@
  * - navigation: the network first (a running tracker always serves the
  *   newest page), the cached index.html when the network fails;
  * - the precached files (hashed, immutable): from the cache;
+ * - /preview/<fileId> (issue 13, item 9): a file being downloaded, played
+ *   or shown from its verified pieces while the rest arrives (below);
  * - everything else (/ws, /metrics, /healthz, any other request): not
  *   touched, never cached.
  */
 /* global PRECACHE, CACHE_NAME, CACHE_PREFIX */
 const NOT_THE_APP = ['/ws', '/metrics', '/healthz'];
+const PREVIEW_PREFIX = '/preview/';
+/** The page answers "open" at once; a page that says nothing in this time has no engine (signed out, closing). */
+const OPEN_TIMEOUT_MS = 10_000;
 
 self.addEventListener('install', (event) => {
   event.waitUntil(
@@ -38,6 +43,10 @@ self.addEventListener('fetch', (event) => {
   if (request.method !== 'GET') return;
   const url = new URL(request.url);
   if (url.origin !== self.location.origin || NOT_THE_APP.includes(url.pathname)) return;
+  if (url.pathname.startsWith(PREVIEW_PREFIX)) {
+    event.respondWith(preview(event, decodeURIComponent(url.pathname.slice(PREVIEW_PREFIX.length))));
+    return;
+  }
   if (request.mode === 'navigate') {
     event.respondWith(
       fetch(request).catch(() =>
@@ -54,3 +63,105 @@ self.addEventListener('fetch', (event) => {
       .then((hit) => hit || fetch(request)),
   );
 });
+
+/*
+ * Preview while downloading, as WebTorrent's server worker does. The worker
+ * answers a (range) request for /preview/<fileId> from the piece store, the
+ * page's own IndexedDB database (web/src/platform/idb-store.ts: object store
+ * "kv", key ["piece", fileId, index] → the verified piece's Blob). It asks the
+ * page that downloads the file (web/src/ui/preview-bridge.ts, over a
+ * MessageChannel) for the file's size and database ("open"), then, piece by
+ * piece as the player reads, to fetch that piece first and say when it is
+ * verified and stored ("need"). The body streams: a player reads the start
+ * and plays while later pieces are on their way; a seek is a new range.
+ */
+async function preview(event, fileId) {
+  const found = await findPage(event, fileId);
+  if (!found) return new Response('This file is not being downloaded in an open tab.', { status: 404, headers: { 'content-type': 'text/plain' } });
+  const { page, file } = found;
+  const size = file.size;
+  let start = 0;
+  let end = size - 1;
+  const range = event.request.headers.get('range');
+  if (range) {
+    const m = /^bytes=(\d*)-(\d*)$/.exec(range.trim());
+    if (m && m[1] !== '') {
+      start = Number(m[1]);
+      if (m[2] !== '') end = Math.min(end, Number(m[2]));
+    } else if (m && m[2] !== '') start = Math.max(0, size - Number(m[2])); // a suffix: the last N bytes
+    if (!m || start > end || start >= size) {
+      return new Response(null, { status: 416, headers: { 'content-range': `bytes */${size}` } });
+    }
+  }
+  const headers = { 'content-type': file.mime, 'accept-ranges': 'bytes', 'content-length': String(end - start + 1), 'cache-control': 'no-store' };
+  if (range) headers['content-range'] = `bytes ${start}-${end}/${size}`;
+  if (size === 0) return new Response(null, { status: 200, headers });
+  const db = await openDatabase(file.dbName);
+  let offset = start;
+  const body = new ReadableStream({
+    async pull(controller) {
+      const piece = Math.floor(offset / file.pieceSize);
+      const answer = await ask(page, { op: 'need', fileId, piece });
+      if (!answer || answer.error) return controller.error(new Error(answer ? answer.error : 'the page went away'));
+      const blob = await readPiece(db, fileId, piece);
+      if (!blob) return controller.error(new Error(`piece ${piece} is not stored`));
+      const from = offset - piece * file.pieceSize;
+      const to = Math.min(blob.size, end + 1 - piece * file.pieceSize);
+      controller.enqueue(new Uint8Array(await blob.slice(from, to).arrayBuffer()));
+      offset += to - from;
+      if (offset > end) controller.close();
+    },
+  });
+  return new Response(body, { status: range ? 206 : 200, headers });
+}
+
+/** The window that downloads this file (the requesting one first), and what it says of the file. */
+async function findPage(event, fileId) {
+  const own = event.clientId ? await self.clients.get(event.clientId) : undefined;
+  const others = await self.clients.matchAll({ type: 'window' });
+  for (const page of [own, ...others.filter((c) => c.id !== event.clientId)]) {
+    if (!page) continue;
+    const file = await ask(page, { op: 'open', fileId }, OPEN_TIMEOUT_MS);
+    if (file && !file.error) return { page, file };
+  }
+  return undefined;
+}
+
+/** One question to a page, one answer over its own MessageChannel (undefined if it never answers in time). */
+function ask(page, question, timeoutMs) {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    const timer = timeoutMs ? setTimeout(() => resolve(undefined), timeoutMs) : undefined;
+    channel.port1.onmessage = (e) => {
+      clearTimeout(timer);
+      channel.port1.close();
+      resolve(e.data);
+    };
+    page.postMessage({ type: 'meshdrop-preview', ...question }, [channel.port2]);
+  });
+}
+
+const databases = new Map();
+/** The page's piece database, opened as it is (never created or upgraded here). */
+function openDatabase(name) {
+  if (!databases.has(name)) {
+    databases.set(name, new Promise((resolve, reject) => {
+      const open = indexedDB.open(name);
+      open.onupgradeneeded = () => open.transaction.abort(); // not there: do not create it
+      open.onsuccess = () => resolve(open.result);
+      open.onerror = () => {
+        databases.delete(name);
+        reject(open.error);
+      };
+    }));
+  }
+  return databases.get(name);
+}
+
+function readPiece(db, fileId, index) {
+  return new Promise((resolve, reject) => {
+    const get = db.transaction('kv', 'readonly').objectStore('kv').get(['piece', fileId, index]);
+    get.onsuccess = () => resolve(get.result);
+    get.onerror = () => reject(get.error);
+  });
+}

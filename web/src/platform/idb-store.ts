@@ -29,7 +29,11 @@ type FileRecord = StoredFile;
 export class IdbPieceStore implements PieceStore {
   readonly kv: UseStore;
 
+  /** The IndexedDB database's name: the service worker opens it too, to answer previews (web/build/sw-body.js). */
+  readonly dbName: string;
+
   constructor(dbName: string) {
+    this.dbName = dbName;
     this.kv = createStore(dbName, STORE_NAME);
   }
 

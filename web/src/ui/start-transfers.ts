@@ -11,6 +11,8 @@ import { BlobPieceSource, keepFileHandle, reopenFileSource } from '../platform/f
 import type { BrowserPlatform } from '../platform/index.ts';
 import { canStreamToDisk, saveStoredFile } from '../platform/save.ts';
 import { describeError } from '../../../client/commands/errors.ts';
+import { servePreviews } from './preview-bridge.ts';
+import { keptDestinations, pickDestination, StreamSave } from '../platform/stream-save.ts';
 import type { TransferPort } from './transfer-port.ts';
 import type { DownloadView } from './transfers.svelte.ts';
 
@@ -51,6 +53,32 @@ export async function startTransfers(platform: BrowserPlatform, userId: string):
     notify('error', `${fileId ? `${nameOf(fileId)}: ` : ''}${describeError(code ? { code, message } : new Error(message))}`, fileId),
   );
   await engine.start();
+  // The service worker's /preview/<fileId> asks this page which pieces to fetch first (issue 13, item 9).
+  const stopPreviews = servePreviews(engine, store);
+
+  // Save where I choose, as it arrives (issue 13, item 10): one writer per file being saved so.
+  const savers = new Map<string, StreamSave>();
+  const saverFor = async (fileId: string, handle: FileSystemFileHandle): Promise<StreamSave> => {
+    const record = await store.getFile(fileId);
+    if (!record) throw new Error('this file is not stored in this tab');
+    savers.get(fileId)?.close();
+    const saver = new StreamSave(store, {
+      fileId,
+      size: record.meta.size,
+      pieceSize: record.meta.pieceSize,
+      pieceCount: record.meta.pieceHashes.length,
+      has: (piece) => engine.hasPiece(fileId, piece),
+    }, handle, changed);
+    savers.set(fileId, saver);
+    return saver;
+  };
+  engine.on('verified', ({ fileId, piece }) => savers.get(fileId)?.verified(piece));
+  // After a reload: carry on writing where the browser still lets us (no dialog without a click).
+  for (const [fileId, kept] of await keptDestinations(store, engine.downloads().map((d) => d.fileId))) {
+    const saver = await saverFor(fileId, kept.handle).catch(() => undefined);
+    if (kept.saved) saver?.markSaved();
+    else await saver?.start(false).catch(() => undefined);
+  }
 
   return {
     async share(groupId, file, onProgress, handle, signal) {
@@ -75,13 +103,25 @@ export async function startTransfers(platform: BrowserPlatform, userId: string):
     download: (file: FileSummary) => engine.download(file.fileId),
     pause: (fileId) => engine.pause(fileId),
     resume: (fileId) => engine.resume(fileId),
-    remove: (fileId) => engine.remove(fileId),
+    async remove(fileId) {
+      await savers.get(fileId)?.forget();
+      savers.delete(fileId);
+      await engine.remove(fileId);
+    },
     async save(fileId, method) {
       const record = await store.getFile(fileId);
       if (!record || record.state !== 'complete') throw new Error('this file is not complete yet');
       await saveStoredFile(store, record, method);
     },
     canPickSaveLocation: canStreamToDisk(),
+    async saveAsItArrives(fileId, again) {
+      const kept = savers.get(fileId);
+      if (again && kept) return kept.start(true);
+      const info = engine.info(fileId);
+      if (!info) throw new Error('this file is not downloading in this tab');
+      const handle = await pickDestination(info.name);
+      await (await saverFor(fileId, handle)).start(true);
+    },
     async reattach(fileId) {
       const result = await reopenFileSource(store, fileId, PIECE_SIZE, true);
       if (result.status === 'ready') await engine.attachSource(fileId, result.source);
@@ -95,7 +135,7 @@ export async function startTransfers(platform: BrowserPlatform, userId: string):
       const shown = (n: number) => (Number.isFinite(n) ? n : 0);
       return { downloadBytesPerSecond: shown(downloadBytesPerSecond), uploadBytesPerSecond: shown(uploadBytesPerSecond) };
     },
-    snapshot: () => engine.downloads().map(toView),
+    snapshot: () => engine.downloads().map((d) => withSaveTo(toView(d), savers.get(d.fileId))),
     onChange(listener) {
       changeListeners.add(listener);
       return () => changeListeners.delete(listener);
@@ -107,9 +147,17 @@ export async function startTransfers(platform: BrowserPlatform, userId: string):
     close() {
       changeListeners.clear();
       noticeListeners.clear();
+      stopPreviews();
+      for (const saver of savers.values()) saver.close();
+      savers.clear();
       engine.close();
     },
   };
+}
+
+function withSaveTo(view: DownloadView, saver: StreamSave | undefined): DownloadView {
+  if (!saver) return view;
+  return { ...view, saveTo: { name: saver.name, status: saver.status, written: saver.written, ...(saver.error ? { error: saver.error } : {}) } };
 }
 
 function toView(d: DownloadInfo): DownloadView {

@@ -119,6 +119,10 @@ export class TransferActions {
   async save(fileId: string, method: 'download' | 'picker' = 'download'): Promise<void> {
     await this.require().save(fileId, method);
   }
+  /** Save where I choose, as it arrives: pick a file now (or allow the one picked before a reload again). */
+  async saveAsItArrives(fileId: string, again = false): Promise<void> {
+    await this.require().saveAsItArrives(fileId, again);
+  }
   get canPickSaveLocation(): boolean {
     return this.#port?.canPickSaveLocation ?? false;
   }

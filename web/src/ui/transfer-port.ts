@@ -37,6 +37,12 @@ export interface TransferPort {
   save(fileId: string, method: 'download' | 'picker'): Promise<void>;
   /** True where "Save as…" can stream to a file of the user's choice. */
   readonly canPickSaveLocation: boolean;
+  /**
+   * Picks a destination (call from a click) and writes every verified piece
+   * there as it verifies; with `again`, asks once more for the permission a
+   * reload took away from the destination already picked.
+   */
+  saveAsItArrives(fileId: string, again?: boolean): Promise<void>;
   /** A shared original that needs the user's permission again after a reload (call from a click). */
   reattach(fileId: string): Promise<void>;
   /** Speed caps for this tab, bytes per second; 0 = no cap. */

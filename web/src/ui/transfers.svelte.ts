@@ -41,6 +41,8 @@ export interface DownloadView {
   servingTo?: string[];
   /** One mark per piece: the piece map. */
   pieces: PieceMark[];
+  /** Being saved as it arrives into a file the user picked (web/src/platform/stream-save.ts). */
+  saveTo?: { name: string; status: 'writing' | 'needs-permission' | 'saved' | 'failed'; written: number; error?: string };
 }
 
 export type SharePhase = 'checking' | 'storing';

@@ -1,0 +1,76 @@
+/**
+ * The page's half of preview while downloading (issue 13, item 9). The
+ * service worker (web/build/sw-body.js) answers a player's range requests for
+ * /preview/<fileId> from this user's piece database; it asks this page, over
+ * a MessageChannel per question:
+ *
+ * - `open`: is this file downloading here, and its size, piece size, type
+ *   and database name? Answered at once.
+ * - `need` piece N: fetch pieces N..N+PREVIEW_AHEAD_PIECES first (the
+ *   picker's priority window, client/picker.ts), and answer once piece N is
+ *   verified and stored. A player that reads on moves the window with it.
+ *
+ * Nothing here reads a piece: the worker reads the same IndexedDB store.
+ */
+import type { TransferEngine } from '../../../client/engine.ts';
+import { PREVIEW_AHEAD_PIECES } from '../../../protocol/constants.ts';
+import type { IdbPieceStore } from '../platform/idb-store.ts';
+import { mimeOf } from './preview.ts';
+
+interface Question {
+  type: 'meshdrop-preview';
+  op: 'open' | 'need';
+  fileId: string;
+  piece?: number;
+}
+
+/** Starts answering the service worker for this engine's files; returns the stop. */
+export function servePreviews(engine: TransferEngine, store: IdbPieceStore, container: ServiceWorkerContainer | undefined = globalThis.navigator?.serviceWorker): () => void {
+  if (!container) return () => undefined;
+  /** Pieces asked for and not yet held, per file: their answers. */
+  const waiting = new Map<string, Map<number, ((answer: object) => void)[]>>();
+  const offVerified = engine.on('verified', ({ fileId, piece }) => {
+    const files = waiting.get(fileId);
+    const replies = files?.get(piece);
+    if (!replies) return;
+    files!.delete(piece);
+    for (const reply of replies) reply({ ok: true });
+  });
+  // A file removed while a player waits on it: the player hears so rather than waiting on.
+  const offChanged = engine.on('changed', ({ fileId }) => {
+    const files = waiting.get(fileId);
+    if (!files || engine.info(fileId)) return;
+    waiting.delete(fileId);
+    for (const replies of files.values()) for (const reply of replies) reply({ error: 'the download was removed' });
+  });
+  const onMessage = async (event: MessageEvent) => {
+    const q = event.data as Question | undefined;
+    const port = event.ports[0];
+    if (q?.type !== 'meshdrop-preview' || !port) return;
+    const reply = (answer: object) => port.postMessage(answer);
+    const info = engine.info(q.fileId);
+    if (!info) return reply({ error: 'this file is not downloading in this tab' });
+    if (q.op === 'open') {
+      const record = await store.getFile(q.fileId);
+      if (!record) return reply({ error: 'this file is not stored in this tab' });
+      return reply({ size: info.size, pieceSize: record.meta.pieceSize, mime: mimeOf(info.name), dbName: store.dbName });
+    }
+    const piece = q.piece ?? -1;
+    if (!Number.isInteger(piece) || piece < 0 || piece >= info.pieceCount) return reply({ error: `no piece ${piece}` });
+    engine.prioritise(q.fileId, { first: piece, last: piece + PREVIEW_AHEAD_PIECES });
+    if (engine.hasPiece(q.fileId, piece)) return reply({ ok: true });
+    const files = waiting.get(q.fileId) ?? new Map<number, ((answer: object) => void)[]>();
+    waiting.set(q.fileId, files);
+    files.set(piece, [...(files.get(piece) ?? []), reply]);
+  };
+  const listener = (event: MessageEvent) => void onMessage(event);
+  container.addEventListener('message', listener);
+  container.startMessages?.();
+  return () => {
+    offVerified();
+    offChanged();
+    container.removeEventListener('message', listener);
+    for (const files of waiting.values()) for (const replies of files.values()) for (const reply of replies) reply({ error: 'signed out' });
+    waiting.clear();
+  };
+}
