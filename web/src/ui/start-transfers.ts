@@ -10,6 +10,7 @@ import type { FileSummary } from '../../../protocol/tracker.ts';
 import { BlobPieceSource, keepFileHandle, reopenFileSource } from '../platform/file-source.ts';
 import type { BrowserPlatform } from '../platform/index.ts';
 import { canStreamToDisk, saveStoredFile } from '../platform/save.ts';
+import { canPickFolder, saveBatchFile, saveBatchToFolder } from '../platform/save-batch.ts';
 import { describeError } from '../../../client/commands/errors.ts';
 import { servePreviews } from './preview-bridge.ts';
 import { keptDestinations, pickDestination, StreamSave } from '../platform/stream-save.ts';
@@ -100,6 +101,34 @@ export async function startTransfers(platform: BrowserPlatform, userId: string):
       });
       if (handle) await keepFileHandle(store, fileId, handle);
     },
+    async shareBatch(groupId, name, files, onProgress, signal) {
+      // One Blob of the files one after another: the batch's one piece space (protocol/batch.ts), read from disk as it is hashed.
+      const whole = new Blob(files.map((f) => f.file));
+      const pieceHashes = await platform.hasher.hashFile(whole, PIECE_SIZE, {
+        onProgress: (p) => onProgress('checking', p.totalBytes ? p.bytesDone / p.totalBytes : 1),
+        ...(signal ? { signal } : {}),
+      });
+      onProgress('storing', 0);
+      // No handle survives a reload for a batch's files: its pieces are copied into the store.
+      await engine.share({
+        source: new BlobPieceSource(whole, PIECE_SIZE),
+        name,
+        size: whole.size,
+        groupId,
+        keep: 'store',
+        pieceHashes,
+        files: files.map((f) => ({ path: f.path, size: f.file.size })),
+        onStored: (stored, total) => onProgress('storing', stored / total),
+        ...(signal ? { signal } : {}),
+      });
+    },
+    async saveBatch(fileId, what) {
+      const record = await store.getFile(fileId);
+      if (!record || record.state !== 'complete') throw new Error('this batch is not complete yet');
+      if (what === 'folder') await saveBatchToFolder(store, record);
+      else await saveBatchFile(store, record, what.path);
+    },
+    canPickFolder: canPickFolder(),
     download: (file: FileSummary) => engine.download(file.fileId),
     pause: (fileId) => engine.pause(fileId),
     resume: (fileId) => engine.resume(fileId),
@@ -111,6 +140,12 @@ export async function startTransfers(platform: BrowserPlatform, userId: string):
     async save(fileId, method) {
       const record = await store.getFile(fileId);
       if (!record || record.state !== 'complete') throw new Error('this file is not complete yet');
+      // A batch is saved as its files, never as one file of them all run together.
+      if (record.meta.files) {
+        if (!canPickFolder()) throw new Error(`${record.meta.name} holds ${record.meta.files.length} files: save them one by one from its group's page`);
+        await saveBatchToFolder(store, record);
+        return;
+      }
       await saveStoredFile(store, record, method);
     },
     canPickSaveLocation: canStreamToDisk(),
