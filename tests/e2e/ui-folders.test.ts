@@ -14,7 +14,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -25,6 +25,7 @@ import { allowClipboard, copyFrom, createGroup, saveDownload, sha1, signUp } fro
 import { bobJoinsByInvite } from '../helpers/ui-stories.ts';
 import { screenshotPath } from '../helpers/screenshots.ts';
 import { formatBytes } from '../../client/commands/format.ts';
+import { ok, signedIn } from '../helpers/cli.ts';
 
 /** Deterministic bytes, different per file. */
 function bytesOf(seed: number, size: number): Uint8Array {
@@ -84,7 +85,7 @@ async function hashesInOpfs(page: Page, name: string): Promise<Record<string, st
   }, name);
 }
 
-test('a folder and a batch of files are one entry each: one row, one notice; saved whole into a folder and one file alone, byte-exact', { timeout: 170_000 }, async (t) => {
+test('a folder and a batch of files are one entry each: one row, one notice; saved whole into a folder and one file alone, byte-exact', { timeout: 175_000 }, async (t) => {
   const tracker = await startTestTracker(t);
   const alice = await launchPerson(t, 'alice');
   const bob = await launchPerson(t, 'bob');
@@ -161,6 +162,18 @@ test('a folder and a batch of files are one entry each: one row, one notice; sav
     assert.equal(alone.name, 'photo-03.bin');
     assert.equal(sha1(alone.bytes), sha1(one.bytes));
     await B.screenshot({ path: screenshotPath('group-batch.png'), fullPage: true });
+
+    // The command line lists the batch as one entry and downloads it whole, writing the tree into a folder.
+    const carol = await signedIn(t, 'carol', tracker.wsUrl);
+    await ok(carol, ['join_group', 'trip']);
+    await A.getByRole('button', { name: 'Accept carol' }).click();
+    await A.getByRole('button', { name: 'Accept carol' }).waitFor({ state: 'detached' });
+    const listed = (await ok(carol, ['list_files', 'trip'])).trim().split('\n');
+    assert.equal(listed.length, 2, listed.join('\n'));
+    assert.ok(listed.some((l) => l.startsWith(`holiday  20 files  ${formatBytes(total)}  shared by alice`)), listed.join('\n'));
+    const out = await ok(carol, ['download_file', 'trip', 'holiday', carol.home]);
+    assert.match(out, /Downloaded holiday \(20 files, .*\) into /);
+    for (const f of files) assert.equal(sha1(await readFile(join(carol.home, f.path))), sha1(f.bytes), f.path);
   });
   assertNoBrowserErrors(alice, bob);
 });
