@@ -116,3 +116,28 @@ test('file ranges map to the pieces covering them, across piece boundaries', () 
     assert.deepEqual(bytes, [...whole.subarray(r.start, r.end)], r.path);
   }
 });
+
+test('what a drop or pick becomes: one file as itself; several, or a folder, one batch in path order, named', async () => {
+  const { planShare } = await import('../../web/src/ui/batch-input.ts');
+  const file = (name: string, size: number) => new File([new Uint8Array(size)], name);
+  assert.deepEqual(planShare([]), undefined);
+  const one = file('a.txt', 3);
+  assert.deepEqual(planShare([{ file: one, path: 'a.txt' }]), { kind: 'single', file: one });
+  const picked = [
+    { file: file('b', 2), path: 'holiday/day 2/b' },
+    { file: file('a', 1), path: 'holiday/a' },
+  ];
+  const folder = planShare(picked);
+  assert.equal(folder?.kind, 'batch');
+  if (folder?.kind === 'batch') {
+    assert.equal(folder.name, 'holiday', 'a folder is named after itself');
+    assert.deepEqual(folder.files.map((f) => f.path), ['holiday/a', 'holiday/day 2/b'], 'in path order: the same folder, the same entry');
+  }
+  const loose = planShare([{ file: file('x', 1), path: 'x' }, { file: file('y', 1), path: 'y' }]);
+  assert.equal(loose?.kind === 'batch' && loose.name, '2 files');
+  const named = planShare([{ file: file('x', 1), path: 'x' }, { file: file('y', 1), path: 'y' }], '  notes ');
+  assert.equal(named?.kind === 'batch' && named.name, 'notes');
+  const clash = planShare([{ file: file('x', 1), path: 'x' }, { file: file('X', 1), path: 'X' }]);
+  assert.equal(clash?.kind, 'refused');
+  assert.match(clash?.kind === 'refused' ? clash.reason : '', /listed twice/);
+});
