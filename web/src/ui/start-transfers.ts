@@ -154,6 +154,8 @@ export async function startTransfers(platform: BrowserPlatform, userId: string):
       if (again && kept) return kept.start(true);
       const info = engine.info(fileId);
       if (!info) throw new Error('this file is not downloading in this tab');
+      // A batch's files run together in its pieces: it is saved as its files, into a folder, once complete.
+      if (info.files) throw new Error(`${info.name} holds ${info.files.length} files: save them into a folder from its group's page once it is complete`);
       const handle = await pickDestination(info.name);
       await (await saverFor(fileId, handle)).start(true);
     },
