@@ -45,7 +45,13 @@ export async function startTransfers(platform: BrowserPlatform, userId: string):
   engine.on('changed', changed);
   engine.on('complete', ({ fileId }) => {
     const info = engine.info(fileId);
-    if (info && !info.shared) notify('success', `${info.name} is downloaded. Save it from the Downloads page.`, fileId);
+    if (info && !info.shared) {
+      // A batch is saved as its files, from its row in the group (or the Downloads page, into a folder).
+      const text = info.files
+        ? `${info.name} (${info.files.length} files) is downloaded. Save it into a folder, or its files one by one, from its group's page.`
+        : `${info.name} is downloaded. Save it from the Downloads page.`;
+      notify('success', text, fileId);
+    }
   });
   engine.on('peer_dropped', ({ fileId, userId: who }) =>
     notify('info', `Stopped taking ${nameOf(fileId)} from ${who}: their copy sent pieces that failed the check. Nothing bad was kept.`, fileId),
