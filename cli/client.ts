@@ -22,6 +22,7 @@ import { FileSource } from './platform/file-source.ts';
 import { hashFile, nodeHasher } from './platform/hashing.ts';
 import { NodePeerConnector, nodeSocketFactory } from './platform/net.ts';
 import { Progress, type ProgressOutput } from './progress.ts';
+import { writeBatchTree } from './batch-tree.ts';
 
 export interface CliClientOptions {
   trackers: string[];
@@ -248,6 +249,7 @@ export class CliClient implements ConsoleActions {
 
   /** download_file <group> <file> <destination_path>. */
   async downloadTo(file: FileSummary, dest: string): Promise<string> {
+    if (file.fileCount !== undefined) return this.#downloadBatch(file, dest);
     const engine = this.engine();
     const store = this.#store!;
     const existing = await store.getFile(file.fileId);
@@ -273,6 +275,42 @@ export class CliClient implements ConsoleActions {
       bar.finish();
     }
     return `Downloaded ${file.name} (${formatBytes(file.size)}) to ${target}.`;
+  }
+
+  /**
+   * A batch (a folder, many files as one entry): its bytes are fetched into
+   * the store as one run, then written out as its tree under the folder
+   * `dest` (cli/batch-tree.ts), each file at its path there. Waits for the whole batch, in
+   * the shell too: the tree is written once every piece is verified.
+   */
+  async #downloadBatch(file: FileSummary, dest: string): Promise<string> {
+    const engine = this.engine();
+    const store = this.#store!;
+    const info = await stat(dest).catch(() => undefined);
+    if (!info?.isDirectory()) throw new ConsoleError(`${file.name} holds ${file.fileCount} files: give a folder to put them in (${dest} is not one).`, 'local');
+    // Its paths name the folder a dropped folder had (holiday/…), as the browser's "Save all into a folder" writes them.
+    const target = resolve(dest);
+    this.lastData = { fileId: file.fileId, name: file.name, groupId: file.groupId, size: file.size, path: target };
+    this.#only?.add(file.fileId);
+    await engine.download(file.fileId);
+    if (file.holdersOnline === 0) this.#o.progress?.write(`Nobody holding ${file.name} is online right now; waiting for a holder.\n`);
+    const bar = new Progress(this.#o.progress, file.name, file.size);
+    const off = engine.on('changed', ({ fileId }) => {
+      const d = fileId === file.fileId ? engine.info(fileId) : undefined;
+      if (d) bar.update(d.bytesDone, `${d.peers.length} peer${d.peers.length === 1 ? '' : 's'}`);
+    });
+    try {
+      await engine.whenComplete(file.fileId);
+      await store.settled(file.fileId);
+    } finally {
+      off();
+      bar.finish();
+    }
+    const files = engine.info(file.fileId)?.files;
+    const bytes = await store.pathOf(file.fileId);
+    if (!files || !bytes) throw new ConsoleError(`${file.name}: its file list or bytes are missing here`, 'local');
+    await writeBatchTree(bytes, files, target);
+    return `Downloaded ${file.name} (${files.length} files, ${formatBytes(file.size)}) into ${target}.`;
   }
 
   async stopShare(file: FileSummary): Promise<void> {

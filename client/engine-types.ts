@@ -3,6 +3,7 @@
  * with, what share() takes, what downloads() reports and what it emits.
  * Apart, so the engine's file holds its logic; engine.ts re-exports them.
  */
+import type { BatchFile } from '../protocol/batch.ts';
 import type { Hasher, PeerConnector, PieceSource, PieceStore, StoredFile } from './ports.ts';
 import type { PeerInfo } from './swarm.ts';
 import type { TrackerClient } from './tracker.ts';
@@ -53,6 +54,11 @@ export interface ShareInput {
    * command line from disk): the engine never hashes a whole file itself.
    */
   pieceHashes: string[];
+  /**
+   * A batch (a folder, many files): the files whose bytes, one after another,
+   * `source` reads as one (protocol/batch.ts); their sizes add up to `size`.
+   */
+  files?: BatchFile[];
   /** With keep 'store': called after each piece is copied into the store (pieces stored so far, of all). */
   onStored?: (stored: number, total: number) => void;
   /** Aborting before the share is registered stops the copy and removes what it stored; after that it changes nothing. */
@@ -98,6 +104,8 @@ export interface DownloadInfo {
   waiting: boolean;
   /** One entry per piece. */
   pieces: PieceStatus[];
+  /** A batch's files, in the order their bytes lie in the piece space; absent for a single file. */
+  files?: BatchFile[];
 }
 
 export interface EngineEvents extends Record<string, unknown> {

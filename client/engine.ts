@@ -156,6 +156,8 @@ export class TransferEngine extends Emitter<EngineEvents> {
       throw new MeshdropError(ErrorCode.InvalidMessage, `a file of ${input.size} bytes has ${total} pieces, not ${pieceHashes.length}`);
     }
     const meta: FileMeta = { groupId: input.groupId, name: input.name, size: input.size, pieceSize: PIECE_SIZE, pieceHashes };
+    // A batch: its files laid over the one piece space (protocol/batch.ts); the tracker checks the list.
+    if (input.files) meta.files = input.files.map((f) => ({ path: f.path, size: f.size }));
     const fileId = fileIdOf(meta);
     if (input.keep === 'store') {
       // The id is known only once every piece is hashed, so the copy is a second pass over the source.

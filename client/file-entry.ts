@@ -65,6 +65,7 @@ export function infoOf(entry: Entry): DownloadInfo {
     unreachable: stats?.unreachable ?? [],
     waiting,
     pieces,
+    ...(meta.files ? { files: meta.files } : {}),
   };
 }
 

@@ -52,6 +52,21 @@ export const OP_ID_PATTERN = new RegExp(`^${TRACKER_ID_PATTERN.source.slice(1, -
 export const MAX_PASSWORD_LENGTH = 256;
 export const MIN_PASSWORD_LENGTH = 4;
 export const MAX_FILE_NAME_LENGTH = 255;
+/**
+ * A batch (protocol/batch.ts: a folder or many files as one entry): at most
+ * this many files. A dropped project or photo folder holds hundreds; a
+ * thousand rows is as much as a person scrolls through, and with the paths
+ * below the list stays a small part of one upload_file frame.
+ */
+export const MAX_BATCH_FILES = 1000;
+/** One path in a batch (`folder/sub/name.ext`): deep trees fit; each segment is still a file name (MAX_FILE_NAME_LENGTH). */
+export const MAX_BATCH_PATH_LENGTH = 1024;
+/**
+ * All paths of one batch together, in characters: with MAX_PIECES piece
+ * hashes (~700 KB) the upload_file frame stays under MAX_FRAME_BYTES, so the
+ * largest legitimate batch is never refused as an oversize frame.
+ */
+export const MAX_BATCH_PATHS_TOTAL = 200_000;
 
 /** A WebRTC signal (offer/answer/candidate) is a few KB of SDP; 16 KiB is ample. */
 export const MAX_SIGNAL_BYTES = 16 * 1024;

@@ -10,7 +10,8 @@
  * error messages.
  */
 import * as z from 'zod/mini';
-import { MAX_FILE_BYTES, MAX_FILE_NAME_LENGTH, MAX_PIECES, NAME_PATTERN, PIECE_SIZE } from './constants.ts';
+import { batchListProblem } from './batch.ts';
+import { MAX_BATCH_FILES, MAX_BATCH_PATH_LENGTH, MAX_FILE_BYTES, MAX_FILE_NAME_LENGTH, MAX_PIECES, NAME_PATTERN, PIECE_SIZE } from './constants.ts';
 
 /** A user id, chosen at sign-up. */
 export const UserId = z.string().check(z.regex(NAME_PATTERN, 'letters, digits, . _ - (1–32, starting with a letter or digit)'));
@@ -20,6 +21,12 @@ export const GroupId = UserId;
 export const Sha1Hex = z.string().check(z.regex(/^[0-9a-f]{40}$/, '40 lowercase hex digits'));
 /** A per-connection presence id, handed out in the hello reply (protocol/ids.ts PresenceId). */
 export const PeerId = z.string().check(z.regex(/^[A-Za-z0-9_-]{8,32}$/));
+
+/** One file of a batch: its path under the folder it is saved into (checked whole by batchListProblem) and its size. */
+export const BatchFile = z.strictObject({
+  path: z.string().check(z.maxLength(MAX_BATCH_PATH_LENGTH)),
+  size: z.int().check(z.minimum(0), z.maximum(MAX_FILE_BYTES)),
+});
 
 /** Metadata of a shared file; its id is the SHA-1 of `canonicalFileMeta`. */
 export const FileMeta = z.strictObject({
@@ -33,5 +40,15 @@ export const FileMeta = z.strictObject({
   pieceSize: z.literal(PIECE_SIZE),
   /** SHA-1 of each piece, in order (none for an empty file). */
   pieceHashes: z.array(Sha1Hex).check(z.maxLength(MAX_PIECES)),
-});
+  /**
+   * A batch (protocol/batch.ts): the files laid one after another over the
+   * entry's one piece space, `size` their sum. Absent for a single file.
+   */
+  files: z.optional(z.array(BatchFile).check(z.maxLength(MAX_BATCH_FILES))),
+}).check(
+  z.superRefine((meta, ctx) => {
+    const problem = meta.files && batchListProblem(meta.files, meta.size);
+    if (problem) ctx.issues.push({ code: 'custom', message: problem, input: meta.files, path: ['files'] });
+  }),
+);
 export type FileMeta = z.infer<typeof FileMeta>;

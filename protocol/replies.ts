@@ -44,6 +44,8 @@ export const FileSummary = z.object({
   holdersOnline: z.int(),
   /** With nobody holding it online: when the last holder went, if the tracker saw it (ms since the epoch). */
   lastOnlineAt: z.optional(z.number()),
+  /** A batch (a folder or many files as one entry): how many files it lists; get_file has the list. Absent for a single file. */
+  fileCount: z.optional(z.int()),
 });
 export type FileSummary = z.infer<typeof FileSummary>;
 

@@ -31,6 +31,7 @@ export function fileSummary(file: FileRecord, groupId: string, holdersOnline: nu
     sharedAt: hlcToMs(file.sharedHlc),
     holdersOnline,
     ...(lastOnlineAt !== undefined ? { lastOnlineAt } : {}),
+    ...(file.meta.files ? { fileCount: file.meta.files.length } : {}),
   };
 }
 

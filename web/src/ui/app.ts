@@ -19,6 +19,8 @@ import { ConnectionState } from './connection.svelte.ts';
 import { ConsoleState } from './console.svelte.ts';
 import { describeError, errorCode } from '../../../client/commands/errors.ts';
 import { GroupsState, GroupView } from './groups.svelte.ts';
+import { planShare, type PickedFile } from './batch-input.ts';
+import type { BatchFile } from '../../../protocol/batch.ts';
 import { NoticesState } from './notices.svelte.ts';
 import { RouterState, type HistoryLike, type Place } from './router.svelte.ts';
 import { groupLink } from './routes.ts';
@@ -338,11 +340,29 @@ export class MeshdropApp implements ConsoleActions {
     return files;
   }
 
-  /** Shares files into a group (TransferActions.share), then lists the group's files again. */
-  async share(groupId: string, files: (File | { file: File; handle: FileSystemFileHandle })[]): Promise<string[]> {
-    const shared = await this.transferActions.share(groupId, files);
+  /**
+   * Shares files into a group, then lists the group's files again: one file
+   * as itself (TransferActions.share); several, or a folder, as one batch
+   * entry (planShare, web/src/ui/batch-input.ts), named `batchName` if given.
+   */
+  async share(groupId: string, files: (File | PickedFile)[], batchName = ''): Promise<string[]> {
+    const plan = planShare(files.map((f) => (f instanceof File ? { file: f, path: f.webkitRelativePath || f.name } : f)), batchName);
+    if (!plan) return [];
+    if (plan.kind === 'refused') throw new Error(plan.reason);
+    let shared: string[];
+    if (plan.kind === 'single') shared = await this.transferActions.share(groupId, [plan.handle ? { file: plan.file, handle: plan.handle } : plan.file]);
+    else {
+      await this.transferActions.shareBatch(groupId, plan.name, plan.files);
+      shared = [plan.name];
+    }
     if (this.view.groupId === groupId) await this.listFiles(groupId).catch(() => undefined);
     return shared;
+  }
+
+  /** A batch's file list (path and size, in piece-space order), from the tracker. */
+  async batchFiles(fileId: string): Promise<BatchFile[]> {
+    const { file } = await this.#client.request('get_file', { fileId });
+    return file.meta.files ?? [];
   }
 
   async pickAndShare(groupId: string): Promise<string[]> {
@@ -390,7 +410,9 @@ export class MeshdropApp implements ConsoleActions {
       case 'file_shared':
         this.view.upsertFile(e.file);
         if (e.file.sharedBy !== this.userId) {
-          this.notices.push('info', `${e.file.sharedBy} shared ${e.file.name} in ${e.file.groupId}.`, {
+          // One notice per entry: a batch of twenty files is one piece of news, not twenty.
+          const what = e.file.fileCount !== undefined ? `${e.file.name} (${e.file.fileCount} files)` : e.file.name;
+          this.notices.push('info', `${e.file.sharedBy} shared ${what} in ${e.file.groupId}.`, {
             href: `/g/${encodeURIComponent(e.file.groupId)}`,
             action: 'Open',
           });

@@ -10,6 +10,7 @@ import type { FileSummary } from '../../../protocol/tracker.ts';
 import { BlobPieceSource, keepFileHandle, reopenFileSource } from '../platform/file-source.ts';
 import type { BrowserPlatform } from '../platform/index.ts';
 import { canStreamToDisk, saveStoredFile } from '../platform/save.ts';
+import { canPickFolder, saveBatchFile, saveBatchToFolder } from '../platform/save-batch.ts';
 import { describeError } from '../../../client/commands/errors.ts';
 import { servePreviews } from './preview-bridge.ts';
 import { keptDestinations, pickDestination, StreamSave } from '../platform/stream-save.ts';
@@ -44,7 +45,13 @@ export async function startTransfers(platform: BrowserPlatform, userId: string):
   engine.on('changed', changed);
   engine.on('complete', ({ fileId }) => {
     const info = engine.info(fileId);
-    if (info && !info.shared) notify('success', `${info.name} is downloaded. Save it from the Downloads page.`, fileId);
+    if (info && !info.shared) {
+      // A batch is saved as its files, from its row in the group (or the Downloads page, into a folder).
+      const text = info.files
+        ? `${info.name} (${info.files.length} files) is downloaded. Save it into a folder, or its files one by one, from its group's page.`
+        : `${info.name} is downloaded. Save it from the Downloads page.`;
+      notify('success', text, fileId);
+    }
   });
   engine.on('peer_dropped', ({ fileId, userId: who }) =>
     notify('info', `Stopped taking ${nameOf(fileId)} from ${who}: their copy sent pieces that failed the check. Nothing bad was kept.`, fileId),
@@ -100,6 +107,34 @@ export async function startTransfers(platform: BrowserPlatform, userId: string):
       });
       if (handle) await keepFileHandle(store, fileId, handle);
     },
+    async shareBatch(groupId, name, files, onProgress, signal) {
+      // One Blob of the files one after another: the batch's one piece space (protocol/batch.ts), read from disk as it is hashed.
+      const whole = new Blob(files.map((f) => f.file));
+      const pieceHashes = await platform.hasher.hashFile(whole, PIECE_SIZE, {
+        onProgress: (p) => onProgress('checking', p.totalBytes ? p.bytesDone / p.totalBytes : 1),
+        ...(signal ? { signal } : {}),
+      });
+      onProgress('storing', 0);
+      // No handle survives a reload for a batch's files: its pieces are copied into the store.
+      await engine.share({
+        source: new BlobPieceSource(whole, PIECE_SIZE),
+        name,
+        size: whole.size,
+        groupId,
+        keep: 'store',
+        pieceHashes,
+        files: files.map((f) => ({ path: f.path, size: f.file.size })),
+        onStored: (stored, total) => onProgress('storing', stored / total),
+        ...(signal ? { signal } : {}),
+      });
+    },
+    async saveBatch(fileId, what) {
+      const record = await store.getFile(fileId);
+      if (!record || record.state !== 'complete') throw new Error('this batch is not complete yet');
+      if (what === 'folder') await saveBatchToFolder(store, record);
+      else await saveBatchFile(store, record, what.path);
+    },
+    canPickFolder: canPickFolder(),
     download: (file: FileSummary) => engine.download(file.fileId),
     pause: (fileId) => engine.pause(fileId),
     resume: (fileId) => engine.resume(fileId),
@@ -111,6 +146,12 @@ export async function startTransfers(platform: BrowserPlatform, userId: string):
     async save(fileId, method) {
       const record = await store.getFile(fileId);
       if (!record || record.state !== 'complete') throw new Error('this file is not complete yet');
+      // A batch is saved as its files, never as one file of them all run together.
+      if (record.meta.files) {
+        if (!canPickFolder()) throw new Error(`${record.meta.name} holds ${record.meta.files.length} files: save them one by one from its group's page`);
+        await saveBatchToFolder(store, record);
+        return;
+      }
       await saveStoredFile(store, record, method);
     },
     canPickSaveLocation: canStreamToDisk(),
@@ -119,6 +160,8 @@ export async function startTransfers(platform: BrowserPlatform, userId: string):
       if (again && kept) return kept.start(true);
       const info = engine.info(fileId);
       if (!info) throw new Error('this file is not downloading in this tab');
+      // A batch's files run together in its pieces: it is saved as its files, into a folder, once complete.
+      if (info.files) throw new Error(`${info.name} holds ${info.files.length} files: save them into a folder from its group's page once it is complete`);
       const handle = await pickDestination(info.name);
       await (await saverFor(fileId, handle)).start(true);
     },

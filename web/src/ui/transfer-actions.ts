@@ -95,6 +95,26 @@ export class TransferActions {
     return shared;
   }
 
+  /** Shares several files as one batch entry: one row while it is checked and stored, one entry in the group. */
+  async shareBatch(groupId: string, name: string, files: { file: File; path: string }[]): Promise<void> {
+    const port = this.require();
+    const key = this.#transfers.startShare(groupId, name, files.reduce((n, f) => n + f.file.size, 0), files.length);
+    const controller = new AbortController();
+    this.#cancels.set(key, controller);
+    try {
+      await port.shareBatch(groupId, name, files, (phase, p) => this.#transfers.shareProgress(key, p, phase), controller.signal);
+      this.#transfers.shareDone(key);
+    } catch (err) {
+      if (controller.signal.aborted) this.#transfers.shareCancelled(key);
+      else {
+        this.#transfers.shareFailed(key, describeError(err));
+        throw err;
+      }
+    } finally {
+      this.#cancels.delete(key);
+    }
+  }
+
   /** Cancels a share still being checked or stored: nothing is registered and nothing kept. */
   cancelShare(key: number): void {
     this.#cancels.get(key)?.abort(new Error('the share was cancelled'));
@@ -122,6 +142,13 @@ export class TransferActions {
   /** Save where I choose, as it arrives: pick a file now (or allow the one picked before a reload again). */
   async saveAsItArrives(fileId: string, again = false): Promise<void> {
     await this.require().saveAsItArrives(fileId, again);
+  }
+  /** Saves a complete batch whole into a picked folder, or one of its files. */
+  async saveBatch(fileId: string, what: 'folder' | { path: string }): Promise<void> {
+    await this.require().saveBatch(fileId, what);
+  }
+  get canPickFolder(): boolean {
+    return this.#port?.canPickFolder ?? false;
   }
   get canPickSaveLocation(): boolean {
     return this.#port?.canPickSaveLocation ?? false;

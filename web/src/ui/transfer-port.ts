@@ -27,6 +27,26 @@ export interface TransferPort {
     handle?: FileSystemFileHandle,
     signal?: AbortSignal,
   ): Promise<void>;
+  /**
+   * Shares several files as one batch entry (protocol/batch.ts): their bytes
+   * one after another are checked as one piece space ('checking') and copied
+   * into the browser's storage ('storing'), as a file without a handle is.
+   */
+  shareBatch(
+    groupId: string,
+    name: string,
+    files: { file: File; path: string }[],
+    onProgress: (phase: SharePhase, fraction: number) => void,
+    signal?: AbortSignal,
+  ): Promise<void>;
+  /**
+   * Saves a complete batch: `'folder'` writes every file, folders and all,
+   * into a folder the person picks (File System Access; call from a click);
+   * a path saves that one file through the browser's downloads.
+   */
+  saveBatch(fileId: string, what: 'folder' | { path: string }): Promise<void>;
+  /** True where a batch can be saved whole into a picked folder (showDirectoryPicker). */
+  readonly canPickFolder: boolean;
   /** Starts (or continues) downloading a file of a group I belong to. */
   download(file: FileSummary): Promise<void>;
   pause(fileId: string): Promise<void>;

@@ -59,6 +59,8 @@ export interface ShareProgress {
   progress: number;
   state: 'hashing' | 'shared' | 'failed' | 'cancelled';
   error?: string;
+  /** A batch (a folder, many files as one entry): how many files. */
+  fileCount?: number;
 }
 
 export class TransfersState {
@@ -99,9 +101,9 @@ export class TransfersState {
     this.#downloads = [...downloads].sort((a, b) => Number(a.state === 'complete') - Number(b.state === 'complete') || a.name.localeCompare(b.name));
   }
 
-  startShare(groupId: string, name: string, size: number): number {
+  startShare(groupId: string, name: string, size: number, fileCount?: number): number {
     const key = this.#nextKey++;
-    this.#shares = [...this.#shares, { key, groupId, name, size, phase: 'checking', progress: 0, state: 'hashing' }];
+    this.#shares = [...this.#shares, { key, groupId, name, size, phase: 'checking', progress: 0, state: 'hashing', ...(fileCount ? { fileCount } : {}) }];
     return key;
   }
   /** Progress of a share's current phase (or of `phase`, which it moves to). */
