@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { WebSocket } from 'ws';
 import { TrackerProcess } from './lib/procs.ts';
 import { median, percentile, round } from './lib/stats.ts';
+import { PROTOCOL_VERSION } from '../protocol/constants.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -64,7 +65,7 @@ async function connection(url: string) {
     ws.send(JSON.stringify({ id, ...body }));
     return new Promise((resolve) => waiting.set(id, resolve));
   };
-  await request({ type: 'hello', protocol: 1 });
+  await request({ type: 'hello', protocol: PROTOCOL_VERSION });
   return { ws, request };
 }
 

@@ -18,6 +18,7 @@ import { WebSocket } from 'ws';
 import stun from 'stun';
 import { startTracker } from '../tracker-server/server.ts';
 import { median, percentile, round } from './lib/stats.ts';
+import { PROTOCOL_VERSION } from '../protocol/constants.ts';
 
 const { values: flags } = parseArgs({ options: { 'measure-ms': { type: 'string', default: '5000' } } });
 const MEASURE_MS = Number(flags['measure-ms']);
@@ -43,7 +44,7 @@ const rpc = (msg: Record<string, unknown>) =>
     replies.set(msg.id as string, resolve);
     ws.send(JSON.stringify(msg));
   });
-await rpc({ id: 'h', type: 'hello', protocol: 1 });
+await rpc({ id: 'h', type: 'hello', protocol: PROTOCOL_VERSION });
 
 async function measure(): Promise<{ stunMs: number[]; pingMs: number[]; lost: number }> {
   const stunMs: number[] = [];

@@ -22,9 +22,7 @@ export function swarmTrackerOf(client: TrackerClient): SwarmTracker {
     have: (fileId, pieces) => client.have(fileId, pieces),
     holders: async (fileId) =>
       (await client.request('get_holders', { fileId })).holders.map((h): SwarmHolder => ({ ...h, peerId: asPresenceId(h.peerId) })),
-    signal: async (fileId, to, envelope) => {
-      await client.request('signal', { fileId, to, data: envelope });
-    },
+    signal: (fileId, to, envelope) => client.signal(fileId, to, envelope),
     reportOutcome: (outcome) => {
       // Signed in only (the tracker refuses anyone else); a lost report is a lost count, nothing more.
       if (client.userId !== undefined) client.request('connection_outcome', { outcome }).catch(() => undefined);

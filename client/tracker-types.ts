@@ -54,4 +54,22 @@ export interface Pending {
   timer: ReturnType<typeof setTimeout>;
   /** When it last went out on the current socket; undefined while queued for the next one. */
   sentAt: number | undefined;
+  /** Its place among the frames this client sent (client/tracker.ts `#frameSeq`): its reply settles the signals sent before it. */
+  seq?: number;
+}
+
+/**
+ * A signal handed to the tracker in a `signals` frame, which is answered
+ * only if it is refused. Settled as relayed once the reply to a request
+ * sent after it arrives (the tracker handles a connection's frames in order,
+ * a signal synchronously), or when the request timeout passes with no
+ * refusal; re-sent on the next tracker if the connection goes first.
+ */
+export interface QuietSignal {
+  item: { id: string; fileId: string; to: string; data: unknown };
+  resolve: () => void;
+  reject: (err: Error) => void;
+  timer: ReturnType<typeof setTimeout>;
+  /** The frame it last went out in (`#frameSeq`); undefined while it waits to be sent. */
+  seq: number | undefined;
 }

@@ -11,7 +11,7 @@
  *
  * Apart: its types (tracker-types.ts), the liveness check
  * (tracker-liveness.ts) and the session's ICE servers (tracker-ice.ts).
- * Over 400 lines (about 470): what is left is one job, one connection's life
+ * Over 400 lines (about 520): what is left is one job, one connection's life
  * (the hello/resume handshake, requests in flight re-sent across failover,
  * replies and events parsed at the edge), and split further that one story
  * would be spread over files.
@@ -34,6 +34,7 @@ import type { SocketFactory, SocketLike } from './ports.ts';
 import { Liveness } from './tracker-liveness.ts';
 import type { ConnectionStatus, Pending, RequestBody, TrackerClientEvents, TrackerClientOptions } from './tracker-types.ts';
 import { SessionIce } from './tracker-ice.ts';
+import { QuietSignals } from './tracker-signals.ts';
 
 export type { ConnectionStatus, RequestBody, TrackerClientEvents, TrackerClientOptions } from './tracker-types.ts';
 
@@ -48,6 +49,17 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
   #abortAttempt: ((err: Error) => void) | undefined;
   #status: ConnectionStatus = 'idle';
   #pending = new Map<string, Pending>();
+  /** Frames sent (requests and signal frames), counted: a reply says every frame before its request's was handled. */
+  #frameSeq = 0;
+  readonly #signals = new QuietSignals({
+    send: (text) => {
+      if (this.#status !== 'connected' || !this.#socket) return false;
+      this.#socket.send(text);
+      return true;
+    },
+    nextSeq: () => ++this.#frameSeq,
+    timeoutMs: () => this.#timeoutMs,
+  });
   /**
    * This client instance's secret, sent in every hello: the tracker scopes
    * request ids to it, so a retry after failover is recognised as ours and
@@ -139,10 +151,22 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
         reject(new MeshdropError(ErrorCode.Timeout, `${where} ${type} in time`));
       }, this.#timeoutMs);
       const connected = this.#status === 'connected';
-      this.#pending.set(id, { type, message, resolve: resolve as Pending['resolve'], reject, timer, sentAt: connected ? Date.now() : undefined });
+      const seq = connected ? ++this.#frameSeq : undefined;
+      this.#pending.set(id, { type, message, resolve: resolve as Pending['resolve'], reject, timer, sentAt: connected ? Date.now() : undefined, seq });
       if (connected) this.#socket!.send(JSON.stringify(message));
       // Otherwise it goes out when the connection is ready.
     });
+  }
+
+  /**
+   * Relays a WebRTC signal to a peer of a file's group. The signals of one
+   * task leave together in `signals` frames, which the tracker answers only
+   * for a signal it refuses: the promise rejects with that refusal, and
+   * resolves once the signal is known relayed (see QuietSignal). Until then
+   * it is re-sent, with its id, on the next tracker if this one goes away.
+   */
+  signal(fileId: string, to: string, data: unknown): Promise<void> {
+    return this.#signals.signal(fileId, to, data);
   }
 
   // ---------------------------------------------------------- sessions
@@ -225,6 +249,7 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
       p.reject(new MeshdropError(ErrorCode.Disconnected, 'the connection was closed'));
       this.#pending.delete(id);
     }
+    this.#signals.closed();
     this.emit('status', { status: 'closed', url: this.#url });
   }
 
@@ -247,15 +272,23 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
     this.#setStatus(reconnecting ? 'reconnecting' : 'connecting');
     let round = 0;
     for (;;) {
+      /** A tracker that speaks another protocol version: trying again cannot help, and people must be told why. */
+      let otherVersion: MeshdropError | undefined;
       for (let tried = 0; tried < this.#urls.length; tried++) {
         if (this.#status === 'closed') throw new MeshdropError(ErrorCode.Disconnected, 'the connection was closed');
         const url = this.#urls[this.#urlIndex % this.#urls.length]!;
         try {
           await this.#open(url, reconnecting);
           return;
-        } catch {
+        } catch (err) {
+          if (err instanceof MeshdropError && err.code === ErrorCode.VersionMismatch) otherVersion = err;
           this.#urlIndex++;
         }
+      }
+      if (otherVersion) {
+        // No tracker took us and one said why: its words (which side is older, what to do) are what the app shows.
+        this.#setStatus('idle');
+        throw otherVersion;
       }
       if (!reconnecting && round >= 2) {
         if (!keepTrying) {
@@ -373,9 +406,13 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
         const now = Date.now();
         for (const p of this.#pending.values()) {
           p.sentAt = now;
+          p.seq = ++this.#frameSeq;
           socket.send(JSON.stringify(p.message));
         }
+        // Signals not known relayed go again with their ids (a refusal from the last tracker would have come).
+        this.#signals.reconnected();
         this.#setStatus('connected');
+        this.#signals.flush();
         this.emit('ready', { url, peerId: this.#peerId!, resumed: resumed || reconnecting });
         resolve();
       };
@@ -406,11 +443,13 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
       return;
     }
     const msg = envelope.data;
+    if (msg.id !== null && !msg.ok && this.#signals.refused(msg.id, new MeshdropError(msg.error.code as ErrorCode, msg.error.message))) return;
     // No pending request: a re-announce's reply, one that timed out, or an error the tracker could not tie to a request.
     const pending = msg.id === null ? undefined : this.#pending.get(msg.id);
     if (!pending || msg.id === null) return;
     this.#pending.delete(msg.id);
     clearTimeout(pending.timer);
+    if (pending.seq !== undefined) this.#signals.relayedBefore(pending.seq);
     if (!msg.ok) {
       // A code this client does not know (a newer tracker's) is passed on as it is, with its message.
       pending.reject(new MeshdropError(msg.error.code as ErrorCode, msg.error.message));

@@ -3,8 +3,13 @@
  * so the next engineer can tell a tuning knob from a compatibility contract.
  */
 
-/** Client ⇄ tracker protocol version. A tracker refuses a hello with another. */
-export const PROTOCOL_VERSION = 1;
+/**
+ * Client ⇄ tracker protocol version. A tracker refuses a hello with another,
+ * and the client shows the refusal as it is. 2: signals travel in `signals`
+ * frames, several per frame and answered only when one is refused (a client
+ * of 1 waited for an `ok` per signal; a tracker of 1 does not know them).
+ */
+export const PROTOCOL_VERSION = 2;
 
 /**
  * A piece is the unit of hashing, storage and verification. 512 KiB keeps the
@@ -70,6 +75,15 @@ export const MAX_BATCH_PATHS_TOTAL = 200_000;
 
 /** A WebRTC signal (offer/answer/candidate) is a few KB of SDP; 16 KiB is ample. */
 export const MAX_SIGNAL_BYTES = 16 * 1024;
+
+/**
+ * Signals one `signals` frame may carry. A dial is an offer or answer and a
+ * handful of ICE candidates, and a swarm dials a few peers at once; 32 batches
+ * every burst we make while 32 × MAX_SIGNAL_BYTES (512 KiB) stays under
+ * MAX_FRAME_BYTES, so a full batch of the largest signals is still one frame.
+ * Each signal in it costs one token of the connection's rate bucket.
+ */
+export const MAX_SIGNALS_PER_FRAME = 32;
 
 /** A new connection must say hello within this, or it is closed: no idle half-open sockets. */
 export const HELLO_TIMEOUT_MS = 10_000;

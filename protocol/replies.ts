@@ -139,6 +139,8 @@ export const ReplySchemas = {
   unannounce: Empty,
   get_holders: z.object({ holders: z.array(Holder) }),
   signal: Empty,
+  /** Never sent: a `signals` frame is answered only for a signal refused, with that signal's error. */
+  signals: Empty,
   connection_outcome: Empty,
 } satisfies Record<RequestType, z.ZodMiniType>;
 

@@ -16,6 +16,7 @@ import {
   MAX_PIECES,
   MAX_SIGNAL_BYTES,
   MAX_SIGNAL_DEPTH,
+  MAX_SIGNALS_PER_FRAME,
   MAX_ERROR_MESSAGE_LENGTH,
   MIN_PASSWORD_LENGTH,
   INVITE_MAX_TTL_MS,
@@ -121,6 +122,18 @@ export const Request = z.discriminatedUnion('type', [
   /** Relay a WebRTC signal to another peer of a file's group. */
   req('signal', { fileId: Sha1Hex, to: PeerId, data: z.unknown() }),
   /**
+   * Relay several signals in one frame (the clients' form since protocol 2).
+   * Each is authorised and relayed on its own; none is answered unless it is
+   * refused, which is answered `{id: <that signal's id>, ok: false, error}`.
+   * A frame that does not parse is answered with the frame's id.
+   */
+  req('signals', {
+    signals: z
+      .array(z.strictObject({ id: RequestId, fileId: Sha1Hex, to: PeerId, data: z.unknown() }))
+      .min(1)
+      .max(MAX_SIGNALS_PER_FRAME),
+  }),
+  /**
    * How one peer connection I dialled ended: over a direct path, through a
    * relay (TURN), or not at all. No other data: the tracker only counts them
    * (`/metrics`), so an operator sees whether the deployment needs TURN.
@@ -210,15 +223,24 @@ export function parseRequest(raw: string): Parsed {
     return { ok: false, id, error: { code: ErrorCode.InvalidMessage, message } };
   }
   if (result.data.type === 'signal') {
-    // Checked before anything re-serialises it: JSON.stringify of deep data overflows the stack.
-    if (!nestingWithin(result.data.data, MAX_SIGNAL_DEPTH)) {
-      return { ok: false, id, error: { code: ErrorCode.InvalidMessage, message: `signal: data nests deeper than ${MAX_SIGNAL_DEPTH} levels` } };
-    }
-    if (raw.length > SIGNAL_FRAME_FAST_PATH && JSON.stringify(result.data.data ?? null).length > MAX_SIGNAL_BYTES) {
-      return { ok: false, id, error: { code: ErrorCode.InvalidMessage, message: `signal: data is over ${MAX_SIGNAL_BYTES} bytes` } };
+    const problem = signalDataProblem(result.data.data, raw.length);
+    if (problem) return { ok: false, id, error: { code: ErrorCode.InvalidMessage, message: `signal: ${problem}` } };
+  } else if (result.data.type === 'signals') {
+    const { signals } = result.data;
+    for (let i = 0; i < signals.length; i++) {
+      const problem = signalDataProblem(signals[i]!.data, raw.length);
+      if (problem) return { ok: false, id, error: { code: ErrorCode.InvalidMessage, message: `signals: signals.${i}.${problem}` } };
     }
   }
   return { ok: true, request: result.data };
+}
+
+/** What is wrong with a signal's data (depth, size), or undefined. `frameLength` is the whole frame's. */
+function signalDataProblem(data: unknown, frameLength: number): string | undefined {
+  // Checked before anything re-serialises it: JSON.stringify of deep data overflows the stack.
+  if (!nestingWithin(data, MAX_SIGNAL_DEPTH)) return `data nests deeper than ${MAX_SIGNAL_DEPTH} levels`;
+  if (frameLength > SIGNAL_FRAME_FAST_PATH && JSON.stringify(data ?? null).length > MAX_SIGNAL_BYTES) return `data is over ${MAX_SIGNAL_BYTES} bytes`;
+  return undefined;
 }
 
 /** A value's JSON kind, for messages: never its content. */

@@ -21,12 +21,12 @@ export class TokenBucket {
     this.#tokens = burst;
     this.#last = now;
   }
-  /** Takes one token; false when the bucket is empty. */
-  take(now: number): boolean {
+  /** Takes `n` tokens (one by default); false, taking none, when the bucket holds fewer. */
+  take(now: number, n = 1): boolean {
     this.#tokens = Math.min(this.burst, this.#tokens + ((now - this.#last) / 1000) * this.perSecond);
     this.#last = now;
-    if (this.#tokens < 1) return false;
-    this.#tokens -= 1;
+    if (this.#tokens < n) return false;
+    this.#tokens -= n;
     return true;
   }
 }

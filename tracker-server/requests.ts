@@ -31,6 +31,7 @@ import { listInvites, removeMember, revokeInvite } from './handlers/membership.t
 import { getFile, listFiles, stopShare, uploadFile } from './handlers/files.ts';
 import { announce, getHolders, have, signal, unannounce } from './handlers/presence.ts';
 import { connectionOutcome } from './handlers/outcomes.ts';
+import { signals } from './handlers/signals.ts';
 
 /** What a connection-level request (hello, ping) needs of the connection answering it. */
 export interface ConnectionRequests {
@@ -183,4 +184,6 @@ export const requests: RequestTable = {
   unannounce: { schema: RequestSchemas.unannounce, runs: 'soft', handler: unannounce },
   get_holders: { schema: RequestSchemas.get_holders, runs: 'soft', handler: getHolders },
   signal: { schema: RequestSchemas.signal, runs: 'soft', handler: signal },
+  /** Answered only for its refused signals (the connection writes those; handlers/signals.ts). */
+  signals: { schema: RequestSchemas.signals, runs: 'soft', handler: signals as unknown as Handler<'signals'> },
 };

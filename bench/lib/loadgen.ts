@@ -1,5 +1,5 @@
 /**
- * Load generator child process for bench/tracker.ts: many simulated clients
+ * Load generator child process for bench/tracker-load.ts: many simulated clients
  * over real WebSockets, driven by the parent over IPC, one command at a time.
  * It speaks the real protocol (hello, create_user, login, resume, groups,
  * invites, upload_file, announce, get_holders, signal) and keeps its own

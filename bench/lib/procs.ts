@@ -3,7 +3,7 @@
  * line (with the benchmark-only gc-hook preloaded), and load generators
  * driven over IPC. Everything started here is stopped by its `stop()`.
  */
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -51,7 +51,11 @@ export class TrackerProcess {
     return `ws://127.0.0.1:${this.port}/ws`;
   }
 
-  static async start(opts: { dataDir: string; scryptN: number; nodeFlags?: string[]; root?: string }): Promise<TrackerProcess> {
+  /**
+   * `script` replaces the tracker's command line (a script and its arguments, e.g. another tracker
+   * that prints the same "serving http://127.0.0.1:<port>" line); `pin` names the CPUs it may run on.
+   */
+  static async start(opts: { dataDir: string; scryptN: number; nodeFlags?: string[]; root?: string; script?: string[]; pin?: string }): Promise<TrackerProcess> {
     const child = adopt(spawn(
       process.execPath,
       [
@@ -59,13 +63,15 @@ export class TrackerProcess {
         ...(opts.nodeFlags ?? []),
         '--import', 'tsx',
         '--import', GC_HOOK,
-        'tracker-server/main.ts',
-        '--port', '0',
-        '--host', '127.0.0.1',
-        '--data-dir', opts.dataDir,
-        '--tracker-id', 'bench',
-        '--scrypt-n', String(opts.scryptN),
-        '--web-dir', `${opts.dataDir}/no-web-app`,
+        ...(opts.script ?? [
+          'tracker-server/main.ts',
+          '--port', '0',
+          '--host', '127.0.0.1',
+          '--data-dir', opts.dataDir,
+          '--tracker-id', 'bench',
+          '--scrypt-n', String(opts.scryptN),
+          '--web-dir', `${opts.dataDir}/no-web-app`,
+        ]),
       ],
       // Benchmarks sign up and connect thousands of users from a few loopback addresses: no per-address
       // sign-up limit, and a per-address connection cap above any load they make.
@@ -89,6 +95,7 @@ export class TrackerProcess {
       child.stdout!.on('data', onData);
       child.once('exit', (code) => reject(new Error(`tracker exited (${code}) before listening:\n${out}`)));
     });
+    if (opts.pin !== undefined) pin(child.pid!, opts.pin);
     return new TrackerProcess(child, port);
   }
 
@@ -125,8 +132,9 @@ export class Generator {
   #seq = 0;
   #waiting = new Map<number, { resolve: (r: any) => void; reject: (e: Error) => void }>();
   readonly child: ChildProcess;
-  constructor(readonly index: number) {
-    this.child = adopt(fork(LOADGEN, [], { cwd: ROOT, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  /** `script`: another generator module driven by the same IPC commands (default bench/lib/loadgen.ts). */
+  constructor(readonly index: number, script = LOADGEN) {
+    this.child = adopt(fork(script, [], { cwd: ROOT, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
     this.child.on('message', (msg: { seq: number; result?: unknown; error?: string }) => {
       const w = this.#waiting.get(msg.seq);
       this.#waiting.delete(msg.seq);
@@ -162,4 +170,9 @@ export class Generator {
 /** Splits `items` into `n` nearly equal consecutive slices. */
 export function split<T>(items: readonly T[], n: number): T[][] {
   return Array.from({ length: n }, (_, i) => items.slice(Math.floor((i * items.length) / n), Math.floor(((i + 1) * items.length) / n)));
+}
+
+/** Pins every thread of a process to the CPUs named (taskset's list, e.g. "0" or "1"), so two processes do not share a core. */
+export function pin(pid: number, cpus: string): void {
+  execFileSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { stdio: 'ignore' });
 }

@@ -6,6 +6,7 @@
  */
 import fc from 'fast-check';
 import { Request } from '../../protocol/tracker.ts';
+import { PROTOCOL_VERSION } from '../../protocol/constants.ts';
 
 /** A piece of JSON text inserted as is. */
 export class Raw {
@@ -103,7 +104,7 @@ const types = Request.options.map((o) => o.shape.type.value as string);
 const fieldsOf = new Map<string, string[]>(Request.options.map((o) => [o.shape.type.value as string, Object.keys(o.shape).filter((k) => k !== 'id' && k !== 'type')]));
 
 const validish: Record<string, J> = {
-  protocol: 1,
+  protocol: PROTOCOL_VERSION,
   userId: 'fuzzer',
   password: 'password1',
   token: 'A'.repeat(43),

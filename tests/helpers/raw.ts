@@ -1,6 +1,7 @@
 /** A raw WebSocket to a tracker, for sending frames no well-behaved client would. */
 import { WebSocket } from 'ws';
 import type { Teardown } from './tracker.ts';
+import { PROTOCOL_VERSION } from '../../protocol/constants.ts';
 
 export interface RawSocket {
   ws: WebSocket;
@@ -50,7 +51,7 @@ export async function rawSocket(t: Teardown, url: string): Promise<RawSocket> {
 /** Opens a raw socket and says hello. */
 export async function helloSocket(t: Teardown, url: string): Promise<RawSocket> {
   const s = await rawSocket(t, url);
-  s.send({ id: 'h', type: 'hello', protocol: 1 });
+  s.send({ id: 'h', type: 'hello', protocol: PROTOCOL_VERSION });
   const reply = await s.next('h');
   if (!reply.ok) throw new Error(`hello failed: ${JSON.stringify(reply)}`);
   return s;

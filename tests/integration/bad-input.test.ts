@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CloseCode, ErrorCode } from '../../protocol/errors.ts';
-import { MAX_FRAME_BYTES, LOGIN_FAILURES_PER_ACCOUNT } from '../../protocol/constants.ts';
+import { MAX_FRAME_BYTES, LOGIN_FAILURES_PER_ACCOUNT, PROTOCOL_VERSION } from '../../protocol/constants.ts';
 import { stateDigest } from '../../tracker-server/state/digest.ts';
 import { helloSocket, rawSocket } from '../helpers/raw.ts';
 import { connectClient, startTestTracker, userClient } from '../helpers/tracker.ts';
@@ -29,7 +29,7 @@ test('malformed messages get error replies and the connection lives on', async (
     ['huge string', { id: 'h', type: 'create_user', userId: 'a'.repeat(100_000), password: 'secret' }, 'h', ErrorCode.InvalidMessage],
     ['bad user name', { id: 'n', type: 'create_user', userId: 'no spaces', password: 'secret' }, 'n', ErrorCode.InvalidMessage],
     ['not a sha1', { id: 's', type: 'get_file', fileId: 'xyz' }, 's', ErrorCode.InvalidMessage],
-    ['hello twice', { id: 'h2', type: 'hello', protocol: 1 }, 'h2', ErrorCode.HelloFirst],
+    ['hello twice', { id: 'h2', type: 'hello', protocol: PROTOCOL_VERSION }, 'h2', ErrorCode.HelloFirst],
     ['id too long', { id: 'i'.repeat(65), type: 'list_groups' }, null, ErrorCode.InvalidMessage],
   ];
   for (const [what, frame, id, code] of cases) {
@@ -53,7 +53,7 @@ test('requests before hello, and a wrong protocol version, are refused', async (
   assert.equal(errorCode(await s.next('1')), ErrorCode.HelloFirst);
   s.send({ id: '2', type: 'hello', protocol: 99 });
   assert.equal(errorCode(await s.next('2')), ErrorCode.VersionMismatch);
-  s.send({ id: '3', type: 'hello', protocol: 1 });
+  s.send({ id: '3', type: 'hello', protocol: PROTOCOL_VERSION });
   assert.equal((await s.next('3')).ok, true);
 });
 

@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { WebSocket } from 'ws';
-import { MAX_FRAME_BYTES } from '../../protocol/constants.ts';
+import { MAX_FRAME_BYTES, PROTOCOL_VERSION } from '../../protocol/constants.ts';
 import { CloseCode, ErrorCode } from '../../protocol/errors.ts';
 import { MESH_HANDSHAKE_MAX_FRAME_BYTES } from '../../protocol/mesh.ts';
 import { deepArray, rawMesh } from '../helpers/hostile.ts';
@@ -93,7 +93,7 @@ let stageToken: string | undefined;
 async function stageSocket(t: Teardown, url: string, stage: Stage, n: number): Promise<Probe> {
   const p = await Probe.open(t, url);
   if (stage === 'anonymous') return p;
-  assert.equal((await p.request({ id: `h${n}`, type: 'hello', protocol: 1 })).ok, true);
+  assert.equal((await p.request({ id: `h${n}`, type: 'hello', protocol: PROTOCOL_VERSION })).ok, true);
   if (stage === 'hello') return p;
   if (stageToken && (await p.request({ id: `r${n}`, type: 'resume', token: stageToken })).ok) {
     p.replies.length = 0;

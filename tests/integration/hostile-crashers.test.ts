@@ -12,6 +12,7 @@ import { helloSocket, rawSocket } from '../helpers/raw.ts';
 import { connectClient, eventually, spawnTracker, startTestTracker, tempDir, userClient } from '../helpers/tracker.ts';
 import { requests } from '../../tracker-server/requests.ts';
 import type { Handler } from '../../tracker-server/handlers/context.ts';
+import { PROTOCOL_VERSION } from '../../protocol/constants.ts';
 
 const code = (reply: Record<string, unknown>) => (reply.error as { code: string } | undefined)?.code;
 
@@ -25,7 +26,7 @@ test('an object type with a non-callable toString, bare or in an array, gets unk
   assert.equal(code(await s.next('b')), ErrorCode.UnknownType);
   s.send('{"id":"c","type":{"toString":{},"valueOf":1}}');
   assert.equal(code(await s.next('c')), ErrorCode.UnknownType);
-  s.send({ id: 'h', type: 'hello', protocol: 1 });
+  s.send({ id: 'h', type: 'hello', protocol: PROTOCOL_VERSION });
   assert.equal((await s.next('h')).ok, true, 'the same connection goes on');
   assert.equal((await fetch(`${tracker.httpUrl}/healthz`)).status, 200, 'the process lives');
   assert.equal(tracker.process.exitCode, null);

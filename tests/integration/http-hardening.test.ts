@@ -11,6 +11,7 @@ import { WebSocket } from 'ws';
 import { CONTENT_SECURITY_POLICY } from '../../tracker-server/security-headers.ts';
 import { helloSocket, rawSocket } from '../helpers/raw.ts';
 import { eventually, startTestTracker, type Teardown } from '../helpers/tracker.ts';
+import { PROTOCOL_VERSION } from '../../protocol/constants.ts';
 
 /** A raw TCP socket to the tracker, and everything it receives until it closes. */
 async function tcp(t: Teardown, port: number): Promise<{ socket: Socket; received: () => string; closed: Promise<void> }> {
@@ -79,12 +80,12 @@ test('the hello reply never echoes the Host header', async (t) => {
   t.after(() => ws.terminate());
   await new Promise((resolve) => ws.once('open', resolve));
   const reply = new Promise<Record<string, unknown>>((resolve) => ws.once('message', (d) => resolve(JSON.parse(String(d)))));
-  ws.send(JSON.stringify({ id: 'h', type: 'hello', protocol: 1 }));
+  ws.send(JSON.stringify({ id: 'h', type: 'hello', protocol: PROTOCOL_VERSION }));
   const trackers = (await reply).trackers as string[];
   assert.deepEqual(trackers, [], 'bound to loopback (behind a proxy) and with no public URL, it names none: the client keeps the URL it used');
   const named = await startTestTracker(t, { trackerId: 'test-b', publicUrls: ['wss://drop.example.org/ws'] });
   const s = await rawSocket(t, named.wsUrl);
-  s.send({ id: 'h', type: 'hello', protocol: 1 });
+  s.send({ id: 'h', type: 'hello', protocol: PROTOCOL_VERSION });
   assert.deepEqual((await s.next('h')).trackers, ['wss://drop.example.org/ws'], 'configured public URLs only');
 });
 

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
 import { ErrorCode } from '../../protocol/errors.ts';
-import { LOGIN_FAILURES_PER_ACCOUNT } from '../../protocol/constants.ts';
+import { LOGIN_FAILURES_PER_ACCOUNT, PROTOCOL_VERSION } from '../../protocol/constants.ts';
 import { passwordPool } from '../../tracker-server/password-pool.ts';
 import { startTestTracker, TEST_SCRYPT, type Teardown } from '../helpers/tracker.ts';
 
@@ -38,7 +38,7 @@ async function socketFrom(t: Teardown, url: string, opts: { localAddress?: strin
     if (got) return Promise.resolve(got);
     return new Promise((resolve) => replies.set(id, resolve));
   };
-  const hello = await request('h', { type: 'hello', protocol: 1 });
+  const hello = await request('h', { type: 'hello', protocol: PROTOCOL_VERSION });
   assert.equal(hello.ok, true);
   return { ws, request };
 }

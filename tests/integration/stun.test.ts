@@ -12,6 +12,7 @@ import stun from 'stun';
 import { startTestTracker, type Teardown } from '../helpers/tracker.ts';
 import { WebSocket } from 'ws';
 import { helloSocket, rawSocket } from '../helpers/raw.ts';
+import { PROTOCOL_VERSION } from '../../protocol/constants.ts';
 
 async function udpSocket(t: Teardown, address = '127.0.0.1'): Promise<Socket> {
   const socket = createSocket('udp4');
@@ -41,12 +42,12 @@ test('hello lists the tracker\'s own stun: URL first, before --ice-server entrie
   t.after(() => ws.terminate());
   await new Promise((resolve) => ws.once('open', resolve));
   const reply = new Promise<Record<string, unknown>>((resolve) => ws.once('message', (d) => resolve(JSON.parse(String(d)))));
-  ws.send(JSON.stringify({ id: 'h', type: 'hello', protocol: 1 }));
+  ws.send(JSON.stringify({ id: 'h', type: 'hello', protocol: PROTOCOL_VERSION }));
   assert.deepEqual((await reply).iceServers, [{ urls: `stun:127.0.0.1:${tracker.stunPort}` }, { urls: 'stun:stun.example.org:3478' }]);
 
   const named = await startTestTracker(t, { trackerId: 'test-b', publicUrls: ['wss://drop.example.org/ws'] });
   const n = await rawSocket(t, named.wsUrl);
-  n.send({ id: 'h', type: 'hello', protocol: 1 });
+  n.send({ id: 'h', type: 'hello', protocol: PROTOCOL_VERSION });
   assert.deepEqual((await n.next('h')).iceServers, [{ urls: `stun:drop.example.org:${named.stunPort}` }], 'a configured public URL names the host');
 });
 
@@ -54,7 +55,7 @@ test('stunPort 0 turns STUN off: no responder, hello lists only configured ICE s
   const tracker = await startTestTracker(t, { stunPort: 0 });
   assert.equal(tracker.stunPort, undefined);
   const s = await rawSocket(t, tracker.wsUrl);
-  s.send({ id: 'h', type: 'hello', protocol: 1 });
+  s.send({ id: 'h', type: 'hello', protocol: PROTOCOL_VERSION });
   assert.deepEqual((await s.next('h')).iceServers, []);
 });
 
@@ -106,7 +107,7 @@ test('the default STUN port taken on UDP: the tracker serves without STUN; an ex
   if (tracker) {
     assert.equal(tracker.stunPort, undefined, 'served without STUN');
     const s = await rawSocket(t, tracker.wsUrl);
-    s.send({ id: 'h', type: 'hello', protocol: 1 });
+    s.send({ id: 'h', type: 'hello', protocol: PROTOCOL_VERSION });
     assert.deepEqual((await s.next('h')).iceServers, []);
   }
   await assert.rejects(startTestTracker(t, { trackerId: 'test-b', stunPort: taken }), /STUN: cannot bind UDP 127\.0\.0\.1:\d+ .*--stun-port 0 turns it off/);

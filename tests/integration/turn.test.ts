@@ -14,6 +14,7 @@ import type { IceServer } from '../../protocol/replies.ts';
 import { eventually, startTestTracker, type Teardown } from '../helpers/tracker.ts';
 import { rawSocket } from '../helpers/raw.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
+import { PROTOCOL_VERSION } from '../../protocol/constants.ts';
 
 const SECRET = 'a-test-turn-secret-0123456789';
 const TURN = { turnUrls: ['turn:127.0.0.1:3478?transport=udp'], turnSecret: SECRET };
@@ -44,7 +45,7 @@ test('anonymous hello gets STUN only; login gets TURN with a credential minted f
   const tracker = await startTestTracker(t, TURN);
   const stun = { urls: `stun:127.0.0.1:${tracker.stunPort}` };
   const s = await rawSocket(t, tracker.wsUrl);
-  s.send({ id: 'h', type: 'hello', protocol: 1 });
+  s.send({ id: 'h', type: 'hello', protocol: PROTOCOL_VERSION });
   assert.deepEqual((await s.next('h')).iceServers, [stun], 'no relay for strangers');
   s.send({ id: 'i', type: 'ice_servers' });
   assert.equal(((await s.next('i')).error as { code: string }).code, ErrorCode.Unauthenticated, 'nor by asking');

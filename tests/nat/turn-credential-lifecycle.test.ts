@@ -18,6 +18,7 @@ import { ErrorCode } from '../../protocol/errors.ts';
 import { allocate, startCoturn } from '../helpers/coturn.ts';
 import { rawSocket } from '../helpers/raw.ts';
 import { startTestTracker } from '../helpers/tracker.ts';
+import { PROTOCOL_VERSION } from '../../protocol/constants.ts';
 
 const SECRET = 'lifecycle-turn-secret-0123456789';
 /** Short, so the last credential a logged-out browser holds is shown to die soon (--turn-ttl). */
@@ -30,7 +31,7 @@ test('an anonymous connection gets no TURN credential; a login\'s is accepted by
   const tracker = await startTestTracker(t, { turnUrls: [`turn:127.0.0.1:${port}?transport=udp`], turnSecret: SECRET, turnTtlMs: TTL_MS });
 
   const s = await rawSocket(t, tracker.wsUrl);
-  s.send({ id: 'h', type: 'hello', protocol: 1 });
+  s.send({ id: 'h', type: 'hello', protocol: PROTOCOL_VERSION });
   assert.equal(turnEntry((await s.next('h')).iceServers), undefined, 'anonymous: no TURN server, so no credential to present');
 
   s.send({ id: 'u', type: 'create_user', userId: 'alice', password: 'password1' });
@@ -52,7 +53,7 @@ test('an anonymous connection gets no TURN credential; a login\'s is accepted by
   s.send({ id: 'i', type: 'ice_servers' });
   assert.equal(((await s.next('i')).error as { code: string }).code, ErrorCode.Unauthenticated, 'after logout the connection gets no new credential');
   const again = await rawSocket(t, tracker.wsUrl);
-  again.send({ id: 'h', type: 'hello', protocol: 1 });
+  again.send({ id: 'h', type: 'hello', protocol: PROTOCOL_VERSION });
   await again.next('h');
   again.send({ id: 'r', type: 'resume', token: login.token });
   const resumed = await again.next('r');

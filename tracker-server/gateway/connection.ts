@@ -13,6 +13,7 @@ import { parseRequest, type Reply, type ReplyBody, type Request, type TrackerEve
 import { randomId } from '../auth.ts';
 import type { ClientLink } from '../core.ts';
 import type { HandlerContext } from '../handlers/context.ts';
+import type { SignalsResult } from '../handlers/signals.ts';
 import { TokenBucket } from '../limits.ts';
 import { contextFor, runRequest, type RequestEdge } from '../pipeline.ts';
 import { CORK_MAX_BYTES, CORK_MAX_CHARS, corkForThisIteration, uncorkNow } from './cork.ts';
@@ -160,6 +161,11 @@ export class Connection implements ClientLink, RequestEdge {
       this.#reply({ id: parsed.id, ok: false, error: parsed.error });
       return;
     }
+    // A frame of signals costs a token per signal: batching saves frames, not the rate limit.
+    if (parsed.request.type === 'signals' && !this.#bucket.take(Date.now(), parsed.request.signals.length - 1)) {
+      this.abuse(CloseCode.Flood, 'too many messages');
+      return;
+    }
     this.#dispatch(parsed.request);
   }
 
@@ -181,6 +187,11 @@ export class Connection implements ClientLink, RequestEdge {
           )
           // A reply that could not be sent must not become an unhandled rejection (which stops the process).
           .catch((err: unknown) => console.error(`tracker: replying to ${request.type} failed:`, err));
+      } else if (request.type === 'signals') {
+        // Answered only for what was refused, each under its own id (handlers/signals.ts).
+        const { refused } = body as SignalsResult;
+        this.gateway.stats.signalsRelayed += request.signals.length - refused.length;
+        for (const r of refused) this.#reply({ id: r.id, ok: false, error: r.error });
       } else {
         // Counted here, once the relay succeeded: /metrics reports signals relayed, not attempted.
         if (request.type === 'signal') this.gateway.stats.signalsRelayed++;
@@ -204,7 +215,7 @@ export class Connection implements ClientLink, RequestEdge {
   hello(protocol: number, clientSecret: string | undefined): ReplyBody<'hello'> {
     if (this.#helloDone) throw new MeshdropError(ErrorCode.HelloFirst, 'hello was already said');
     if (protocol !== PROTOCOL_VERSION) {
-      throw new MeshdropError(ErrorCode.VersionMismatch, `this tracker speaks protocol ${PROTOCOL_VERSION}, not ${protocol}; reload the page`);
+      throw new MeshdropError(ErrorCode.VersionMismatch, versionMismatchMessage(protocol));
     }
     this.#helloDone = true;
     if (clientSecret !== undefined) this.requestScope = clientSecret;
@@ -238,4 +249,16 @@ export class Connection implements ClientLink, RequestEdge {
     }
     this.#sendText(`{"id":${JSON.stringify(id)},"ok":true}`);
   }
+}
+
+/**
+ * What a client of another protocol version is told (and shows as it is):
+ * which versions, which side is older, what to do. An old page or command
+ * line is the usual case after a tracker upgrade.
+ */
+export function versionMismatchMessage(protocol: number): string {
+  const what = protocol < PROTOCOL_VERSION
+    ? 'this page or program is older than the tracker: reload the page, or update meshdrop'
+    : 'the tracker is older than this page or program: its operator has to update it';
+  return `this tracker speaks protocol ${PROTOCOL_VERSION}, not ${protocol}; ${what}`;
 }

@@ -6,7 +6,7 @@
 import { Bitfield, base64ToBytes } from '../../protocol/bitfield.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { isMember } from '../state/queries.ts';
-import { fail, requireMemberFile, requireSession, type Handler } from './context.ts';
+import { fail, requireMemberFile, requireSession, type Handler, type HandlerContext } from './context.ts';
 
 export const announce: Handler<'announce'> = (ctx, { fileId, bitfield }) => {
   const { userId } = requireSession(ctx);
@@ -57,10 +57,15 @@ export const getHolders: Handler<'get_holders'> = (ctx, { fileId }) => {
  * file: a non-member can neither reach a member's browser nor be reached.
  */
 export const signal: Handler<'signal'> = (ctx, { fileId, to, data }) => {
+  relaySignal(ctx, fileId, to, data);
+  return {};
+};
+
+/** One signal's authorisation and relay, for `signal` and each of a `signals` frame's; throws a MeshdropError if refused. */
+export function relaySignal(ctx: HandlerContext, fileId: string, to: string, data: unknown): void {
   const { userId } = requireSession(ctx);
   const { group } = requireMemberFile(ctx, fileId, userId);
   const target = ctx.core.presence.peer(to) ?? fail(ErrorCode.PeerOffline, 'that peer is not online');
   if (!isMember(group, target.userId)) fail(ErrorCode.Forbidden, 'that peer is not a member of this file\'s group');
   ctx.core.clients.routeSignal(target, { event: 'signal', fileId, from: ctx.client.peerId, fromUser: userId, data });
-  return {};
-};
+}

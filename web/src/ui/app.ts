@@ -93,7 +93,10 @@ export class MeshdropApp implements ConsoleActions {
     );
     if (this.session.stored()) this.session.setRestoring(true);
     // No tracker answering yet says 'reconnecting' and keeps trying without a click; it ends only with stop().
-    this.#client.connect({ keepTrying: true }).catch(() => undefined);
+    this.#client.connect({ keepTrying: true }).catch((err: unknown) => {
+      // The one refusal retrying cannot cure: the tracker's own words say which side is older and what to do.
+      if (errorCode(err) === ErrorCode.VersionMismatch) this.notices.push('error', (err as Error).message);
+    });
   }
 
   /** Plugs in a transfer engine for the signed-in session. */

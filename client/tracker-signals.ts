@@ -1,0 +1,113 @@
+/**
+ * The TrackerClient's signals (client/tracker.ts `signal`): batched per task
+ * into `signals` frames, which the tracker answers only for a signal it
+ * refuses. A signal is settled
+ * - refused: an error reply under its id (or its frame's id, when the frame
+ *   as a whole did not parse) rejects it with that error;
+ * - relayed: once the reply to a request sent after its frame arrives (the
+ *   tracker handles a connection's frames in order and a signal
+ *   synchronously, so a refusal would have come first), or when the request
+ *   timeout passes with no refusal;
+ * - re-sent, with its id, on the next connection if this one goes first.
+ */
+import { MAX_SIGNALS_PER_FRAME } from '../protocol/constants.ts';
+import { ErrorCode, MeshdropError } from '../protocol/errors.ts';
+import { randomId } from './random-id.ts';
+import type { QuietSignal } from './tracker-types.ts';
+
+export interface SignalLine {
+  /** Sends one frame's text if connected; false when there is no connection now. */
+  send(text: string): boolean;
+  /** The next frame number of this client (requests are numbered from the same counter). */
+  nextSeq(): number;
+  /** How long a signal may wait unsettled (the client's request timeout). */
+  timeoutMs(): number;
+}
+
+export class QuietSignals {
+  /** Signals not yet settled, by id. */
+  readonly #quiet = new Map<string, QuietSignal>();
+  /** Waiting for this task's end (or the connection) to leave together. */
+  #outbox: QuietSignal[] = [];
+  /** A frame's id → its signals' ids. */
+  readonly #frames = new Map<string, { seq: number; ids: string[] }>();
+
+  constructor(private readonly line: SignalLine) {}
+
+  signal(fileId: string, to: string, data: unknown): Promise<void> {
+    const id = randomId();
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const q = this.#quiet.get(id);
+        if (!q) return;
+        this.#quiet.delete(id);
+        // Sent, and no refusal came in all this time: relayed. Never sent: no tracker took it.
+        if (q.seq !== undefined) resolve();
+        else reject(new MeshdropError(ErrorCode.Timeout, 'no tracker could be reached to relay a signal in time'));
+      }, this.line.timeoutMs());
+      const q: QuietSignal = { item: { id, fileId, to, data }, resolve, reject, timer, seq: undefined };
+      this.#quiet.set(id, q);
+      this.#outbox.push(q);
+      // One flush per task: the signals a swarm makes together (an offer and its first candidates) share frames.
+      if (this.#outbox.length === 1) queueMicrotask(() => this.flush());
+    });
+  }
+
+  /** Sends the outbox in frames of at most MAX_SIGNALS_PER_FRAME; kept for the connection if there is none. */
+  flush(): void {
+    const out = this.#outbox.filter((q) => this.#quiet.has(q.item.id));
+    for (let i = 0; i < out.length; i += MAX_SIGNALS_PER_FRAME) {
+      const batch = out.slice(i, i + MAX_SIGNALS_PER_FRAME);
+      const id = randomId();
+      const seq = this.line.nextSeq();
+      if (!this.line.send(JSON.stringify({ id, type: 'signals', signals: batch.map((q) => q.item) }))) return;
+      for (const q of batch) q.seq = seq;
+      this.#frames.set(id, { seq, ids: batch.map((q) => q.item.id) });
+    }
+    this.#outbox = [];
+  }
+
+  /** A new connection: every signal not settled goes again (call flush once it is ready). */
+  reconnected(): void {
+    this.#frames.clear();
+    this.#outbox = [...this.#quiet.values()];
+  }
+
+  /** An error reply: if it names a signal or a signal frame, those signals fail with it (true); otherwise false. */
+  refused(id: string, err: MeshdropError): boolean {
+    const frame = this.#frames.get(id);
+    const ids = frame ? frame.ids : this.#quiet.has(id) ? [id] : undefined;
+    if (!ids) return false;
+    this.#frames.delete(id);
+    for (const sid of ids) {
+      const q = this.#quiet.get(sid);
+      if (!q) continue;
+      this.#quiet.delete(sid);
+      clearTimeout(q.timer);
+      q.reject(err);
+    }
+    return true;
+  }
+
+  /** The reply to the request sent as frame `seq` came: every signal sent before it was handled and not refused. */
+  relayedBefore(seq: number): void {
+    for (const [id, q] of this.#quiet) {
+      if (q.seq === undefined || q.seq >= seq) continue;
+      this.#quiet.delete(id);
+      clearTimeout(q.timer);
+      q.resolve();
+    }
+    for (const [id, f] of this.#frames) if (f.seq < seq) this.#frames.delete(id);
+  }
+
+  /** The client closed: every signal not settled fails. */
+  closed(): void {
+    for (const q of this.#quiet.values()) {
+      clearTimeout(q.timer);
+      q.reject(new MeshdropError(ErrorCode.Disconnected, 'the connection was closed'));
+    }
+    this.#quiet.clear();
+    this.#outbox = [];
+    this.#frames.clear();
+  }
+}
