@@ -66,10 +66,13 @@ const normalise = (r: number): number => (!Number.isFinite(r) || r <= 0 ? Infini
 /** A quarter second of rate: smooth enough for a cap, large enough for a whole 64 KiB block at ≥ 256 KiB/s. */
 const defaultBurst = (rate: number): number => (rate === Infinity ? Infinity : Math.max(rate / 4, 1));
 
+/** The shortest history a rate is read over, seconds (see RateMeter.rate). */
+const MIN_WINDOW_S = 1;
+
 /**
  * Measures a rate over a sliding window of one-second slots. `rate()` is the
- * mean over the window's full seconds plus the current one, so a transfer
- * that stops reads 0 within WINDOW seconds.
+ * mean over the window's full seconds plus the current one (one second at
+ * least), so a transfer that stops reads 0 within WINDOW seconds.
  */
 export class RateMeter {
   static readonly WINDOW = 5;
@@ -94,8 +97,10 @@ export class RateMeter {
     this.#advance();
     const t = this.now();
     // Seconds covered: the full slots behind us (as many as have existed) plus the current fraction.
-    const elapsed = Math.min(RateMeter.WINDOW - 1 + (t % 1000) / 1000, (t - this.#start) / 1000);
-    if (elapsed <= 0.05) return 0;
+    // At least one second: the first blocks of a capped download come as a burst (the
+    // bucket starts full), and read over the few milliseconds they took they showed
+    // several times the cap (4.1 MB/s under 1,000 KB/s, issue 12).
+    const elapsed = Math.max(MIN_WINDOW_S, Math.min(RateMeter.WINDOW - 1 + (t % 1000) / 1000, (t - this.#start) / 1000));
     let sum = 0;
     for (const s of this.#slots) sum += s;
     return sum / elapsed;

@@ -73,6 +73,9 @@ export class Swarm extends Emitter<SwarmEvents> {
   #sendingHave = false;
   #tick: ReturnType<typeof setInterval> | undefined;
   #fillTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When each link was last sent a request (a serial, see #fillAll): equals take turns. */
+  #lastAsked = new WeakMap<PeerLink, number>();
+  #asked = 0;
   #closed = false;
   #completeEmitted = false;
 
@@ -265,7 +268,7 @@ export class Swarm extends Emitter<SwarmEvents> {
       ready: (link) => this.#onReady(link),
       peerHas: (link, piece) => {
         this.#picker.peerHas(link.conn, piece);
-        this.#fill(link);
+        this.#fillAll();
       },
       reject: (link, ref) => {
         this.#picker.refused(link.conn, ref);
@@ -314,7 +317,7 @@ export class Swarm extends Emitter<SwarmEvents> {
     this.#handshaken.set(link.conn, link);
     if (this.complete && link.bits!.isComplete()) return link.close('both complete');
     this.emit('changed', {});
-    this.#fill(link);
+    this.#fillAll();
   }
 
   #onLinkClosed(link: PeerLink, reason: string): void {
@@ -346,21 +349,26 @@ export class Swarm extends Emitter<SwarmEvents> {
       if (r.pieceReady) void this.#verify(ref.piece);
     }
     this.emit('changed', {});
-    this.#fill(link);
+    this.#fillAll();
   }
 
+  /**
+   * Tops up the pipelines, one block at a time, always to the ready link with
+   * the fewest requests outstanding (within its depth): so under a download
+   * cap the tokens are shared among the peers, and a faster peer, whose
+   * requests come back sooner, gets more. Handing them to whichever link's
+   * block arrived gave the first link every token and left a second seeder
+   * idle (issue 12). Uncapped, every pipeline fills to its depth as before.
+   */
   #fillAll(): void {
-    for (const link of this.#dialer.links()) this.#fill(link);
-  }
-
-  /** Tops up the peer's pipeline, within the download cap. */
-  #fill(link: PeerLink): void {
-    if (this.#closed || link.state !== 'ready' || this.complete) return;
+    if (this.#closed || this.complete) return;
     const now = this.#o.now();
-    const depth = pipelineDepth(link.totals!.down.rate());
-    let slots = depth - this.#picker.outstanding(link.conn);
     const bucket = this.#o.limits.download;
-    while (slots > 0) {
+    const open: { link: PeerLink; depth: number }[] = [];
+    for (const link of this.#dialer.links()) {
+      if (link.state === 'ready' && link.totals) open.push({ link, depth: pipelineDepth(link.totals.down.rate()) });
+    }
+    while (open.length > 0) {
       const wait = bucket.waitMs();
       if (wait > 0) {
         // Capped: come back when the bucket has refilled.
@@ -370,11 +378,31 @@ export class Swarm extends Emitter<SwarmEvents> {
         }, wait);
         return;
       }
+      // Fewest outstanding first; among equals, the one asked longest ago (so equals take turns).
+      let best = -1;
+      let fewest = Infinity;
+      let oldest = Infinity;
+      for (let i = 0; i < open.length; i++) {
+        const { link, depth } = open[i]!;
+        const outstanding = this.#picker.outstanding(link.conn);
+        if (outstanding >= depth) continue;
+        const asked = this.#lastAsked.get(link) ?? -1;
+        if (outstanding < fewest || (outstanding === fewest && asked < oldest)) {
+          fewest = outstanding;
+          oldest = asked;
+          best = i;
+        }
+      }
+      if (best < 0) return; // every pipeline is full
+      const { link } = open[best]!;
       const [ref] = this.#picker.pick(link.conn, 1, now);
-      if (!ref) return;
+      if (!ref) {
+        open.splice(best, 1); // nothing this peer has that we still need
+        continue;
+      }
       bucket.take(ref.length);
+      this.#lastAsked.set(link, this.#asked++);
       link.send({ ...ref, type: 'request' });
-      slots--;
     }
   }
 

@@ -47,3 +47,29 @@ test('a rate meter measures bytes per second and falls to zero when traffic stop
   assert.equal(meter.rate(), 0);
   assert.equal(meter.total, 500_000, 'the total is kept');
 });
+
+test('a capped download\'s first burst does not read as several times its cap', () => {
+  // Issue 12: a download shown at 4.1 MB/s under a 1,000 KB/s limit. The
+  // bucket starts full (a quarter second of rate) and may owe a block, so
+  // about 320 KB are asked for at once and arrive within ~80 ms; read over
+  // those 80 ms that is four times the cap, though it never ran faster.
+  const cap = 1_000 * 1024;
+  let now = 50_000_400;
+  const bucket = new TokenBucket(cap, () => now);
+  const meter = new RateMeter(() => now);
+  let asked = 0;
+  while (bucket.waitMs() === 0) {
+    bucket.take(64 * 1024);
+    asked += 64 * 1024;
+  }
+  now += 80;
+  meter.add(asked);
+  assert.ok(meter.rate() <= 1.5 * cap, `read ${Math.round(meter.rate() / 1024)} KB/s under a ${cap / 1024} KB/s cap`);
+  // Then at the cap for a few seconds: it reads the cap.
+  for (let i = 0; i < 300; i++) {
+    now += 10;
+    meter.add(cap / 100);
+  }
+  const r = meter.rate();
+  assert.ok(r >= 0.9 * cap && r <= 1.2 * cap, `read ${Math.round(r / 1024)} KB/s at a steady ${cap / 1024} KB/s`);
+});
