@@ -56,6 +56,7 @@ import type { DownloadInfo, EngineEvents, EngineOptions, ShareInput, TransferLim
 import { createEntry, infoOf, readExact, saveEntry, type Entry } from './file-entry.ts';
 import type { Hasher, PeerConnector, PieceSource, PieceStore, StoredFile, SwarmTracker } from './ports.ts';
 import { TokenBucket } from './rate.ts';
+import { UploadTurns } from './upload-turns.ts';
 import { Swarm, type SwarmLimits } from './swarm.ts';
 import type { TrackerClient } from './tracker.ts';
 import { swarmEventOf, swarmTrackerOf } from './tracker-port.ts';
@@ -95,8 +96,10 @@ export class TransferEngine extends Emitter<EngineEvents> {
     this.#random = options.random ?? Math.random;
     this.#now = options.now ?? Date.now;
     const limits = options.limits ?? {};
+    const upload = new TokenBucket(limits.uploadBytesPerSecond ?? Infinity, this.#now);
     this.#limits = {
-      upload: new TokenBucket(limits.uploadBytesPerSecond ?? Infinity, this.#now),
+      upload,
+      uploadTurns: new UploadTurns(upload),
       download: new TokenBucket(limits.downloadBytesPerSecond ?? Infinity, this.#now),
       maxPeersPerFile: limits.maxPeersPerFile || undefined,
     };
@@ -122,7 +125,10 @@ export class TransferEngine extends Emitter<EngineEvents> {
   }
 
   setLimits(limits: Partial<TransferLimits>): void {
-    if (limits.uploadBytesPerSecond !== undefined) this.#limits.upload.setRate(limits.uploadBytesPerSecond);
+    if (limits.uploadBytesPerSecond !== undefined) {
+      this.#limits.upload.setRate(limits.uploadBytesPerSecond);
+      this.#limits.uploadTurns.poke();
+    }
     if (limits.downloadBytesPerSecond !== undefined) this.#limits.download.setRate(limits.downloadBytesPerSecond);
     if (limits.maxPeersPerFile !== undefined) this.#limits.maxPeersPerFile = limits.maxPeersPerFile || undefined;
     for (const entry of this.#files.values()) entry.swarm?.poke();

@@ -21,7 +21,8 @@ import type { SignalEnvelope } from '../protocol/signal.ts';
 import type { IceServer } from '../protocol/tracker.ts';
 import { decodeFrame, encodeFrame, type BlockRef, type Frame } from '../protocol/wire.ts';
 import type { PeerChannel, PeerConnector } from './ports.ts';
-import type { RateMeter, TokenBucket } from './rate.ts';
+import type { RateMeter } from './rate.ts';
+import type { Turn, UploadTurns } from './upload-turns.ts';
 import type { ConnectionPath } from './connection-path.ts';
 
 /**
@@ -55,7 +56,8 @@ export interface LinkHost {
   readonly instanceId: InstanceId;
   /** Our verified pieces: sent in our handshake. */
   readonly have: Bitfield;
-  readonly upload: TokenBucket;
+  /** The upload cap, shared by every link, taken in the order requests arrived. */
+  readonly uploadTurns: UploadTurns;
   /** A request we can serve: a piece we hold, a well-formed block of it. */
   canServe(ref: BlockRef): boolean;
   /** The bytes of a piece to serve from; undefined if they cannot be had. */
@@ -112,9 +114,10 @@ export class PeerLink {
   #pathTimer: ReturnType<typeof setTimeout> | undefined;
   #opened = false;
   #foundNoPath = false;
-  #serveQueue: BlockRef[] = [];
+  #serveQueue: (BlockRef & { ticket: number })[] = [];
   #serving = false;
-  #sleep: { timer: ReturnType<typeof setTimeout>; resolve: () => void } | undefined;
+  /** The serve loop's wait for its turn under the upload cap, cut short on close. */
+  #turn: Turn | undefined;
 
   constructor(init: LinkInit, host: LinkHost) {
     this.conn = init.conn;
@@ -174,10 +177,9 @@ export class PeerLink {
     clearTimeout(this.#connectTimer);
     clearTimeout(this.#pathTimer);
     this.#serveQueue = [];
-    if (this.#sleep) {
-      clearTimeout(this.#sleep.timer);
-      this.#sleep.resolve();
-      this.#sleep = undefined;
+    if (this.#turn) {
+      this.#turn.cancel();
+      this.#turn = undefined;
     }
     try {
       this.#channel?.close();
@@ -291,7 +293,7 @@ export class PeerLink {
       this.send({ ...ref, type: 'reject' });
       return;
     }
-    this.#serveQueue.push({ piece: ref.piece, offset: ref.offset, length: ref.length });
+    this.#serveQueue.push({ piece: ref.piece, offset: ref.offset, length: ref.length, ticket: this.#host.uploadTurns.ticket() });
     void this.#serve();
   }
 
@@ -304,17 +306,22 @@ export class PeerLink {
         const channel = this.#channel!;
         // Backpressure: nothing queues without bound in the channel.
         while (channel.bufferedAmount > SEND_HIGH_WATER_BYTES && !this.#isClosed()) await channel.drained();
-        const wait = host.upload.waitMs();
-        if (wait > 0) await this.#sleepFor(wait);
-        const ref = this.#serveQueue.shift();
-        if (!ref || this.#isClosed()) break;
+        const ref = this.#serveQueue[0];
+        if (!ref) break;
+        const turn = host.uploadTurns.turn(ref.ticket, ref.length);
+        this.#turn = turn;
+        const granted = await turn.ready;
+        this.#turn = undefined;
+        if (!granted || this.#isClosed()) break;
+        // A cancel frame took it out while it waited: its tokens are spent; the next waits its own turn.
+        if (this.#serveQueue[0] !== ref) continue;
+        this.#serveQueue.shift();
         const piece = await host.readPiece(ref.piece);
         if (this.#isClosed()) break;
         if (!piece || piece.length < ref.offset + ref.length) {
           this.send({ ...ref, type: 'reject' });
           continue;
         }
-        host.upload.take(ref.length);
         this.send({ type: 'block', piece: ref.piece, offset: ref.offset, data: piece.subarray(ref.offset, ref.offset + ref.length) });
         host.served(this, ref.length);
       }
@@ -324,18 +331,5 @@ export class PeerLink {
     } finally {
       this.#serving = false;
     }
-  }
-
-  /** Waits for upload tokens; cut short when the link closes. One at a time: only the serve loop sleeps. */
-  #sleepFor(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      this.#sleep = {
-        timer: setTimeout(() => {
-          this.#sleep = undefined;
-          resolve();
-        }, ms),
-        resolve,
-      };
-    });
   }
 }

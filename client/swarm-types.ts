@@ -7,10 +7,13 @@ import type { InstanceId } from '../protocol/ids.ts';
 import type { FileMeta } from '../protocol/tracker.ts';
 import type { Hasher, PeerConnector, PieceSource, PieceStore, SwarmTracker } from './ports.ts';
 import type { TokenBucket } from './rate.ts';
+import type { UploadTurns } from './upload-turns.ts';
 
 /** Shared by every swarm of one client: the caps are per client, not per file. */
 export interface SwarmLimits {
   upload: TokenBucket;
+  /** Turns under `upload`, shared as it is: the block whose request came first goes next. */
+  uploadTurns: UploadTurns;
   download: TokenBucket;
   /** Undefined: MAX_PEERS_PER_FILE. */
   maxPeersPerFile?: number | undefined;

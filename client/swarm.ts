@@ -259,8 +259,8 @@ export class Swarm extends Emitter<SwarmEvents> {
       pieceCount: this.#pieceCount,
       instanceId: o.instanceId,
       have: o.have,
-      get upload() {
-        return o.limits.upload;
+      get uploadTurns() {
+        return o.limits.uploadTurns;
       },
       canServe: (ref) => o.have.has(ref.piece) && this.#picker.blockOf(ref) >= 0,
       readPiece: (index) => this.#pieces.read(index),

@@ -21,6 +21,7 @@ import type { SignalEnvelope } from '../../protocol/signal.ts';
 import type { FileMeta, IceServer } from '../../protocol/tracker.ts';
 import type { PieceSource, SwarmHolder, SwarmTracker, SwarmTrackerEvent } from '../../client/ports.ts';
 import { TokenBucket } from '../../client/rate.ts';
+import { UploadTurns } from '../../client/upload-turns.ts';
 import { Swarm, type SwarmEvents } from '../../client/swarm.ts';
 import { MemoryNetwork, MemoryPieceStore, nodeHasher } from './memory-platform.ts';
 
@@ -203,6 +204,7 @@ export async function swarmPeer(
     store.writes = [];
   }
   const instanceId = asInstanceId(options.instanceId ?? randomBytes(16).toString('hex'));
+  const upload = new TokenBucket(options.uploadBytesPerSecond ?? Infinity, Date.now);
   const swarm = new Swarm({
     fileId: file.fileId,
     meta: file.meta,
@@ -214,7 +216,8 @@ export async function swarmPeer(
     store,
     source: options.source,
     limits: {
-      upload: new TokenBucket(options.uploadBytesPerSecond ?? Infinity, Date.now),
+      upload,
+      uploadTurns: new UploadTurns(upload),
       download: new TokenBucket(options.downloadBytesPerSecond ?? Infinity, Date.now),
       maxPeersPerFile: options.maxPeersPerFile,
     },

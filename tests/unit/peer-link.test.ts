@@ -12,6 +12,7 @@ import { asConnId, asInstanceId, asPresenceId, type InstanceId } from '../../pro
 import type { BlockRef } from '../../protocol/wire.ts';
 import { PeerLink, type BlockFrame, type LinkHost } from '../../client/peer-link.ts';
 import { TokenBucket } from '../../client/rate.ts';
+import { UploadTurns } from '../../client/upload-turns.ts';
 import { MemoryNetwork } from '../helpers/memory-platform.ts';
 import { eventually } from '../helpers/tracker.ts';
 
@@ -28,7 +29,7 @@ function host(options: { holds?: boolean; refuse?: string } = {}) {
     pieceCount: 1,
     instanceId: asInstanceId(randomBytes(16).toString('hex')),
     have,
-    upload: new TokenBucket(Infinity, Date.now),
+    uploadTurns: new UploadTurns(new TokenBucket(Infinity, Date.now)),
     canServe: (ref) => have.has(ref.piece) && ref.offset % BLOCK_SIZE === 0 && ref.length === BLOCK_SIZE,
     readPiece: async () => PIECE,
     admit: (_link: PeerLink, _instance: InstanceId) => options.refuse,
