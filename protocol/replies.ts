@@ -12,7 +12,7 @@
  * without breaking an older client; what the client reads is checked.
  */
 import * as z from 'zod/mini';
-import { MAX_BITFIELD_BASE64_LENGTH } from './constants.ts';
+import { MAX_BITFIELD_BASE64_LENGTH, MAX_TRACKER_NAME_LENGTH } from './constants.ts';
 import type { ErrorCode } from './errors.ts';
 import { FileMeta, GroupId, PeerId, Sha1Hex, UserId } from './fields.ts';
 import type { RequestType } from './tracker.ts';
@@ -98,6 +98,8 @@ export const ReplySchemas = {
   hello: z.object({
     /** This tracker's name (the `origin` of its ops). */
     trackerId: z.string(),
+    /** The name its operator gave it (`--name`), shown to people; absent from trackers before it. */
+    name: z.optional(z.string().check(z.maxLength(MAX_TRACKER_NAME_LENGTH))),
     /** This connection's presence id, used as `to`/`from` in signals. */
     peerId: PeerId,
     /** Public WebSocket URLs of every tracker in the mesh, for failover. */

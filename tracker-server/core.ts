@@ -28,6 +28,8 @@ import { ConnectionOutcomes } from './connection-outcomes.ts';
 export interface CoreConfig {
   /** This tracker's name: the origin of its ops. Stable across restarts. */
   trackerId: string;
+  /** The name people see for it (--name); absent: hello names none and the app shows the tracker's address. */
+  name?: string;
   dataDir: string;
   scrypt: ScryptCost;
   iceServers: IceServer[];

@@ -85,7 +85,7 @@ export class MeshdropApp implements ConsoleActions {
     this.#unsubscribe.push(
       c.on('status', ({ status, url }) => this.connection.setStatus(status, url)),
       c.on('ready', ({ url }) => {
-        this.connection.ready(url, c.trackerId);
+        this.connection.ready(url, c.trackerName);
         void this.#onReady();
       }),
       c.on('sessionLost', ({ reason }) => this.#signedOutByTracker(reason)),
