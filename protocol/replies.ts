@@ -40,8 +40,10 @@ export const FileSummary = z.object({
   sharedBy: UserId,
   /** Milliseconds since the epoch. */
   sharedAt: z.number(),
-  /** Peers online now that hold at least one piece. */
+  /** Peers online now that hold every piece (a holder has the whole file). */
   holdersOnline: z.int(),
+  /** Peers online now that hold some pieces but not all (downloading it); absent from trackers before it: none counted apart. */
+  partialOnline: z.optional(z.int()),
   /** With nobody holding it online: when the last holder went, if the tracker saw it (ms since the epoch). */
   lastOnlineAt: z.optional(z.number()),
   /** A batch (a folder or many files as one entry): how many files it lists; get_file has the list. Absent for a single file. */

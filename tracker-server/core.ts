@@ -297,7 +297,7 @@ export class TrackerCore {
     for (const op of ops) {
       // Every tracker drops the file's holdings as the op reaches it; Presence tells watchers (and the mesh, for peers here).
       if (op.kind === 'share_stopped') this.presence.dropFile(op.fileId);
-      for (const d of eventsFor(op, this.state, (id) => this.presence.onlineHolderCount(id))) this.clients.pushToUsers(d.to, d.event);
+      for (const d of eventsFor(op, this.state, (id) => this.presence.onlineCounts(id))) this.clients.pushToUsers(d.to, d.event);
     }
     const revokes = ops.some((op) => op.kind === 'session_revoked' || op.kind === 'user_sessions_revoked');
     if (refolded || revokes) this.clients.revalidateSessions();

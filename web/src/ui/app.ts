@@ -16,6 +16,7 @@ import type { FileSummary, GroupSummary, MembershipStatus, SessionSummary, Track
 import type { TrackerClient } from '../../../client/tracker.ts';
 import type { ConsoleActions, DownloadLine, InviteInfo } from '../../../client/commands/run.ts';
 import { ConnectionState } from './connection.svelte.ts';
+import { offlineWords } from './form-error.svelte.ts';
 import { ConsoleState } from './console.svelte.ts';
 import { describeError, errorCode } from '../../../client/commands/errors.ts';
 import { GroupsState, GroupView } from './groups.svelte.ts';
@@ -426,7 +427,7 @@ export class MeshdropApp implements ConsoleActions {
         break;
       case 'holders_online':
         // Pushed to every member as presence changes, here or on another tracker: the list follows it live.
-        this.view.setHoldersOnline(e.fileId, e.holdersOnline, e.lastOnlineAt);
+        this.view.setHoldersOnline(e.fileId, e.holdersOnline, e.lastOnlineAt, e.partialOnline);
         break;
       case 'holders_changed':
       case 'signal':
@@ -446,6 +447,20 @@ export class MeshdropApp implements ConsoleActions {
   }
 
   /** For buttons: run an action, show its error in words. Resolves true if it worked. */
+  /**
+   * `act` for an action only the tracker can do: with no tracker reachable it
+   * is refused at once, saying so and that `action` will work once it is back,
+   * instead of waiting out the request's timeout (issue 13 item 12).
+   */
+  async actOnline(action: string, work: () => Promise<unknown>): Promise<boolean> {
+    const status = this.connection.status;
+    if (status === 'reconnecting' || status === 'idle' || status === 'closed') {
+      this.notices.push('error', offlineWords(action));
+      return false;
+    }
+    return this.act(work);
+  }
+
   async act(work: () => Promise<unknown>): Promise<boolean> {
     try {
       await work();

@@ -7,7 +7,9 @@
  */
 import type { FileSummary } from '../../../protocol/tracker.ts';
 import type { DownloadLine } from '../../../client/commands/run.ts';
-import { describeError } from '../../../client/commands/errors.ts';
+import { describeError, InWords } from '../../../client/commands/errors.ts';
+import { fileNameTooLong } from '../../../client/commands/format.ts';
+import { ErrorCode } from '../../../protocol/errors.ts';
 import type { NoticesState } from './notices.svelte.ts';
 import type { SpeedLimitStore } from './speed-limit-store.ts';
 import type { SpeedLimits, TransferPort } from './transfer-port.ts';
@@ -79,6 +81,9 @@ export class TransferActions {
       try {
         // A share cancelled while it waited its turn is never started.
         signal.throwIfAborted();
+        // A name the tracker would refuse is said at once, not after hashing the whole file.
+        const tooLong = fileNameTooLong(file.name);
+        if (tooLong) throw new InWords(ErrorCode.InvalidMessage, tooLong);
         await port.share(groupId, file, (phase, p) => this.#transfers.shareProgress(key, p, phase), handle, signal);
         this.#transfers.shareDone(key);
         shared.push(file.name);
@@ -175,6 +180,7 @@ export class TransferActions {
       state: d.state,
       progress: d.size > 0 ? d.bytesDone / d.size : 1,
       peers: d.peers.map((p) => (p.path ? { userId: p.userId, path: p.path } : { userId: p.userId })),
+      ...(d.waiting ? { waiting: true } : {}),
     }));
   }
 }
