@@ -12,6 +12,7 @@ import { startTransfers } from './ui/start-transfers.ts';
 import { createBrowserPlatform, trackerUrlOf } from './platform/index.ts';
 import { afterDialFailure, afterHello, loadTrackerRecords, saveTrackerRecords, trackersToDial } from './platform/known-trackers.ts';
 import { installLeaveGuard } from './ui/leave-guard.ts';
+import { browserNotifications } from './ui/notify-browser.ts';
 import './ui/theme.css';
 
 function storage(): Storage | undefined {
@@ -45,6 +46,7 @@ const app = new MeshdropApp({
   pickFiles: () => pickFiles(true),
   // One tracker connection, hashing worker and WebRTC connector for the tab; the engine and its store are per signed-in user.
   startTransfers: (userId) => startTransfers(platform, userId),
+  notifications: browserNotifications(window),
 });
 
 app.connection.setKnown(known);

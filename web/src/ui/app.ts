@@ -17,6 +17,7 @@ import type { TrackerClient } from '../../../client/tracker.ts';
 import type { ConsoleActions, DownloadLine, InviteInfo } from '../../../client/commands/run.ts';
 import { ConnectionState } from './connection.svelte.ts';
 import { offlineWords } from './form-error.svelte.ts';
+import { NotifierState, type NotificationHost } from './notify.svelte.ts';
 import { ConsoleState } from './console.svelte.ts';
 import { describeError, errorCode } from '../../../client/commands/errors.ts';
 import { GroupsState, GroupView } from './groups.svelte.ts';
@@ -42,6 +43,8 @@ export interface AppOptions {
   pickFiles: () => Promise<File[]>;
   /** Starts the transfer engine for a signed-in user (absent in tests of the account screens). */
   startTransfers?: (userId: string) => Promise<TransferPort>;
+  /** The browser's notifications (notify-browser.ts); absent: none, the page's notices alone. */
+  notifications?: NotificationHost;
 }
 
 
@@ -55,6 +58,8 @@ export class MeshdropApp implements ConsoleActions {
   /** Share, download, pause, save…: what a person does with files in this tab (transfer-actions.ts). */
   readonly transferActions: TransferActions;
   readonly console = new ConsoleState();
+  /** "Notify me": browser notifications for a finished download or a join request (notify.svelte.ts). */
+  readonly notifier: NotifierState;
   readonly router: RouterState;
   readonly origin: string;
 
@@ -70,6 +75,8 @@ export class MeshdropApp implements ConsoleActions {
     this.session = new SessionState(options.storage);
     this.transferActions = new TransferActions(this.transfers, this.notices, new SpeedLimitStore(options.storage));
     this.router = new RouterState(options.place, options.history);
+    this.notifier = new NotifierState(options.notifications, options.storage);
+    this.transferActions.onDownloaded = (name) => this.notifier.notify({ kind: 'download', name }, this.router.route);
     this.origin = options.origin;
     this.#pickFiles = options.pickFiles;
     this.#startTransfers = options.startTransfers;
@@ -395,6 +402,7 @@ export class MeshdropApp implements ConsoleActions {
     switch (e.event) {
       case 'join_requested':
         this.notices.push('info', joinRequestText(e.userId, e.groupId), { href: `/g/${encodeURIComponent(e.groupId)}`, action: 'Review' });
+        this.notifier.notify({ kind: 'join', userId: e.userId, groupId: e.groupId }, this.router.route);
         if (this.view.groupId === e.groupId) void this.#guard(() => this.listRequests(e.groupId));
         break;
       case 'request_answered':

@@ -25,6 +25,8 @@ export class TransferActions {
   #unsubscribe: (() => void)[] = [];
   /** Shares not yet registered, by their key in TransfersState: aborting one cancels it. */
   readonly #cancels = new Map<number, AbortController>();
+  /** Told each finished download's name (the app's browser notification). */
+  onDownloaded: ((name: string) => void) | undefined;
 
   constructor(transfers: TransfersState, notices: NoticesState, limitStore?: SpeedLimitStore) {
     this.#transfers = transfers;
@@ -45,6 +47,8 @@ export class TransferActions {
       port.onNotice((kind, text, fileId) => {
         const done = kind === 'success' && fileId !== undefined;
         this.#notices.push(kind, text, done ? { href: '/downloads', action: 'Downloads' } : undefined);
+        const finished = done ? port.snapshot().find((d) => d.fileId === fileId && d.state === 'complete') : undefined;
+        if (finished) this.onDownloaded?.(finished.name);
       }),
     );
     refresh();
