@@ -14,9 +14,10 @@ export function browserNotifications(win: Window & typeof globalThis): Notificat
     focused: () => win.document.visibilityState === 'visible' && win.document.hasFocus(),
     async show({ title, body, tag, path }) {
       const options: NotificationOptions = { body, tag, icon: '/icons/icon-192.png', data: { path } };
-      const registration = 'serviceWorker' in win.navigator ? await win.navigator.serviceWorker.getRegistration() : undefined;
-      if (registration?.active) {
-        await registration.showNotification(title, options);
+      // Registered (the built app): wait for it to be active, a moment after the first load.
+      const registered = 'serviceWorker' in win.navigator ? await win.navigator.serviceWorker.getRegistration() : undefined;
+      if (registered) {
+        await (await win.navigator.serviceWorker.ready).showNotification(title, options);
         return;
       }
       const n = new win.Notification(title, options);
