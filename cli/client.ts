@@ -363,8 +363,15 @@ export class CliClient implements ConsoleActions {
   }
 }
 
-function lineOf(d: { groupId: string; name: string; state: StoredFile['state']; progress: number; peers: { userId: string; path?: 'direct' | 'relayed' }[] }): DownloadLine {
-  return { groupId: d.groupId, name: d.name, state: d.state, progress: d.progress, peers: d.peers.map((p) => ({ userId: p.userId, ...(p.path ? { path: p.path } : {}) })) };
+function lineOf(d: { groupId: string; name: string; state: StoredFile['state']; progress: number; waiting: boolean; peers: { userId: string; path?: 'direct' | 'relayed' }[] }): DownloadLine {
+  return {
+    groupId: d.groupId,
+    name: d.name,
+    state: d.state,
+    progress: d.progress,
+    peers: d.peers.map((p) => ({ userId: p.userId, ...(p.path ? { path: p.path } : {}) })),
+    ...(d.waiting ? { waiting: true } : {}),
+  };
 }
 
 function storedLine(f: StoredFile): DownloadLine {

@@ -51,6 +51,8 @@ import { fileIdOf, pieceCountOf } from '../protocol/files.ts';
 import { asInstanceId, type InstanceId } from '../protocol/ids.ts';
 import type { FileMeta, TrackerEvent } from '../protocol/tracker.ts';
 import { bytesToHex } from '../protocol/wire.ts';
+import { fileNameTooLong } from './commands/format.ts';
+import { InWords } from './commands/errors.ts';
 import { Emitter } from './emitter.ts';
 import type { DownloadInfo, EngineEvents, EngineOptions, ShareInput, TransferLimits } from './engine-types.ts';
 import { createEntry, infoOf, readExact, saveEntry, type Entry } from './file-entry.ts';
@@ -161,6 +163,8 @@ export class TransferEngine extends Emitter<EngineEvents> {
     if (pieceHashes.length !== total) {
       throw new MeshdropError(ErrorCode.InvalidMessage, `a file of ${input.size} bytes has ${total} pieces, not ${pieceHashes.length}`);
     }
+    const tooLong = fileNameTooLong(input.name);
+    if (tooLong) throw new InWords(ErrorCode.InvalidMessage, tooLong);
     const meta: FileMeta = { groupId: input.groupId, name: input.name, size: input.size, pieceSize: PIECE_SIZE, pieceHashes };
     // A batch: its files laid over the one piece space (protocol/batch.ts); the tracker checks the list.
     if (input.files) meta.files = input.files.map((f) => ({ path: f.path, size: f.size }));

@@ -16,6 +16,8 @@ export interface TrackerClientEvents extends Record<string, unknown> {
   status: { status: ConnectionStatus; url: string | undefined };
   /** A (re)connection finished: session resumed, presence re-announced. Swarms re-ask for holders here. */
   ready: { url: string; peerId: string; resumed: boolean };
+  /** One tracker did not answer a dial (the loop goes on to the next): lets the app forget a tracker that stays gone. */
+  dialFailed: { url: string };
   /** The session ended (logout elsewhere, or a lost name after a merge). */
   sessionLost: { reason: string };
   /**

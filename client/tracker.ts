@@ -70,6 +70,9 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
   #userId: string | undefined;
   #peerId: string | undefined;
   #trackerId: string | undefined;
+  #trackerName: string | undefined;
+  /** The trackers the last hello listed (the mesh as that tracker knows it now), apart from those this client brought. */
+  #helloTrackers: readonly string[] = [];
   #appUrl: string | undefined;
   /** Hello's ICE servers, or the session's with TURN, refreshed before the credential expires (client/tracker-ice.ts). */
   readonly #ice = new SessionIce({
@@ -109,6 +112,14 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
   }
   get trackerId(): string | undefined {
     return this.#trackerId;
+  }
+  /** The name the tracker's operator gave it (--name), for people; undefined from a tracker that names none. */
+  get trackerName(): string | undefined {
+    return this.#trackerName;
+  }
+  /** The tracker URLs the last hello listed. */
+  get helloTrackers(): readonly string[] {
+    return this.#helloTrackers;
   }
   /** The web app's public address the tracker named in hello (its --public-url), if any: links are built on it. */
   get appUrl(): string | undefined {
@@ -283,6 +294,7 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
         } catch (err) {
           if (err instanceof MeshdropError && err.code === ErrorCode.VersionMismatch) otherVersion = err;
           this.#urlIndex++;
+          this.emit('dialFailed', { url });
         }
       }
       if (otherVersion) {
@@ -359,6 +371,8 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
           }
           this.#peerId = hello.body.peerId;
           this.#trackerId = hello.body.trackerId;
+          this.#trackerName = hello.body.name;
+          this.#helloTrackers = hello.body.trackers;
           this.#appUrl = hello.body.appUrl;
           this.#ice.hello(hello.body.iceServers);
           for (const u of hello.body.trackers) if (!this.#urls.includes(u)) this.#urls.push(u);

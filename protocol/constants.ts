@@ -54,6 +54,12 @@ export const MAX_NAME_LENGTH = 32;
 export const TRACKER_ID_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
 /** An op's id, `origin:seq` (protocol/ops.ts `opId`): what an invite is named by, and the key of most users and groups. */
 export const OP_ID_PATTERN = new RegExp(`^${TRACKER_ID_PATTERN.source.slice(1, -1)}:\\d{1,16}$`);
+/**
+ * A tracker's display name (`--name`), shown to people in the app's status and
+ * tracker list. Free text, unlike the id: 64 characters fit a header at phone
+ * width in its tracker list and cover any host name people use.
+ */
+export const MAX_TRACKER_NAME_LENGTH = 64;
 export const MAX_PASSWORD_LENGTH = 256;
 export const MIN_PASSWORD_LENGTH = 4;
 export const MAX_FILE_NAME_LENGTH = 255;

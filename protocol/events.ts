@@ -36,7 +36,7 @@ export const TrackerEventSchema = z.discriminatedUnion('event', [
    * changed (a holder came or went, here or on another tracker); with
    * nobody, `lastOnlineAt` says since when.
    */
-  ev('holders_online', { groupId: GroupId, fileId: Sha1Hex, holdersOnline: z.int(), lastOnlineAt: z.optional(z.number()) }),
+  ev('holders_online', { groupId: GroupId, fileId: Sha1Hex, holdersOnline: z.int(), partialOnline: z.optional(z.int()), lastOnlineAt: z.optional(z.number()) }),
   /** A WebRTC signal from another peer; `data` is opaque here (the swarm parses it: protocol/signal.ts). */
   ev('signal', { fileId: Sha1Hex, from: PeerId, fromUser: UserId, data: z.unknown() }),
   /** This session no longer works (logged out elsewhere, or the account lost its name to an earlier sign-up on another tracker). */

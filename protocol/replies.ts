@@ -12,7 +12,7 @@
  * without breaking an older client; what the client reads is checked.
  */
 import * as z from 'zod/mini';
-import { MAX_BITFIELD_BASE64_LENGTH } from './constants.ts';
+import { MAX_BITFIELD_BASE64_LENGTH, MAX_TRACKER_NAME_LENGTH } from './constants.ts';
 import type { ErrorCode } from './errors.ts';
 import { FileMeta, GroupId, PeerId, Sha1Hex, UserId } from './fields.ts';
 import type { RequestType } from './tracker.ts';
@@ -40,8 +40,10 @@ export const FileSummary = z.object({
   sharedBy: UserId,
   /** Milliseconds since the epoch. */
   sharedAt: z.number(),
-  /** Peers online now that hold at least one piece. */
+  /** Peers online now that hold every piece (a holder has the whole file). */
   holdersOnline: z.int(),
+  /** Peers online now that hold some pieces but not all (downloading it); absent from trackers before it: none counted apart. */
+  partialOnline: z.optional(z.int()),
   /** With nobody holding it online: when the last holder went, if the tracker saw it (ms since the epoch). */
   lastOnlineAt: z.optional(z.number()),
   /** A batch (a folder or many files as one entry): how many files it lists; get_file has the list. Absent for a single file. */
@@ -98,6 +100,8 @@ export const ReplySchemas = {
   hello: z.object({
     /** This tracker's name (the `origin` of its ops). */
     trackerId: z.string(),
+    /** The name its operator gave it (`--name`), shown to people; absent from trackers before it. */
+    name: z.optional(z.string().check(z.maxLength(MAX_TRACKER_NAME_LENGTH))),
     /** This connection's presence id, used as `to`/`from` in signals. */
     peerId: PeerId,
     /** Public WebSocket URLs of every tracker in the mesh, for failover. */

@@ -13,6 +13,7 @@ import {
   SESSION_LIFETIME_MAX_MS,
   SESSION_LIFETIME_MIN_MS,
   SESSION_MAX_MS,
+  MAX_TRACKER_NAME_LENGTH,
   SIGNUP_BURST,
   TRACKER_ID_PATTERN,
 } from '../protocol/constants.ts';
@@ -25,6 +26,8 @@ export interface CliConfig {
   dataDir: string;
   /** undefined: read from (or create in) the data dir. */
   trackerId: string | undefined;
+  /** The name people see for this tracker (--name; default the host's name). */
+  name: string;
   publicUrls: string[];
   iceServers: z.infer<typeof IceServer>[];
   scrypt: ScryptCost;
@@ -68,6 +71,8 @@ export const USAGE = `meshdrop tracker
   --port PORT          port for HTTP and /ws           (MESHDROP_PORT, default 8080)
   --data-dir DIR       where the op log lives          (MESHDROP_DATA_DIR, default ./data)
   --tracker-id ID      this tracker's stable name      (MESHDROP_TRACKER_ID, default: random, kept in the data dir)
+  --name NAME          the name people see for this tracker in the app, e.g. "Home" or "Office"
+                                                       (MESHDROP_NAME, default: this computer's host name)
   --public-url URL     ws:// or wss:// URL clients use to reach this and every other tracker,
                        repeatable                      (MESHDROP_PUBLIC_URLS, comma-separated)
   --ice-server URL     STUN/TURN URL for WebRTC, repeatable, or JSON {urls,username,credential}
@@ -140,7 +145,7 @@ function iceServer(text: string): z.infer<typeof IceServer> {
 }
 
 /** Throws an Error with a readable message on a bad flag or value. */
-export function parseConfig(argv: string[], env: Record<string, string | undefined>): CliConfig | 'help' {
+export function parseConfig(argv: string[], env: Record<string, string | undefined>, hostname = ''): CliConfig | 'help' {
   const { values } = parseArgs({
     args: argv,
     strict: true,
@@ -149,6 +154,7 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
       port: { type: 'string' },
       'data-dir': { type: 'string' },
       'tracker-id': { type: 'string' },
+      name: { type: 'string' },
       'public-url': { type: 'string', multiple: true },
       'ice-server': { type: 'string', multiple: true },
       peer: { type: 'string', multiple: true },
@@ -205,6 +211,7 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
     port: field('port', Port, values.port ?? env.MESHDROP_PORT ?? 8080),
     dataDir: values['data-dir'] ?? env.MESHDROP_DATA_DIR ?? './data',
     trackerId,
+    name: trackerName(values.name ?? env.MESHDROP_NAME, hostname),
     publicUrls: list(values['public-url'], env.MESHDROP_PUBLIC_URLS),
     iceServers: list(values['ice-server'], env.MESHDROP_ICE_SERVERS).map(iceServer),
     scrypt: { ...DEFAULT_SCRYPT, N: field('scrypt-n', PowerOfTwo, values['scrypt-n'] ?? env.MESHDROP_SCRYPT_N ?? DEFAULT_SCRYPT.N) },
@@ -230,6 +237,28 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
     turnTtlMs: field('turn-ttl', Duration, values['turn-ttl'] ?? env.MESHDROP_TURN_TTL ?? `${TURN_TTL_MS}ms`),
   };
 }
+
+/**
+ * The name people see: the operator's, else the host's name (what an operator
+ * recognises), else plain words; never the random tracker id. Throws on a name
+ * people could not read: empty, too long, or with control characters.
+ */
+export function trackerName(given: string | undefined, hostname: string): string {
+  if (given === undefined) {
+    const host = hostname.trim();
+    return host && host.length <= MAX_TRACKER_NAME_LENGTH && !CONTROL.test(host) ? host : DEFAULT_TRACKER_NAME;
+  }
+  const name = given.trim();
+  if (!name) throw new Error('--name: must not be empty');
+  if (name.length > MAX_TRACKER_NAME_LENGTH) throw new Error(`--name: at most ${MAX_TRACKER_NAME_LENGTH} characters; this one has ${name.length}`);
+  if (CONTROL.test(name)) throw new Error('--name: no control characters (tabs, new lines)');
+  return name;
+}
+
+/** When neither --name nor the host's name gives one. */
+export const DEFAULT_TRACKER_NAME = 'Meshdrop tracker';
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 /** An empty token would protect nothing: refused rather than silently leaving /metrics open. */
 function metricsToken(token: string | undefined): string | undefined {

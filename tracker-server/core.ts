@@ -28,6 +28,8 @@ import { ConnectionOutcomes } from './connection-outcomes.ts';
 export interface CoreConfig {
   /** This tracker's name: the origin of its ops. Stable across restarts. */
   trackerId: string;
+  /** The name people see for it (--name); absent: hello names none and the app shows the tracker's address. */
+  name?: string;
   dataDir: string;
   scrypt: ScryptCost;
   iceServers: IceServer[];
@@ -295,7 +297,7 @@ export class TrackerCore {
     for (const op of ops) {
       // Every tracker drops the file's holdings as the op reaches it; Presence tells watchers (and the mesh, for peers here).
       if (op.kind === 'share_stopped') this.presence.dropFile(op.fileId);
-      for (const d of eventsFor(op, this.state, (id) => this.presence.onlineHolderCount(id))) this.clients.pushToUsers(d.to, d.event);
+      for (const d of eventsFor(op, this.state, (id) => this.presence.onlineCounts(id))) this.clients.pushToUsers(d.to, d.event);
     }
     const revokes = ops.some((op) => op.kind === 'session_revoked' || op.kind === 'user_sessions_revoked');
     if (refolded || revokes) this.clients.revalidateSessions();

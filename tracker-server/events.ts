@@ -7,6 +7,7 @@ import type { Op } from '../protocol/ops.ts';
 import { hlcToMs } from '../protocol/ops.ts';
 import type { FileSummary, TrackerEvent } from '../protocol/tracker.ts';
 import type { FileRecord, GroupRecord, State } from './state/model.ts';
+import type { OnlineCounts } from './presence.ts';
 
 export interface Delivery {
   /** User ids to push to (every connection of each). */
@@ -20,7 +21,7 @@ export function membersOf(group: GroupRecord): string[] {
   return out;
 }
 
-export function fileSummary(file: FileRecord, groupId: string, holdersOnline: number, lastOnlineAt?: number): FileSummary {
+export function fileSummary(file: FileRecord, groupId: string, online: OnlineCounts, lastOnlineAt?: number): FileSummary {
   return {
     fileId: file.fileId,
     groupId,
@@ -29,13 +30,15 @@ export function fileSummary(file: FileRecord, groupId: string, holdersOnline: nu
     pieceCount: file.meta.pieceHashes.length,
     sharedBy: file.sharedBy,
     sharedAt: hlcToMs(file.sharedHlc),
-    holdersOnline,
+    // A holder has every piece; those with part of it are counted apart (issue 13: partial holders were counted as holders).
+    holdersOnline: online.whole,
+    partialOnline: online.partial,
     ...(lastOnlineAt !== undefined ? { lastOnlineAt } : {}),
     ...(file.meta.files ? { fileCount: file.meta.files.length } : {}),
   };
 }
 
-export function eventsFor(op: Op, state: State, holdersOnline: (fileId: string) => number): Delivery[] {
+export function eventsFor(op: Op, state: State, holdersOnline: (fileId: string) => OnlineCounts): Delivery[] {
   switch (op.kind) {
     case 'join_requested': {
       const group = state.groupsByKey.get(op.groupKey);

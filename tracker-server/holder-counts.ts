@@ -1,7 +1,7 @@
 /**
- * How many peers online hold pieces of each file, told live to everyone in
- * the file's group (`holders_online`), not only to a file's swarm: the group
- * page's "N holders online" follows presence for every member looking at it,
+ * How many peers online hold each file, told live to everyone in the file's
+ * group (`holders_online`), not only to a file's swarm: the group page's
+ * "2 people online have it" follows presence for every member looking at it,
  * the sharer's own tab included. Fed by Presence's own changes, local and
  * mesh alike, so a holder on another tracker counts and every tracker tells
  * its own clients.
@@ -10,18 +10,25 @@
  * nobody holds can say since when. Soft state like presence: a tracker that
  * restarts knows it again from the next holder that comes and goes.
  *
- * Cost per change: an emptiness check of the bitfield and a set lookup;
- * only a holder coming or going looks the group up and pushes.
+ * A holder is a peer with every piece; one with only some (downloading) is
+ * counted apart (`partialOnline`), not as a holder.
+ *
+ * Cost per change: an emptiness check of the bitfield, for a peer with
+ * pieces a count of them, and a map lookup; only a peer's standing changing
+ * (none, part, whole) looks the group up and pushes.
  */
 import type { TrackerEvent } from '../protocol/tracker.ts';
-import type { Holding, Presence } from './presence.ts';
+import type { Holding, OnlineCounts, Presence } from './presence.ts';
 import { membersOf } from './events.ts';
 import { groupOfFile } from './state/queries.ts';
 import type { State } from './state/model.ts';
 
+/** Where one peer stands with a file: holds nothing, part of it, or every piece. */
+type Holds = 'none' | 'partial' | 'whole';
+
 export class HolderCounts {
-  /** Per file with at least one holder online: the peer ids holding a piece. */
-  #holders = new Map<string, Set<string>>();
+  /** Per file with at least one peer online holding a piece: each such peer's standing. */
+  #holders = new Map<string, Map<string, Exclude<Holds, 'none'>>>();
   /** Per file nobody online holds: when the last holder went (ms since the epoch). */
   #lastOnline = new Map<string, number>();
 
@@ -34,6 +41,14 @@ export class HolderCounts {
     presence.onChange((holding, gone) => this.#changed(holding, gone));
   }
 
+  /** Peers online with every piece (holders) and with some (downloading). */
+  counts(fileId: string): OnlineCounts {
+    const counts = { whole: 0, partial: 0 };
+    for (const holds of this.#holders.get(fileId)?.values() ?? []) counts[holds]++;
+    return counts;
+  }
+
+  /** Peers online holding any piece. */
   count(fileId: string): number {
     return this.#holders.get(fileId)?.size ?? 0;
   }
@@ -46,17 +61,18 @@ export class HolderCounts {
   #changed(holding: Holding, gone: boolean): void {
     const { fileId } = holding;
     const peerId = holding.peer.peerId;
-    let set = this.#holders.get(fileId);
-    // isEmpty stops at the first byte with a piece: for a `have` that is near the start.
-    const holds = !gone && !holding.bitfield.isEmpty();
-    if (holds === (set?.has(peerId) ?? false)) return;
-    if (holds) {
-      if (!set) this.#holders.set(fileId, (set = new Set()));
-      set.add(peerId);
+    let map = this.#holders.get(fileId);
+    // isEmpty stops at the first byte with a piece: for a `have` that is near the start. Only a
+    // peer with pieces is counted, so the whole-file check runs for those alone.
+    const holds: Holds = gone || holding.bitfield.isEmpty() ? 'none' : holding.bitfield.isComplete() ? 'whole' : 'partial';
+    if (holds === (map?.get(peerId) ?? 'none')) return;
+    if (holds !== 'none') {
+      if (!map) this.#holders.set(fileId, (map = new Map()));
+      map.set(peerId, holds);
       this.#lastOnline.delete(fileId);
     } else {
-      set!.delete(peerId);
-      if (set!.size === 0) {
+      map!.delete(peerId);
+      if (map!.size === 0) {
         this.#holders.delete(fileId);
         this.#lastOnline.set(fileId, this.now());
       }
@@ -68,11 +84,13 @@ export class HolderCounts {
       return;
     }
     const lastOnlineAt = this.lastOnlineAt(fileId);
+    const { whole, partial } = this.counts(fileId);
     this.push(membersOf(group), {
       event: 'holders_online',
       groupId: group.groupId,
       fileId,
-      holdersOnline: this.count(fileId),
+      holdersOnline: whole,
+      partialOnline: partial,
       ...(lastOnlineAt !== undefined ? { lastOnlineAt } : {}),
     });
   }

@@ -3,6 +3,7 @@
  * configuration → a running tracker. Stops cleanly on SIGINT/SIGTERM.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomId } from './auth.ts';
 import { parseConfig, USAGE, type CliConfig } from './config.ts';
@@ -28,7 +29,7 @@ async function main(): Promise<void> {
   installLastDefence();
   let config: CliConfig | 'help';
   try {
-    config = parseConfig(process.argv.slice(2), process.env);
+    config = parseConfig(process.argv.slice(2), process.env, hostname());
   } catch (err) {
     console.error(`${(err as Error).message}\n\n${USAGE}`);
     process.exit(2);
@@ -44,7 +45,7 @@ async function main(): Promise<void> {
     webDir: config.webDir ? resolve(config.webDir) : DEFAULT_WEB_DIR,
   });
   if (tracker.tornBytes > 0) console.warn(`dropped ${tracker.tornBytes} torn bytes from the op log's tail (an unfinished write from a crash)`);
-  console.log(`Meshdrop tracker ${tracker.core.trackerId} serving ${tracker.httpUrl} (WebSocket ${tracker.wsUrl}), data in ${resolve(config.dataDir)}`);
+  console.log(`Meshdrop tracker "${config.name}" (${tracker.core.trackerId}) serving ${tracker.httpUrl} (WebSocket ${tracker.wsUrl}), data in ${resolve(config.dataDir)}`);
   const stop = () => {
     console.log('shutting down');
     void tracker.close().then(() => process.exit(0));

@@ -30,6 +30,12 @@ export type PresenceOrigin = 'local' | 'mesh';
 /** A holding was set or grew (`gone` false), or ended (`gone` true). Arguments, not an object: `have` is frequent. */
 export type PresenceListener = (holding: Holding, gone: boolean, origin: PresenceOrigin) => void;
 
+/** A file's peers online: those with the whole file, and those with part of it. */
+export interface OnlineCounts {
+  whole: number;
+  partial: number;
+}
+
 export class Presence {
   #listeners: PresenceListener[] = [];
   #peers = new Map<string, PeerInfo>();
@@ -122,6 +128,16 @@ export class Presence {
     let n = 0;
     for (const h of this.holders(fileId)) if (!h.bitfield.isEmpty()) n++;
     return n;
+  }
+
+  /** Peers holding every piece (`whole`), and those holding some but not all (`partial`). */
+  onlineCounts(fileId: string): OnlineCounts {
+    const counts = { whole: 0, partial: 0 };
+    for (const h of this.holders(fileId)) {
+      if (h.bitfield.isComplete()) counts.whole++;
+      else if (!h.bitfield.isEmpty()) counts.partial++;
+    }
+    return counts;
   }
 
   /** Drop a file everywhere (its share was stopped); returns who held it. */

@@ -55,7 +55,11 @@ export function errorCode(err: unknown): ErrorCode | undefined {
  * names the field and the rule, e.g. "letters, digits, . _ -"), which helps
  * more than a generic sentence.
  */
+/** A refusal already in people's words (a file name too long): shown as it is, its code kept for programs. */
+export class InWords extends MeshdropError {}
+
 export function describeError(err: unknown): string {
+  if (err instanceof InWords) return err.message;
   const code = errorCode(err);
   if (code === ErrorCode.InvalidMessage) {
     const hint = friendlyValidation(String((err as Error).message ?? ''));

@@ -1,4 +1,5 @@
-/** Numbers as people read them: sizes, speeds, durations. Pure. */
+/** Numbers as people read them: sizes, speeds, durations; and a file name's length. Pure. */
+import { MAX_FILE_NAME_LENGTH } from '../../protocol/constants.ts';
 
 const UNITS = ['B', 'KB', 'MB', 'GB', 'TB'];
 
@@ -27,6 +28,16 @@ export function formatEta(remainingBytes: number, bytesPerSecond: number): strin
   if (s < 60) return `${s} s left`;
   if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s left`;
   return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min left`;
+}
+
+/**
+ * A file name longer than the tracker takes (protocol MAX_FILE_NAME_LENGTH),
+ * said before any work is done, with the fix; undefined when it fits.
+ */
+export function fileNameTooLong(name: string): string | undefined {
+  return name.length > MAX_FILE_NAME_LENGTH
+    ? `File names are at most ${MAX_FILE_NAME_LENGTH} characters; this one has ${name.length}. Rename the file and share it again.`
+    : undefined;
 }
 
 /** 0.4567 → "45.7%". */

@@ -19,6 +19,8 @@ export interface DownloadLine {
   progress: number;
   /** Connected peers, and how each is reached once known (issue 10's direct/relayed). */
   peers?: { userId: string; path?: 'direct' | 'relayed' }[];
+  /** Stalled: nobody online has the pieces still missing (DownloadInfo.waiting); resumes by itself. */
+  waiting?: boolean;
 }
 
 export interface ConsoleActions {
@@ -124,12 +126,16 @@ export function formatFiles(groupId: string, files: FileSummary[]): string[] {
 }
 
 /** `[D] [group] name` while downloading (with progress), `[C] [group] name` when complete. */
+/** What a stalled download says, in the app and on the command line alike. */
+export const WAITING_WORDS = 'waiting: nobody online has the rest of this file';
+
 export function formatDownloads(lines: DownloadLine[]): string[] {
   if (lines.length === 0) return ['No downloads. download_file <group> <file> starts one.'];
   return lines.map((d) => {
     if (d.state === 'complete') return `[C] [${d.groupId}] ${d.name}`;
     const peers = d.peers?.length ? ` · ${d.peers.map((p) => (p.path ? `${p.userId} ${p.path}` : p.userId)).join(', ')}` : '';
-    return `[D] [${d.groupId}] ${d.name}  ${formatPercent(d.progress)}${d.state === 'paused' ? ' (paused)' : ''}${peers}`;
+    const waiting = d.state === 'downloading' && d.waiting ? ` · ${WAITING_WORDS}` : '';
+    return `[D] [${d.groupId}] ${d.name}  ${formatPercent(d.progress)}${d.state === 'paused' ? ' (paused)' : ''}${peers}${waiting}`;
   });
 }
 

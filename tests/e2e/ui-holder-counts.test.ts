@@ -51,22 +51,22 @@ test('holder counts follow presence live, across trackers, and count the sharer 
     await dropFile(A, 'reel.bin', original);
     await A.getByText('shared', { exact: true }).waitFor();
     const bobRow = B.getByRole('list', { name: 'Shared files' }).getByRole('listitem').filter({ hasText: 'reel.bin' });
-    await bobRow.getByText('1 holder online').waitFor({ timeout: 20_000 });
+    await bobRow.getByText('1 person online has it').waitFor({ timeout: 20_000 });
 
     // Alice reloads: her own row counts this tab, which shares it again.
     await A.reload();
     const aliceRow = A.getByRole('list', { name: 'Shared files' }).getByRole('listitem').filter({ hasText: 'reel.bin' });
     await aliceRow.getByText('sharing from this browser').waitFor({ timeout: 30_000 });
-    await aliceRow.getByText('1 holder online').waitFor({ timeout: 20_000 });
+    await aliceRow.getByText('1 person online has it').waitFor({ timeout: 20_000 });
 
     // Alice's tab closes: bob's count follows, on the page he never left.
     await A.close();
-    await bobRow.getByText('0 holders online').waitFor({ timeout: 20_000 });
+    await bobRow.getByText('nobody online has it').waitFor({ timeout: 20_000 });
 
     // She comes back in a new tab: the count comes back too.
     const A2 = await alice.context.newPage();
     await A2.goto(`${a.httpUrl}/g/films`);
-    await bobRow.getByText('1 holder online').waitFor({ timeout: 30_000 });
+    await bobRow.getByText('1 person online has it').waitFor({ timeout: 30_000 });
   });
   assertNoBrowserErrors(alice, bob);
 });

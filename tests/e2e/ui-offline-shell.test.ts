@@ -22,7 +22,8 @@ test('after the tracker that served the page is killed, a reload opens the app f
   const b = await startTestTracker(t, { trackerId: 'test-b', secret, allowedOrigins: [originA] });
   const c = await startTestTracker(t, { trackerId: 'test-c', secret, allowedOrigins: [originA], peers: [b.httpUrl] });
   const a = await spawnTracker(t, [
-    '--port', String(portA), '--tracker-id', 'test-a', '--secret', secret,
+    // Named as the in-process test trackers are (after its id): the status shows a tracker's --name.
+    '--port', String(portA), '--tracker-id', 'test-a', '--name', 'test-a', '--secret', secret,
     '--data-dir', await tempDir(t), '--peer', b.httpUrl, '--peer', c.httpUrl,
   ]);
   // Linked: a client of A learns B's and C's addresses from A's hello.

@@ -21,7 +21,7 @@ const WAITING = 'waiting: nobody online has the rest of this file';
 async function aliceSharesBobJoins(httpUrl: string, alice: Person, bob: Person, bytes: Uint8Array): Promise<void> {
   const invite = await aliceSharesWithInvite(httpUrl, alice, 'films', 'reel.bin', bytes);
   await bobJoinsByInvite(bob, invite);
-  await bob.page.getByRole('list', { name: 'Shared files' }).getByText('1 holder online').waitFor({ timeout: 20_000 });
+  await bob.page.getByRole('list', { name: 'Shared files' }).getByText('1 person online has it').waitFor({ timeout: 20_000 });
 }
 
 /** Alice comes back: a new tab of her browser (same profile), which signs in again and seeds from what it stored. */
@@ -52,7 +52,7 @@ test('a file nobody online holds says so, who shared it and when it was last onl
     await alice.page.close();
 
     const row = B.getByRole('list', { name: 'Shared files' }).getByRole('listitem').filter({ hasText: 'reel.bin' });
-    await row.getByText('0 holders online').waitFor({ timeout: 20_000 });
+    await row.getByText('nobody online has it').waitFor({ timeout: 20_000 });
     assert.equal(
       (await row.getByTestId('file-unavailable').textContent())?.trim(),
       'Unavailable: nobody who has it is online. Shared by alice just now; last online just now.',
@@ -86,14 +86,14 @@ test('a download whose only seeder left says it is waiting, with no speed, count
     await B.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^Downloads/ }).click();
     const card = B.getByRole('article', { name: 'reel.bin in films' });
     await card.locator('[data-testid="peer-row"][data-user="alice"]').waitFor({ timeout: 60_000 });
-    await card.getByText(/in flight [1-9]/).waitFor();
+    await card.getByText(/arriving [1-9]/).waitFor();
 
     // Alice's browser tab closes mid-download.
     await alice.page.close();
     await card.getByText(WAITING).waitFor({ timeout: 30_000 });
     const meta = (await card.locator('p.meta').textContent()) ?? '';
     assert.doesNotMatch(meta, /\/s|left|waiting for peers/, `no speed nor countdown while waiting: ${meta}`);
-    assert.match((await card.getByRole('figure', { name: 'Piece map' }).textContent()) ?? '', /in flight 0\b/);
+    assert.match((await card.getByRole('figure', { name: 'Piece map' }).textContent()) ?? '', /arriving 0\b/);
     assert.equal((await card.locator('.badge').textContent())?.trim(), 'Waiting');
     assert.equal(await card.getByTestId('peer-row').count(), 0, 'nobody listed as sending');
 

@@ -39,6 +39,8 @@ export async function startTestTracker(t: Teardown, overrides: Partial<TrackerCo
     port: 0,
     dataDir,
     trackerId: overrides.trackerId ?? 'test-a',
+    // Named as a tracker always is outside tests (--name, default the host's name): here after its id.
+    name: overrides.trackerId ?? 'test-a',
     publicUrls: [],
     iceServers: [],
     scrypt: TEST_SCRYPT,

@@ -53,3 +53,33 @@ test('holders_online reaches every member, across linked trackers, and says when
     assert.equal(typeof files[0]!.lastOnlineAt, 'number');
   }, 10_000);
 });
+
+test('a peer with only some pieces is not counted as a holder: it is counted apart, and becomes a holder with the last piece', async (t) => {
+  const tracker = await startTestTracker(t);
+  const olga = await userClient(t, tracker.wsUrl, 'olga');
+  const mia = await userClient(t, tracker.wsUrl, 'mia');
+  const watcher = await userClient(t, tracker.wsUrl, 'wes');
+  const events = recordEvents(watcher);
+  await olga.request('create_group', { groupId: 'g' });
+  for (const who of [mia, watcher]) {
+    await who.request('join_group', { groupId: 'g' });
+    await olga.request('accept_request', { groupId: 'g', userId: who.userId! });
+  }
+  const { fileId, meta } = randomFile('g');
+  const pieces = meta.pieceHashes.length;
+  assert.ok(pieces > 1);
+  await olga.request('upload_file', { fileId, meta });
+  await olga.request('announce', { fileId, bitfield: Bitfield.full(pieces).toBase64() });
+  const part = new Bitfield(pieces);
+  part.set(0);
+  await mia.request('announce', { fileId, bitfield: part.toBase64() });
+
+  const last = () => events.filter((e): e is Counted => e.event === 'holders_online' && e.fileId === fileId).at(-1);
+  await eventually(() => assert.deepEqual([last()?.holdersOnline, last()?.partialOnline], [1, 1]), 10_000);
+  const listed = async () => (await watcher.request('list_files', { groupId: 'g' })).files[0]!;
+  assert.deepEqual([(await listed()).holdersOnline, (await listed()).partialOnline], [1, 1]);
+
+  await mia.request('announce', { fileId, bitfield: Bitfield.full(pieces).toBase64() });
+  await eventually(() => assert.deepEqual([last()?.holdersOnline, last()?.partialOnline], [2, 0]), 10_000);
+  assert.deepEqual([(await listed()).holdersOnline, (await listed()).partialOnline], [2, 0]);
+});

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isUnavailable, timeAgo, unavailableText } from '../../web/src/ui/availability.ts';
+import { holdersText, isUnavailable, timeAgo, unavailableText } from '../../web/src/ui/availability.ts';
 
 const now = Date.UTC(2026, 11, 1, 12, 0, 0);
 
@@ -32,4 +32,14 @@ test('unavailable: nobody online holds any of it and this tab lacks it; never an
   assert.equal(isUnavailable({ holdersOnline: 0, size: 10 }, { state: 'complete' }), false);
   assert.equal(isUnavailable({ holdersOnline: 0, size: 10 }, { state: 'downloading' }), true);
   assert.equal(isUnavailable({ holdersOnline: 0, size: 0 }, undefined), false);
+});
+
+test('who has a file, in plain words: holders have every piece; those downloading are said apart', () => {
+  assert.equal(holdersText({ holdersOnline: 0 }), 'nobody online has it');
+  assert.equal(holdersText({ holdersOnline: 1 }), '1 person online has it');
+  assert.equal(holdersText({ holdersOnline: 2, partialOnline: 0 }), '2 people online have it');
+  assert.equal(holdersText({ holdersOnline: 2, partialOnline: 1 }), '2 people online have it, 1 more is downloading it');
+  assert.equal(holdersText({ holdersOnline: 1, partialOnline: 3 }), '1 person online has it, 3 more are downloading it');
+  assert.equal(holdersText({ holdersOnline: 0, partialOnline: 1 }), 'nobody online has all of it; 1 person has part of it');
+  assert.equal(isUnavailable({ holdersOnline: 0, partialOnline: 1, size: 10 }, undefined), false, 'part of it online is not unavailable');
 });

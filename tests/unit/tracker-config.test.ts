@@ -1,7 +1,7 @@
 /** Command line and environment → configuration, and the small pure helpers of the tracker. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseConfig, USAGE } from '../../tracker-server/config.ts';
+import { DEFAULT_TRACKER_NAME, parseConfig, trackerName, USAGE } from '../../tracker-server/config.ts';
 import { LoginLimiter, TokenBucket } from '../../tracker-server/limits.ts';
 import { HybridClock } from '../../tracker-server/clock.ts';
 import { DEFAULT_QUOTAS, QUOTA_NAMES } from '../../tracker-server/quotas.ts';
@@ -11,6 +11,7 @@ import {
   LOGIN_FAILURES_PER_ACCOUNT,
   LOGIN_FAILURES_PER_ADDRESS,
   LOGIN_WINDOW_MS,
+  MAX_TRACKER_NAME_LENGTH,
   SESSION_IDLE_MS,
   SESSION_MAX_MS,
   SIGNUP_BURST,
@@ -237,4 +238,25 @@ test('--turn-url / --turn-secret / --turn-ttl: validated, minted from the secret
   assert.throws(() => parseConfig(['--turn-secret', secret], {}), /--turn-secret needs at least one --turn-url/);
   assert.throws(() => parseConfig(['--turn-url', 'turn:t.example.org', '--turn-secret', secret, '--turn-ttl', '12'], {}), /--turn-ttl/);
   for (const word of ['--turn-url', '--turn-secret', '--turn-ttl', 'MESHDROP_TURN_URLS', 'MESHDROP_TURN_SECRET', 'MESHDROP_TURN_TTL']) assert.ok(USAGE.includes(word), word);
+});
+
+test('--name: the name people see; default the host name, never the random id; bad names refused', () => {
+  const d = parseConfig([], {}, 'nas.local');
+  assert.ok(d !== 'help');
+  assert.equal(d.name, 'nas.local', 'the host name by default');
+  const none = parseConfig([], {}, '');
+  assert.ok(none !== 'help');
+  assert.equal(none.name, DEFAULT_TRACKER_NAME, 'plain words when the host has no name');
+  assert.ok(!/^t-/.test(none.name));
+  const c = parseConfig(['--name', '  Home office  '], { MESHDROP_NAME: 'Env name' }, 'nas.local');
+  assert.ok(c !== 'help');
+  assert.equal(c.name, 'Home office', 'the flag wins, trimmed');
+  const e = parseConfig([], { MESHDROP_NAME: 'Backup in Lyon' }, 'nas.local');
+  assert.ok(e !== 'help');
+  assert.equal(e.name, 'Backup in Lyon');
+  assert.throws(() => parseConfig(['--name', '   '], {}), /--name: must not be empty/);
+  assert.throws(() => parseConfig(['--name', 'x'.repeat(MAX_TRACKER_NAME_LENGTH + 1)], {}), /--name: at most 64 characters; this one has 65/);
+  assert.throws(() => parseConfig(['--name', 'two\nlines'], {}), /--name: no control characters/);
+  assert.equal(trackerName(undefined, 'x'.repeat(200)), DEFAULT_TRACKER_NAME, 'an unreadable host name is not shown');
+  for (const word of ['--name', 'MESHDROP_NAME']) assert.ok(USAGE.includes(word), word);
 });

@@ -224,6 +224,7 @@ export class Connection implements ClientLink, RequestEdge {
     const { config } = this.gateway.core;
     return {
       trackerId: config.trackerId,
+      ...(config.name !== undefined ? { name: config.name } : {}),
       peerId: this.peerId,
       trackers: config.publicUrls.length ? config.publicUrls : this.gateway.boundUrl ? [this.gateway.boundUrl] : [],
       iceServers: this.iceServers,

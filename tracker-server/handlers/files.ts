@@ -37,7 +37,7 @@ export const listFiles: Handler<'list_files'> = (ctx, { groupId }) => {
   const { state, presence, holderCounts } = ctx.core;
   const files = [...group.files]
     .map((id) => state.files.get(id)!)
-    .map((f) => fileSummary(f, group.groupId, presence.onlineHolderCount(f.fileId), holderCounts.lastOnlineAt(f.fileId)))
+    .map((f) => fileSummary(f, group.groupId, presence.onlineCounts(f.fileId), holderCounts.lastOnlineAt(f.fileId)))
     .sort((a, b) => a.sharedAt - b.sharedAt || (a.name < b.name ? -1 : 1));
   return { files };
 };
@@ -45,7 +45,7 @@ export const listFiles: Handler<'list_files'> = (ctx, { groupId }) => {
 export const getFile: Handler<'get_file'> = (ctx, { fileId }) => {
   const { userId } = requireSession(ctx);
   const { file, group } = requireMemberFile(ctx, fileId, userId);
-  return { file: { ...fileSummary(file, group.groupId, ctx.core.presence.onlineHolderCount(fileId), ctx.core.holderCounts.lastOnlineAt(fileId)), meta: file.meta } };
+  return { file: { ...fileSummary(file, group.groupId, ctx.core.presence.onlineCounts(fileId), ctx.core.holderCounts.lastOnlineAt(fileId)), meta: file.meta } };
 };
 
 export const stopShare: Handler<'stop_share'> = async (ctx, { fileId }) => {

@@ -165,3 +165,16 @@ function readPiece(db, fileId, index) {
     get.onerror = () => reject(get.error);
   });
 }
+// A notification's click (web/src/ui/notify-browser.ts) opens what it is about: an open tab of the app
+// is focused and sent there, else a new one is opened. Only paths of this app, never another site.
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  const path = typeof event.notification.data?.path === 'string' && event.notification.data.path.startsWith('/') ? event.notification.data.path : '/';
+  const target = new URL(path, self.location.origin).href;
+  event.waitUntil(
+    self.clients.matchAll({ type: 'window', includeUncontrolled: true }).then((tabs) => {
+      const tab = tabs.find((c) => new URL(c.url).origin === self.location.origin);
+      return tab ? tab.focus().then((t) => (t ?? tab).navigate(target)) : self.clients.openWindow(target);
+    }),
+  );
+});

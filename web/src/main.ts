@@ -10,8 +10,9 @@ import { MeshdropApp } from './ui/app.ts';
 import { pickFiles } from './ui/pick-files.ts';
 import { startTransfers } from './ui/start-transfers.ts';
 import { createBrowserPlatform, trackerUrlOf } from './platform/index.ts';
-import { loadKnownTrackers, rememberTrackers, trackersToDial } from './platform/known-trackers.ts';
+import { afterDialFailure, afterHello, loadTrackerRecords, saveTrackerRecords, trackersToDial } from './platform/known-trackers.ts';
 import { installLeaveGuard } from './ui/leave-guard.ts';
+import { browserNotifications } from './ui/notify-browser.ts';
 import './ui/theme.css';
 
 function storage(): Storage | undefined {
@@ -24,8 +25,17 @@ function storage(): Storage | undefined {
 
 // The tracker that served the page first, then the mesh's others this browser heard of: a reload the
 // service worker answers after that tracker died still reaches the mesh (issue 13, item 5).
-const platform = createBrowserPlatform({ trackerUrls: trackersToDial(trackerUrlOf(location), loadKnownTrackers(storage())) });
-platform.tracker.on('ready', () => rememberTrackers(storage(), platform.tracker.knownTrackers));
+// The list shrinks too: a tracker gone from the mesh, or unseen for long, is forgotten (known-trackers.ts).
+let known = loadTrackerRecords(storage(), Date.now());
+const platform = createBrowserPlatform({ trackerUrls: trackersToDial(trackerUrlOf(location), known.map((r) => r.url)) });
+const tracker = platform.tracker;
+const keepKnown = (next: typeof known): void => {
+  known = next;
+  saveTrackerRecords(storage(), known, Date.now());
+  app.connection.setKnown(known);
+};
+tracker.on('ready', ({ url }) => keepKnown(afterHello(known, { url, name: tracker.trackerName, listed: tracker.helloTrackers }, Date.now())));
+tracker.on('dialFailed', ({ url }) => keepKnown(afterDialFailure(known, url, Date.now())));
 
 const app = new MeshdropApp({
   client: platform.tracker,
@@ -36,8 +46,10 @@ const app = new MeshdropApp({
   pickFiles: () => pickFiles(true),
   // One tracker connection, hashing worker and WebRTC connector for the tab; the engine and its store are per signed-in user.
   startTransfers: (userId) => startTransfers(platform, userId),
+  notifications: browserNotifications(window),
 });
 
+app.connection.setKnown(known);
 mount(App, { target: document.getElementById('app')!, props: { app } });
 app.start();
 // Closing the tab someone is downloading from asks first: the file leaves with the tab.

@@ -16,6 +16,8 @@ import type { FileSummary, GroupSummary, MembershipStatus, SessionSummary, Track
 import type { TrackerClient } from '../../../client/tracker.ts';
 import type { ConsoleActions, DownloadLine, InviteInfo } from '../../../client/commands/run.ts';
 import { ConnectionState } from './connection.svelte.ts';
+import { offlineWords } from './form-error.svelte.ts';
+import { NotifierState, type NotificationHost } from './notify.svelte.ts';
 import { ConsoleState } from './console.svelte.ts';
 import { describeError, errorCode } from '../../../client/commands/errors.ts';
 import { GroupsState, GroupView } from './groups.svelte.ts';
@@ -41,6 +43,8 @@ export interface AppOptions {
   pickFiles: () => Promise<File[]>;
   /** Starts the transfer engine for a signed-in user (absent in tests of the account screens). */
   startTransfers?: (userId: string) => Promise<TransferPort>;
+  /** The browser's notifications (notify-browser.ts); absent: none, the page's notices alone. */
+  notifications?: NotificationHost;
 }
 
 
@@ -54,6 +58,8 @@ export class MeshdropApp implements ConsoleActions {
   /** Share, download, pause, save…: what a person does with files in this tab (transfer-actions.ts). */
   readonly transferActions: TransferActions;
   readonly console = new ConsoleState();
+  /** "Notify me": browser notifications for a finished download or a join request (notify.svelte.ts). */
+  readonly notifier: NotifierState;
   readonly router: RouterState;
   readonly origin: string;
 
@@ -69,6 +75,8 @@ export class MeshdropApp implements ConsoleActions {
     this.session = new SessionState(options.storage);
     this.transferActions = new TransferActions(this.transfers, this.notices, new SpeedLimitStore(options.storage));
     this.router = new RouterState(options.place, options.history);
+    this.notifier = new NotifierState(options.notifications, options.storage);
+    this.transferActions.onDownloaded = (name) => this.notifier.notify({ kind: 'download', name }, this.router.route);
     this.origin = options.origin;
     this.#pickFiles = options.pickFiles;
     this.#startTransfers = options.startTransfers;
@@ -85,7 +93,7 @@ export class MeshdropApp implements ConsoleActions {
     this.#unsubscribe.push(
       c.on('status', ({ status, url }) => this.connection.setStatus(status, url)),
       c.on('ready', ({ url }) => {
-        this.connection.ready(url, c.trackerId);
+        this.connection.ready(url, c.trackerName);
         void this.#onReady();
       }),
       c.on('sessionLost', ({ reason }) => this.#signedOutByTracker(reason)),
@@ -394,6 +402,7 @@ export class MeshdropApp implements ConsoleActions {
     switch (e.event) {
       case 'join_requested':
         this.notices.push('info', joinRequestText(e.userId, e.groupId), { href: `/g/${encodeURIComponent(e.groupId)}`, action: 'Review' });
+        this.notifier.notify({ kind: 'join', userId: e.userId, groupId: e.groupId }, this.router.route);
         if (this.view.groupId === e.groupId) void this.#guard(() => this.listRequests(e.groupId));
         break;
       case 'request_answered':
@@ -426,7 +435,7 @@ export class MeshdropApp implements ConsoleActions {
         break;
       case 'holders_online':
         // Pushed to every member as presence changes, here or on another tracker: the list follows it live.
-        this.view.setHoldersOnline(e.fileId, e.holdersOnline, e.lastOnlineAt);
+        this.view.setHoldersOnline(e.fileId, e.holdersOnline, e.lastOnlineAt, e.partialOnline);
         break;
       case 'holders_changed':
       case 'signal':
@@ -446,6 +455,20 @@ export class MeshdropApp implements ConsoleActions {
   }
 
   /** For buttons: run an action, show its error in words. Resolves true if it worked. */
+  /**
+   * `act` for an action only the tracker can do: with no tracker reachable it
+   * is refused at once, saying so and that `action` will work once it is back,
+   * instead of waiting out the request's timeout (issue 13 item 12).
+   */
+  async actOnline(action: string, work: () => Promise<unknown>): Promise<boolean> {
+    const status = this.connection.status;
+    if (status === 'reconnecting' || status === 'idle' || status === 'closed') {
+      this.notices.push('error', offlineWords(action));
+      return false;
+    }
+    return this.act(work);
+  }
+
   async act(work: () => Promise<unknown>): Promise<boolean> {
     try {
       await work();

@@ -10,8 +10,23 @@ import type { FileSummary } from '../../../protocol/tracker.ts';
  * this tab does not hold it whole. An empty file never is: there is nothing
  * to fetch, so its download completes without a holder.
  */
-export function isUnavailable(file: Pick<FileSummary, 'holdersOnline' | 'size'>, here: { shared?: boolean; state?: string } | undefined): boolean {
-  return file.size > 0 && file.holdersOnline === 0 && !here?.shared && here?.state !== 'complete';
+export function isUnavailable(file: Pick<FileSummary, 'holdersOnline' | 'partialOnline' | 'size'>, here: { shared?: boolean; state?: string } | undefined): boolean {
+  return file.size > 0 && file.holdersOnline + (file.partialOnline ?? 0) === 0 && !here?.shared && here?.state !== 'complete';
+}
+
+/**
+ * Who online has the file, in plain words: "2 people online have it", and
+ * those with part of it apart ("1 more is downloading it"), since only
+ * someone with every piece can give the whole file.
+ */
+export function holdersText(file: Pick<FileSummary, 'holdersOnline' | 'partialOnline'>): string {
+  const whole = file.holdersOnline;
+  const part = file.partialOnline ?? 0;
+  const people = (n: number) => (n === 1 ? '1 person' : `${n} people`);
+  if (whole === 0 && part === 0) return 'nobody online has it';
+  if (whole === 0) return `nobody online has all of it; ${people(part)} ${part === 1 ? 'has' : 'have'} part of it`;
+  const has = `${people(whole)} online ${whole === 1 ? 'has' : 'have'} it`;
+  return part === 0 ? has : `${has}, ${part} more ${part === 1 ? 'is' : 'are'} downloading it`;
 }
 
 /** "just now", "5 minutes ago", "3 hours ago", "2 days ago". */

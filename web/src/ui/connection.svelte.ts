@@ -5,7 +5,10 @@ export class ConnectionState {
   /** 'connecting' from the start: the tab dials at once, and "no tracker reachable" must not flash before it tries. */
   #status = $state<ConnectionStatus>('connecting');
   #url = $state<string | undefined>(undefined);
-  #trackerId = $state<string | undefined>(undefined);
+  /** The name its operator gave the tracker (--name); never its random id, which means nothing to people. */
+  #name = $state<string | undefined>(undefined);
+  /** The trackers this browser knows (platform/known-trackers.ts), for the tracker list. */
+  #known = $state<readonly { url: string; name?: string }[]>([]);
   #failovers = $state(0);
   #readyUrl: string | undefined;
 
@@ -16,8 +19,15 @@ export class ConnectionState {
   get url(): string | undefined {
     return this.#url;
   }
-  get trackerId(): string | undefined {
-    return this.#trackerId;
+  /** The tracker's name, or its host:port when it names none: what people are shown. */
+  get name(): string | undefined {
+    return this.#name ?? this.host;
+  }
+  /** Every tracker this browser knows, the current one marked, each by its name where known. */
+  get trackers(): { url: string; name: string; current: boolean }[] {
+    const list = this.#known.map((t) => ({ url: t.url, name: t.name ?? hostOf(t.url), current: t.url === this.#url && this.#status === 'connected' }));
+    if (this.#url && !list.some((t) => t.url === this.#url)) list.unshift({ url: this.#url, name: this.name ?? hostOf(this.#url), current: this.#status === 'connected' });
+    return list;
   }
   /** How many times the tab moved to a tracker other than the one it was on. */
   get failovers(): number {
@@ -25,15 +35,10 @@ export class ConnectionState {
   }
   /** The tracker's host:port, as shown to people. */
   get host(): string | undefined {
-    if (!this.#url) return undefined;
-    try {
-      return new URL(this.#url).host;
-    } catch {
-      return this.#url;
-    }
+    return this.#url ? hostOf(this.#url) : undefined;
   }
   get label(): string {
-    const where = this.#trackerId ?? this.host ?? 'tracker';
+    const where = this.name ?? 'tracker';
     switch (this.#status) {
       case 'connected':
         return `Connected to ${where}`;
@@ -54,20 +59,39 @@ export class ConnectionState {
   }
 
   /** A (re)connection finished on this tracker. */
-  ready(url: string, trackerId: string | undefined): void {
+  ready(url: string, name: string | undefined): void {
     // Compared with the last *ready* tracker: status events already carry the new URL before 'ready' comes.
     if (this.#readyUrl !== undefined && this.#readyUrl !== url) this.#failovers++;
     this.#readyUrl = url;
     this.#url = url;
-    this.#trackerId = trackerId;
+    this.#name = name;
     this.#status = 'connected';
+  }
+
+  /** The remembered trackers changed (a hello, a failed dial). */
+  setKnown(trackers: readonly { url: string; name?: string }[]): void {
+    this.#known = trackers;
+  }
+
+  /** "(switched trackers once)": how often the tab moved to another tracker, in words. */
+  get switchedText(): string {
+    const n = this.#failovers;
+    return n === 0 ? '' : `switched trackers ${n === 1 ? 'once' : n === 2 ? 'twice' : `${n} times`}`;
   }
 
   reset(): void {
     this.#status = 'connecting';
     this.#url = undefined;
-    this.#trackerId = undefined;
+    this.#name = undefined;
     this.#failovers = 0;
     this.#readyUrl = undefined;
+  }
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
   }
 }

@@ -130,11 +130,12 @@ export class GroupView {
     this.setFiles([...this.#files.filter((f) => f.fileId !== file.fileId), file]);
   }
   /** A holders_online event: the count (and, with nobody, since when) of a file on screen. */
-  setHoldersOnline(fileId: string, holdersOnline: number, lastOnlineAt: number | undefined): void {
+  setHoldersOnline(fileId: string, holdersOnline: number, lastOnlineAt: number | undefined, partialOnline?: number): void {
     this.#files = this.#files.map((f) => {
       if (f.fileId !== fileId) return f;
-      const { lastOnlineAt: _old, ...rest } = f;
-      return lastOnlineAt === undefined ? { ...rest, holdersOnline } : { ...rest, holdersOnline, lastOnlineAt };
+      const { lastOnlineAt: _old, partialOnline: _partial, ...rest } = f;
+      const counts = partialOnline === undefined ? { ...rest, holdersOnline } : { ...rest, holdersOnline, partialOnline };
+      return lastOnlineAt === undefined ? counts : { ...counts, lastOnlineAt };
     });
   }
   removeFile(fileId: string): void {

@@ -7,7 +7,9 @@
  */
 import type { FileSummary } from '../../../protocol/tracker.ts';
 import type { DownloadLine } from '../../../client/commands/run.ts';
-import { describeError } from '../../../client/commands/errors.ts';
+import { describeError, InWords } from '../../../client/commands/errors.ts';
+import { fileNameTooLong } from '../../../client/commands/format.ts';
+import { ErrorCode } from '../../../protocol/errors.ts';
 import type { NoticesState } from './notices.svelte.ts';
 import type { SpeedLimitStore } from './speed-limit-store.ts';
 import type { SpeedLimits, TransferPort } from './transfer-port.ts';
@@ -23,6 +25,8 @@ export class TransferActions {
   #unsubscribe: (() => void)[] = [];
   /** Shares not yet registered, by their key in TransfersState: aborting one cancels it. */
   readonly #cancels = new Map<number, AbortController>();
+  /** Told each finished download's name (the app's browser notification). */
+  onDownloaded: ((name: string) => void) | undefined;
 
   constructor(transfers: TransfersState, notices: NoticesState, limitStore?: SpeedLimitStore) {
     this.#transfers = transfers;
@@ -43,6 +47,8 @@ export class TransferActions {
       port.onNotice((kind, text, fileId) => {
         const done = kind === 'success' && fileId !== undefined;
         this.#notices.push(kind, text, done ? { href: '/downloads', action: 'Downloads' } : undefined);
+        const finished = done ? port.snapshot().find((d) => d.fileId === fileId && d.state === 'complete') : undefined;
+        if (finished) this.onDownloaded?.(finished.name);
       }),
     );
     refresh();
@@ -79,6 +85,9 @@ export class TransferActions {
       try {
         // A share cancelled while it waited its turn is never started.
         signal.throwIfAborted();
+        // A name the tracker would refuse is said at once, not after hashing the whole file.
+        const tooLong = fileNameTooLong(file.name);
+        if (tooLong) throw new InWords(ErrorCode.InvalidMessage, tooLong);
         await port.share(groupId, file, (phase, p) => this.#transfers.shareProgress(key, p, phase), handle, signal);
         this.#transfers.shareDone(key);
         shared.push(file.name);
@@ -175,6 +184,7 @@ export class TransferActions {
       state: d.state,
       progress: d.size > 0 ? d.bytesDone / d.size : 1,
       peers: d.peers.map((p) => (p.path ? { userId: p.userId, path: p.path } : { userId: p.userId })),
+      ...(d.waiting ? { waiting: true } : {}),
     }));
   }
 }
