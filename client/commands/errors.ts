@@ -69,6 +69,9 @@ export function describeError(err: unknown): string {
     const hint = quotaHint(String((err as Error).message ?? ''));
     return hint ? `${WORDS[code]} ${hint}` : WORDS[code];
   }
+  // The tracker says which side is older and what to do (reload the page, or update meshdrop):
+  // truer than one sentence for both a page and the command line.
+  if (code === ErrorCode.VersionMismatch && (err as Error).message) return `${capitalise((err as Error).message)}.`;
   if (code) return WORDS[code];
   if (err instanceof DOMException && err.name === 'AbortError') return 'Cancelled.';
   if (err instanceof DOMException && err.name === 'QuotaExceededError') {
@@ -104,3 +107,5 @@ function friendlyValidation(message: string): string {
   };
   return `${names[field] ?? field}: ${m[2]}.`;
 }
+
+const capitalise = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);

@@ -4,8 +4,9 @@ import assert from 'node:assert/strict';
 import { formatDownloads, WAITING_WORDS } from '../../client/commands/run.ts';
 import { fileNameTooLong } from '../../client/commands/format.ts';
 import { describeError, InWords } from '../../client/commands/errors.ts';
-import { ErrorCode } from '../../protocol/errors.ts';
-import { MAX_FILE_NAME_LENGTH } from '../../protocol/constants.ts';
+import { ErrorCode, MeshdropError } from '../../protocol/errors.ts';
+import { MAX_FILE_NAME_LENGTH, PROTOCOL_VERSION } from '../../protocol/constants.ts';
+import { versionMismatchMessage } from '../../tracker-server/gateway/connection.ts';
 
 test('show_downloads says a stalled download is waiting for someone who has the rest', () => {
   assert.equal(WAITING_WORDS, 'waiting: nobody online has the rest of this file');
@@ -25,4 +26,10 @@ test('a file name over the limit is said as such, with its length and the fix', 
   const words = fileNameTooLong('a'.repeat(300));
   assert.equal(words, 'File names are at most 255 characters; this one has 300. Rename the file and share it again.');
   assert.equal(describeError(new InWords(ErrorCode.InvalidMessage, words!)), words, 'shown as it is, not "Something you entered is not valid."');
+});
+
+test('a protocol-version refusal is shown in the tracker\'s words, which fit a page and the command line alike', () => {
+  const said = describeError(new MeshdropError(ErrorCode.VersionMismatch, versionMismatchMessage(PROTOCOL_VERSION - 1)));
+  assert.match(said, /^This tracker speaks protocol \d+, not \d+; this page or program is older than the tracker: reload the page, or update meshdrop\.$/);
+  assert.doesNotMatch(describeError(new MeshdropError(ErrorCode.VersionMismatch, versionMismatchMessage(PROTOCOL_VERSION + 1))), /reload/);
 });
