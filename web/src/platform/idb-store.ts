@@ -82,6 +82,8 @@ export class IdbPieceStore implements PieceStore {
   }
 
   readonly #pending: PendingPut[] = [];
+  /** idb-keyval's own connection to the database, for transactions it cannot open (relaxed durability). */
+  #db: Promise<IDBDatabase> | undefined;
   #writing = false;
 
   async #writePending(): Promise<void> {
@@ -89,9 +91,16 @@ export class IdbPieceStore implements PieceStore {
     while (this.#pending.length > 0) {
       const batch = this.#pending.splice(0, MAX_PIECES_PER_WRITE);
       try {
-        await this.kv('readwrite', (s) => {
-          for (const p of batch) s.put(p.blob, p.key);
-          return promisify(s.transaction);
+        const db = await (this.#db ??= this.kv('readonly', (s) => Promise.resolve(s.transaction.db)));
+        // Relaxed: the commit need not reach the disk before it reports done (no flush per
+        // batch). Commits still land in order, so a power cut loses only the last ones, and a
+        // `have` bitfield written after a piece never survives without it: the piece is fetched again.
+        const tx = db.transaction(STORE_NAME, 'readwrite', { durability: 'relaxed' });
+        const store = tx.objectStore(STORE_NAME);
+        for (const p of batch) store.put(p.blob, p.key);
+        await new Promise<void>((resolve, reject) => {
+          tx.oncomplete = () => resolve();
+          tx.onerror = tx.onabort = () => reject(tx.error ?? new Error('the piece write was aborted'));
         });
         for (const p of batch) p.resolve();
       } catch (err) {
