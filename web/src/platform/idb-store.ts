@@ -77,21 +77,29 @@ export class IdbPieceStore implements PieceStore {
     const blob = toBlob(data);
     return new Promise((resolve, reject) => {
       this.#pending.push({ fileId, key: pieceKey(fileId, index), blob, resolve, reject });
-      if (!this.#writing) void this.#writePending();
+      this.#startWriting();
     });
   }
 
   readonly #pending: PendingPut[] = [];
+  /** The write loop while it runs (deleteFile waits for it). */
+  #writing: Promise<void> | undefined;
   /** idb-keyval's own connection to the database, for transactions it cannot open (relaxed durability). */
   #db: Promise<IDBDatabase> | undefined;
-  #writing = false;
+
+  #startWriting(): void {
+    this.#writing ??= this.#writePending().finally(() => {
+      this.#writing = undefined;
+      // Pieces that came after the loop saw the queue empty, and before this ran, start it again.
+      if (this.#pending.length > 0) this.#startWriting();
+    });
+  }
 
   async #writePending(): Promise<void> {
-    this.#writing = true;
+    const db = await (this.#db ??= this.kv('readonly', (s) => Promise.resolve(s.transaction.db)));
     while (this.#pending.length > 0) {
       const batch = this.#pending.splice(0, MAX_PIECES_PER_WRITE);
       try {
-        const db = await (this.#db ??= this.kv('readonly', (s) => Promise.resolve(s.transaction.db)));
         // Relaxed: the commit need not reach the disk before it reports done (no flush per
         // batch). Commits still land in order, so a power cut loses only the last ones, and a
         // `have` bitfield written after a piece never survives without it: the piece is fetched again.
@@ -107,7 +115,6 @@ export class IdbPieceStore implements PieceStore {
         for (const p of batch) p.reject(err instanceof Error ? err : new Error(String(err)));
       }
     }
-    this.#writing = false;
   }
 
   async getPiece(fileId: string, index: number): Promise<Uint8Array | undefined> {
@@ -142,6 +149,8 @@ export class IdbPieceStore implements PieceStore {
     for (let i = this.#pending.length - 1; i >= 0; i--) {
       if (this.#pending[i]!.fileId === fileId) this.#pending.splice(i, 1)[0]!.resolve();
     }
+    // And a batch already being written lands before the delete, not after it.
+    await this.#writing?.catch(() => undefined);
     await this.kv('readwrite', (s) => {
       s.delete(range('piece', fileId));
       s.delete(fileKey(fileId));
