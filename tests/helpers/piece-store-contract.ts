@@ -207,4 +207,19 @@ export const pieceStoreContract: ContractCase[] = [
       for (let i = 0; i < n; i++) sameBytes(await store.getPiece(A, i), bytes(3000, 100 + i), `piece ${i} written concurrently`);
     },
   },
+  {
+    name: 'deleteFile called while piece writes are still landing leaves none of them',
+    async run(make) {
+      const store = await make();
+      await store.putFile(record(A, 8));
+      await store.putFile(record(B, 1));
+      // Not awaited: a store that batches its writes still has some waiting when the delete comes.
+      const writes = Array.from({ length: 8 }, (_, i) => store.putPiece(A, i, bytes(3000, 200 + i)));
+      const other = store.putPiece(B, 0, bytes(3000, 300));
+      await store.deleteFile(A);
+      await Promise.all([...writes, other]);
+      for (let i = 0; i < 8; i++) check((await store.getPiece(A, i)) === undefined, `piece ${i} was written after deleteFile and survived it`);
+      sameBytes(await store.getPiece(B, 0), bytes(3000, 300), "the other file's piece written meanwhile");
+    },
+  },
 ];

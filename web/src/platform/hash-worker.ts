@@ -45,11 +45,14 @@ async function hashFile(id: number, file: Blob, pieceSize: number): Promise<stri
   let piecesDone = 0;
   let bytesDone = 0;
   const lane = async () => {
+    // This lane's read buffer, filled again for each chunk (see readChunk).
+    let spare: ArrayBuffer | undefined;
     while (next < chunks) {
       if (cancelled.has(id)) throw new Cancelled();
       const c = next++;
       const start = c * READ_PIECES * pieceSize;
-      const buf = new Uint8Array(await file.slice(start, Math.min(file.size, start + READ_PIECES * pieceSize)).arrayBuffer());
+      const read = await readChunk(file.slice(start, Math.min(file.size, start + READ_PIECES * pieceSize)), spare);
+      const buf = read.bytes;
       const first = c * READ_PIECES;
       const pieces = Math.ceil(buf.length / pieceSize);
       await Promise.all(
@@ -61,10 +64,40 @@ async function hashFile(id: number, file: Blob, pieceSize: number): Promise<stri
           post({ id, kind: 'progress', piecesDone, bytesDone });
         }),
       );
+      spare = read.reusable;
     }
   };
   await Promise.all(Array.from({ length: Math.min(READ_LANES, chunks) }, lane));
   return hashes;
+}
+
+/**
+ * Reads a slice of the file into `spare` (a buffer of a previous chunk) where
+ * the browser can read a Blob's stream into a given buffer (BYOB), else
+ * with `arrayBuffer()`. Reusing the buffer is what keeps a 4 GiB share flat:
+ * a fresh 8 MiB buffer per chunk is garbage the worker's tiny heap gives
+ * the collector no reason to reclaim soon, and the renderer grew by ~370 MiB
+ * sharing 4 GiB against 512 MiB (docs/transfer-profile.md).
+ */
+async function readChunk(blob: Blob, spare: ArrayBuffer | undefined): Promise<{ bytes: Uint8Array<ArrayBuffer>; reusable: ArrayBuffer | undefined }> {
+  let reader: ReadableStreamBYOBReader | undefined;
+  try {
+    reader = blob.stream().getReader({ mode: 'byob' });
+  } catch {
+    // Not a byte stream in this browser.
+  }
+  if (!reader) return { bytes: new Uint8Array(await blob.arrayBuffer()), reusable: undefined };
+  let buffer = spare && spare.byteLength >= blob.size ? spare : new ArrayBuffer(blob.size);
+  let filled = 0;
+  while (filled < blob.size) {
+    const { value, done } = await reader.read(new Uint8Array(buffer, filled, blob.size - filled));
+    if (done || !value) break;
+    buffer = value.buffer;
+    filled += value.byteLength;
+  }
+  reader.releaseLock();
+  if (filled !== blob.size) throw new Error(`read ${filled} of ${blob.size} bytes of the file`);
+  return { bytes: new Uint8Array(buffer, 0, filled), reusable: buffer };
 }
 
 function post(reply: HashReply): void {

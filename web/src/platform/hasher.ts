@@ -4,12 +4,14 @@
  *
  * `hashFile` hands the worker the File itself (a reference; the worker reads
  * it from disk), so sharing never holds the file in the page. `sha1` (the
- * port) must leave the caller's bytes usable, so it sends a copy: 512 KiB
- * copies cost ~0.1 ms, against ~50 ms to receive the piece over the data
- * channel.
+ * port) runs on the page's WebCrypto where there is one (see there).
  */
 import type { Hasher } from '../../../client/ports.ts';
+import { bytesToHex } from '@noble/hashes/utils.js';
 import type { HashEngine, HashReply, HashRequest } from './hash-protocol.ts';
+
+/** WebCrypto on this page: missing on plain-http pages from a LAN address (not a secure context). */
+const pageSubtle: SubtleCrypto | undefined = globalThis.isSecureContext ? globalThis.crypto?.subtle : undefined;
 
 export interface HashProgress {
   piecesDone: number;
@@ -57,8 +59,16 @@ export class WorkerHasher implements Hasher {
     return this.#engine;
   }
 
-  /** SHA-1 of the bytes; the caller's bytes stay usable (sent as a copy, see above). */
+  /**
+   * SHA-1 of the bytes; the caller's bytes stay usable. On a secure page the
+   * page's own WebCrypto does it: Chromium and Firefox digest on a thread of
+   * their own, so it is off the main thread without a copy, a message, or a
+   * dead 512 KiB buffer per piece left for the worker's collector (with
+   * them a 4 GiB transfer grew the renderer; docs/transfer-profile.md).
+   * Elsewhere the worker's noble SHA-1 gets a copy.
+   */
   async sha1(data: Uint8Array): Promise<string> {
+    if (pageSubtle) return bytesToHex(new Uint8Array(await pageSubtle.digest('SHA-1', data as Uint8Array<ArrayBuffer>)));
     const copy = data.slice();
     const reply = await this.#ask({ id: 0, kind: 'sha1', buffer: copy.buffer, offset: 0, length: copy.length }, [copy.buffer]);
     return (reply as Extract<HashReply, { kind: 'sha1' }>).hex;

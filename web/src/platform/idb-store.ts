@@ -23,6 +23,21 @@ export const handleKey = (fileId: string): IDBValidKey => ['handle', fileId];
 /** Every key of one kind (and one file): arrays sort after numbers and strings, so `[]` closes the range. */
 const range = (...prefix: string[]) => IDBKeyRange.bound([...prefix], [...prefix, []]);
 
+/**
+ * At most this many pieces (8 MiB) go in one write transaction: enough to
+ * take in what arrives while one commits at full speed, and a failed write
+ * costs no more than that to fetch again.
+ */
+const MAX_PIECES_PER_WRITE = 16;
+
+interface PendingPut {
+  fileId: string;
+  key: IDBValidKey;
+  blob: Blob;
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
 /** What sits under a file key: the record as is (IndexedDB clones typed arrays). */
 type FileRecord = StoredFile;
 
@@ -50,8 +65,56 @@ export class IdbPieceStore implements PieceStore {
     return set(fileKey(file.fileId), { ...file, have: new Uint8Array(file.have) } satisfies FileRecord, this.kv);
   }
 
+  /**
+   * Stores a piece. Writes are batched: while one transaction is committing,
+   * pieces that arrive meanwhile wait and then go together in the next one
+   * (a transaction per piece cost more main-thread time than the put itself,
+   * docs/transfer-profile.md). An idle store writes at once. Resolves once the
+   * transaction holding this piece has committed.
+   */
   putPiece(fileId: string, index: number, data: Uint8Array): Promise<void> {
-    return set(pieceKey(fileId, index), toBlob(data), this.kv);
+    // The Blob copies the bytes now: the caller may reuse its buffer at once.
+    const blob = toBlob(data);
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ fileId, key: pieceKey(fileId, index), blob, resolve, reject });
+      this.#startWriting();
+    });
+  }
+
+  readonly #pending: PendingPut[] = [];
+  /** The write loop while it runs (deleteFile waits for it). */
+  #writing: Promise<void> | undefined;
+  /** idb-keyval's own connection to the database, for transactions it cannot open (relaxed durability). */
+  #db: Promise<IDBDatabase> | undefined;
+
+  #startWriting(): void {
+    this.#writing ??= this.#writePending().finally(() => {
+      this.#writing = undefined;
+      // Pieces that came after the loop saw the queue empty, and before this ran, start it again.
+      if (this.#pending.length > 0) this.#startWriting();
+    });
+  }
+
+  async #writePending(): Promise<void> {
+    const db = await (this.#db ??= this.kv('readonly', (s) => Promise.resolve(s.transaction.db)));
+    while (this.#pending.length > 0) {
+      const batch = this.#pending.splice(0, MAX_PIECES_PER_WRITE);
+      try {
+        // Relaxed: the commit need not reach the disk before it reports done (no flush per
+        // batch). Commits still land in order, so a power cut loses only the last ones, and a
+        // `have` bitfield written after a piece never survives without it: the piece is fetched again.
+        const tx = db.transaction(STORE_NAME, 'readwrite', { durability: 'relaxed' });
+        const store = tx.objectStore(STORE_NAME);
+        for (const p of batch) store.put(p.blob, p.key);
+        await new Promise<void>((resolve, reject) => {
+          tx.oncomplete = () => resolve();
+          tx.onerror = tx.onabort = () => reject(tx.error ?? new Error('the piece write was aborted'));
+        });
+        for (const p of batch) p.resolve();
+      } catch (err) {
+        for (const p of batch) p.reject(err instanceof Error ? err : new Error(String(err)));
+      }
+    }
   }
 
   async getPiece(fileId: string, index: number): Promise<Uint8Array | undefined> {
@@ -82,6 +145,12 @@ export class IdbPieceStore implements PieceStore {
 
   /** Removes the record, every piece and any kept file handle in one transaction. */
   async deleteFile(fileId: string): Promise<void> {
+    // Pieces still waiting for their write would otherwise be written after the delete and outlive it.
+    for (let i = this.#pending.length - 1; i >= 0; i--) {
+      if (this.#pending[i]!.fileId === fileId) this.#pending.splice(i, 1)[0]!.resolve();
+    }
+    // And a batch already being written lands before the delete, not after it.
+    await this.#writing?.catch(() => undefined);
     await this.kv('readwrite', (s) => {
       s.delete(range('piece', fileId));
       s.delete(fileKey(fileId));

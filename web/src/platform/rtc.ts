@@ -126,11 +126,17 @@ export class RtcPeerChannel implements PeerChannel {
     this.#dc.addEventListener('bufferedamountlow', () => this.#wake());
     let closed!: () => void;
     this.closed = new Promise((r) => (closed = r));
-    peer.on('data', (data) => {
-      this.bytesReceived += data.byteLength;
-      if (this.#onFrame) this.#deliver(this.#onFrame, data);
-      else this.#early.push(data);
-    });
+    // Frames come straight from the channel's message events, not through
+    // simple-peer's stream ('data' events): that path cost a stream push, a
+    // microtask and a buffer wrap per 64 KiB block (docs/transfer-profile.md).
+    // Whatever simple-peer had already taken in before this constructor ran
+    // still arrives through its stream, first, in order.
+    peer.on('data', (data: Uint8Array) => this.#receive(data));
+    this.#dc.binaryType = 'arraybuffer';
+    this.#dc.onmessage = (ev: MessageEvent) => {
+      // A text message is no frame: its bytes go to the decoder, which refuses them (as through simple-peer).
+      this.#receive(ev.data instanceof ArrayBuffer ? new Uint8Array(ev.data) : new TextEncoder().encode(String(ev.data)));
+    };
     const onEnd = () => {
       if (this.#isClosed) return;
       this.#isClosed = true;
@@ -224,6 +230,13 @@ export class RtcPeerChannel implements PeerChannel {
       clearTimeout(timer);
       this.#peer.destroy();
     });
+  }
+
+  #receive(data: Uint8Array): void {
+    if (this.#isClosed) return;
+    this.bytesReceived += data.byteLength;
+    if (this.#onFrame) this.#deliver(this.#onFrame, data);
+    else this.#early.push(data);
   }
 
   #deliver(handler: (frame: Uint8Array) => void, frame: Uint8Array): void {
