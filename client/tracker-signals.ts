@@ -4,11 +4,17 @@
  * refuses. A signal is settled
  * - refused: an error reply under its id (or its frame's id, when the frame
  *   as a whole did not parse) rejects it with that error;
- * - relayed: once the reply to a request sent after its frame arrives (the
- *   tracker handles a connection's frames in order and a signal
- *   synchronously, so a refusal would have come first), or when the request
- *   timeout passes with no refusal;
- * - re-sent, with its id, on the next connection if this one goes first.
+ * - relayed: once the reply to a request (or to a liveness ping, at most
+ *   CLIENT_IDLE_PING_MS later) sent after its frame arrives: the tracker
+ *   handles a connection's frames in order and a signal synchronously, so a
+ *   refusal would have come first;
+ * - relayed too, if the connection it went out on is lost first: it was
+ *   written to an open socket, and sent again to a tracker that restarted it
+ *   would name presence ids that are gone, and the refusal would close a link
+ *   that is working over its own channel;
+ * - failed, if it never left: no tracker took it within the request timeout.
+ * A sent signal holds no timer: an engine closed right after a dial leaves
+ * nothing running (tests/integration/swarm-cleanup.test.ts).
  */
 import { MAX_SIGNALS_PER_FRAME } from '../protocol/constants.ts';
 import { ErrorCode, MeshdropError } from '../protocol/errors.ts';
@@ -37,13 +43,12 @@ export class QuietSignals {
   signal(fileId: string, to: string, data: unknown): Promise<void> {
     const id = randomId();
     return new Promise<void>((resolve, reject) => {
+      // Cleared once it is sent (see the top): only a signal no tracker took runs out.
       const timer = setTimeout(() => {
         const q = this.#quiet.get(id);
-        if (!q) return;
+        if (!q || q.seq !== undefined) return;
         this.#quiet.delete(id);
-        // Sent, and no refusal came in all this time: relayed. Never sent: no tracker took it.
-        if (q.seq !== undefined) resolve();
-        else reject(new MeshdropError(ErrorCode.Timeout, 'no tracker could be reached to relay a signal in time'));
+        reject(new MeshdropError(ErrorCode.Timeout, 'no tracker could be reached to relay a signal in time'));
       }, this.line.timeoutMs());
       const q: QuietSignal = { item: { id, fileId, to, data }, resolve, reject, timer, seq: undefined };
       this.#quiet.set(id, q);
@@ -61,15 +66,23 @@ export class QuietSignals {
       const id = randomId();
       const seq = this.line.nextSeq();
       if (!this.line.send(JSON.stringify({ id, type: 'signals', signals: batch.map((q) => q.item) }))) return;
-      for (const q of batch) q.seq = seq;
+      for (const q of batch) {
+        q.seq = seq;
+        clearTimeout(q.timer);
+      }
       this.#frames.set(id, { seq, ids: batch.map((q) => q.item.id) });
     }
     this.#outbox = [];
   }
 
-  /** A new connection: every signal not settled goes again (call flush once it is ready). */
+  /** A new connection: signals sent on the lost one count as relayed; those never sent go now (call flush once ready). */
   reconnected(): void {
     this.#frames.clear();
+    for (const [id, q] of this.#quiet) {
+      if (q.seq === undefined) continue;
+      this.#quiet.delete(id);
+      q.resolve();
+    }
     this.#outbox = [...this.#quiet.values()];
   }
 

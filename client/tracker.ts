@@ -51,6 +51,8 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
   #pending = new Map<string, Pending>();
   /** Frames sent (requests and signal frames), counted: a reply says every frame before its request's was handled. */
   #frameSeq = 0;
+  /** The liveness ping awaiting its reply, numbered among the frames. */
+  #ping: { id: string; seq: number } | undefined;
   readonly #signals = new QuietSignals({
     send: (text) => {
       if (this.#status !== 'connected' || !this.#socket) return false;
@@ -457,6 +459,11 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
       return;
     }
     const msg = envelope.data;
+    if (this.#ping && msg.id === this.#ping.id) {
+      this.#signals.relayedBefore(this.#ping.seq);
+      this.#ping = undefined;
+      return;
+    }
     if (msg.id !== null && !msg.ok && this.#signals.refused(msg.id, new MeshdropError(msg.error.code as ErrorCode, msg.error.message))) return;
     // No pending request: a re-announce's reply, one that timed out, or an error the tracker could not tie to a request.
     const pending = msg.id === null ? undefined : this.#pending.get(msg.id);
@@ -513,7 +520,11 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
     this.#liveness.start({
       current: () => socket === this.#socket,
       oldestUnanswered: () => this.#oldestUnanswered(),
-      ping: () => socket.send(JSON.stringify({ id: randomId(), type: 'ping' })),
+      ping: () => {
+        // Numbered like a request: its reply settles the signals sent before it (client/tracker-signals.ts).
+        this.#ping = { id: randomId(), seq: ++this.#frameSeq };
+        socket.send(JSON.stringify({ id: this.#ping.id, type: 'ping' }));
+      },
       silent: () => {
         socket.onclose = null;
         socket.onmessage = null;

@@ -11,7 +11,8 @@ const WORDS: Record<ErrorCode, string> = {
   [ErrorCode.UnknownType]: 'The tracker does not know this action. Reload the page to get the current app.',
   [ErrorCode.InvalidMessage]: 'Something you entered is not valid.',
   [ErrorCode.HelloFirst]: 'The connection got out of step. Reload the page.',
-  [ErrorCode.VersionMismatch]: 'This page is out of date for the tracker. Reload the page.',
+  // Said to a page and to the command line alike, and either side may be the older one.
+  [ErrorCode.VersionMismatch]: 'This app and the tracker speak different versions of the protocol. Reload the page or update meshdrop; if that does not help, the tracker needs updating.',
   [ErrorCode.Unauthenticated]: 'Please sign in first.',
   [ErrorCode.Forbidden]: 'You are not allowed to do that.',
   [ErrorCode.BadCredentials]: 'Wrong user name or password.',
@@ -69,9 +70,6 @@ export function describeError(err: unknown): string {
     const hint = quotaHint(String((err as Error).message ?? ''));
     return hint ? `${WORDS[code]} ${hint}` : WORDS[code];
   }
-  // The tracker says which side is older and what to do (reload the page, or update meshdrop):
-  // truer than one sentence for both a page and the command line.
-  if (code === ErrorCode.VersionMismatch && (err as Error).message) return `${capitalise((err as Error).message)}.`;
   if (code) return WORDS[code];
   if (err instanceof DOMException && err.name === 'AbortError') return 'Cancelled.';
   if (err instanceof DOMException && err.name === 'QuotaExceededError') {
@@ -107,5 +105,3 @@ function friendlyValidation(message: string): string {
   };
   return `${names[field] ?? field}: ${m[2]}.`;
 }
-
-const capitalise = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);
