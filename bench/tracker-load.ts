@@ -9,13 +9,12 @@
  * ask for holders, and relay signals to each other. Figures are medians over
  * the runs; the last line is one JSON object with all of them.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { ClientSpec, PhaseResult } from './lib/loadgen.ts';
 import { cpuUs, Generator, split, TrackerProcess } from './lib/procs.ts';
 import { median, percentile, round } from './lib/stats.ts';
+import { benchScratch } from './lib/scratch.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -59,17 +58,7 @@ const KiB = 1024;
 const log = (line: string) => console.log(line);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
-const dataDir = await mkdtemp(join(tmpdir(), 'meshdrop-bench-tracker-'));
-const started: { stop(): Promise<void> }[] = [];
-const cleanup = async () => {
-  for (const p of started.splice(0).reverse()) await p.stop().catch(() => undefined);
-  await rm(dataDir, { recursive: true, force: true });
-};
-process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
-process.on('unhandledRejection', (err) => {
-  console.error(err);
-  void cleanup().then(() => process.exit(1));
-});
+const { dataDir, started, cleanup } = await benchScratch('meshdrop-bench-tracker-');
 
 const COMPARE = flags.compare;
 async function tracker(root?: string): Promise<TrackerProcess> {

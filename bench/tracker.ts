@@ -12,15 +12,14 @@
  * latency. The last line is one JSON object: figures, ratios, targets.
  * The older load benchmark (5,000 clients, 19,000 idle) is `tracker-load`.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { ClientSpec } from './lib/loadgen.ts';
 import { cpuUs, Generator, pin, split, TrackerProcess } from './lib/procs.ts';
 import { median, percentile, round } from './lib/stats.ts';
 import type { PeersResult, Side } from './lib/tracker-peers.ts';
+import { benchScratch } from './lib/scratch.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -63,17 +62,7 @@ const KiB = 1024;
 const log = (line: string) => console.log(line);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
-const dataDir = await mkdtemp(join(tmpdir(), 'meshdrop-bench-vs-bt-'));
-const started: { stop(): Promise<void> }[] = [];
-const cleanup = async () => {
-  for (const p of started.splice(0).reverse()) await p.stop().catch(() => undefined);
-  await rm(dataDir, { recursive: true, force: true });
-};
-process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
-process.on('unhandledRejection', (err) => {
-  console.error(err);
-  void cleanup().then(() => process.exit(1));
-});
+const { dataDir, started, cleanup } = await benchScratch('meshdrop-bench-vs-bt-');
 async function stopAll(procs: { stop(): Promise<void> }[]): Promise<void> {
   for (const p of procs) {
     await p.stop();
