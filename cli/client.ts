@@ -261,6 +261,13 @@ export class CliClient implements ConsoleActions {
     else await store.recoverWritten(file.fileId, nodeHasher);
     await engine.download(file.fileId);
     if (this.#o.downloads === 'background') return `Downloading ${file.name} (${formatBytes(file.size)}) to ${target}. show_downloads follows it.`;
+    await this.#untilDownloaded(file);
+    return `Downloaded ${file.name} (${formatBytes(file.size)}) to ${target}.`;
+  }
+
+  /** Shows a download's progress until every piece is verified and stored. */
+  async #untilDownloaded(file: FileSummary): Promise<void> {
+    const engine = this.engine();
     if (file.holdersOnline === 0) this.#o.progress?.write(`Nobody holding ${file.name} is online right now; waiting for a holder.\n`);
     const bar = new Progress(this.#o.progress, file.name, file.size);
     const off = engine.on('changed', ({ fileId }) => {
@@ -269,12 +276,11 @@ export class CliClient implements ConsoleActions {
     });
     try {
       await engine.whenComplete(file.fileId);
-      await store.settled(file.fileId);
+      await this.#store!.settled(file.fileId);
     } finally {
       off();
       bar.finish();
     }
-    return `Downloaded ${file.name} (${formatBytes(file.size)}) to ${target}.`;
   }
 
   /**
@@ -293,19 +299,7 @@ export class CliClient implements ConsoleActions {
     this.lastData = { fileId: file.fileId, name: file.name, groupId: file.groupId, size: file.size, path: target };
     this.#only?.add(file.fileId);
     await engine.download(file.fileId);
-    if (file.holdersOnline === 0) this.#o.progress?.write(`Nobody holding ${file.name} is online right now; waiting for a holder.\n`);
-    const bar = new Progress(this.#o.progress, file.name, file.size);
-    const off = engine.on('changed', ({ fileId }) => {
-      const d = fileId === file.fileId ? engine.info(fileId) : undefined;
-      if (d) bar.update(d.bytesDone, `${d.peers.length} peer${d.peers.length === 1 ? '' : 's'}`);
-    });
-    try {
-      await engine.whenComplete(file.fileId);
-      await store.settled(file.fileId);
-    } finally {
-      off();
-      bar.finish();
-    }
+    await this.#untilDownloaded(file);
     const files = engine.info(file.fileId)?.files;
     const bytes = await store.pathOf(file.fileId);
     if (!files || !bytes) throw new ConsoleError(`${file.name}: its file list or bytes are missing here`, 'local');

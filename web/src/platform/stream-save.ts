@@ -182,13 +182,18 @@ export class StreamSave {
         this.#timer = setTimeout(() => void this.#commitLater(), Math.max(0, this.#lastCommit + COMMIT_INTERVAL_MS - this.#now()));
       }
     } catch (err) {
-      this.#status = 'failed';
-      this.#error = (err as Error).message;
-      this.close();
-      this.#onChange();
+      this.#failWith(err as Error);
     } finally {
       this.#running = false;
     }
+  }
+
+  /** A write or commit failed: saving stops here and the card says why. */
+  #failWith(err: Error): void {
+    this.#status = 'failed';
+    this.#error = err.message;
+    this.close();
+    this.#onChange();
   }
 
   #commitDue(): boolean {
@@ -202,10 +207,7 @@ export class StreamSave {
     try {
       await this.#commit();
     } catch (err) {
-      this.#status = 'failed';
-      this.#error = (err as Error).message;
-      this.close();
-      this.#onChange();
+      this.#failWith(err as Error);
     } finally {
       this.#running = false;
     }
