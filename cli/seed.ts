@@ -33,6 +33,7 @@ export async function runSeed(flags: Flags, io: Io): Promise<ExitCode> {
   }
   const client = new CliClient({ trackers, env: io.env, limits: flags.limits, downloads: 'background', keepTrying: true, trace: traceOf(io) });
   let stopping = false;
+  let exitCode: ExitCode = Exit.Ok;
   let stopped!: () => void;
   const done = new Promise<void>((r) => (stopped = r));
   const stop = (signal: string) => {
@@ -53,6 +54,13 @@ export async function runSeed(flags: Flags, io: Io): Promise<ExitCode> {
     client.tracker.on('sessionLost', ({ reason }) => {
       log(`the session ended (${reason}): meshdrop login again, then restart the seed`);
       stop('session ended');
+    });
+    // A tracker upgraded (or rolled back) under a running seed: the client stopped trying, so the seed stops
+    // too, saying the tracker's words, with a failing status a service manager shows (and may restart on).
+    client.tracker.on('refused', ({ message }) => {
+      log(`the tracker refused this version of meshdrop: ${message}`);
+      exitCode = Exit.Refused;
+      stop('refused');
     });
     await client.open();
     if (!client.userId) {
@@ -146,7 +154,7 @@ export async function runSeed(flags: Flags, io: Io): Promise<ExitCode> {
     const rescan = setInterval(() => void adopt(), RESCAN_MS);
     await done;
     clearInterval(rescan);
-    return Exit.Ok;
+    return exitCode;
   } finally {
     process.off('SIGTERM', onTerm);
     process.off('SIGINT', onInt);

@@ -21,6 +21,12 @@ export interface TrackerClientEvents extends Record<string, unknown> {
   /** The session ended (logout elsewhere, or a lost name after a merge). */
   sessionLost: { reason: string };
   /**
+   * Trying stopped for good: a tracker speaks another protocol version, and
+   * retrying cannot change that. Said on every path (first connection or a
+   * reconnect after the tracker was upgraded), with the tracker's own words.
+   */
+  refused: { code: string; message: string };
+  /**
    * The tracker sent something that is not a valid reply or event: it was
    * dropped (a reply's request fails with `malformed_reply`), and this says
    * what was wrong. The connection goes on.

@@ -302,6 +302,7 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
       if (otherVersion) {
         // No tracker took us and one said why: its words (which side is older, what to do) are what the app shows.
         this.#setStatus('idle');
+        this.emit('refused', { code: otherVersion.code, message: otherVersion.message });
         throw otherVersion;
       }
       if (!reconnecting && round >= 2) {

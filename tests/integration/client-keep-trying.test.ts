@@ -7,9 +7,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
-import { WebSocket } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import { TrackerClient, type ConnectionStatus } from '../../client/tracker.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
+import { PROTOCOL_VERSION } from '../../protocol/constants.ts';
 import { eventually, startTestTracker, wsFactory } from '../helpers/tracker.ts';
 
 /** A port nothing listens on (yet). */
@@ -83,4 +84,34 @@ test('close() while an attempt is on its way ends it: no socket stays open, the 
   assert.equal(client.status, 'closed');
   assert.equal(sockets.length, 1, 'no further attempt');
   assert.deepEqual(statuses, ['connecting', 'closed']);
+});
+
+test('a tracker upgraded under a connected client: the reconnect stops and says why, as the first connection does', async (t) => {
+  const tracker = await startTestTracker(t);
+  const client = new TrackerClient({ urls: [tracker.wsUrl], createSocket: wsFactory, reconnectDelayMs: 20 });
+  t.after(() => client.close());
+  const refusals: { code: string; message: string }[] = [];
+  client.on('refused', (r) => refusals.push(r));
+  await client.connect({ keepTrying: true });
+
+  // The tracker goes down and comes back on the same port speaking another protocol version: a real
+  // WebSocket server refusing hello as a tracker of that version does.
+  await tracker.close();
+  const message = `this tracker speaks protocol ${PROTOCOL_VERSION + 1}, not ${PROTOCOL_VERSION}; this page or program is older than the tracker: reload the page, or update meshdrop`;
+  const upgraded = new WebSocketServer({ port: tracker.port, host: '127.0.0.1' });
+  t.after(() => new Promise((r) => upgraded.close(r)));
+  let hellos = 0;
+  upgraded.on('connection', (ws) =>
+    ws.on('message', (data) => {
+      const m = JSON.parse(String(data));
+      if (m.type === 'hello') hellos++;
+      ws.send(JSON.stringify({ id: m.id, ok: false, error: { code: ErrorCode.VersionMismatch, message } }));
+    }),
+  );
+
+  await eventually(() => assert.deepEqual(refusals, [{ code: ErrorCode.VersionMismatch, message }]), 10_000);
+  assert.equal(client.status, 'idle', 'it stops instead of retrying a refusal that retrying cannot change');
+  const asked = hellos;
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(hellos, asked, 'no more hellos after the refusal');
 });

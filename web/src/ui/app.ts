@@ -98,13 +98,17 @@ export class MeshdropApp implements ConsoleActions {
       }),
       c.on('sessionLost', ({ reason }) => this.#signedOutByTracker(reason)),
       c.on('event', (e) => this.#onEvent(e)),
+      // The one refusal retrying cannot cure, on the first connection or a reconnect after the tracker was
+      // upgraded: the tracker's own words say which side is older and what to do.
+      c.on('refused', ({ message }) => {
+        this.connection.refused(message);
+        this.notices.push('error', message);
+      }),
     );
     if (this.session.stored()) this.session.setRestoring(true);
     // No tracker answering yet says 'reconnecting' and keeps trying without a click; it ends only with stop().
-    this.#client.connect({ keepTrying: true }).catch((err: unknown) => {
-      // The one refusal retrying cannot cure: the tracker's own words say which side is older and what to do.
-      if (errorCode(err) === ErrorCode.VersionMismatch) this.notices.push('error', (err as Error).message);
-    });
+    // It ends only with stop() or a refusal, which the 'refused' listener above tells.
+    this.#client.connect({ keepTrying: true }).catch(() => undefined);
   }
 
   /** Plugs in a transfer engine for the signed-in session. */

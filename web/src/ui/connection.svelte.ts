@@ -10,6 +10,8 @@ export class ConnectionState {
   /** The trackers this browser knows (platform/known-trackers.ts), for the tracker list. */
   #known = $state<readonly { url: string; name?: string }[]>([]);
   #failovers = $state(0);
+  /** The tracker's words when it refused this tab for good (another protocol version): the tab stopped trying. */
+  #refusal = $state<string | undefined>(undefined);
   #readyUrl: string | undefined;
 
   get status(): ConnectionStatus {
@@ -28,6 +30,10 @@ export class ConnectionState {
     const list = this.#known.map((t) => ({ url: t.url, name: t.name ?? hostOf(t.url), current: t.url === this.#url && this.#status === 'connected' }));
     if (this.#url && !list.some((t) => t.url === this.#url)) list.unshift({ url: this.#url, name: this.name ?? hostOf(this.#url), current: this.#status === 'connected' });
     return list;
+  }
+  /** Set when trying stopped for good: what the tracker said, shown instead of "reconnecting". */
+  get refusal(): string | undefined {
+    return this.#refusal;
   }
   /** How many times the tab moved to a tracker other than the one it was on. */
   get failovers(): number {
@@ -49,7 +55,7 @@ export class ConnectionState {
       case 'closed':
         return 'Disconnected';
       case 'idle':
-        return 'No tracker reachable';
+        return this.#refusal ? `Not connected: ${where} speaks another version` : 'No tracker reachable';
     }
   }
 
@@ -58,8 +64,15 @@ export class ConnectionState {
     if (url !== undefined) this.#url = url;
   }
 
+  /** No tracker will take this tab (it speaks another protocol version); `message` says which side is older. */
+  refused(message: string): void {
+    this.#refusal = message;
+    this.#status = 'idle';
+  }
+
   /** A (re)connection finished on this tracker. */
   ready(url: string, name: string | undefined): void {
+    this.#refusal = undefined;
     // Compared with the last *ready* tracker: status events already carry the new URL before 'ready' comes.
     if (this.#readyUrl !== undefined && this.#readyUrl !== url) this.#failovers++;
     this.#readyUrl = url;
@@ -84,6 +97,7 @@ export class ConnectionState {
     this.#url = undefined;
     this.#name = undefined;
     this.#failovers = 0;
+    this.#refusal = undefined;
     this.#readyUrl = undefined;
   }
 }
