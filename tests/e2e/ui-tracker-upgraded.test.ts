@@ -7,12 +7,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { WebSocketServer } from 'ws';
 import { startTestTracker } from '../helpers/tracker.ts';
 import { assertNoBrowserErrors, launchPerson, withBrowserErrors } from '../helpers/browser.ts';
 import { signUp } from '../helpers/ui.ts';
-import { ErrorCode } from '../../protocol/errors.ts';
-import { PROTOCOL_VERSION } from '../../protocol/constants.ts';
+import { NEWER_TRACKER_WORDS, startOtherVersionTracker } from '../helpers/other-version-tracker.ts';
 
 test('a tracker upgraded under an open tab: the tab says why it stopped, not "Reconnecting"', { timeout: 120_000 }, async (t) => {
   const tracker = await startTestTracker(t);
@@ -25,25 +23,15 @@ test('a tracker upgraded under an open tab: the tab says why it stopped, not "Re
     await A.getByText(/^Connected to /).first().waitFor();
 
     await tracker.close();
-    const words = `this tracker speaks protocol ${PROTOCOL_VERSION + 1}, not ${PROTOCOL_VERSION}; this page or program is older than the tracker: reload the page, or update meshdrop`;
-    const upgraded = new WebSocketServer({ port: tracker.port, host: '127.0.0.1' });
-    t.after(() => new Promise((r) => upgraded.close(r)));
-    let hellos = 0;
-    upgraded.on('connection', (ws) =>
-      ws.on('message', (data) => {
-        const m = JSON.parse(String(data));
-        if (m.type === 'hello') hellos++;
-        ws.send(JSON.stringify({ id: m.id, ok: false, error: { code: ErrorCode.VersionMismatch, message: words } }));
-      }),
-    );
+    const upgraded = await startOtherVersionTracker(t, { port: tracker.port });
 
     const banner = A.getByRole('status').filter({ hasText: 'cannot take this tab' });
-    await banner.getByText(words, { exact: false }).waitFor({ timeout: 30_000 });
+    await banner.getByText(NEWER_TRACKER_WORDS, { exact: false }).waitFor({ timeout: 30_000 });
     assert.equal(await A.getByText(/Reconnecting/).count(), 0, 'no "Reconnecting…" once the tracker refused this version');
     await A.getByText(/speaks another version/).first().waitFor();
-    const asked = hellos;
+    const asked = upgraded.hellos();
     await A.waitForTimeout(1000);
-    assert.equal(hellos, asked, 'the tab stopped asking');
+    assert.equal(upgraded.hellos(), asked, 'the tab stopped asking');
   });
   assertNoBrowserErrors(alice);
 });

@@ -7,11 +7,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
-import { WebSocket, WebSocketServer } from 'ws';
+import { WebSocket } from 'ws';
 import { TrackerClient, type ConnectionStatus } from '../../client/tracker.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
-import { PROTOCOL_VERSION } from '../../protocol/constants.ts';
 import { eventually, startTestTracker, wsFactory } from '../helpers/tracker.ts';
+import { NEWER_TRACKER_WORDS, startOtherVersionTracker } from '../helpers/other-version-tracker.ts';
 
 /** A port nothing listens on (yet). */
 async function freePort(): Promise<number> {
@@ -97,21 +97,11 @@ test('a tracker upgraded under a connected client: the reconnect stops and says 
   // The tracker goes down and comes back on the same port speaking another protocol version: a real
   // WebSocket server refusing hello as a tracker of that version does.
   await tracker.close();
-  const message = `this tracker speaks protocol ${PROTOCOL_VERSION + 1}, not ${PROTOCOL_VERSION}; this page or program is older than the tracker: reload the page, or update meshdrop`;
-  const upgraded = new WebSocketServer({ port: tracker.port, host: '127.0.0.1' });
-  t.after(() => new Promise((r) => upgraded.close(r)));
-  let hellos = 0;
-  upgraded.on('connection', (ws) =>
-    ws.on('message', (data) => {
-      const m = JSON.parse(String(data));
-      if (m.type === 'hello') hellos++;
-      ws.send(JSON.stringify({ id: m.id, ok: false, error: { code: ErrorCode.VersionMismatch, message } }));
-    }),
-  );
+  const upgraded = await startOtherVersionTracker(t, { port: tracker.port });
 
-  await eventually(() => assert.deepEqual(refusals, [{ code: ErrorCode.VersionMismatch, message }]), 10_000);
+  await eventually(() => assert.deepEqual(refusals, [{ code: ErrorCode.VersionMismatch, message: NEWER_TRACKER_WORDS }]), 10_000);
   assert.equal(client.status, 'idle', 'it stops instead of retrying a refusal that retrying cannot change');
-  const asked = hellos;
+  const asked = upgraded.hellos();
   await new Promise((r) => setTimeout(r, 200));
-  assert.equal(hellos, asked, 'no more hellos after the refusal');
+  assert.equal(upgraded.hellos(), asked, 'no more hellos after the refusal');
 });
