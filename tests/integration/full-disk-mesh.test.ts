@@ -113,10 +113,7 @@ async function fullDiskInAMesh(t: TestContext, kind: 'links' | 'nats'): Promise<
 test('links: one tracker\'s disk fills while the other takes writes; once space returns both converge with every acknowledged write', (t) =>
   fullDiskInAMesh(t, 'links'));
 
-// Over NATS the full tracker refuses and counts nothing unsaved (the same core), but today's NATS bus
-// does not converge afterwards: a batch it could not store is never redelivered in time (ack_wait
-// 60 s), and with AckPolicy.All a later ack covers it for good. That is issue 8 item 18 (the NATS
-// engineer's: ack only what is applied and durable, fill gaps from the stream); this test is its
-// acceptance check, and passes once that lands.
+// Over NATS the full tracker refuses and counts nothing unsaved (the same core); a batch it could not
+// store is not acked, and once space returns it is read from the stream again (mesh/nats.ts).
 test('nats: one tracker\'s disk fills while the other takes writes; once space returns both converge with every acknowledged write', (t) =>
   fullDiskInAMesh(t, 'nats'));
