@@ -255,6 +255,24 @@ export function trackerName(given: string | undefined, hostname: string): string
   return name;
 }
 
+/**
+ * What the operator should hear at start-up about a configuration that runs
+ * but does not do what they likely meant; each a line for the log.
+ */
+export function configWarnings(config: Pick<CliConfig, 'host' | 'publicUrls' | 'peers' | 'nats'>): string[] {
+  const warnings: string[] = [];
+  const meshed = config.peers.length > 0 || config.nats.length > 0;
+  const wildcard = config.host === '0.0.0.0' || config.host === '::';
+  // Bound to all addresses, the tracker knows no address to give the others (server.ts names itself only
+  // when bound to one): browsers on the other trackers then never learn this one, so cannot fail over to it.
+  if (meshed && wildcard && config.publicUrls.length === 0) {
+    warnings.push(
+      'no --public-url: the other trackers cannot tell their browsers where this one is, so those browsers will not fail over to it. Give the URL browsers use to reach this tracker (--public-url wss://host/ws, MESHDROP_PUBLIC_URLS).',
+    );
+  }
+  return warnings;
+}
+
 /** When neither --name nor the host's name gives one. */
 export const DEFAULT_TRACKER_NAME = 'Meshdrop tracker';
 // eslint-disable-next-line no-control-regex

@@ -6,7 +6,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomId } from './auth.ts';
-import { parseConfig, USAGE, type CliConfig } from './config.ts';
+import { configWarnings, parseConfig, USAGE, type CliConfig } from './config.ts';
 import { installLastDefence } from './last-defence.ts';
 import { DEFAULT_WEB_DIR, startTracker } from './server.ts';
 
@@ -38,6 +38,7 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
+  for (const warning of configWarnings(config)) console.warn(`warning: ${warning}`);
   const tracker = await startTracker({
     ...config,
     dataDir: resolve(config.dataDir),

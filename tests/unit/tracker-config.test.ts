@@ -1,7 +1,7 @@
 /** Command line and environment → configuration, and the small pure helpers of the tracker. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_TRACKER_NAME, parseConfig, trackerName, USAGE } from '../../tracker-server/config.ts';
+import { configWarnings, DEFAULT_TRACKER_NAME, parseConfig, trackerName, USAGE } from '../../tracker-server/config.ts';
 import { LoginLimiter, TokenBucket } from '../../tracker-server/limits.ts';
 import { HybridClock } from '../../tracker-server/clock.ts';
 import { DEFAULT_QUOTAS, QUOTA_NAMES } from '../../tracker-server/quotas.ts';
@@ -259,4 +259,16 @@ test('--name: the name people see; default the host name, never the random id; b
   assert.throws(() => parseConfig(['--name', 'two\nlines'], {}), /--name: no control characters/);
   assert.equal(trackerName(undefined, 'x'.repeat(200)), DEFAULT_TRACKER_NAME, 'an unreadable host name is not shown');
   for (const word of ['--name', 'MESHDROP_NAME']) assert.ok(USAGE.includes(word), word);
+});
+
+test('a meshed tracker bound to all addresses without --public-url is warned at start-up; otherwise nothing is said', () => {
+  const of = (argv: string[], env: Record<string, string> = {}) => configWarnings(parseConfig(argv, env) as Exclude<ReturnType<typeof parseConfig>, 'help'>);
+  const [linked] = of(['--peer', 'ws://b:8080', '--secret', 's'.repeat(20)]);
+  assert.match(linked!, /no --public-url: .*will not fail over to it/);
+  assert.equal(of(['--nats', 'nats://127.0.0.1:4222']).length, 1, 'over NATS too');
+  assert.equal(of(['--host', '::', '--peer', 'ws://b:8080', '--secret', 's'.repeat(20)]).length, 1, 'IPv6 all-addresses too');
+  assert.deepEqual(of([]), [], 'a lone tracker needs no public URL');
+  assert.deepEqual(of(['--peer', 'ws://b:8080', '--secret', 's'.repeat(20), '--public-url', 'wss://a.example.org/ws']), []);
+  assert.deepEqual(of(['--peer', 'ws://b:8080', '--secret', 's'.repeat(20)], { MESHDROP_PUBLIC_URLS: 'wss://a.example.org/ws' }), []);
+  assert.deepEqual(of(['--host', '10.0.0.5', '--peer', 'ws://b:8080', '--secret', 's'.repeat(20)]), [], 'bound to one address it names itself');
 });
