@@ -7,6 +7,8 @@
  * envelope naming the connection (protocol/signal.ts), so both ends of a
  * simultaneous dial agree which connection survives (the dial of the smaller
  * presence id), and the late signals of a closed connection are ignored.
+ * A peer that dials again while a dial of theirs we accepted is still not
+ * open gave up on that one: it gives way to the new dial.
  */
 import { Bitfield, base64ToBytes } from '../protocol/bitfield.ts';
 import { asConnId, type ConnId, type InstanceId, type PresenceId } from '../protocol/ids.ts';
@@ -16,6 +18,14 @@ import type { PeerConnector, SwarmTracker } from './ports.ts';
 
 /** A holder we failed to reach is tried again after this. */
 const REDIAL_MS = 5_000;
+/**
+ * The first redial after a dial whose transport failed (no channel came up)
+ * waits only this long: such a failure is often a moment's (node-datachannel
+ * now and then refuses a remote candidate that arrives with the answer), and
+ * waiting REDIAL_MS for it left a holder unused for most of a short download.
+ * One housekeeping tick (client/swarm.ts TICK_MS); later redials wait REDIAL_MS.
+ */
+const REDIAL_SOON_MS = 500;
 /** Closed connection ids remembered: plenty for the signals still in flight when a link ends. */
 const CLOSED_CONNS_KEPT = 256;
 
@@ -42,6 +52,8 @@ interface Holder {
   userId: string;
   hasPieces: boolean;
   lastDial: number;
+  /** Our dials to it in a row whose transport failed before a channel opened; 0 once one opens. */
+  failedDials: number;
 }
 
 export class Dialer {
@@ -89,7 +101,7 @@ export class Dialer {
       /* a bitfield we cannot read: treat as empty */
     }
     const known = this.#holders.get(peerId);
-    this.#holders.set(peerId, { userId, hasPieces, lastDial: known?.lastDial ?? -Infinity });
+    this.#holders.set(peerId, { userId, hasPieces, lastDial: known?.lastDial ?? -Infinity, failedDials: known?.failedDials ?? 0 });
   }
 
   forgetHolder(peerId: PresenceId): void {
@@ -110,7 +122,7 @@ export class Dialer {
     for (const [peerId, h] of this.#holders) {
       if (this.#links.size >= this.#o.maxPeers()) return;
       if (!h.hasPieces || peerId === this.#o.tracker.peerId || this.#o.banned.has(peerId)) continue;
-      if (now - h.lastDial < REDIAL_MS) continue;
+      if (now - h.lastDial < (h.failedDials === 1 ? REDIAL_SOON_MS : REDIAL_MS)) continue;
       if (this.#linkedTo(peerId)) continue;
       h.lastDial = now;
       this.#open(peerId, h.userId, true, asConnId(`${this.#o.instanceId.slice(0, 12)}-${this.#serial}-${this.#nextConn++}`));
@@ -138,6 +150,10 @@ export class Dialer {
       if ((this.#o.tracker.peerId ?? '') < from) return;
       mine.close();
     }
+    // A dial of theirs we accepted and that never opened: they dial again because theirs failed,
+    // so ours waits for nothing. It gives way (it is no dial of ours: the rule above is not for it).
+    const stale = this.#acceptedNotOpen(from);
+    if (stale) stale.close('they dialled again');
     if (this.#links.size >= this.#o.maxPeers()) {
       // Full: say so, rather than let their dial wait out its connect timeout.
       this.#remember(data.conn);
@@ -153,6 +169,8 @@ export class Dialer {
     if (this.#links.get(link.conn) !== link) return;
     this.#links.delete(link.conn);
     this.#remember(link.conn);
+    const holder = link.initiator ? this.#holders.get(link.peerId) : undefined;
+    if (holder) holder.failedDials = link.foundNoPath ? holder.failedDials + 1 : 0;
   }
 
   /** Hangs up on, and forgets as holders, the peers whose user is not in `members`. */
@@ -190,9 +208,20 @@ export class Dialer {
     return false;
   }
 
-  /** A link to the peer whose channel is not open yet (our own dial, as a rule). */
+  /**
+   * Our own dial to the peer, its channel not open yet. Only ours: a dial of
+   * theirs we accepted is no simultaneous dial, and taking it for one made a
+   * side with the smaller id ignore the peer's redial after its first dial
+   * failed, until the connect timeout (the undialled holder of issue 12).
+   */
   #dialingTo(peerId: PresenceId): PeerLink | undefined {
-    for (const l of this.#links.values()) if (l.peerId === peerId && l.state === 'dialing') return l;
+    for (const l of this.#links.values()) if (l.peerId === peerId && l.initiator && l.state === 'dialing') return l;
+    return undefined;
+  }
+
+  /** A dial of theirs we accepted whose channel is not open yet. */
+  #acceptedNotOpen(peerId: PresenceId): PeerLink | undefined {
+    for (const l of this.#links.values()) if (l.peerId === peerId && !l.initiator && l.state === 'dialing') return l;
     return undefined;
   }
 

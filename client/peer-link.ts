@@ -70,7 +70,10 @@ export interface LinkHost {
   peerHas(link: PeerLink, piece: number): void;
   reject(link: PeerLink, ref: BlockRef): void;
   block(link: PeerLink, frame: BlockFrame): void;
-  served(link: PeerLink, bytes: number): void;
+  /** A block of `piece` went out on the link. */
+  served(link: PeerLink, bytes: number, piece: number): void;
+  /** Under the upload cap a block of a lower rank goes first (client/upload-turns.ts); absent: arrival order only. */
+  serveRank?(link: PeerLink, piece: number): number;
   error(message: string): void;
   /** The platform told the link's network path (direct or through a relay), once it was ready. */
   pathKnown?(link: PeerLink, path: ConnectionPath): void;
@@ -308,7 +311,7 @@ export class PeerLink {
         while (channel.bufferedAmount > SEND_HIGH_WATER_BYTES && !this.#isClosed()) await channel.drained();
         const ref = this.#serveQueue[0];
         if (!ref) break;
-        const turn = host.uploadTurns.turn(ref.ticket, ref.length);
+        const turn = host.uploadTurns.turn(ref.ticket, ref.length, host.serveRank && (() => host.serveRank!(this, ref.piece)));
         this.#turn = turn;
         const granted = await turn.ready;
         this.#turn = undefined;
@@ -323,7 +326,7 @@ export class PeerLink {
           continue;
         }
         this.send({ type: 'block', piece: ref.piece, offset: ref.offset, data: piece.subarray(ref.offset, ref.offset + ref.length) });
-        host.served(this, ref.length);
+        host.served(this, ref.length, ref.piece);
       }
     } catch (err) {
       host.error(`serving a block failed: ${(err as Error).message}`);

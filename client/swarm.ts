@@ -78,6 +78,8 @@ export class Swarm extends Emitter<SwarmEvents> {
   #asked = 0;
   #closed = false;
   #completeEmitted = false;
+  /** Per piece, the links we sent blocks of it: a copy for one more ranks behind a piece nobody has (serveRank). */
+  #sentTo = new Map<number, Set<ConnId>>();
 
   constructor(options: SwarmOptions) {
     super();
@@ -241,6 +243,7 @@ export class Swarm extends Emitter<SwarmEvents> {
     this.#buffers.clear();
     this.#pieces.clear();
     this.#handshaken.clear();
+    this.#sentTo.clear();
     this.removeAll();
   }
 
@@ -275,10 +278,17 @@ export class Swarm extends Emitter<SwarmEvents> {
         this.#fillAll();
       },
       block: (link, frame) => this.#onBlock(link, frame),
-      served: (link, bytes) => {
+      served: (link, bytes, piece) => {
+        let to = this.#sentTo.get(piece);
+        if (!to) this.#sentTo.set(piece, (to = new Set()));
+        to.add(link.conn);
         link.totals!.up.add(bytes);
         this.#up.add(bytes);
         this.emit('changed', {});
+      },
+      serveRank: (link, piece) => {
+        const to = this.#sentTo.get(piece);
+        return to ? to.size - (to.has(link.conn) ? 1 : 0) : 0;
       },
       error: (message) => this.emit('error', { message }),
       pathKnown: (link, path) => {

@@ -11,6 +11,15 @@
  * pipelined blocks of one piece go out back to back: pieces complete at the
  * full cap, one after another, and are passed on while the next is sent.
  *
+ * A request may carry a rank, read when turns are handed out: lower goes
+ * first, then the order of arrival. The swarm ranks a block by how many other
+ * links were already sent blocks of its piece (client/swarm.ts), so a capped
+ * seeder sends every piece to someone before it sends any piece twice: eight
+ * downloaders picking the rarest pieces at random ask it for the same ones,
+ * and served in arrival order those copies were what it spent its cap on
+ * (1.6–1.8× the file for eight, and all eight waited on it). A copy is only
+ * put off, never refused: with nothing fresher waiting it goes at once.
+ *
  * Pure apart from the timers, which are injected so tests need not wait.
  */
 import type { TokenBucket } from './rate.ts';
@@ -29,6 +38,7 @@ export interface Turn {
 interface Waiter {
   ticket: number;
   bytes: number;
+  rank: (() => number) | undefined;
   resolve(granted: boolean): void;
 }
 
@@ -52,14 +62,14 @@ export class UploadTurns {
     return this.#next++;
   }
 
-  /** Waits for `ticket`'s turn under the cap, then spends `bytes` of it. */
-  turn(ticket: number, bytes: number): Turn {
+  /** Waits for `ticket`'s turn under the cap (lower `rank` first, see the top), then spends `bytes` of it. */
+  turn(ticket: number, bytes: number, rank?: () => number): Turn {
     if (this.#waiters.length === 0 && this.bucket.waitMs() === 0) {
       this.bucket.take(bytes);
       return { ready: Promise.resolve(true), cancel: () => undefined };
     }
     let waiter!: Waiter;
-    const ready = new Promise<boolean>((resolve) => (waiter = { ticket, bytes, resolve }));
+    const ready = new Promise<boolean>((resolve) => (waiter = { ticket, bytes, rank, resolve }));
     // Kept in ticket order: a request that arrived earlier goes first, whenever it asked.
     const at = this.#waiters.findIndex((w) => w.ticket > ticket);
     this.#waiters.splice(at < 0 ? this.#waiters.length : at, 0, waiter);
@@ -81,6 +91,21 @@ export class UploadTurns {
     this.#pump();
   }
 
+  /** The waiter whose turn it is: lowest rank, then earliest ticket (the list is in ticket order). */
+  #nextIndex(): number {
+    let best = 0;
+    let bestRank = Infinity;
+    for (let i = 0; i < this.#waiters.length; i++) {
+      const rank = this.#waiters[i]!.rank?.() ?? 0;
+      if (rank < bestRank) {
+        bestRank = rank;
+        best = i;
+        if (rank <= 0) break;
+      }
+    }
+    return best;
+  }
+
   #pump(): void {
     if (this.#timer !== undefined) {
       this.timers.clearTimeout(this.#timer);
@@ -95,7 +120,7 @@ export class UploadTurns {
         }, wait);
         return;
       }
-      const first = this.#waiters.shift()!;
+      const first = this.#waiters.splice(this.#nextIndex(), 1)[0]!;
       this.bucket.take(first.bytes);
       first.resolve(true);
     }

@@ -119,3 +119,44 @@ test('raising the cap lets waiting turns go without waiting out the old rate', a
   await time.advance(0);
   assert.equal(granted, true);
 });
+
+test('under a cap, a block of a piece already sent to another link waits behind blocks of pieces nobody has been sent', async () => {
+  const time = fakeTime();
+  const turns = new UploadTurns(new TokenBucket(64 * KiB, time.now, 16 * KiB), time.timers);
+  // Spends the burst and a block of debt: what follows waits for its turn.
+  await turns.turn(turns.ticket(), 16 * KiB).ready;
+  await turns.turn(turns.ticket(), 16 * KiB).ready;
+  // Per piece, the links sent blocks of it; a request's rank is how many others were (as client/swarm.ts counts).
+  const sentTo = new Map<number, Set<string>>([[7, new Set(['a'])]]);
+  const rank = (link: string, piece: number) => () => {
+    const to = sentTo.get(piece);
+    return to ? to.size - (to.has(link) ? 1 : 0) : 0;
+  };
+  const order: string[] = [];
+  const ask = (name: string, link: string, piece: number) =>
+    turns.turn(turns.ticket(), 16 * KiB, rank(link, piece)).ready.then((granted) => {
+      assert.equal(granted, true);
+      order.push(name);
+      let to = sentTo.get(piece);
+      if (!to) sentTo.set(piece, (to = new Set()));
+      to.add(link);
+    });
+  // B asks first for piece 7, which A already got blocks of: a copy. C and D ask for pieces nobody has.
+  const all = [ask('b7', 'b', 7), ask('c8', 'c', 8), ask('a7', 'a', 7), ask('d9', 'd', 9), ask('c8+', 'c', 8), ask('d8', 'd', 8)];
+  await time.advance(3000);
+  await Promise.all(all);
+  // a7 is A's own piece (rank 0); d8 became a copy once c8 went; b7 and d8 go last, in the order they came.
+  assert.deepEqual(order, ['c8', 'a7', 'd9', 'c8+', 'b7', 'd8']);
+});
+
+test('a copy is put off, never refused: with nothing fresher waiting it goes in its turn', async () => {
+  const time = fakeTime();
+  const turns = new UploadTurns(new TokenBucket(64 * KiB, time.now, 16 * KiB), time.timers);
+  await turns.turn(turns.ticket(), 16 * KiB).ready;
+  await turns.turn(turns.ticket(), 16 * KiB).ready;
+  const order: number[] = [];
+  const all = [3, 1, 2].map((r, i) => turns.turn(turns.ticket(), 16 * KiB, () => r).ready.then((g) => g && order.push(i)));
+  await time.advance(1000);
+  await Promise.all(all);
+  assert.deepEqual(order, [1, 2, 0], 'lowest rank first, every one granted');
+});
