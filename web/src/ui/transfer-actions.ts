@@ -129,9 +129,9 @@ export class TransferActions {
     this.#cancels.get(key)?.abort(new Error('the share was cancelled'));
   }
 
-  async download(file: FileSummary): Promise<void> {
+  async download(file: FileSummary, paths?: string[]): Promise<void> {
     const port = this.require();
-    await port.download(file);
+    await port.download(file, paths);
     this.#transfers.setDownloads(port.snapshot());
   }
 
