@@ -182,7 +182,8 @@ export class TransferActions {
       groupId: d.groupId,
       name: d.name,
       state: d.state,
-      progress: d.size > 0 ? d.bytesDone / d.size : 1,
+      progress: d.wanted ? (d.wanted.size > 0 ? d.wanted.bytesDone / d.wanted.size : 1) : d.size > 0 ? d.bytesDone / d.size : 1,
+      ...(d.wanted && d.files ? { part: { files: d.wanted.paths.length, of: d.files.length, done: d.wanted.done } } : {}),
       peers: d.peers.map((p) => (p.path ? { userId: p.userId, path: p.path } : { userId: p.userId })),
       ...(d.waiting ? { waiting: true } : {}),
     }));
