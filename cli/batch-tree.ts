@@ -32,3 +32,11 @@ export async function writeBatchTree(bytesPath: string, files: readonly BatchFil
     await pipeline(createReadStream(bytesPath, { start: r.start, end: r.end - 1 }), createWriteStream(r.target, { flags: 'wx', mode: 0o644 }));
   }
 }
+
+/** Writes file `index` of the batch whose bytes are at `bytesPath` to `target`, refusing to overwrite (one file of a batch downloaded alone). */
+export async function writeBatchFile(bytesPath: string, files: readonly BatchFile[], index: number, target: string): Promise<void> {
+  const range = batchRanges(files)[index];
+  if (!range) throw new Error(`the batch has no file ${index}`);
+  if (range.size === 0) return (await open(target, 'wx', 0o644)).close();
+  await pipeline(createReadStream(bytesPath, { start: range.start, end: range.end - 1 }), createWriteStream(target, { flags: 'wx', mode: 0o644 }));
+}

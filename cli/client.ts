@@ -4,25 +4,27 @@
  * ConsoleActions the web console drives (client/commands/run.ts). One-shot
  * mode, the shell and `meshdrop seed` all run commands through this.
  */
-import { access, constants, open, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { access, constants, stat } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
 import { Bitfield } from '../protocol/bitfield.ts';
 import { PIECE_SIZE } from '../protocol/constants.ts';
 import { ErrorCode, MeshdropError } from '../protocol/errors.ts';
 import { fileIdOf } from '../protocol/files.ts';
 import type { FileMeta, FileSummary, GroupSummary, MembershipStatus, SessionSummary } from '../protocol/tracker.ts';
-import { TransferEngine, type TransferLimits } from '../client/engine.ts';
+import { TransferEngine, type DownloadInfo, type TransferLimits } from '../client/engine.ts';
 import type { PieceStore, StoredFile } from '../client/ports.ts';
 import { TrackerClient } from '../client/tracker.ts';
 import { ConsoleError, type ConsoleActions, type DownloadLine, type InviteInfo } from '../client/commands/run.ts';
 import { formatBytes } from '../client/commands/format.ts';
 import { dataDir, loadSession, removeSession, saveSession } from './paths.ts';
-import { FilePieceStore, PART_SUFFIX } from './platform/file-store.ts';
+import { FilePieceStore } from './platform/file-store.ts';
 import { FileSource } from './platform/file-source.ts';
 import { hashFile, nodeHasher } from './platform/hashing.ts';
 import { NodePeerConnector, nodeSocketFactory } from './platform/net.ts';
 import { Progress, type ProgressOutput } from './progress.ts';
-import { writeBatchTree } from './batch-tree.ts';
+import { downloadBatch, downloadBatchFile, shareFolder, type BatchHost } from './batch-commands.ts';
+import { destinationOf } from './destination.ts';
+import { wantedPieces } from '../client/wanted.ts';
 
 export interface CliClientOptions {
   trackers: string[];
@@ -219,6 +221,7 @@ export class CliClient implements ConsoleActions {
     const abs = resolve(path);
     const info = await stat(abs).catch(() => undefined);
     if (!info) throw new ConsoleError(`No file at ${path}.`, 'local');
+    if (info.isDirectory()) return shareFolder(this.#batchHost(), path, abs, groupId);
     if (!info.isFile()) throw new ConsoleError(`${path} is not a file.`, 'local');
     await access(abs, constants.R_OK).catch(() => {
       throw new ConsoleError(`${path} cannot be read (permission denied).`, 'local');
@@ -247,9 +250,13 @@ export class CliClient implements ConsoleActions {
     await this.downloadTo(file, join(dataDir(this.userId!, this.#env), 'downloads') + '/');
   }
 
-  /** download_file <group> <file> <destination_path>. */
-  async downloadTo(file: FileSummary, dest: string): Promise<string> {
-    if (file.fileCount !== undefined) return this.#downloadBatch(file, dest);
+  /** download_file <group> <file> <destination_path> [path_in_batch]. */
+  async downloadTo(file: FileSummary, dest: string, path?: string): Promise<string> {
+    if (path !== undefined) {
+      if (file.fileCount === undefined) throw new ConsoleError(`${file.name} is a single file, not a batch: leave out ${JSON.stringify(path)} to download it.`, 'local');
+      return downloadBatchFile(this.#batchHost(), file, dest, path);
+    }
+    if (file.fileCount !== undefined) return downloadBatch(this.#batchHost(), file, dest);
     const engine = this.engine();
     const store = this.#store!;
     const existing = await store.getFile(file.fileId);
@@ -265,46 +272,29 @@ export class CliClient implements ConsoleActions {
     return `Downloaded ${file.name} (${formatBytes(file.size)}) to ${target}.`;
   }
 
-  /** Shows a download's progress until every piece is verified and stored. */
-  async #untilDownloaded(file: FileSummary): Promise<void> {
+  /**
+   * Shows a download's progress until every piece is verified and stored;
+   * `part`: of a batch fetched in part, until that file's pieces are.
+   */
+  async #untilDownloaded(file: FileSummary, part?: { label: string; size: number }): Promise<void> {
     const engine = this.engine();
     if (file.holdersOnline === 0) this.#o.progress?.write(`Nobody holding ${file.name} is online right now; waiting for a holder.\n`);
-    const bar = new Progress(this.#o.progress, file.name, file.size);
+    const bar = new Progress(this.#o.progress, part?.label ?? file.name, part?.size ?? file.size);
     const off = engine.on('changed', ({ fileId }) => {
       const d = fileId === file.fileId ? engine.info(fileId) : undefined;
-      if (d) bar.update(d.bytesDone, `${d.peers.length} peer${d.peers.length === 1 ? '' : 's'}`);
+      if (d) bar.update(part ? (d.wanted?.bytesDone ?? d.bytesDone) : d.bytesDone, `${d.peers.length} peer${d.peers.length === 1 ? '' : 's'}`);
     });
     try {
-      await engine.whenComplete(file.fileId);
-      await this.#store!.settled(file.fileId);
+      // Part of a batch: its pieces are written (putPiece resolves first); the record stays 'downloading', so settled() would wait for ever.
+      if (part) await engine.whenWanted(file.fileId);
+      else {
+        await engine.whenComplete(file.fileId);
+        await this.#store!.settled(file.fileId);
+      }
     } finally {
       off();
       bar.finish();
     }
-  }
-
-  /**
-   * A batch (a folder, many files as one entry): its bytes are fetched into
-   * the store as one run, then written out as its tree under the folder
-   * `dest` (cli/batch-tree.ts), each file at its path there. Waits for the whole batch, in
-   * the shell too: the tree is written once every piece is verified.
-   */
-  async #downloadBatch(file: FileSummary, dest: string): Promise<string> {
-    const engine = this.engine();
-    const store = this.#store!;
-    const info = await stat(dest).catch(() => undefined);
-    if (!info?.isDirectory()) throw new ConsoleError(`${file.name} holds ${file.fileCount} files: give a folder to put them in (${dest} is not one).`, 'local');
-    // Its paths name the folder a dropped folder had (holiday/…), as the browser's "Save all into a folder" writes them.
-    const target = resolve(dest);
-    this.lastData = { fileId: file.fileId, name: file.name, groupId: file.groupId, size: file.size, path: target };
-    this.#only?.add(file.fileId);
-    await engine.download(file.fileId);
-    await this.#untilDownloaded(file);
-    const files = engine.info(file.fileId)?.files;
-    const bytes = await store.pathOf(file.fileId);
-    if (!files || !bytes) throw new ConsoleError(`${file.name}: its file list or bytes are missing here`, 'local');
-    await writeBatchTree(bytes, files, target);
-    return `Downloaded ${file.name} (${files.length} files, ${formatBytes(file.size)}) into ${target}.`;
   }
 
   async stopShare(file: FileSummary): Promise<void> {
@@ -334,6 +324,19 @@ export class CliClient implements ConsoleActions {
 
   // ------------------------------------------------------------ internals
 
+  /** What the batch commands (cli/batch-commands.ts) use of this client. */
+  #batchHost(): BatchHost {
+    return {
+      tracker: this.tracker,
+      progress: this.#o.progress,
+      engine: () => this.engine(),
+      store: this.store,
+      include: (fileId) => this.#only?.add(fileId),
+      setData: (data) => (this.lastData = data),
+      untilDownloaded: (file, part) => this.#untilDownloaded(file, part),
+    };
+  }
+
   async #saveSession(): Promise<void> {
     const token = this.tracker.token;
     if (!token || !this.userId) return;
@@ -357,7 +360,7 @@ export class CliClient implements ConsoleActions {
   }
 }
 
-function lineOf(d: { groupId: string; name: string; state: StoredFile['state']; progress: number; waiting: boolean; peers: { userId: string; path?: 'direct' | 'relayed' }[] }): DownloadLine {
+function lineOf(d: DownloadInfo): DownloadLine {
   return {
     groupId: d.groupId,
     name: d.name,
@@ -365,35 +368,19 @@ function lineOf(d: { groupId: string; name: string; state: StoredFile['state']; 
     progress: d.progress,
     peers: d.peers.map((p) => ({ userId: p.userId, ...(p.path ? { path: p.path } : {}) })),
     ...(d.waiting ? { waiting: true } : {}),
+    ...(d.wanted && d.files ? { part: { files: d.wanted.paths.length, of: d.files.length, done: d.wanted.done } } : {}),
   };
 }
 
 function storedLine(f: StoredFile): DownloadLine {
   const have = new Bitfield(f.meta.pieceHashes.length, f.have);
-  return { groupId: f.meta.groupId, name: f.meta.name, state: f.state, progress: have.count() / Math.max(1, have.length) };
-}
-
-/**
- * Where a download goes: into `dest` if it is a directory (or ends with /),
- * else to `dest` itself. Refuses what would overwrite a file or cannot be
- * written, before anything is fetched.
- */
-async function destinationOf(file: FileSummary, dest: string): Promise<string> {
-  const safeName = file.name.replace(/[/\\\0]/g, '_').replace(/^\.+$/, '_');
-  const info = await stat(dest).catch(() => undefined);
-  const target = info?.isDirectory() || /[/\\]$/.test(dest) ? join(resolve(dest), safeName) : resolve(dest);
-  const dir = dirname(target);
-  const dirInfo = await stat(dir).catch(() => undefined);
-  if (!dirInfo?.isDirectory()) throw new ConsoleError(`Cannot write to ${dest}: the folder ${dir} does not exist.`, 'local');
-  if (await stat(target).catch(() => undefined)) throw new ConsoleError(`${target} already exists: give another destination, or remove it first.`, 'local');
-  // Try it for real (permission bits say nothing to root, or on a read-only mount): create the part file, then let it go.
-  const probe = target + PART_SUFFIX;
-  try {
-    await (await open(probe, 'wx', 0o644)).close();
-    await rm(probe, { force: true });
-  } catch (err) {
-    const why = (err as NodeJS.ErrnoException).code === 'EEXIST' ? 'another download to the same place is under way' : 'permission denied';
-    throw new ConsoleError(`Cannot write to ${dest}: ${why}.`, 'local');
+  // Of a batch fetched in part, the progress of the files asked for (by pieces).
+  const wanted = wantedPieces(f.meta, f.wanted);
+  if (wanted) {
+    let held = 0;
+    for (let i = 0; i < wanted.length; i++) if (wanted.has(i) && have.has(i)) held++;
+    const part = { files: f.wanted!.length, of: f.meta.files!.length, done: held === wanted.count() };
+    return { groupId: f.meta.groupId, name: f.meta.name, state: f.state, progress: held / Math.max(1, wanted.count()), part };
   }
-  return target;
+  return { groupId: f.meta.groupId, name: f.meta.name, state: f.state, progress: have.count() / Math.max(1, have.length) };
 }

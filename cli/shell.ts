@@ -124,7 +124,7 @@ export async function runShell(flags: Flags, io: Io): Promise<ExitCode> {
     rl.prompt();
   }
   rl.close();
-  const unfinished = client.downloads().filter((d) => d.state === 'downloading').length;
+  const unfinished = client.downloads().filter((d) => d.state === 'downloading' && !d.part?.done).length;
   if (unfinished) io.stdout.write(`${unfinished} download${unfinished === 1 ? '' : 's'} not finished: the same download_file (or meshdrop seed) resumes where it stopped.\n`);
   await client.close();
   // The shell's status is the last command's, as in sh.

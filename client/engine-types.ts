@@ -81,7 +81,7 @@ export interface DownloadInfo {
   pieceCount: number;
   piecesDone: number;
   bytesDone: number;
-  /** 0..1 */
+  /** 0..1; of the files asked for when only some of a batch's are (`wanted`). */
   progress: number;
   /** Bytes/s over the last seconds, all peers together. */
   downloadSpeed: number;
@@ -106,12 +106,21 @@ export interface DownloadInfo {
   pieces: PieceStatus[];
   /** A batch's files, in the order their bytes lie in the piece space; absent for a single file. */
   files?: BatchFile[];
+  /**
+   * A batch fetched in part (one file of it, or several): the paths asked
+   * for, their bytes, how many of those are held, and whether all are (then
+   * nothing more is fetched until more is asked for; `state` stays
+   * 'downloading', 'complete' is the whole batch). Absent: the whole entry.
+   */
+  wanted?: { paths: string[]; size: number; bytesDone: number; done: boolean };
 }
 
 export interface EngineEvents extends Record<string, unknown> {
   /** Something about this file changed (state, progress, peers, pieces): re-render. Throttled per file. */
   changed: { fileId: string };
   complete: { fileId: string };
+  /** Every piece of the files asked for is verified (a batch fetched in part); 'complete' still comes once the whole is. */
+  satisfied: { fileId: string };
   /** A piece passed its SHA-1 check and is stored (not throttled): a preview or a save-as-it-arrives reads it now. */
   verified: { fileId: string; piece: number };
   /** A piece failed its SHA-1 check; it is discarded and fetched again. `peers`: who sent blocks of it. */

@@ -19,7 +19,9 @@
  * const { fileId, meta } = await engine.share({ source, name, size, groupId, keep: 'original' | 'store', pieceHashes });
  * // download: get_file, get_holders (and watch holders_changed), connect, fetch, verify, store, seed
  * await engine.download(fileId);              // resolves once started; the transfer runs on
+ * await engine.download(fileId, { paths });   // a batch: only these files' pieces; asked again (or without paths), it widens
  * await engine.whenComplete(fileId);          // resolves when every piece is verified and stored
+ * await engine.whenWanted(fileId);            // resolves when every piece of the files asked for is
  * await engine.pause(fileId); await engine.resume(fileId); await engine.remove(fileId);  // remove deletes stored pieces
  * engine.attachSource(fileId, source);        // re-attach a shared file's original after a reload (permission given)
  * engine.readPiece(fileId, index);            // a verified piece's bytes (saving; the platform may also read its store)
@@ -62,6 +64,7 @@ import { UploadTurns } from './upload-turns.ts';
 import { Swarm, type SwarmLimits } from './swarm.ts';
 import type { TrackerClient } from './tracker.ts';
 import { swarmEventOf, swarmTrackerOf } from './tracker-port.ts';
+import { covers, unknownPaths, wantedPieces, widen } from './wanted.ts';
 
 export type { PeerInfo } from './swarm.ts';
 export type { DownloadInfo, EngineEvents, EngineOptions, PieceStatus, ShareInput, TransferLimits } from './engine-types.ts';
@@ -209,20 +212,29 @@ export class TransferEngine extends Emitter<EngineEvents> {
 
   // ---------------------------------------------------------- download
 
-  /** Starts (or resumes) downloading a file of one of my groups. Resolves once started. */
-  async download(fileId: string): Promise<void> {
+  /**
+   * Starts (or resumes) downloading a file of one of my groups. Resolves once
+   * started. `paths`: of a batch, only these files (the pieces covering
+   * them, client/wanted.ts); asked again for more, or without paths, the
+   * set widens and what is held stays.
+   */
+  async download(fileId: string, options: { paths?: string[] } = {}): Promise<void> {
     this.#checkOpen();
     await this.start();
     const existing = this.#files.get(fileId);
     if (existing) {
+      checkPaths(existing.record.meta, options.paths);
+      await this.#widen(existing, options.paths);
       if (existing.record.state === 'paused') await this.resume(fileId);
       return;
     }
     const { file } = await this.#tracker.request('get_file', { fileId });
     // Trust, but verify: the piece hashes we check against must be the ones the id names.
     if (fileIdOf(file.meta) !== fileId) throw new MeshdropError(ErrorCode.BadFileId, 'the tracker sent metadata that does not match the file id');
-    if (this.#files.has(fileId)) return;
+    checkPaths(file.meta, options.paths);
+    if (this.#files.has(fileId)) return this.download(fileId, options);
     const pieces = file.meta.pieceHashes.length;
+    const wanted = widen(file.meta.files, options.paths, options.paths);
     const record: StoredFile = {
       fileId,
       meta: file.meta,
@@ -232,9 +244,39 @@ export class TransferEngine extends Emitter<EngineEvents> {
       source: 'store',
       origin: 'downloaded',
       addedAt: this.#now(),
+      ...(wanted ? { wanted } : {}),
     };
     await this.#store.putFile(record);
     await this.#run(this.#addEntry(record));
+  }
+
+  /** Asks for more of a batch fetched in part (`paths` undefined: all of it); the record and the swarm follow. */
+  async #widen(entry: Entry, paths: string[] | undefined): Promise<void> {
+    const current = entry.record.wanted;
+    if (!current) return; // already the whole entry
+    const next = widen(entry.record.meta.files, current, paths);
+    if (next && next.length === current.length) return;
+    if (next) entry.record.wanted = next;
+    else delete entry.record.wanted;
+    entry.wanted = wantedPieces(entry.record.meta, next);
+    await this.#save(entry);
+    entry.swarm?.want(entry.wanted);
+    this.#changed(entry, true);
+  }
+
+  /** Resolves when every piece of the files asked for is verified (the whole file without a list; at once if so). */
+  whenWanted(fileId: string): Promise<void> {
+    const entry = this.#files.get(fileId);
+    if (!entry) return Promise.reject(new MeshdropError(ErrorCode.NoSuchFile, `not downloading ${fileId}`));
+    if (covers(entry.have, entry.wanted)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const off = this.on('verified', (e) => {
+        if (e.fileId === fileId && covers(entry.have, entry.wanted)) {
+          off();
+          resolve();
+        }
+      });
+    });
   }
 
   /** Resolves when the file is complete (at once if it is). Rejects if it is removed or the engine closes. */
@@ -373,6 +415,7 @@ export class TransferEngine extends Emitter<EngineEvents> {
       limits: this.#limits,
       random: this.#random,
       now: this.#now,
+      wanted: entry.wanted,
     });
     entry.swarm = swarm;
     if (entry.priority) swarm.prioritise(entry.priority);
@@ -388,6 +431,10 @@ export class TransferEngine extends Emitter<EngineEvents> {
       entry.completion.resolve();
       this.#changed(entry, true);
       this.emit('complete', { fileId });
+    });
+    swarm.on('satisfied', () => {
+      this.#changed(entry, true);
+      this.emit('satisfied', { fileId });
     });
     swarm.on('changed', () => this.#changed(entry, false));
     swarm.on('piece_failed', (e) => this.emit('piece_failed', { fileId, ...e }));
@@ -457,4 +504,13 @@ export class TransferEngine extends Emitter<EngineEvents> {
     if (this.#closed) return;
     for (const swarm of swarms) swarm.dropPeersOutside(members);
   }
+}
+
+/** Paths asked of a download: bad input is said before anything changes. */
+function checkPaths(meta: FileMeta, paths: string[] | undefined): void {
+  if (!paths) return;
+  if (!meta.files) throw new InWords(ErrorCode.InvalidMessage, `${meta.name} is a single file, not a batch: download it whole`);
+  if (paths.length === 0) throw new InWords(ErrorCode.InvalidMessage, `name at least one file of ${meta.name} to download`);
+  const unknown = unknownPaths(meta.files, paths);
+  if (unknown.length > 0) throw new InWords(ErrorCode.NoSuchFile, `${meta.name} has no file ${unknown.map((p) => JSON.stringify(p)).join(', ')}`);
 }

@@ -7,6 +7,8 @@ import { PIECE_SIZE } from '../protocol/constants.ts';
 import type { DownloadInfo, PieceStatus, ShareInput } from './engine-types.ts';
 import type { PieceSource, PieceStore, StoredFile } from './ports.ts';
 import type { Swarm } from './swarm.ts';
+import { fileSlices } from '../protocol/batch.ts';
+import { covers, wantedPieces } from './wanted.ts';
 
 export interface Entry {
   record: StoredFile;
@@ -20,13 +22,16 @@ export interface Entry {
   changedTimer: ReturnType<typeof setTimeout> | undefined;
   /** Pieces a preview's player needs next (engine.prioritise), handed to each new swarm. */
   priority?: { first: number; last: number } | undefined;
+  /** The pieces of record.wanted (one file of a batch); undefined: all of them. */
+  wanted: Bitfield | undefined;
 }
 
 export function createEntry(record: StoredFile): Entry {
   let resolve!: () => void;
   const promise = new Promise<void>((r) => (resolve = r));
   const have = new Bitfield(record.meta.pieceHashes.length, record.have);
-  const entry: Entry = { record, have, swarm: undefined, source: undefined, completion: { promise, resolve }, saving: undefined, saveAgain: false, changedTimer: undefined };
+  const wanted = wantedPieces(record.meta, record.wanted);
+  const entry: Entry = { record, have, swarm: undefined, source: undefined, completion: { promise, resolve }, saving: undefined, saveAgain: false, changedTimer: undefined, wanted };
   if (have.isComplete()) resolve();
   return entry;
 }
@@ -39,6 +44,7 @@ export function infoOf(entry: Entry): DownloadInfo {
   if (entry.have.has(count - 1)) bytesDone -= count * PIECE_SIZE - meta.size;
   const swarm = entry.swarm;
   const waiting = entry.record.state === 'downloading' && (swarm?.waiting() ?? false);
+  const part = wantedInfo(entry);
   // Waiting, a piece begun is not on its way: shown missing, as it is.
   const inflight = !waiting && swarm ? swarm.inflightPieces() : new Set<number>();
   const pieces: PieceStatus[] = new Array(count);
@@ -55,7 +61,7 @@ export function infoOf(entry: Entry): DownloadInfo {
     pieceCount: count,
     piecesDone,
     bytesDone,
-    progress: meta.size > 0 ? bytesDone / meta.size : 1,
+    progress: part ? (part.size > 0 ? part.bytesDone / part.size : 1) : meta.size > 0 ? bytesDone / meta.size : 1,
     downloadSpeed: waiting ? 0 : (stats?.downloadSpeed ?? 0),
     uploadSpeed: stats?.uploadSpeed ?? 0,
     downloaded: stats?.downloaded ?? 0,
@@ -66,7 +72,23 @@ export function infoOf(entry: Entry): DownloadInfo {
     waiting,
     pieces,
     ...(meta.files ? { files: meta.files } : {}),
+    ...(part ? { wanted: part } : {}),
   };
+}
+
+/** Of a batch fetched in part: the files asked for, their bytes and how many of them are held. */
+function wantedInfo(entry: Entry): DownloadInfo['wanted'] {
+  const { meta, wanted: paths } = entry.record;
+  if (!paths || !meta.files) return undefined;
+  const asked = new Set(paths);
+  let size = 0;
+  let bytesDone = 0;
+  meta.files.forEach((f, index) => {
+    if (!asked.has(f.path)) return;
+    size += f.size;
+    for (const s of fileSlices(meta.files!, index, meta.pieceSize)) if (entry.have.has(s.piece)) bytesDone += s.to - s.from;
+  });
+  return { paths: [...paths], size, bytesDone, done: covers(entry.have, entry.wanted) };
 }
 
 /**

@@ -20,7 +20,15 @@
  *    new pieces are started lowest index first inside it, before rules 2's
  *    random and rarest; outside it, or when it holds nothing this peer
  *    offers, the usual rules apply. Sequential is a mode of this picker.
+ * 6. Wanted set (`want`, one file of a batch): while one is set, only its
+ *    pieces are started, endgame means "every wanted piece is started", and
+ *    a peer is interesting only for a wanted piece. `satisfied` is the
+ *    completion that counts then: every wanted piece verified.
  * The caller sizes each peer's pipeline with `pipelineDepth(rate)`.
+ *
+ * Over 400 lines (about 430): one policy over one piece state (peers,
+ * partial pieces, priority and wanted set); split, each rule would need the
+ * others' private maps.
  */
 import type { Bitfield } from '../protocol/bitfield.ts';
 import {
@@ -34,6 +42,7 @@ import {
   REQUEST_TIMEOUT_MS,
 } from '../protocol/constants.ts';
 import type { BlockRef } from '../protocol/wire.ts';
+import { covers } from './wanted.ts';
 
 export interface PickerOptions {
   fileSize: number;
@@ -99,6 +108,8 @@ export class Picker<P extends string = string> {
   readonly #partial = new Map<number, Partial<P>>();
   /** Pieces [first, last] a player needs next; undefined: no priority. */
   #priority: { first: number; last: number } | undefined;
+  /** Pieces asked for (client/wanted.ts); undefined: all of them. */
+  #wanted: Bitfield | undefined;
 
   /** `have` is shared with the caller: the picker sets a piece in it when told it verified. */
   constructor(have: Bitfield, options: PickerOptions) {
@@ -208,8 +219,27 @@ export class Picker<P extends string = string> {
   interesting(peer: P): boolean {
     const state = this.#peers.get(peer);
     if (!state) return false;
-    for (let i = 0; i < this.pieceCount; i++) if (!this.#have.has(i) && state.bits.has(i)) return true;
+    for (let i = 0; i < this.pieceCount; i++) if (!this.#have.has(i) && this.#isWanted(i) && state.bits.has(i)) return true;
     return false;
+  }
+
+  /**
+   * Fetch only these pieces (rule 6); undefined: every piece. Pieces already
+   * started stay started (the caller only ever widens the set).
+   */
+  want(wanted: Bitfield | undefined): void {
+    this.#wanted = wanted;
+  }
+
+  #isWanted(piece: number): boolean {
+    return !this.#wanted || this.#wanted.has(piece);
+  }
+
+  /** Every wanted piece is started (or held): the tail, where endgame begins. */
+  #allStarted(): boolean {
+    if (!this.#wanted) return this.#have.count() + this.#partial.size === this.pieceCount;
+    for (let i = 0; i < this.pieceCount; i++) if (this.#wanted.has(i) && !this.#have.has(i) && !this.#partial.has(i)) return false;
+    return true;
   }
 
   availability(piece: number): number {
@@ -252,7 +282,7 @@ export class Picker<P extends string = string> {
     }
 
     // 3. Endgame: every missing piece is started; ask for blocks outstanding elsewhere too.
-    if (out.length < slots && this.#have.count() + this.#partial.size === this.pieceCount) {
+    if (out.length < slots && this.#allStarted()) {
       for (const [piece, partial] of this.#partial) {
         if (out.length >= slots) break;
         if (!offers(state, piece)) continue;
@@ -297,7 +327,7 @@ export class Picker<P extends string = string> {
   #choosePiece(state: PeerState<P>): number {
     if (this.#priority) {
       for (let i = this.#priority.first; i <= this.#priority.last; i++) {
-        if (!this.#have.has(i) && !this.#partial.has(i) && offers(state, i)) return i;
+        if (!this.#have.has(i) && !this.#partial.has(i) && this.#isWanted(i) && offers(state, i)) return i;
       }
     }
     const randomPhase = this.#have.count() + this.#partial.size < this.#initialRandom;
@@ -305,7 +335,7 @@ export class Picker<P extends string = string> {
     let best = Infinity;
     let ties = 0;
     for (let i = 0; i < this.pieceCount; i++) {
-      if (this.#have.has(i) || this.#partial.has(i) || !offers(state, i)) continue;
+      if (this.#have.has(i) || this.#partial.has(i) || !this.#isWanted(i) || !offers(state, i)) continue;
       // In the random phase every candidate ties; otherwise only the rarest do.
       const rarity = randomPhase ? 0 : this.#availability[i]!;
       if (rarity < best) {
@@ -398,5 +428,10 @@ export class Picker<P extends string = string> {
 
   get complete(): boolean {
     return this.#have.isComplete();
+  }
+
+  /** Every wanted piece is verified (every piece, without a wanted set). */
+  get satisfied(): boolean {
+    return covers(this.#have, this.#wanted);
   }
 }

@@ -33,6 +33,11 @@ export interface StoredFile {
   state: 'downloading' | 'paused' | 'complete';
   /** Where the bytes live: pieces in the store, or the sharer's original file (see PieceSource). */
   source: 'store' | 'original';
+  /**
+   * A batch fetched in part: the paths of its files asked for so far (only
+   * ever widened; client/wanted.ts). Absent: the whole entry.
+   */
+  wanted?: string[];
   /** Shared from this client, or downloaded to it (optional: records written before it existed lack it). */
   origin?: 'shared' | 'downloaded';
   addedAt: number;

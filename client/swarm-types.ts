@@ -35,6 +35,8 @@ export interface SwarmOptions {
   limits: SwarmLimits;
   random: () => number;
   now: () => number;
+  /** Fetch only these pieces (one file of a batch, client/wanted.ts); undefined: every piece. */
+  wanted?: Bitfield | undefined;
   /** A link that is not ready by then is closed. Undefined: CONNECT_TIMEOUT_MS. */
   connectTimeoutMs?: number | undefined;
 }
@@ -71,6 +73,8 @@ export interface SwarmStats {
 export interface SwarmEvents extends Record<string, unknown> {
   verified: { piece: number };
   complete: Record<string, never>;
+  /** Every wanted piece is verified, the file is not complete (one file of a batch): nothing more is fetched until the set widens. */
+  satisfied: Record<string, never>;
   /** Counters or peers changed. */
   changed: Record<string, never>;
   piece_failed: { piece: number; peers: { peerId: string; userId: string }[] };

@@ -25,6 +25,7 @@
  * further that one story would be spread over files.
  */
 import { CONNECT_TIMEOUT_MS, MAX_PEERS_PER_FILE, MAX_STRIKES } from '../protocol/constants.ts';
+import type { Bitfield } from '../protocol/bitfield.ts';
 import type { ConnId, InstanceId, PresenceId } from '../protocol/ids.ts';
 import { Dialer } from './dialer.ts';
 import { Emitter } from './emitter.ts';
@@ -80,6 +81,7 @@ export class Swarm extends Emitter<SwarmEvents> {
   #completeEmitted = false;
   /** Per piece, the links we sent blocks of it: a copy for one more ranks behind a piece nobody has (serveRank). */
   #sentTo = new Map<number, Set<ConnId>>();
+  #satisfiedEmitted = false;
 
   constructor(options: SwarmOptions) {
     super();
@@ -87,6 +89,7 @@ export class Swarm extends Emitter<SwarmEvents> {
     this.fileId = options.fileId;
     this.#pieceCount = options.meta.pieceHashes.length;
     this.#picker = new Picker<ConnId>(options.have, { fileSize: options.meta.size, pieceSize: options.meta.pieceSize, random: options.random });
+    this.#picker.want(options.wanted);
     this.#down = new RateMeter(options.now);
     this.#up = new RateMeter(options.now);
     this.#pieces = new ServedPieces(options, (message) => this.emit('error', { message }));
@@ -109,18 +112,37 @@ export class Swarm extends Emitter<SwarmEvents> {
     return this.#o.have.isComplete();
   }
 
+  /** Nothing left to fetch: every wanted piece (client/wanted.ts; all of them without a set) is verified. */
+  get satisfied(): boolean {
+    return this.#picker.satisfied;
+  }
+
+  /**
+   * Fetch these pieces (one file of a batch; undefined: all). The caller
+   * only widens it: asking for more later fetches the rest, keeping what is
+   * held. Widened after the wanted pieces were done, the swarm dials again.
+   */
+  want(wanted: Bitfield | undefined): void {
+    if (this.#closed) return;
+    this.#picker.want(wanted);
+    this.#satisfiedEmitted = this.satisfied;
+    if (!this.satisfied) void this.refreshHolders();
+    this.poke();
+  }
+
   /** Announces the file to the tracker and, if incomplete, starts fetching. */
   async start(): Promise<void> {
     this.#tick = setInterval(() => this.#housekeeping(), TICK_MS);
     // The tracker port keeps this very Bitfield and re-announces it (as it is then) after a failover.
     await this.#o.tracker.announce(this.fileId, this.#o.have);
-    if (!this.complete) await this.refreshHolders();
-    else this.#emitComplete();
+    if (this.complete) this.#emitComplete();
+    else if (this.satisfied) this.#emitSatisfied();
+    else await this.refreshHolders();
   }
 
   /** Asks the tracker who holds pieces (and to tell us of changes), and dials them. After every tracker (re)connection. */
   async refreshHolders(): Promise<void> {
-    if (this.#closed || this.complete) return;
+    if (this.#closed || this.satisfied) return;
     try {
       const holders = await this.#o.tracker.holders(this.fileId);
       if (this.#closed) return;
@@ -188,7 +210,7 @@ export class Swarm extends Emitter<SwarmEvents> {
    * showing a speed and pieces on their way that are not.
    */
   waiting(): boolean {
-    if (this.#closed || this.complete) return false;
+    if (this.#closed || this.satisfied) return false;
     for (const l of this.#dialer.links()) if (this.#picker.hasPeer(l.conn) && this.#picker.interesting(l.conn)) return false;
     return !this.#dialer.hasHolderToDial();
   }
@@ -251,7 +273,7 @@ export class Swarm extends Emitter<SwarmEvents> {
 
   /** Only a downloader dials. */
   #dialHolders(): void {
-    if (!this.#closed && !this.complete) this.#dialer.dialHolders();
+    if (!this.#closed && !this.satisfied) this.#dialer.dialHolders();
   }
 
   /** What each PeerLink asks of the swarm. */
@@ -371,7 +393,7 @@ export class Swarm extends Emitter<SwarmEvents> {
    * idle (issue 12). Uncapped, every pipeline fills to its depth as before.
    */
   #fillAll(): void {
-    if (this.#closed || this.complete) return;
+    if (this.#closed || this.satisfied) return;
     const now = this.#o.now();
     const bucket = this.#o.limits.download;
     const open: { link: PeerLink; depth: number }[] = [];
@@ -446,6 +468,7 @@ export class Swarm extends Emitter<SwarmEvents> {
     this.#pendingHave.push(piece);
     this.#flushHave();
     if (this.complete) this.#onComplete();
+    else if (this.satisfied) this.#emitSatisfied();
     else this.#fillAll();
   }
 
@@ -504,6 +527,13 @@ export class Swarm extends Emitter<SwarmEvents> {
     for (const link of [...this.#dialer.links()]) if (link.bits?.isComplete()) link.close('both complete');
   }
 
+  /** The wanted pieces are here, not the whole file: it is seeded as it is, and fetches no more until `want` widens. */
+  #emitSatisfied(): void {
+    if (this.#satisfiedEmitted) return;
+    this.#satisfiedEmitted = true;
+    this.emit('satisfied', {});
+  }
+
   #emitComplete(): void {
     if (this.#completeEmitted) return;
     this.#completeEmitted = true;
@@ -514,7 +544,7 @@ export class Swarm extends Emitter<SwarmEvents> {
   #housekeeping(): void {
     if (this.#closed) return;
     const now = this.#o.now();
-    if (this.complete) return;
+    if (this.satisfied) return;
     for (const { peer, ref } of this.#picker.expire(now)) {
       this.#dialer.get(peer)?.send({ ...ref, type: 'cancel' });
     }

@@ -30,8 +30,12 @@ export type Command =
   | { name: 'list_files'; groupId: string }
   /** `path`: the command line's file on disk (the browser opens its picker instead). */
   | { name: 'upload_file'; groupId: string; path?: string }
-  /** `dest`: the command line's destination file or directory (the browser saves through its own dialog). */
-  | { name: 'download_file'; groupId: string; file: string; dest?: string }
+  /**
+   * `dest`: the command line's destination file or directory (the browser
+   * saves through its own dialog). `path`: the command line's one file of a
+   * batch, by its path in the batch (only its pieces are fetched).
+   */
+  | { name: 'download_file'; groupId: string; file: string; dest?: string; path?: string }
   | { name: 'show_downloads' }
   | { name: 'stop_share'; groupId: string; file: string };
 
@@ -91,9 +95,9 @@ export const COMMANDS: readonly CommandSpec[] = [
   { name: 'list_groups', args: [], summary: 'every group and your status in it', details: 'Lists every group with its owner, its member count and your status: owner, member, pending, rejected, or none.', example: 'list_groups' },
   { name: 'list_files', args: [a('group')], summary: 'files shared in a group', details: 'Lists the files of a group you are in: name, size, who shared it, and how many holders are online.', example: 'list_files photos' },
   { name: 'upload_file', args: [a('group')], summary: 'share files (opens the file picker)', details: 'Opens the file picker; the files you choose are fingerprinted in your browser and shared into the group. Their bytes go straight to other members, never through a server.', example: 'upload_file photos',
-    cli: { args: [a('file_path'), a('group')], summary: 'share a file from disk', details: 'Fingerprints the file (SHA-1 of each piece) and shares it into the group, served from where it is: keep it there. A seed (meshdrop seed) keeps it available after this command ends.', example: 'upload_file ./beach.jpg photos' } },
+    cli: { args: [a('file_path'), a('group')], summary: 'share a file or a folder from disk', details: 'Fingerprints the file (SHA-1 of each piece) and shares it into the group, served from where it is: keep it there. A folder is shared as one entry with its file list (as the browser shares a dropped folder), its files copied into meshdrop\'s own storage to be served from there. A seed (meshdrop seed) keeps it available after this command ends.', example: 'upload_file ./beach.jpg photos' } },
   { name: 'download_file', args: [a('group'), a('file', { rest: true })], summary: 'download a file from a group', details: 'Starts downloading a file of the group, named by its name or the start of its id. Follow it with show_downloads.', example: 'download_file photos beach.jpg',
-    cli: { args: [a('group'), a('file'), a('destination_path')], summary: 'download a file from a group to disk', details: 'Downloads a file of the group, named by its name or the start of its id, to a file path or into a directory (which must exist). Verified pieces go straight into place; the file gets its name only once complete, and an interrupted download resumes.', example: 'download_file photos beach.jpg ./downloads/' } },
+    cli: { args: [a('group'), a('file'), a('destination_path'), a('path_in_batch', { optional: true })], summary: 'download a file from a group to disk', details: 'Downloads a file of the group, named by its name or the start of its id, to a file path or into a directory (which must exist). Verified pieces go straight into place; the file gets its name only once complete, and an interrupted download resumes. A batch (a shared folder, several files) is written as its tree into the directory; with a path of one of its files (as list_files shows it) only that file is fetched and written.', example: 'download_file photos beach.jpg ./downloads/' } },
   { name: 'show_downloads', args: [], summary: 'your downloads: [D] downloading, [C] complete', details: 'Lists every file you are downloading ([D]) or have completed ([C]), with its group.', example: 'show_downloads' },
   { name: 'stop_share', args: [a('group'), a('file', { rest: true })], summary: 'stop sharing a file', details: 'Removes a file you shared (or, as owner, any file) from the group.', example: 'stop_share photos beach.jpg' },
   { name: 'help', args: [a('command', { optional: true })], summary: 'this list, or help on one command', details: 'Without a command: every command. With one: what it does and an example.', example: 'help join_group' },
@@ -207,7 +211,7 @@ export function parseCommand(line: string, dialect: Dialect = 'web'): ParseResul
       case 'list_groups': return { name: 'list_groups' };
       case 'list_files': return { name: 'list_files', groupId: v(0) };
       case 'upload_file': return dialect === 'cli' ? { name: 'upload_file', path: v(0), groupId: v(1) } : { name: 'upload_file', groupId: v(0) };
-      case 'download_file': return dialect === 'cli' ? { name: 'download_file', groupId: v(0), file: v(1), dest: v(2) } : { name: 'download_file', groupId: v(0), file: v(1) };
+      case 'download_file': return dialect === 'cli' ? { name: 'download_file', groupId: v(0), file: v(1), dest: v(2), ...(o(3) !== undefined ? { path: o(3)! } : {}) } : { name: 'download_file', groupId: v(0), file: v(1) };
       case 'show_downloads': return { name: 'show_downloads' };
       case 'stop_share': return { name: 'stop_share', groupId: v(0), file: v(1) };
     }

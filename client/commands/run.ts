@@ -21,6 +21,8 @@ export interface DownloadLine {
   peers?: { userId: string; path?: 'direct' | 'relayed' }[];
   /** Stalled: nobody online has the pieces still missing (DownloadInfo.waiting); resumes by itself. */
   waiting?: boolean;
+  /** A batch fetched in part: how many of its files were asked for, of how many, and whether they are all here (`progress` is of those). */
+  part?: { files: number; of: number; done: boolean };
 }
 
 export interface ConsoleActions {
@@ -51,10 +53,10 @@ export interface ConsoleActions {
    */
   shareFile?(path: string, groupId: string): Promise<string>;
   /**
-   * The command line's `download_file <group> <file> <destination_path>`:
-   * downloads to disk; resolves with the line to print.
+   * The command line's `download_file <group> <file> <destination_path> [path_in_batch]`:
+   * downloads to disk (with a path, that one file of a batch); resolves with the line to print.
    */
-  downloadTo?(file: FileSummary, dest: string): Promise<string>;
+  downloadTo?(file: FileSummary, dest: string, path?: string): Promise<string>;
   stopShare(file: FileSummary): Promise<void>;
   downloads(): DownloadLine[];
 }
@@ -133,9 +135,12 @@ export function formatDownloads(lines: DownloadLine[]): string[] {
   if (lines.length === 0) return ['No downloads. download_file <group> <file> starts one.'];
   return lines.map((d) => {
     if (d.state === 'complete') return `[C] [${d.groupId}] ${d.name}`;
+    // Some files of a batch, all here: nothing more is fetched until more is asked for.
+    if (d.part?.done) return `[P] [${d.groupId}] ${d.name}  ${d.part.files} of its ${d.part.of} files here`;
     const peers = d.peers?.length ? ` · ${d.peers.map((p) => (p.path ? `${p.userId} ${p.path}` : p.userId)).join(', ')}` : '';
     const waiting = d.state === 'downloading' && d.waiting ? ` · ${WAITING_WORDS}` : '';
-    return `[D] [${d.groupId}] ${d.name}  ${formatPercent(d.progress)}${d.state === 'paused' ? ' (paused)' : ''}${peers}${waiting}`;
+    const part = d.part ? ` of ${d.part.files} of its ${d.part.of} files` : '';
+    return `[D] [${d.groupId}] ${d.name}  ${formatPercent(d.progress)}${part}${d.state === 'paused' ? ' (paused)' : ''}${peers}${waiting}`;
   });
 }
 
@@ -221,7 +226,7 @@ async function execute(c: Command, x: ConsoleActions, dialect: Dialect): Promise
     case 'download_file': {
       const found = findFile(await x.listFiles(c.groupId), c.file);
       if (!found.ok) throw new ConsoleError(found.error);
-      if (c.dest !== undefined && x.downloadTo) return [await x.downloadTo(found.file, c.dest)];
+      if (c.dest !== undefined && x.downloadTo) return [await x.downloadTo(found.file, c.dest, c.path)];
       await x.download(found.file);
       return [`Downloading ${found.file.name} (${formatBytes(found.file.size)}). show_downloads follows it.`];
     }

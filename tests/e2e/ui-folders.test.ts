@@ -21,7 +21,7 @@ import type { Page } from 'playwright-core';
 import { PIECE_SIZE } from '../../protocol/constants.ts';
 import { startTestTracker } from '../helpers/tracker.ts';
 import { assertNoBrowserErrors, launchPerson, withBrowserErrors } from '../helpers/browser.ts';
-import { allowClipboard, copyFrom, createGroup, saveDownload, sha1, signUp } from '../helpers/ui.ts';
+import { allowClipboard, copyFrom, createGroup, dropFiles, saveDownload, sha1, signUp } from '../helpers/ui.ts';
 import { bobJoinsByInvite } from '../helpers/ui-stories.ts';
 import { screenshotPath } from '../helpers/screenshots.ts';
 import { formatBytes } from '../../client/commands/format.ts';
@@ -47,23 +47,6 @@ function holiday(): { path: string; bytes: Uint8Array }[] {
     files.push({ path: `${dir}/photo-${String(i).padStart(2, '0')}.bin`, bytes: bytesOf(i + 1, size) });
   }
   return files;
-}
-
-/** Drops several files at once on the drop zone, as a DataTransfer built in the page. */
-async function dropFiles(page: Page, files: { name: string; bytes: Uint8Array }[]): Promise<void> {
-  const dataTransfer = await page.evaluateHandle((list) => {
-    const dt = new DataTransfer();
-    for (const { name, b64 } of list) {
-      const bin = atob(b64);
-      const data = new Uint8Array(bin.length);
-      for (let i = 0; i < bin.length; i++) data[i] = bin.charCodeAt(i);
-      dt.items.add(new File([data], name, { type: 'application/octet-stream' }));
-    }
-    return dt;
-  }, files.map((f) => ({ name: f.name, b64: Buffer.from(f.bytes).toString('base64') })));
-  const zone = page.getByRole('region', { name: /Drop files here/ });
-  await zone.dispatchEvent('dragover', { dataTransfer });
-  await zone.dispatchEvent('drop', { dataTransfer });
 }
 
 const sortKeys = (o: Record<string, string>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1)));

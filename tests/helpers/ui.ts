@@ -57,6 +57,23 @@ export async function dropFile(page: Page, name: string, bytes: Uint8Array): Pro
   await zone.dispatchEvent('drop', { dataTransfer });
 }
 
+/** Drops several files at once on the drop zone, as a DataTransfer built in the page. */
+export async function dropFiles(page: Page, files: { name: string; bytes: Uint8Array }[]): Promise<void> {
+  const dataTransfer = await page.evaluateHandle((list) => {
+    const dt = new DataTransfer();
+    for (const { name, b64 } of list) {
+      const bin = atob(b64);
+      const data = new Uint8Array(bin.length);
+      for (let i = 0; i < bin.length; i++) data[i] = bin.charCodeAt(i);
+      dt.items.add(new File([data], name, { type: 'application/octet-stream' }));
+    }
+    return dt;
+  }, files.map((f) => ({ name: f.name, b64: Buffer.from(f.bytes).toString('base64') })));
+  const zone = page.getByRole('region', { name: /Drop files here/ });
+  await zone.dispatchEvent('dragover', { dataTransfer });
+  await zone.dispatchEvent('drop', { dataTransfer });
+}
+
 /** Clicks a save button and returns the bytes the browser saved to disk. */
 export async function saveDownload(page: Page, button: Locator): Promise<{ name: string; bytes: Buffer }> {
   const [download] = await Promise.all([page.waitForEvent('download'), button.click()]);

@@ -52,3 +52,18 @@ test('rates, tracker URLs and exit codes', () => {
   assert.equal(exitOf(new MeshdropError(ErrorCode.Timeout, 'x')), Exit.Network);
   assert.equal(exitOf(new ConsoleError('x', 'local')), Exit.Local);
 });
+
+test('download_file takes one path of a batch as a fourth argument; show_downloads says how much of a batch fetched in part is here', () => {
+  assert.deepEqual(cli('download_file family holiday ./out/ "holiday/day 2/b.bin"'), {
+    ok: true,
+    command: { name: 'download_file', groupId: 'family', file: 'holiday', dest: './out/', path: 'holiday/day 2/b.bin' },
+  });
+  assert.match((cli('download_file family holiday ./out/ a b') as { error: string }).error, /takes at most 4\. Usage: download_file <group> <file> <destination_path> \[path_in_batch\]/);
+  assert.deepEqual(
+    formatDownloads([
+      { groupId: 'family', name: 'holiday', state: 'downloading', progress: 1, part: { files: 1, of: 4, done: true } },
+      { groupId: 'family', name: 'trip', state: 'downloading', progress: 0.5, part: { files: 2, of: 3, done: false } },
+    ]),
+    ['[P] [family] holiday  1 of its 4 files here', '[D] [family] trip  50.0% of 2 of its 3 files'],
+  );
+});

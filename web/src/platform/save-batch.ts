@@ -5,10 +5,10 @@
  * a slice of the Blob over the stored pieces (save.ts storedFileBlob), so
  * nothing is built in memory: the browser streams the slice from disk.
  */
-import { batchRanges } from '../../../protocol/batch.ts';
+import { batchRanges, fileSlices } from '../../../protocol/batch.ts';
 import type { StoredFile } from '../../../client/ports.ts';
 import type { IdbPieceStore } from './idb-store.ts';
-import { storedFileBlob } from './save.ts';
+import { IncompleteFileError, storedFileBlob } from './save.ts';
 
 type DirectoryPicker = (options?: { mode?: 'read' | 'readwrite'; id?: string }) => Promise<FileSystemDirectoryHandle>;
 
@@ -41,12 +41,23 @@ export async function saveBatchToFolder(store: IdbPieceStore, file: StoredFile):
   return files.length;
 }
 
-/** One file of a batch, by its path, handed to the browser's own download under its own name. */
+/**
+ * One file of a batch, by its path, handed to the browser's own download
+ * under its own name. Only the pieces covering it are read: the rest of the
+ * batch may not be here (one file downloaded alone).
+ */
 export async function saveBatchFile(store: IdbPieceStore, file: StoredFile, path: string): Promise<void> {
-  const range = batchRanges(file.meta.files ?? []).find((r) => r.path === path);
-  if (!range) throw new Error(`${file.meta.name} has no file ${path}`);
-  const whole = await storedFileBlob(store, file);
-  const url = URL.createObjectURL(whole.slice(range.start, range.end, 'application/octet-stream'));
+  const files = file.meta.files ?? [];
+  const index = files.findIndex((f) => f.path === path);
+  if (index < 0) throw new Error(`${file.meta.name} has no file ${path}`);
+  const blobs = await store.getPieceBlobs(file.fileId, file.meta.pieceHashes.length);
+  const parts: Blob[] = [];
+  for (const s of fileSlices(files, index, file.meta.pieceSize)) {
+    const piece = blobs[s.piece];
+    if (!piece) throw new IncompleteFileError(`${path}: piece ${s.piece} of ${file.meta.name} is not stored yet`);
+    parts.push(piece.slice(s.from, s.to));
+  }
+  const url = URL.createObjectURL(new Blob(parts, { type: 'application/octet-stream' }));
   const a = document.createElement('a');
   a.href = url;
   a.download = path.split('/').pop()!;

@@ -387,8 +387,9 @@ export class MeshdropApp implements ConsoleActions {
     return this.share(groupId, files);
   }
 
-  download(file: FileSummary): Promise<void> {
-    return this.transferActions.download(file);
+  /** `paths`: of a batch, only these files (asked again, or without paths, it widens). */
+  download(file: FileSummary, paths?: string[]): Promise<void> {
+    return this.transferActions.download(file, paths);
   }
 
   async stopShare(file: FileSummary): Promise<void> {

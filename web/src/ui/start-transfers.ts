@@ -53,6 +53,14 @@ export async function startTransfers(platform: BrowserPlatform, userId: string):
       notify('success', text, fileId);
     }
   });
+  engine.on('satisfied', ({ fileId }) => {
+    const info = engine.info(fileId);
+    const paths = info?.wanted?.paths ?? [];
+    if (info && paths.length > 0) {
+      const what = paths.length === 1 ? paths[0]!.split('/').pop()! : `${paths.length} files of ${info.name}`;
+      notify('success', `${what} is downloaded. Save it from ${info.name}'s list on its group's page.`, fileId);
+    }
+  });
   engine.on('peer_dropped', ({ fileId, userId: who }) =>
     notify('info', `Stopped taking ${nameOf(fileId)} from ${who}: their copy sent pieces that failed the check. Nothing bad was kept.`, fileId),
   );
@@ -130,12 +138,14 @@ export async function startTransfers(platform: BrowserPlatform, userId: string):
     },
     async saveBatch(fileId, what) {
       const record = await store.getFile(fileId);
-      if (!record || record.state !== 'complete') throw new Error('this batch is not complete yet');
+      if (!record) throw new Error('this batch is not stored in this tab');
+      // One file needs only its own pieces (one file of a batch can be downloaded alone); the folder needs them all.
+      if (what === 'folder' && record.state !== 'complete') throw new Error('this batch is not complete yet');
       if (what === 'folder') await saveBatchToFolder(store, record);
       else await saveBatchFile(store, record, what.path);
     },
     canPickFolder: canPickFolder(),
-    download: (file: FileSummary) => engine.download(file.fileId),
+    download: (file: FileSummary, paths?: string[]) => engine.download(file.fileId, paths ? { paths } : {}),
     pause: (fileId) => engine.pause(fileId),
     resume: (fileId) => engine.resume(fileId),
     async remove(fileId) {
@@ -221,5 +231,7 @@ function toView(d: DownloadInfo): DownloadView {
     waiting: d.waiting,
     servingTo: d.state === 'complete' ? d.peers.filter((p) => p.connected && p.pieces < d.pieceCount).map((p) => p.userId) : [],
     pieces: d.pieces,
+    ...(d.files ? { files: d.files } : {}),
+    ...(d.wanted ? { wanted: d.wanted } : {}),
   };
 }

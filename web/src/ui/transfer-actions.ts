@@ -129,9 +129,9 @@ export class TransferActions {
     this.#cancels.get(key)?.abort(new Error('the share was cancelled'));
   }
 
-  async download(file: FileSummary): Promise<void> {
+  async download(file: FileSummary, paths?: string[]): Promise<void> {
     const port = this.require();
-    await port.download(file);
+    await port.download(file, paths);
     this.#transfers.setDownloads(port.snapshot());
   }
 
@@ -182,7 +182,8 @@ export class TransferActions {
       groupId: d.groupId,
       name: d.name,
       state: d.state,
-      progress: d.size > 0 ? d.bytesDone / d.size : 1,
+      progress: d.wanted ? (d.wanted.size > 0 ? d.wanted.bytesDone / d.wanted.size : 1) : d.size > 0 ? d.bytesDone / d.size : 1,
+      ...(d.wanted && d.files ? { part: { files: d.wanted.paths.length, of: d.files.length, done: d.wanted.done } } : {}),
       peers: d.peers.map((p) => (p.path ? { userId: p.userId, path: p.path } : { userId: p.userId })),
       ...(d.waiting ? { waiting: true } : {}),
     }));

@@ -42,13 +42,14 @@ export interface TransferPort {
   /**
    * Saves a complete batch: `'folder'` writes every file, folders and all,
    * into a folder the person picks (File System Access; call from a click);
-   * a path saves that one file through the browser's downloads.
+   * a path saves that one file through the browser's downloads, once its
+   * own pieces are held (the rest of the batch need not be).
    */
   saveBatch(fileId: string, what: 'folder' | { path: string }): Promise<void>;
   /** True where a batch can be saved whole into a picked folder (showDirectoryPicker). */
   readonly canPickFolder: boolean;
-  /** Starts (or continues) downloading a file of a group I belong to. */
-  download(file: FileSummary): Promise<void>;
+  /** Starts (or continues) downloading a file of a group I belong to; `paths`: of a batch, only these files (widens a download under way). */
+  download(file: FileSummary, paths?: string[]): Promise<void>;
   pause(fileId: string): Promise<void>;
   resume(fileId: string): Promise<void>;
   /** Stops and deletes what is stored, freeing the space. */

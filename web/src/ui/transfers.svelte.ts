@@ -41,6 +41,10 @@ export interface DownloadView {
   servingTo?: string[];
   /** One mark per piece: the piece map. */
   pieces: PieceMark[];
+  /** A batch's files (path, size), in piece-space order; absent for a single file. */
+  files?: { path: string; size: number }[];
+  /** A batch fetched in part: the files asked for, their bytes held, and whether all of them are here (client/engine-types.ts). */
+  wanted?: { paths: string[]; size: number; bytesDone: number; done: boolean };
   /** Being saved as it arrives into a file the user picked (web/src/platform/stream-save.ts). */
   saveTo?: { name: string; status: 'writing' | 'needs-permission' | 'saved' | 'failed'; written: number; error?: string };
 }
