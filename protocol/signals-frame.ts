@@ -61,3 +61,31 @@ export function quickSignalsFrame(obj: Record<string, unknown>): RequestOf<'sign
   for (let i = 0; i < list.length; i++) if (!isSignal(list[i])) return undefined;
   return obj as unknown as RequestOf<'signals'>;
 }
+
+/**
+ * A signal's `data` as JSON text, made once by parseRequest: the size rule
+ * measures that text, and the tracker relays it as it is, instead of
+ * serialising `data` a second time (or a third: the size rule used to
+ * stringify it too whenever a frame was long) for the event. Kept on the
+ * parsed signal under a symbol, which neither JSON nor `for…in` sees.
+ */
+const DATA_TEXT = Symbol('signal data as JSON');
+type WithText = { [DATA_TEXT]?: string };
+
+export function keepDataText(signal: object, text: string): void {
+  (signal as WithText)[DATA_TEXT] = text;
+}
+
+/** The text parseRequest made of this signal's data; undefined for a signal it did not (protocol 1's `signal`, a test's own object). */
+export function dataTextOf(signal: object): string | undefined {
+  return (signal as WithText)[DATA_TEXT];
+}
+
+/**
+ * The relayed `signal` event as text, byte for byte what JSON.stringify
+ * gives for `{event: 'signal', fileId, from, fromUser, data}` when
+ * `dataText` is JSON.stringify(data) (tests/unit/signals-frame.test.ts).
+ */
+export function signalEventText(fileId: string, from: string, fromUser: string, dataText: string): string {
+  return `{"event":"signal","fileId":${JSON.stringify(fileId)},"from":${JSON.stringify(from)},"fromUser":${JSON.stringify(fromUser)},"data":${dataText}}`;
+}

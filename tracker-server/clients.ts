@@ -15,6 +15,7 @@ import { groupOfFile, isMember, liveSession } from './state/queries.ts';
 import type { State } from './state/model.ts';
 import type { ClientLink } from './core.ts';
 import { fewAdd, fewDelete, fewValues, type Few } from './few.ts';
+import { signalEventText } from '../protocol/signals-frame.ts';
 
 type SignalEvent = Extract<TrackerEvent, { event: 'signal' }>;
 
@@ -76,12 +77,17 @@ export class Clients {
     set.add(client);
   }
 
-  /** Delivers a signal to a peer here, or hands it to the mesh for the peer's tracker. */
-  routeSignal(target: PeerInfo, event: SignalEvent): void {
+  /**
+   * Delivers a signal to a peer here, or hands it to the mesh for the peer's tracker. `dataText`:
+   * the event's data as JSON already (parseRequest made it), so a peer here gets the event as text
+   * built around it rather than the whole event serialised again.
+   */
+  routeSignal(target: PeerInfo, event: SignalEvent, dataText?: string): void {
     if (target.trackerId === this.trackerId) {
       const client = this.#byPeer.get(target.peerId);
       if (!client) throw new MeshdropError(ErrorCode.PeerOffline, 'that peer is not online');
-      client.send(event);
+      if (dataText !== undefined && client.sendText) client.sendText(signalEventText(event.fileId, event.from, event.fromUser, dataText));
+      else client.send(event);
     } else if (this.remoteSignalRoute) {
       this.remoteSignalRoute(target, event);
     } else {

@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MAX_SIGNALS_PER_FRAME } from '../../protocol/constants.ts';
-import { quickSignalsFrame } from '../../protocol/signals-frame.ts';
+import { dataTextOf, quickSignalsFrame, signalEventText } from '../../protocol/signals-frame.ts';
 import { parseRequest, Request } from '../../protocol/tracker.ts';
 
 const FILE = 'a'.repeat(40);
@@ -109,4 +109,30 @@ test('random mutations of a valid frame: whatever the hand check accepts, zod ac
   }
   // Some mutations leave a valid frame (a key set to a value it may have): the comparison saw both kinds.
   assert.ok(accepted > 0 && accepted < 3000, `accepted ${accepted}`);
+});
+
+test('the relayed event as text is byte for byte JSON.stringify of the event', () => {
+  const datas: unknown[] = [
+    { conn: 'c1', data: { type: 'offer', sdp: 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n' } },
+    { conn: 'c2', data: { candidate: { candidate: 'candidate:1 1 udp 1 192.168.1.2 5000 typ host', sdpMid: '0', sdpMLineIndex: 0 } } },
+    null, 0, -1.5e-7, 1e21, true, '', 'quote " backslash \\ tab \t', 'ünïcödé 😀 \ud800 lone', [1, [2, [3]]], { '': { 'a"b': [] } },
+  ];
+  for (const data of datas) {
+    const event = { event: 'signal', fileId: FILE, from: 'peer-abcdefgh', fromUser: 'alice.b-c_d', data };
+    assert.equal(signalEventText(event.fileId, event.from, event.fromUser, JSON.stringify(data)), JSON.stringify(event), JSON.stringify(data));
+  }
+});
+
+test('parseRequest keeps each signal\'s data as JSON text, once, for the relay; none for a signal without data', () => {
+  const text = JSON.stringify(frame({ signals: [signal({ id: 'a' }), signal({ id: 'b', data: [1, 'x'] })] }));
+  const r = parseRequest(text);
+  assert.ok(r.ok && r.request.type === 'signals');
+  const [a, b] = r.request.signals;
+  assert.equal(dataTextOf(a!), JSON.stringify(a!.data));
+  assert.equal(dataTextOf(b!), '[1,"x"]');
+  // The kept text is invisible to JSON and to key checks.
+  assert.equal(JSON.stringify(a), JSON.stringify(signal({ id: 'a' })));
+  assert.deepEqual(Object.keys(a!), ['id', 'fileId', 'to', 'data']);
+  const noData = parseRequest(JSON.stringify(frame({ signals: [{ id: 's', fileId: FILE, to: 'peer-abcdefgh' }] })));
+  if (noData.ok && noData.request.type === 'signals') assert.equal(dataTextOf(noData.request.signals[0]!), undefined);
 });

@@ -111,6 +111,10 @@ export class Connection implements ClientLink, RequestEdge {
     this.#sendText(JSON.stringify(message));
   }
 
+  sendText(text: string): void {
+    this.#sendText(text);
+  }
+
   #sendText(text: string): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
     if (this.ws.bufferedAmount > MAX_QUEUED_BYTES) {
