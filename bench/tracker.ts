@@ -59,6 +59,7 @@ if (FANOUT >= PER_SWARM) throw new Error('--fanout must be below the peers per s
 const PEERS_GEN = fileURLToPath(new URL('./lib/tracker-peers.ts', import.meta.url));
 const BT_MAIN = fileURLToPath(new URL('./lib/bt-tracker-main.ts', import.meta.url));
 const KiB = 1024;
+const mib = (bytes: number | undefined) => `${round((bytes ?? 0) / (1024 * 1024), 1)} MiB`;
 const log = (line: string) => console.log(line);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
@@ -149,6 +150,10 @@ async function oneRun(s: Side): Promise<RunFigures> {
     ...(s === 'bt' ? {} : { md: specs }), localAddress: g.localAddress,
   });
   const idle = await t.gcStats();
+  // Most of the RSS difference between the two trackers is V8's young generation, grown by the
+  // bursts (a tracker loading its state, the peers connecting) and given back only after a while idle:
+  // said per run, so the RSS figure can be read for what it is.
+  log(`  ${NAMES[s]}: young generation ${mib(base.spaces.new_space)} → ${mib(idle.spaces.new_space)}, old generation ${mib(base.spaces.old_space)} → ${mib(idle.spaces.old_space)}`);
   // A relayed signal is an offer or its answer: 2 × fan-out per announce.
   const fix = await measured(t, g, { cmd: 'fixed', announcesPerSec: RATE / (2 * FANOUT) }, 1500);
   await sleep(300);

@@ -26,6 +26,7 @@ import {
   CONNECTION_OUTCOMES,
 } from './constants.ts';
 import { nestingWithin } from './depth.ts';
+import { keepDataText, quickSignalsFrame } from './signals-frame.ts';
 import { ErrorCode } from './errors.ts';
 import { FileMeta, GroupId, PeerId, Sha1Hex, UserId } from './fields.ts';
 import type { ErrorBody } from './replies.ts';
@@ -215,7 +216,9 @@ export function parseRequest(raw: string): Parsed {
     const named = typeof obj.type === 'string' ? JSON.stringify(obj.type.slice(0, 40)) : `of JSON type ${jsonType(obj.type)}`;
     return { ok: false, id, error: { code: ErrorCode.UnknownType, message: `unknown message type ${named}` } };
   }
-  const result = Request.safeParse(obj);
+  // The hot frame is checked by hand (signals-frame.ts); anything it does not accept is zod's to judge and word.
+  const quick = obj.type === 'signals' ? quickSignalsFrame(obj) : undefined;
+  const result = quick ? { success: true as const, data: quick } : Request.safeParse(obj);
   if (!result.success) {
     const issue = result.error.issues[0]!;
     const where = issue.path.length ? issue.path.join('.') : 'message';
@@ -228,17 +231,28 @@ export function parseRequest(raw: string): Parsed {
   } else if (result.data.type === 'signals') {
     const { signals } = result.data;
     for (let i = 0; i < signals.length; i++) {
-      const problem = signalDataProblem(signals[i]!.data, raw.length);
+      const problem = signalDataProblem(signals[i]!.data, raw.length, signals[i]!);
       if (problem) return { ok: false, id, error: { code: ErrorCode.InvalidMessage, message: `signals: signals.${i}.${problem}` } };
     }
   }
   return { ok: true, request: result.data };
 }
 
-/** What is wrong with a signal's data (depth, size), or undefined. `frameLength` is the whole frame's. */
-function signalDataProblem(data: unknown, frameLength: number): string | undefined {
+/**
+ * What is wrong with a signal's data (depth, size), or undefined. `frameLength` is the whole frame's.
+ * With `keepOn` (a signal of a `signals` frame), its data's JSON text is made here, measured, and kept
+ * on it for the relay (signals-frame.ts `dataTextOf`), so no frame serialises a signal's data twice.
+ */
+function signalDataProblem(data: unknown, frameLength: number, keepOn?: object): string | undefined {
   // Checked before anything re-serialises it: JSON.stringify of deep data overflows the stack.
   if (!nestingWithin(data, MAX_SIGNAL_DEPTH)) return `data nests deeper than ${MAX_SIGNAL_DEPTH} levels`;
+  // A missing `data` (zod lets it be) is left out of the event, as JSON.stringify leaves it: no text for it.
+  if (keepOn && data !== undefined) {
+    const text = JSON.stringify(data);
+    if (text.length > MAX_SIGNAL_BYTES) return `data is over ${MAX_SIGNAL_BYTES} bytes`;
+    keepDataText(keepOn, text);
+    return undefined;
+  }
   if (frameLength > SIGNAL_FRAME_FAST_PATH && JSON.stringify(data ?? null).length > MAX_SIGNAL_BYTES) return `data is over ${MAX_SIGNAL_BYTES} bytes`;
   return undefined;
 }

@@ -14,11 +14,14 @@ import type { Presence, Holding, PeerInfo } from './presence.ts';
 import { groupOfFile, isMember, liveSession } from './state/queries.ts';
 import type { State } from './state/model.ts';
 import type { ClientLink } from './core.ts';
+import { fewAdd, fewDelete, fewValues, type Few } from './few.ts';
+import { signalEventText } from '../protocol/signals-frame.ts';
 
 type SignalEvent = Extract<TrackerEvent, { event: 'signal' }>;
 
 export class Clients {
-  #byUser = new Map<string, Set<ClientLink>>();
+  /** A user's connections here: nearly always one (few.ts). */
+  #byUser = new Map<string, Few<ClientLink>>();
   #byPeer = new Map<string, ClientLink>();
   #watchers = new Map<string, Set<ClientLink>>();
 
@@ -50,38 +53,41 @@ export class Clients {
   signIn(client: ClientLink, session: NonNullable<ClientLink['session']>): void {
     if (client.session) this.signOut(client);
     client.session = session;
-    let set = this.#byUser.get(session.userId);
-    if (!set) this.#byUser.set(session.userId, (set = new Set()));
-    set.add(client);
+    this.#byUser.set(session.userId, fewAdd(this.#byUser.get(session.userId), client));
     this.presence.addPeer({ peerId: client.peerId, userId: session.userId, trackerId: this.trackerId });
   }
 
   /** The client logged out or left: its presence goes (Presence tells watchers and the mesh), its watches end. */
   signOut(client: ClientLink): void {
-    for (const fileId of client.watching) this.#watchers.get(fileId)?.delete(client);
-    client.watching.clear();
+    for (const fileId of fewValues(client.watching)) this.#watchers.get(fileId)?.delete(client);
+    client.watching = undefined;
     this.presence.removePeer(client.peerId);
     const session = client.session;
     if (!session) return;
     client.session = undefined;
-    const set = this.#byUser.get(session.userId);
-    set?.delete(client);
-    if (set?.size === 0) this.#byUser.delete(session.userId);
+    const left = fewDelete(this.#byUser.get(session.userId), client);
+    if (left === undefined) this.#byUser.delete(session.userId);
+    else this.#byUser.set(session.userId, left);
   }
 
   watch(client: ClientLink, fileId: string): void {
-    client.watching.add(fileId);
+    client.watching = fewAdd(client.watching, fileId);
     let set = this.#watchers.get(fileId);
     if (!set) this.#watchers.set(fileId, (set = new Set()));
     set.add(client);
   }
 
-  /** Delivers a signal to a peer here, or hands it to the mesh for the peer's tracker. */
-  routeSignal(target: PeerInfo, event: SignalEvent): void {
+  /**
+   * Delivers a signal to a peer here, or hands it to the mesh for the peer's tracker. `dataText`:
+   * the event's data as JSON already (parseRequest made it), so a peer here gets the event as text
+   * built around it rather than the whole event serialised again.
+   */
+  routeSignal(target: PeerInfo, event: SignalEvent, dataText?: string): void {
     if (target.trackerId === this.trackerId) {
       const client = this.#byPeer.get(target.peerId);
       if (!client) throw new MeshdropError(ErrorCode.PeerOffline, 'that peer is not online');
-      client.send(event);
+      if (dataText !== undefined && client.sendText) client.sendText(signalEventText(event.fileId, event.from, event.fromUser, dataText));
+      else client.send(event);
     } else if (this.remoteSignalRoute) {
       this.remoteSignalRoute(target, event);
     } else {
@@ -99,7 +105,7 @@ export class Clients {
   }
 
   pushToUsers(userIds: Iterable<string>, event: TrackerEvent): void {
-    for (const userId of userIds) for (const client of this.#byUser.get(userId) ?? []) client.send(event);
+    for (const userId of userIds) for (const client of fewValues(this.#byUser.get(userId))) client.send(event);
   }
 
   /** A holding changed (here or, via the mesh, elsewhere): this file's watchers hear it. */
@@ -138,12 +144,12 @@ export class Clients {
         if (!allowed(peer.userId, fileId)) this.presence.unannounce(peer.peerId, fileId);
       }
     }
-    const clients = users ? [...users].flatMap((u) => [...(this.#byUser.get(u) ?? [])]) : [...this.#byPeer.values()];
+    const clients = users ? [...users].flatMap((u) => [...fewValues(this.#byUser.get(u))]) : [...this.#byPeer.values()];
     for (const client of clients) {
       const userId = client.session?.userId;
-      for (const fileId of [...client.watching]) {
+      for (const fileId of [...fewValues(client.watching)]) {
         if (userId !== undefined && allowed(userId, fileId)) continue;
-        client.watching.delete(fileId);
+        client.watching = fewDelete(client.watching, fileId);
         const set = this.#watchers.get(fileId);
         set?.delete(client);
         if (set?.size === 0) this.#watchers.delete(fileId);
@@ -160,7 +166,7 @@ export class Clients {
    * ever reaches someone whose name went to a different sign-up.
    */
   revalidateSessions(userId?: string): void {
-    const clients = userId === undefined ? this.#byPeer.values() : (this.#byUser.get(userId) ?? []);
+    const clients = userId === undefined ? this.#byPeer.values() : fewValues(this.#byUser.get(userId));
     const state = this.state();
     const now = Date.now();
     for (const client of [...clients]) {

@@ -14,6 +14,7 @@ import { HolderCounts } from './holder-counts.ts';
 import { HybridClock } from './clock.ts';
 import { eventsFor } from './events.ts';
 import { Presence } from './presence.ts';
+import type { Few } from './few.ts';
 import { Replica } from './state/replica.ts';
 import { liveSession } from './state/queries.ts';
 import { needsRenewal } from './state/sessions.ts';
@@ -61,11 +62,13 @@ export interface ClientLink {
   /** The client instance's secret (hello's `client`, or one per connection): scopes its request ids. */
   readonly requestScope: string;
   session: { userId: string; userKey: string; tokenHash: string } | undefined;
-  /** Files this client asked get_holders for: it hears holders_changed for them. */
-  readonly watching: Set<string>;
+  /** Files this client asked get_holders for: it hears holders_changed for them (few.ts: usually one, held bare). */
+  watching: Few<string>;
   /** The ICE servers hello gave this connection (STUN only); signed in, TURN is added to them. */
   readonly iceServers?: IceServer[];
   send(message: Reply | TrackerEvent): void;
+  /** Sends an event already serialised (a relayed signal, signals-frame.ts `signalEventText`); without it, `send`. */
+  sendText?(text: string): void;
 }
 
 export type OpListener = (ops: readonly Op[], fromMesh: boolean) => void;

@@ -11,6 +11,7 @@
  * told by the clients registry, and the mesh publishes the local changes.
  */
 import { Bitfield } from '../protocol/bitfield.ts';
+import { fewAdd, fewDelete, fewValues, type Few } from './few.ts';
 
 export interface PeerInfo {
   peerId: string;
@@ -40,7 +41,8 @@ export class Presence {
   #listeners: PresenceListener[] = [];
   #peers = new Map<string, PeerInfo>();
   #byFile = new Map<string, Map<string, Holding>>();
-  #filesOfPeer = new Map<string, Set<string>>();
+  /** The files each peer announced: nearly always one (few.ts). */
+  #filesOfPeer = new Map<string, Few<string>>();
 
   /** `trackerId`: this tracker's, so a change can say whether its peer is connected here. */
   constructor(readonly trackerId: string) {}
@@ -74,9 +76,7 @@ export class Presence {
     if (!holders) this.#byFile.set(fileId, (holders = new Map()));
     const holding: Holding = { peer, fileId, bitfield };
     holders.set(peerId, holding);
-    let files = this.#filesOfPeer.get(peerId);
-    if (!files) this.#filesOfPeer.set(peerId, (files = new Set()));
-    files.add(fileId);
+    this.#filesOfPeer.set(peerId, fewAdd(this.#filesOfPeer.get(peerId), fileId));
     this.#emit(holding, false);
     return holding;
   }
@@ -96,20 +96,23 @@ export class Presence {
     if (!holding) return undefined;
     holders!.delete(peerId);
     if (holders!.size === 0) this.#byFile.delete(fileId);
-    this.#filesOfPeer.get(peerId)?.delete(fileId);
+    const files = fewDelete(this.#filesOfPeer.get(peerId), fileId);
+    if (files === undefined) this.#filesOfPeer.delete(peerId);
+    else this.#filesOfPeer.set(peerId, files);
     this.#emit(holding, true);
     return holding;
   }
 
   /** The file ids a peer holds (announced), live: copy before unannouncing while iterating. */
   filesOf(peerId: string): Iterable<string> {
-    return this.#filesOfPeer.get(peerId) ?? [];
+    return fewValues(this.#filesOfPeer.get(peerId));
   }
 
   /** The peer went offline: forget it and return what it held. */
   removePeer(peerId: string): Holding[] {
     const gone: Holding[] = [];
-    for (const fileId of this.#filesOfPeer.get(peerId) ?? []) {
+    // A copy: unannouncing changes the set.
+    for (const fileId of [...fewValues(this.#filesOfPeer.get(peerId))]) {
       const holding = this.unannounce(peerId, fileId);
       if (holding) gone.push(holding);
     }

@@ -9,6 +9,8 @@
  * process.cpuUsage() is getrusage(RUSAGE_SELF): every thread of the process
  * (main, GC helpers, libuv pool), in microseconds.
  */
+import { getHeapSpaceStatistics } from 'node:v8';
+
 if (process.send) {
   const stats = () => {
     const cpu = process.cpuUsage();
@@ -22,6 +24,8 @@ if (process.send) {
       heapUsed: mem.heapUsed,
       external: mem.external,
       arrayBuffers: mem.arrayBuffers,
+      /** V8's heap spaces, committed bytes each (new space grows under load and is part of RSS). */
+      spaces: Object.fromEntries(getHeapSpaceStatistics().map((s) => [s.space_name, s.physical_space_size])),
     };
   };
   process.on('message', (msg: { id: number; cmd: 'stats' | 'gc' }) => {

@@ -29,6 +29,8 @@ export interface TrackerStats {
   heapUsed: number;
   external: number;
   arrayBuffers: number;
+  /** V8's heap spaces, committed (physical) bytes each, by name (new_space, old_space, code_space…). */
+  spaces: Record<string, number>;
 }
 
 export class TrackerProcess {

@@ -18,19 +18,39 @@ import { TokenBucket } from '../limits.ts';
 import { contextFor, runRequest, type RequestEdge } from '../pipeline.ts';
 import { CORK_MAX_BYTES, CORK_MAX_CHARS, corkForThisIteration, uncorkNow } from './cork.ts';
 import type { Gateway } from './gateway.ts';
+import type { Few } from '../few.ts';
+
+/**
+ * The connection a socket belongs to, for the listeners below: one function
+ * each for every connection, not four closures per connection (an idle peer
+ * is mostly such small objects; bench/tracker-heap.ts).
+ */
+const CONNECTION = Symbol('meshdrop connection');
+type Owned = WebSocket & { [CONNECTION]: Connection };
+function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+  (this as Owned)[CONNECTION].onMessage(data, isBinary);
+}
+function onClose(this: WebSocket): void {
+  (this as Owned)[CONNECTION].onClose();
+}
+function onPong(this: WebSocket): void {
+  (this as Owned)[CONNECTION].heard = true;
+}
+// A socket error is followed by close; without a listener it would take the process down.
+function onError(): void {}
 
 export class Connection implements ClientLink, RequestEdge {
   readonly peerId = randomId(12);
   readonly openedAt = Date.now();
-  readonly watching = new Set<string>();
+  watching: Few<string> = undefined;
   #session: ClientLink['session'] = undefined;
-  /** Until hello names the client instance, its request ids are this connection's alone. */
-  requestScope = randomId(16);
+  /** Hello's client secret; until it names one (or without), a random scope of this connection's, made when first asked for. */
+  #requestScope: string | undefined;
   #helloDone = false;
   /** Set once we decide to close: frames already buffered are then ignored, not processed. */
   #closing = false;
   /** Something (a message, a pong) arrived since the last heartbeat round. */
-  #heard = true;
+  heard = true;
   #bucket: TokenBucket;
   /** The handler context of this connection's requests that make no op (pipeline.ts). */
   readonly context: HandlerContext;
@@ -46,18 +66,26 @@ export class Connection implements ClientLink, RequestEdge {
   ) {
     this.#bucket = new TokenBucket(RATE_PER_SECOND, RATE_BURST, this.openedAt);
     this.context = contextFor(gateway.core, this, gateway.logins);
-    ws.on('message', (data, isBinary) => this.#onMessage(data, isBinary));
-    ws.on('close', () => {
-      try {
-        gateway.closed(this);
-      } catch (err) {
-        // Thrown inside ws's emitter it would reach the process; the connection is gone either way.
-        console.error('tracker: cleaning up a closed connection failed:', err);
-      }
-    });
-    ws.on('pong', () => (this.#heard = true));
-    // A socket error is followed by close; without a listener it would take the process down.
-    ws.on('error', () => undefined);
+    (ws as Owned)[CONNECTION] = this;
+    ws.on('message', onMessage);
+    ws.on('close', onClose);
+    ws.on('pong', onPong);
+    ws.on('error', onError);
+  }
+
+  /** Until hello names the client instance, its request ids are this connection's alone. */
+  get requestScope(): string {
+    return (this.#requestScope ??= randomId(16));
+  }
+
+  /** The socket closed (ws's `close`). */
+  onClose(): void {
+    try {
+      this.gateway.closed(this);
+    } catch (err) {
+      // Thrown inside ws's emitter it would reach the process; the connection is gone either way.
+      console.error('tracker: cleaning up a closed connection failed:', err);
+    }
   }
 
   /** Our own STUN first: it is the one known to be there; operators' servers follow. */
@@ -81,6 +109,10 @@ export class Connection implements ClientLink, RequestEdge {
 
   send(message: Reply | TrackerEvent): void {
     this.#sendText(JSON.stringify(message));
+  }
+
+  sendText(text: string): void {
+    this.#sendText(text);
   }
 
   #sendText(text: string): void {
@@ -108,12 +140,12 @@ export class Connection implements ClientLink, RequestEdge {
    * goes; the others get a ping, which browsers answer on their own.
    */
   heartbeat(): void {
-    if (!this.#heard) {
+    if (!this.heard) {
       this.#closing = true;
       this.ws.terminate();
       return;
     }
-    this.#heard = false;
+    this.heard = false;
     this.ws.ping();
   }
 
@@ -132,7 +164,7 @@ export class Connection implements ClientLink, RequestEdge {
    * and stop the process). The request is answered `internal` when its id is
    * known, and the connection lives on.
    */
-  #onMessage(data: RawData, isBinary: boolean): void {
+  onMessage(data: RawData, isBinary: boolean): void {
     try {
       this.#handleFrame(data, isBinary);
     } catch (err) {
@@ -147,7 +179,7 @@ export class Connection implements ClientLink, RequestEdge {
 
   #handleFrame(data: RawData, isBinary: boolean): void {
     if (this.#closing) return;
-    this.#heard = true;
+    this.heard = true;
     if (!this.#bucket.take(Date.now())) {
       this.abuse(CloseCode.Flood, 'too many messages');
       return;
@@ -218,7 +250,7 @@ export class Connection implements ClientLink, RequestEdge {
       throw new MeshdropError(ErrorCode.VersionMismatch, versionMismatchMessage(protocol));
     }
     this.#helloDone = true;
-    if (clientSecret !== undefined) this.requestScope = clientSecret;
+    if (clientSecret !== undefined) this.#requestScope = clientSecret;
     this.gateway.helloDone(this);
     this.gateway.core.clients.attach(this);
     const { config } = this.gateway.core;

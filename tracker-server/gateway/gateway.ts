@@ -99,6 +99,11 @@ export class Gateway {
     // Behind a trusted proxy, the client's own address (X-Forwarded-For): caps and limits count people, not the proxy.
     const address = clientAddress(req, this.core.config.trustProxy);
     const refused = this.admission.admit(address);
+    // An upgrade that failed (a bad handshake) never reaches the callback: give its slot back. Registered
+    // from a function of its own: a closure made here would share this scope's context with the
+    // callback below, which reads `req`, and so keep the whole request (headers, raw headers, its
+    // stream state) alive as long as the socket, about half a KiB per idle peer (bench/tracker-heap.ts).
+    const releaseUnused = refused ? undefined : this.#releaseOnClose(socket, address);
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
       if (refused) {
         // Upgraded only to say why with a named close code, then dropped: the client tries another tracker.
@@ -108,31 +113,44 @@ export class Gateway {
         setTimeout(() => ws.terminate(), 1000).unref();
         return;
       }
-      this.#upgraded.add(socket);
+      // A connection now: `closed` gives its slot back.
+      if (releaseUnused) socket.off('close', releaseUnused);
       const stun =
         this.stunPort === undefined
           ? undefined
-          : stunUrl({
+          : this.#shared(stunUrl({
               publicUrls: this.core.config.publicUrls,
               hostHeader: req.headers.host,
               boundHost: this.boundHost,
-              localAddress: req.socket.localAddress,
+              // Read only when the URL needs it: reading it makes node keep the socket's address object.
+              get localAddress() {
+                return req.socket.localAddress;
+              },
               port: this.stunPort,
-            });
+            }));
       const conn = new Connection(ws, address, this, socket, stun);
       this.#connections.add(conn);
       this.#awaitingHello.add(conn);
       this.stats.connections = this.#connections.size;
     });
-    // An upgrade that failed (a bad handshake) never reaches the callback: give its slot back.
-    if (!refused) socket.once('close', () => this.#releaseIfUnused(socket, address));
   }
 
-  /** Sockets whose upgrade became a Connection: those release their slot in `closed`. */
-  #upgraded = new WeakSet<Duplex>();
+  /** Each connection's STUN URL is nearly always the same text: one string kept, not one per connection. */
+  #stunUrls = new Map<string, string>();
+  #shared(url: string | undefined): string | undefined {
+    if (url === undefined) return undefined;
+    const known = this.#stunUrls.get(url);
+    if (known !== undefined) return known;
+    // Bounded: a Host header chosen by clients could otherwise grow it (one per public URL is all it needs).
+    if (this.#stunUrls.size < 64) this.#stunUrls.set(url, url);
+    return url;
+  }
 
-  #releaseIfUnused(socket: Duplex, address: string): void {
-    if (!this.#upgraded.has(socket)) this.admission.release(address);
+  /** Gives the slot back when the socket closes before it became a connection; returns the listener, to remove at the upgrade. */
+  #releaseOnClose(socket: Duplex, address: string): () => void {
+    const release = () => this.admission.release(address);
+    socket.once('close', release);
+    return release;
   }
 
   helloDone(conn: Connection): void {

@@ -61,11 +61,14 @@ export const signal: Handler<'signal'> = (ctx, { fileId, to, data }) => {
   return {};
 };
 
-/** One signal's authorisation and relay, for `signal` and each of a `signals` frame's; throws a MeshdropError if refused. */
-export function relaySignal(ctx: HandlerContext, fileId: string, to: string, data: unknown): void {
+/**
+ * One signal's authorisation and relay, for `signal` and each of a `signals` frame's; throws a
+ * MeshdropError if refused. `dataText`: `data` as JSON already (signals-frame.ts `dataTextOf`).
+ */
+export function relaySignal(ctx: HandlerContext, fileId: string, to: string, data: unknown, dataText?: string): void {
   const { userId } = requireSession(ctx);
   const { group } = requireMemberFile(ctx, fileId, userId);
   const target = ctx.core.presence.peer(to) ?? fail(ErrorCode.PeerOffline, 'that peer is not online');
   if (!isMember(group, target.userId)) fail(ErrorCode.Forbidden, 'that peer is not a member of this file\'s group');
-  ctx.core.clients.routeSignal(target, { event: 'signal', fileId, from: ctx.client.peerId, fromUser: userId, data });
+  ctx.core.clients.routeSignal(target, { event: 'signal', fileId, from: ctx.client.peerId, fromUser: userId, data }, dataText);
 }

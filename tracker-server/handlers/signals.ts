@@ -10,6 +10,7 @@ import { ErrorCode, MeshdropError } from '../../protocol/errors.ts';
 import type { ErrorBody } from '../../protocol/replies.ts';
 import type { RequestOf } from '../../protocol/tracker.ts';
 import type { HandlerContext } from './context.ts';
+import { dataTextOf } from '../../protocol/signals-frame.ts';
 import { relaySignal } from './presence.ts';
 
 /** A signal of the frame that was not relayed, and why. */
@@ -33,7 +34,7 @@ export const signals = (ctx: HandlerContext, request: RequestOf<'signals'>): Sig
   let refused = NONE;
   for (const s of request.signals) {
     try {
-      relaySignal(ctx, s.fileId, s.to, s.data);
+      relaySignal(ctx, s.fileId, s.to, s.data, dataTextOf(s));
     } catch (err) {
       if (refused === NONE) refused = [];
       if (err instanceof MeshdropError) {
