@@ -19,13 +19,18 @@ import type { PeerConnector, SwarmTracker } from './ports.ts';
 /** A holder we failed to reach is tried again after this. */
 const REDIAL_MS = 5_000;
 /**
- * The first redial after a dial whose transport failed (no channel came up)
- * waits only this long: such a failure is often a moment's (node-datachannel
- * now and then refuses a remote candidate that arrives with the answer), and
- * waiting REDIAL_MS for it left a holder unused for most of a short download.
- * One housekeeping tick (client/swarm.ts TICK_MS); later redials wait REDIAL_MS.
+ * A redial after dials whose transport failed (no channel came up) waits
+ * only this long, doubling with each failure in a row up to REDIAL_MS: such
+ * a failure is often a moment's (node-datachannel now and then refuses a
+ * remote candidate that arrives with the answer, sometimes twice running),
+ * and waiting REDIAL_MS for it left a holder unused for most of a short
+ * download. One housekeeping tick (client/swarm.ts TICK_MS).
  */
 const REDIAL_SOON_MS = 500;
+/** How long after its last dial a holder may be dialled again: 500 ms, 1 s, 2 s, 4 s, then 5 s after failed transports. */
+export function redialDelay(failedDials: number): number {
+  return failedDials > 0 ? Math.min(REDIAL_SOON_MS * 2 ** (failedDials - 1), REDIAL_MS) : REDIAL_MS;
+}
 /** Closed connection ids remembered: plenty for the signals still in flight when a link ends. */
 const CLOSED_CONNS_KEPT = 256;
 
@@ -122,7 +127,7 @@ export class Dialer {
     for (const [peerId, h] of this.#holders) {
       if (this.#links.size >= this.#o.maxPeers()) return;
       if (!h.hasPieces || peerId === this.#o.tracker.peerId || this.#o.banned.has(peerId)) continue;
-      if (now - h.lastDial < (h.failedDials === 1 ? REDIAL_SOON_MS : REDIAL_MS)) continue;
+      if (now - h.lastDial < redialDelay(h.failedDials)) continue;
       if (this.#linkedTo(peerId)) continue;
       h.lastDial = now;
       this.#open(peerId, h.userId, true, asConnId(`${this.#o.instanceId.slice(0, 12)}-${this.#serial}-${this.#nextConn++}`));
