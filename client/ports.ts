@@ -85,6 +85,11 @@ export interface Hasher {
  * pair in fast tests). Messages are whole binary frames (protocol/wire.ts).
  */
 export interface PeerChannel {
+  /**
+   * Queues one frame. The channel copies the bytes before it returns (as
+   * RTCDataChannel.send does): the caller may reuse the buffer at once
+   * (PeerLink encodes every block it serves into one buffer).
+   */
   send(frame: Uint8Array): void;
   /** Bytes queued and not yet sent: senders wait while it is high (backpressure). */
   readonly bufferedAmount: number;
