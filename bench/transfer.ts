@@ -140,6 +140,28 @@ function printProfile(who: string, p: ProfileSummary, bytes: number): void {
 }
 const mbps = (bytes: number, ms: number) => bytes / 1e6 / (ms / 1000);
 
+/**
+ * Every 30 s while `work` runs, prints (to stderr) how far the download of
+ * `fileId` is on `p`: a stalled run then says where it stands (peers, who
+ * could not be reached) instead of hanging silently on a busy machine.
+ */
+async function watched<T>(p: Person, fileId: string, work: Promise<T>): Promise<T> {
+  const timer = setInterval(() => {
+    p.page
+      .evaluate((f) => {
+        const i = window.meshdropHarness.s().engine.info(f);
+        return i && { state: i.state, progress: i.progress, peers: i.peers.map((x) => x.userId), unreachable: i.unreachable, waiting: i.waiting };
+      }, fileId)
+      .then((i) => console.error(`  (still downloading: ${JSON.stringify(i)})`))
+      .catch(() => undefined);
+  }, 30_000);
+  try {
+    return await work;
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 // ---------------------------------------------------------------- setup
 
 // The built app and test harness (dist/test-web by default, `npm run build:test`); --web-dir points at another build, e.g. one other work cannot rebuild mid-run.
@@ -269,7 +291,7 @@ try {
       // --profile: CDP Profiler on both pages during the last Meshdrop run (the figures of that run carry its overhead).
       const profiling = values.profile && run === cfg.runs - 1 ? await Promise.all([profilePage(seeder.page), profilePage(leecher.page)]) : undefined;
       const c0 = await cpuOf([seeder, leecher]);
-      const dms = await timedDownload(leecher, fileId);
+      const dms = await watched(leecher, fileId, timedDownload(leecher, fileId));
       const dcpu = (await cpuOf([seeder, leecher])) - c0;
       if (profiling) {
         const [ps, pl] = await Promise.all(profiling.map((p) => p.stop(15)));
