@@ -26,7 +26,12 @@
  *   npm run build:test && npx tsx bench/transfer.ts [--size-mb 256] [--runs 3]
  *     [--swarm-mb 32] [--rate-mb 1] [--share-mb 1024] [--big-mb 4096]
  *     [--big-base-mb 512] [--big-share-only] [--only raw,swarm,hash,big] [--profile] [--quick]
- *     [--web-dir dist/test-web]
+ *     [--web-dir dist/test-web] [--base-web-dir dist/base-web]
+ *
+ * `--base-web-dir` (section 1) also runs the build in that directory (e.g.
+ * main's, built before a change) in each run, on a second tracker with its
+ * own two browsers, right after the raw channel and this build: before and
+ * after, each against the raw channel of the same run.
  *
  * `--quick` shrinks every size (64/16/256 MiB, big 256 against 64, one run) for a smoke run.
  * Prints figures; the last line is one JSON object with every figure.
@@ -57,6 +62,7 @@ const { values } = parseArgs({
     'big-share-only': { type: 'boolean', default: false },
     only: { type: 'string' },
     'web-dir': { type: 'string' },
+    'base-web-dir': { type: 'string' },
     quick: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
   },
@@ -168,9 +174,9 @@ async function watched<T>(p: Person, fileId: string, work: Promise<T>): Promise<
 const tracker = await startTestTracker(t, values['web-dir'] ? { webDir: values['web-dir'] } : {});
 const result: Record<string, unknown> = { config: cfg };
 
-async function person(name: string, options: Parameters<typeof openSession>[2] = {}): Promise<Person> {
+async function person(name: string, options: Parameters<typeof openSession>[2] = {}, httpUrl = tracker.httpUrl): Promise<Person> {
   const p = await launchPerson(t, name);
-  await openSession(p, tracker.httpUrl, options);
+  await openSession(p, httpUrl, options);
   return p;
 }
 
@@ -268,6 +274,16 @@ try {
     const { fileId } = await share(seeder, file.path, 'bench');
     const raw: { rate: number; cpu: number }[] = [];
     const mesh: { rate: number; cpu: number }[] = [];
+    // --base-web-dir: the other build, its own tracker and two browsers, the same file.
+    const baseTracker = values['base-web-dir'] ? await startTestTracker(t, { webDir: values['base-web-dir'] }) : undefined;
+    let basePair: { seeder: Person; leecher: Person; fileId: string } | undefined;
+    if (baseTracker) {
+      const bs = await person('baseseeder', {}, baseTracker.httpUrl);
+      const bl = await person('baseleecher', {}, baseTracker.httpUrl);
+      await formGroup('bench', bs, [bl]);
+      basePair = { seeder: bs, leecher: bl, fileId: (await share(bs, file.path, 'bench')).fileId };
+    }
+    const base: { rate: number; cpu: number }[] = [];
     for (let run = 0; run < cfg.runs; run++) {
       // Raw: 64 KiB messages (Meshdrop's block size), bufferedamountlow backpressure, signals through this process.
       const id = `raw-${run}`;
@@ -302,6 +318,16 @@ try {
       mesh.push({ rate: mbps(file.size, dms), cpu: dcpu / (file.size / 1e6) });
       log(`run ${run + 1}: raw ${round(raw.at(-1)!.rate)} MB/s (${round(raw.at(-1)!.cpu)} CPU-ms/MB), meshdrop ${round(mesh.at(-1)!.rate)} MB/s (${round(mesh.at(-1)!.cpu)} CPU-ms/MB)`);
       await removeFile(leecher, fileId); // the next run downloads from scratch
+      if (basePair) {
+        const b0 = await cpuOf([basePair.seeder, basePair.leecher]);
+        const bms = await watched(basePair.leecher, basePair.fileId, timedDownload(basePair.leecher, basePair.fileId));
+        const bcpu = (await cpuOf([basePair.seeder, basePair.leecher])) - b0;
+        base.push({ rate: mbps(file.size, bms), cpu: bcpu / (file.size / 1e6) });
+        const r = raw.at(-1)!;
+        const [m, b] = [mesh.at(-1)!, base.at(-1)!];
+        log(`run ${run + 1}: base build ${round(b.rate)} MB/s (${round(b.cpu)} CPU-ms/MB); against raw: this build ×${round(m.rate / r.rate, 3)} rate, ×${round(m.cpu / r.cpu, 3)} CPU/MB; base ×${round(b.rate / r.rate, 3)} rate, ×${round(b.cpu / r.cpu, 3)} CPU/MB`);
+        await removeFile(basePair.leecher, basePair.fileId);
+      }
     }
     const r = { rawMBps: round(median(raw.map((x) => x.rate)), 2), meshdropMBps: round(median(mesh.map((x) => x.rate)), 2), rawCpuMsPerMB: round(median(raw.map((x) => x.cpu))), meshdropCpuMsPerMB: round(median(mesh.map((x) => x.cpu))) };
     const ratio = round(r.meshdropMBps / r.rawMBps, 3);
@@ -309,6 +335,19 @@ try {
     log(`median: raw ${r.rawMBps} MB/s, meshdrop ${r.meshdropMBps} MB/s, ratio ${ratio} (target ≥ 0.9)`);
     log(`median: CPU-ms/MB (both browsers) raw ${r.rawCpuMsPerMB}, meshdrop ${r.meshdropCpuMsPerMB}, ratio ${cpuRatio} (target ≤ 1.1)`);
     result.oneSeeder = { ...r, ratio, cpuRatio, runs: { raw, meshdrop: mesh } };
+    if (basePair) {
+      // Medians of the per-run ratios: each run's raw channel is the yardstick for both builds in it.
+      const perRun = (xs: { rate: number; cpu: number }[]) => ({
+        ratio: round(median(xs.map((x, i) => x.rate / raw[i]!.rate)), 3),
+        cpuRatio: round(median(xs.map((x, i) => x.cpu / raw[i]!.cpu)), 3),
+      });
+      const now = perRun(mesh);
+      const before = perRun(base);
+      log(`median of per-run ratios: this build ${now.ratio} rate, ${now.cpuRatio} CPU/MB; base build (${values['base-web-dir']}) ${before.ratio} rate, ${before.cpuRatio} CPU/MB`);
+      result.oneSeederBase = { webDir: values['base-web-dir'], thisBuild: now, baseBuild: before, runs: base };
+      await basePair.seeder.close();
+      await basePair.leecher.close();
+    }
     await seeder.close();
     await leecher.close();
   }
