@@ -37,7 +37,7 @@
  * Prints figures; the last line is one JSON object with every figure.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -47,7 +47,8 @@ import { startTestTracker } from '../tests/helpers/tracker.ts';
 import { openSession, formGroup } from '../tests/helpers/swarm-e2e.ts';
 import { median, round } from './lib/stats.ts';
 import { randomFile } from './lib/files.ts';
-import { timedDownload } from './lib/harness.ts';
+import { timedDownload, watched } from './lib/harness.ts';
+import { cpuMs, rendererRss } from './lib/browser-procs.ts';
 import { profilePage, type ProfileSummary } from './lib/cpu-profile.ts';
 
 const { values } = parseArgs({
@@ -93,50 +94,6 @@ async function cleanup(): Promise<void> {
 const workDir = await mkdtemp(join(tmpdir(), 'meshdrop-bench-'));
 t.after(() => rm(workDir, { recursive: true, force: true }));
 
-/** CPU time (user + system, ms) of a person's whole Chromium process tree, from /proc. */
-async function cpuMs(person: Person): Promise<number> {
-  const pids = await readdir('/proc').then((d) => d.filter((x) => /^\d+$/.test(x)));
-  const info = new Map<number, { ppid: number; ticks: number; cmd: string }>();
-  for (const pid of pids) {
-    try {
-      const st = await readFile(`/proc/${pid}/stat`, 'utf8');
-      const fields = st.slice(st.lastIndexOf(')') + 2).split(' ');
-      const cmd = await readFile(`/proc/${pid}/cmdline`, 'utf8');
-      info.set(Number(pid), { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]), cmd });
-    } catch {
-      /* gone meanwhile */
-    }
-  }
-  const roots = [...info].filter(([, p]) => p.cmd.includes(`--user-data-dir=${person.profileDir}`) && !p.cmd.includes('--type=')).map(([pid]) => pid);
-  const tree = new Set(roots);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const [pid, p] of info) if (!tree.has(pid) && tree.has(p.ppid)) (tree.add(pid), (grew = true));
-  }
-  let ticks = 0;
-  for (const pid of tree) ticks += info.get(pid)!.ticks;
-  return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
-}
-/** Resident memory (bytes) of a person's renderer processes together, from /proc. */
-async function rendererRss(person: Person): Promise<number> {
-  let total = 0;
-  for (const pid of await readdir('/proc').then((d) => d.filter((x) => /^\d+$/.test(x)))) {
-    try {
-      const cmd = await readFile(`/proc/${pid}/cmdline`, 'utf8');
-      if (!cmd.includes('--type=renderer')) continue;
-      // Renderers do not carry the profile dir; the harness page's renderer is a child of this person's browser.
-      const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      const parentCmd = await readFile(`/proc/${ppid}/cmdline`, 'utf8').catch(() => '');
-      if (!parentCmd.includes(`--user-data-dir=${person.profileDir}`)) continue;
-      const rss = /VmRSS:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, 'utf8'));
-      total += Number(rss?.[1] ?? 0) * 1024;
-    } catch {
-      /* gone meanwhile */
-    }
-  }
-  return total;
-}
 const cpuOf = async (people: Person[]) => (await Promise.all(people.map(cpuMs))).reduce((a, b) => a + b, 0);
 
 const log = (line: string) => console.log(line);
@@ -145,28 +102,6 @@ function printProfile(who: string, p: ProfileSummary, bytes: number): void {
   for (const row of p.top) log(`  ${String(row.selfMs).padStart(6)} ms ${String(row.share).padStart(5)} %  ${row.where}`);
 }
 const mbps = (bytes: number, ms: number) => bytes / 1e6 / (ms / 1000);
-
-/**
- * Every 30 s while `work` runs, prints (to stderr) how far the download of
- * `fileId` is on `p`: a stalled run then says where it stands (peers, who
- * could not be reached) instead of hanging silently on a busy machine.
- */
-async function watched<T>(p: Person, fileId: string, work: Promise<T>): Promise<T> {
-  const timer = setInterval(() => {
-    p.page
-      .evaluate((f) => {
-        const i = window.meshdropHarness.s().engine.info(f);
-        return i && { state: i.state, progress: i.progress, peers: i.peers.map((x) => x.userId), unreachable: i.unreachable, waiting: i.waiting };
-      }, fileId)
-      .then((i) => console.error(`  (still downloading: ${JSON.stringify(i)})`))
-      .catch(() => undefined);
-  }, 30_000);
-  try {
-    return await work;
-  } finally {
-    clearInterval(timer);
-  }
-}
 
 // ---------------------------------------------------------------- setup
 

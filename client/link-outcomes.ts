@@ -11,8 +11,8 @@
  * anyway (OUTCOME_BURST in protocol/constants.ts).
  */
 import type { PresenceId } from '../protocol/ids.ts';
-import { unreachableReason, type ConnectionPath } from './connection-path.ts';
-import { wireMismatchReason, type PeerLink } from './peer-link.ts';
+import { unreachableReason, wireMismatchReason, type ConnectionPath } from './connection-path.ts';
+import type { PeerLink } from './peer-link.ts';
 import type { SwarmTracker } from './ports.ts';
 
 export class LinkOutcomes {

@@ -17,7 +17,7 @@
  * strikes) it hands to its LinkHost, the swarm.
  */
 import { Bitfield } from '../protocol/bitfield.ts';
-import { MAX_QUEUED_REQUESTS, MAX_REQUESTS_PER_FRAME, SEND_HIGH_WATER_BYTES, WIRE_VERSION } from '../protocol/constants.ts';
+import { MAX_QUEUED_REQUESTS, MAX_REQUESTS_PER_FRAME, SEND_HIGH_WATER_BYTES } from '../protocol/constants.ts';
 import { asInstanceId, type ConnId, type InstanceId, type PresenceId } from '../protocol/ids.ts';
 import type { SignalEnvelope } from '../protocol/signal.ts';
 import type { IceServer } from '../protocol/tracker.ts';
@@ -25,7 +25,7 @@ import { decodeFrame, encodeBlockInto, encodeFrame, MAX_BLOCK_FRAME_BYTES, type 
 import type { PeerChannel, PeerConnector } from './ports.ts';
 import type { RateMeter } from './rate.ts';
 import type { Turn, UploadTurns } from './upload-turns.ts';
-import type { ConnectionPath } from './connection-path.ts';
+import { wireMismatchReason, type ConnectionPath } from './connection-path.ts';
 
 /**
  * A ready link asks its channel for the path this many times, this far
@@ -37,16 +37,6 @@ const PATH_RETRY_MS = 1_000;
 
 export type LinkState = 'dialing' | 'open' | 'ready' | 'closed';
 
-/**
- * Why a link to a peer that speaks another peer wire version closed, in plain
- * words: which side is older and what to do. `theirs` is the version byte of
- * the frame they sent.
- */
-export function wireMismatchReason(userId: string, theirs: number): string {
-  return theirs < WIRE_VERSION
-    ? `${userId} runs an older Meshdrop (peer protocol ${theirs}, this one speaks ${WIRE_VERSION}): ${userId} needs to reload the page or update the meshdrop command`
-    : `${userId} runs a newer Meshdrop (peer protocol ${theirs}, this one speaks ${WIRE_VERSION}): reload this page (or update the meshdrop command) to reach them`;
-}
 
 export type BlockFrame = Extract<Frame, { type: 'block' }>;
 type HandshakeFrame = Extract<Frame, { type: 'handshake' }>;

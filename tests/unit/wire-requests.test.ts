@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { BLOCK_SIZE, MAX_REQUESTS_PER_FRAME, WIRE_VERSION } from '../../protocol/constants.ts';
 import { BLOCK_HEADER_BYTES, decodeFrame, encodeBlockInto, encodeFrame, FrameType, MAX_BLOCK_FRAME_BYTES, WireErrorCode, type BlockRef } from '../../protocol/wire.ts';
-import { wireMismatchReason } from '../../client/peer-link.ts';
+import { wireMismatchReason } from '../../client/connection-path.ts';
 
 const refs = (n: number): BlockRef[] => Array.from({ length: n }, (_, i) => ({ piece: i >> 3, offset: (i & 7) * BLOCK_SIZE, length: BLOCK_SIZE }));
 
