@@ -26,13 +26,18 @@
  *   npm run build:test && npx tsx bench/transfer.ts [--size-mb 256] [--runs 3]
  *     [--swarm-mb 32] [--rate-mb 1] [--share-mb 1024] [--big-mb 4096]
  *     [--big-base-mb 512] [--big-share-only] [--only raw,swarm,hash,big] [--profile] [--quick]
- *     [--web-dir dist/test-web]
+ *     [--web-dir dist/test-web] [--base-web-dir dist/base-web]
+ *
+ * `--base-web-dir` (section 1) also runs the build in that directory (e.g.
+ * main's, built before a change) in each run, on a second tracker with its
+ * own two browsers, right after the raw channel and this build: before and
+ * after, each against the raw channel of the same run.
  *
  * `--quick` shrinks every size (64/16/256 MiB, big 256 against 64, one run) for a smoke run.
  * Prints figures; the last line is one JSON object with every figure.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -42,7 +47,8 @@ import { startTestTracker } from '../tests/helpers/tracker.ts';
 import { openSession, formGroup } from '../tests/helpers/swarm-e2e.ts';
 import { median, round } from './lib/stats.ts';
 import { randomFile } from './lib/files.ts';
-import { timedDownload } from './lib/harness.ts';
+import { timedDownload, watched } from './lib/harness.ts';
+import { cpuMs, rendererRss } from './lib/browser-procs.ts';
 import { profilePage, type ProfileSummary } from './lib/cpu-profile.ts';
 
 const { values } = parseArgs({
@@ -57,6 +63,7 @@ const { values } = parseArgs({
     'big-share-only': { type: 'boolean', default: false },
     only: { type: 'string' },
     'web-dir': { type: 'string' },
+    'base-web-dir': { type: 'string' },
     quick: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
   },
@@ -87,50 +94,6 @@ async function cleanup(): Promise<void> {
 const workDir = await mkdtemp(join(tmpdir(), 'meshdrop-bench-'));
 t.after(() => rm(workDir, { recursive: true, force: true }));
 
-/** CPU time (user + system, ms) of a person's whole Chromium process tree, from /proc. */
-async function cpuMs(person: Person): Promise<number> {
-  const pids = await readdir('/proc').then((d) => d.filter((x) => /^\d+$/.test(x)));
-  const info = new Map<number, { ppid: number; ticks: number; cmd: string }>();
-  for (const pid of pids) {
-    try {
-      const st = await readFile(`/proc/${pid}/stat`, 'utf8');
-      const fields = st.slice(st.lastIndexOf(')') + 2).split(' ');
-      const cmd = await readFile(`/proc/${pid}/cmdline`, 'utf8');
-      info.set(Number(pid), { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]), cmd });
-    } catch {
-      /* gone meanwhile */
-    }
-  }
-  const roots = [...info].filter(([, p]) => p.cmd.includes(`--user-data-dir=${person.profileDir}`) && !p.cmd.includes('--type=')).map(([pid]) => pid);
-  const tree = new Set(roots);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const [pid, p] of info) if (!tree.has(pid) && tree.has(p.ppid)) (tree.add(pid), (grew = true));
-  }
-  let ticks = 0;
-  for (const pid of tree) ticks += info.get(pid)!.ticks;
-  return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
-}
-/** Resident memory (bytes) of a person's renderer processes together, from /proc. */
-async function rendererRss(person: Person): Promise<number> {
-  let total = 0;
-  for (const pid of await readdir('/proc').then((d) => d.filter((x) => /^\d+$/.test(x)))) {
-    try {
-      const cmd = await readFile(`/proc/${pid}/cmdline`, 'utf8');
-      if (!cmd.includes('--type=renderer')) continue;
-      // Renderers do not carry the profile dir; the harness page's renderer is a child of this person's browser.
-      const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      const parentCmd = await readFile(`/proc/${ppid}/cmdline`, 'utf8').catch(() => '');
-      if (!parentCmd.includes(`--user-data-dir=${person.profileDir}`)) continue;
-      const rss = /VmRSS:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, 'utf8'));
-      total += Number(rss?.[1] ?? 0) * 1024;
-    } catch {
-      /* gone meanwhile */
-    }
-  }
-  return total;
-}
 const cpuOf = async (people: Person[]) => (await Promise.all(people.map(cpuMs))).reduce((a, b) => a + b, 0);
 
 const log = (line: string) => console.log(line);
@@ -146,9 +109,9 @@ const mbps = (bytes: number, ms: number) => bytes / 1e6 / (ms / 1000);
 const tracker = await startTestTracker(t, values['web-dir'] ? { webDir: values['web-dir'] } : {});
 const result: Record<string, unknown> = { config: cfg };
 
-async function person(name: string, options: Parameters<typeof openSession>[2] = {}): Promise<Person> {
+async function person(name: string, options: Parameters<typeof openSession>[2] = {}, httpUrl = tracker.httpUrl): Promise<Person> {
   const p = await launchPerson(t, name);
-  await openSession(p, tracker.httpUrl, options);
+  await openSession(p, httpUrl, options);
   return p;
 }
 
@@ -246,6 +209,16 @@ try {
     const { fileId } = await share(seeder, file.path, 'bench');
     const raw: { rate: number; cpu: number }[] = [];
     const mesh: { rate: number; cpu: number }[] = [];
+    // --base-web-dir: the other build, its own tracker and two browsers, the same file.
+    const baseTracker = values['base-web-dir'] ? await startTestTracker(t, { webDir: values['base-web-dir'] }) : undefined;
+    let basePair: { seeder: Person; leecher: Person; fileId: string } | undefined;
+    if (baseTracker) {
+      const bs = await person('baseseeder', {}, baseTracker.httpUrl);
+      const bl = await person('baseleecher', {}, baseTracker.httpUrl);
+      await formGroup('bench', bs, [bl]);
+      basePair = { seeder: bs, leecher: bl, fileId: (await share(bs, file.path, 'bench')).fileId };
+    }
+    const base: { rate: number; cpu: number }[] = [];
     for (let run = 0; run < cfg.runs; run++) {
       // Raw: 64 KiB messages (Meshdrop's block size), bufferedamountlow backpressure, signals through this process.
       const id = `raw-${run}`;
@@ -269,7 +242,7 @@ try {
       // --profile: CDP Profiler on both pages during the last Meshdrop run (the figures of that run carry its overhead).
       const profiling = values.profile && run === cfg.runs - 1 ? await Promise.all([profilePage(seeder.page), profilePage(leecher.page)]) : undefined;
       const c0 = await cpuOf([seeder, leecher]);
-      const dms = await timedDownload(leecher, fileId);
+      const dms = await watched(leecher, fileId, timedDownload(leecher, fileId));
       const dcpu = (await cpuOf([seeder, leecher])) - c0;
       if (profiling) {
         const [ps, pl] = await Promise.all(profiling.map((p) => p.stop(15)));
@@ -280,6 +253,16 @@ try {
       mesh.push({ rate: mbps(file.size, dms), cpu: dcpu / (file.size / 1e6) });
       log(`run ${run + 1}: raw ${round(raw.at(-1)!.rate)} MB/s (${round(raw.at(-1)!.cpu)} CPU-ms/MB), meshdrop ${round(mesh.at(-1)!.rate)} MB/s (${round(mesh.at(-1)!.cpu)} CPU-ms/MB)`);
       await removeFile(leecher, fileId); // the next run downloads from scratch
+      if (basePair) {
+        const b0 = await cpuOf([basePair.seeder, basePair.leecher]);
+        const bms = await watched(basePair.leecher, basePair.fileId, timedDownload(basePair.leecher, basePair.fileId));
+        const bcpu = (await cpuOf([basePair.seeder, basePair.leecher])) - b0;
+        base.push({ rate: mbps(file.size, bms), cpu: bcpu / (file.size / 1e6) });
+        const r = raw.at(-1)!;
+        const [m, b] = [mesh.at(-1)!, base.at(-1)!];
+        log(`run ${run + 1}: base build ${round(b.rate)} MB/s (${round(b.cpu)} CPU-ms/MB); against raw: this build ×${round(m.rate / r.rate, 3)} rate, ×${round(m.cpu / r.cpu, 3)} CPU/MB; base ×${round(b.rate / r.rate, 3)} rate, ×${round(b.cpu / r.cpu, 3)} CPU/MB`);
+        await removeFile(basePair.leecher, basePair.fileId);
+      }
     }
     const r = { rawMBps: round(median(raw.map((x) => x.rate)), 2), meshdropMBps: round(median(mesh.map((x) => x.rate)), 2), rawCpuMsPerMB: round(median(raw.map((x) => x.cpu))), meshdropCpuMsPerMB: round(median(mesh.map((x) => x.cpu))) };
     const ratio = round(r.meshdropMBps / r.rawMBps, 3);
@@ -287,6 +270,19 @@ try {
     log(`median: raw ${r.rawMBps} MB/s, meshdrop ${r.meshdropMBps} MB/s, ratio ${ratio} (target ≥ 0.9)`);
     log(`median: CPU-ms/MB (both browsers) raw ${r.rawCpuMsPerMB}, meshdrop ${r.meshdropCpuMsPerMB}, ratio ${cpuRatio} (target ≤ 1.1)`);
     result.oneSeeder = { ...r, ratio, cpuRatio, runs: { raw, meshdrop: mesh } };
+    if (basePair) {
+      // Medians of the per-run ratios: each run's raw channel is the yardstick for both builds in it.
+      const perRun = (xs: { rate: number; cpu: number }[]) => ({
+        ratio: round(median(xs.map((x, i) => x.rate / raw[i]!.rate)), 3),
+        cpuRatio: round(median(xs.map((x, i) => x.cpu / raw[i]!.cpu)), 3),
+      });
+      const now = perRun(mesh);
+      const before = perRun(base);
+      log(`median of per-run ratios: this build ${now.ratio} rate, ${now.cpuRatio} CPU/MB; base build (${values['base-web-dir']}) ${before.ratio} rate, ${before.cpuRatio} CPU/MB`);
+      result.oneSeederBase = { webDir: values['base-web-dir'], thisBuild: now, baseBuild: before, runs: base };
+      await basePair.seeder.close();
+      await basePair.leecher.close();
+    }
     await seeder.close();
     await leecher.close();
   }

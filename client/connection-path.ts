@@ -1,9 +1,11 @@
 /**
  * Pure: which network path a peer connection took, and the plain words for
- * a peer we could not reach. The browser's connector feeds `pathOfStats` the
+ * a peer we could not reach (or whose Meshdrop speaks another peer wire
+ * version: `wireMismatchReason`). The browser's connector feeds `pathOfStats` the
  * values of RTCPeerConnection.getStats(); node-datachannel can feed it
  * objects of the same shape.
  */
+import { WIRE_VERSION } from '../protocol/constants.ts';
 import type { IceServer } from '../protocol/tracker.ts';
 
 export type ConnectionPath = 'direct' | 'relayed';
@@ -67,4 +69,15 @@ export function unreachableReason(userId: string, iceServers: readonly IceServer
   return offersRelay(iceServers)
     ? `could not reach ${userId}, not even through this tracker's relay (TURN): the relay may be down, or blocked on one of the two networks`
     : `could not reach ${userId}: this tracker offers no relay (TURN), and one of the two networks needs one`;
+}
+
+/**
+ * Why a link to a peer that speaks another peer wire version closed, in plain
+ * words: which side is older and what to do. `theirs` is the version byte of
+ * the frame they sent.
+ */
+export function wireMismatchReason(userId: string, theirs: number): string {
+  return theirs < WIRE_VERSION
+    ? `${userId} runs an older Meshdrop (peer protocol ${theirs}, this one speaks ${WIRE_VERSION}): ${userId} needs to reload the page or update the meshdrop command`
+    : `${userId} runs a newer Meshdrop (peer protocol ${theirs}, this one speaks ${WIRE_VERSION}): reload this page (or update the meshdrop command) to reach them`;
 }

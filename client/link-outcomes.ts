@@ -11,7 +11,7 @@
  * anyway (OUTCOME_BURST in protocol/constants.ts).
  */
 import type { PresenceId } from '../protocol/ids.ts';
-import { unreachableReason, type ConnectionPath } from './connection-path.ts';
+import { unreachableReason, wireMismatchReason, type ConnectionPath } from './connection-path.ts';
 import type { PeerLink } from './peer-link.ts';
 import type { SwarmTracker } from './ports.ts';
 
@@ -35,7 +35,14 @@ export class LinkOutcomes {
   }
 
   closed(link: PeerLink): void {
-    if (!link.initiator || !link.foundNoPath) return;
+    if (!link.initiator) return;
+    // A peer on another wire version is reachable but cannot be spoken to: say which side is older.
+    const theirs = link.theirWireVersion;
+    if (theirs !== undefined) {
+      this.#unreachable.set(link.peerId, { userId: link.userId, reason: `could not download from ${link.userId}: ${wireMismatchReason(link.userId, theirs)}` });
+      return;
+    }
+    if (!link.foundNoPath) return;
     this.#unreachable.set(link.peerId, { userId: link.userId, reason: unreachableReason(link.userId, link.iceServers) });
     if (this.#reportedFailed.has(link.peerId)) return;
     this.#reportedFailed.add(link.peerId);

@@ -10,20 +10,22 @@
  * need only the frame and the file (file id, piece count, not ourselves, one
  * handshake), and serving: requests queue (bounded) and blocks go out only
  * while the channel's bufferedAmount is under the high-water mark and the
- * upload bucket has tokens. Whatever concerns the whole swarm (who is
+ * upload bucket has tokens. Block requests made in one turn of the event
+ * loop go together in one `requests` frame; each block goes out through
+ * one reused frame buffer. Whatever concerns the whole swarm (who is
  * banned, a second link to the same peer, the picker, blocks received,
  * strikes) it hands to its LinkHost, the swarm.
  */
 import { Bitfield } from '../protocol/bitfield.ts';
-import { MAX_QUEUED_REQUESTS, SEND_HIGH_WATER_BYTES } from '../protocol/constants.ts';
+import { MAX_QUEUED_REQUESTS, MAX_REQUESTS_PER_FRAME, SEND_HIGH_WATER_BYTES } from '../protocol/constants.ts';
 import { asInstanceId, type ConnId, type InstanceId, type PresenceId } from '../protocol/ids.ts';
 import type { SignalEnvelope } from '../protocol/signal.ts';
 import type { IceServer } from '../protocol/tracker.ts';
-import { decodeFrame, encodeFrame, type BlockRef, type Frame } from '../protocol/wire.ts';
+import { decodeFrame, encodeBlockInto, encodeFrame, MAX_BLOCK_FRAME_BYTES, type BlockRef, type Frame } from '../protocol/wire.ts';
 import type { PeerChannel, PeerConnector } from './ports.ts';
 import type { RateMeter } from './rate.ts';
 import type { Turn, UploadTurns } from './upload-turns.ts';
-import type { ConnectionPath } from './connection-path.ts';
+import { wireMismatchReason, type ConnectionPath } from './connection-path.ts';
 
 /**
  * A ready link asks its channel for the path this many times, this far
@@ -34,6 +36,7 @@ const PATH_TRIES = 5;
 const PATH_RETRY_MS = 1_000;
 
 export type LinkState = 'dialing' | 'open' | 'ready' | 'closed';
+
 
 export type BlockFrame = Extract<Frame, { type: 'block' }>;
 type HandshakeFrame = Extract<Frame, { type: 'handshake' }>;
@@ -117,6 +120,12 @@ export class PeerLink {
   #pathTimer: ReturnType<typeof setTimeout> | undefined;
   #opened = false;
   #foundNoPath = false;
+  /** The wire version the peer spoke, when it was not ours (the link then closed). */
+  #theirWireVersion: number | undefined;
+  /** Block requests made this turn, sent together in one frame (#flushRequests). */
+  #pendingRequests: BlockRef[] = [];
+  /** The one buffer every block frame we serve is encoded into (encodeBlockInto). */
+  #blockFrame: Uint8Array | undefined;
   #serveQueue: (BlockRef & { ticket: number })[] = [];
   #serving = false;
   /** The serve loop's wait for its turn under the upload cap, cut short on close. */
@@ -160,6 +169,11 @@ export class PeerLink {
     return this.#foundNoPath;
   }
 
+  /** The peer's wire version when it spoke another one than ours (see wireMismatchReason); else undefined. */
+  get theirWireVersion(): number | undefined {
+    return this.#theirWireVersion;
+  }
+
   /** A signal from the peer, for the transport. */
   signal(data: unknown): void {
     if (!this.#isClosed()) this.#handle.signal(data);
@@ -167,8 +181,35 @@ export class PeerLink {
 
   send(frame: Frame): void {
     if (this.#isClosed() || !this.#channel) return;
+    // Requests already made go first: a cancel must not overtake the request it cancels.
+    if (this.#pendingRequests.length > 0) this.#flushRequests();
+    this.#sendBytes(encodeFrame(frame));
+  }
+
+  /**
+   * Asks the peer for a block. Requests made in the same turn go in one
+   * `requests` frame, sent once the turn's synchronous work is done (the
+   * swarm tops a pipeline up several blocks at a time).
+   */
+  request(ref: BlockRef): void {
+    if (this.#isClosed() || !this.#channel) return;
+    this.#pendingRequests.push({ piece: ref.piece, offset: ref.offset, length: ref.length });
+    if (this.#pendingRequests.length === 1) queueMicrotask(() => this.#flushRequests());
+    else if (this.#pendingRequests.length >= MAX_REQUESTS_PER_FRAME) this.#flushRequests();
+  }
+
+  #flushRequests(): void {
+    const refs = this.#pendingRequests;
+    if (refs.length === 0) return;
+    this.#pendingRequests = [];
+    if (this.#isClosed()) return;
+    const [only] = refs;
+    this.#sendBytes(encodeFrame(refs.length === 1 ? { type: 'request', ...only! } : { type: 'requests', refs }));
+  }
+
+  #sendBytes(bytes: Uint8Array): void {
     try {
-      this.#channel.send(encodeFrame(frame));
+      this.#channel!.send(bytes);
     } catch {
       this.close('send failed');
     }
@@ -180,6 +221,7 @@ export class PeerLink {
     clearTimeout(this.#connectTimer);
     clearTimeout(this.#pathTimer);
     this.#serveQueue = [];
+    this.#pendingRequests = [];
     if (this.#turn) {
       this.#turn.cancel();
       this.#turn = undefined;
@@ -230,7 +272,11 @@ export class PeerLink {
     try {
       if (this.#isClosed()) return;
       const decoded = decodeFrame(bytes);
-      if (!decoded.ok) return this.close(`bad frame: ${decoded.message}`);
+      if (!decoded.ok) {
+        if (decoded.version === undefined) return this.close(`bad frame: ${decoded.message}`);
+        this.#theirWireVersion = decoded.version;
+        return this.close(wireMismatchReason(this.userId, decoded.version));
+      }
       const frame = decoded.frame;
       if (frame.type === 'handshake') return this.#onHandshake(frame);
       if (this.#state !== 'ready') return this.close('frame before handshake');
@@ -240,6 +286,9 @@ export class PeerLink {
           return this.#host.peerHas(this, frame.piece);
         case 'request':
           return this.#onRequest(frame);
+        case 'requests':
+          for (const ref of frame.refs) this.#onRequest(ref);
+          return;
         case 'cancel':
           this.#serveQueue = this.#serveQueue.filter((r) => r.piece !== frame.piece || r.offset !== frame.offset);
           return;
@@ -325,7 +374,7 @@ export class PeerLink {
           this.send({ ...ref, type: 'reject' });
           continue;
         }
-        this.send({ type: 'block', piece: ref.piece, offset: ref.offset, data: piece.subarray(ref.offset, ref.offset + ref.length) });
+        this.#sendBlock(ref, piece.subarray(ref.offset, ref.offset + ref.length));
         host.served(this, ref.length, ref.piece);
       }
     } catch (err) {
@@ -334,5 +383,13 @@ export class PeerLink {
     } finally {
       this.#serving = false;
     }
+  }
+
+  /** A block frame through the link's one frame buffer: the channel copies it before send returns. */
+  #sendBlock(ref: BlockRef, data: Uint8Array): void {
+    if (this.#isClosed() || !this.#channel) return;
+    if (this.#pendingRequests.length > 0) this.#flushRequests();
+    this.#blockFrame ??= new Uint8Array(MAX_BLOCK_FRAME_BYTES);
+    this.#sendBytes(encodeBlockInto(this.#blockFrame, ref.piece, ref.offset, data));
   }
 }

@@ -67,6 +67,15 @@ export interface PieceStore {
  */
 export interface PieceSource {
   readPiece(index: number): Promise<Uint8Array>;
+  /**
+   * True when a read returns exactly the bytes the source had when it was
+   * made, or fails: a browser's File or Blob snapshot (the File API's
+   * snapshot state: a file changed on disk since fails with
+   * NotReadableError). Pieces served from it are not hashed again
+   * (client/served-pieces.ts); a file on disk that can change under us
+   * (the command line's) leaves it unset and each served piece is checked.
+   */
+  readonly unchanging?: boolean;
 }
 
 // ---------------------------------------------------------------- hashing
@@ -85,6 +94,11 @@ export interface Hasher {
  * pair in fast tests). Messages are whole binary frames (protocol/wire.ts).
  */
 export interface PeerChannel {
+  /**
+   * Queues one frame. The channel copies the bytes before it returns (as
+   * RTCDataChannel.send does): the caller may reuse the buffer at once
+   * (PeerLink encodes every block it serves into one buffer).
+   */
   send(frame: Uint8Array): void;
   /** Bytes queued and not yet sent: senders wait while it is high (backpressure). */
   readonly bufferedAmount: number;

@@ -1,7 +1,9 @@
 /**
  * Where the pieces a swarm serves come from: the piece store, or the
- * sharer's original file checked against its hashes. The last few are kept,
- * so the consecutive block requests of one piece read it once.
+ * sharer's original file, checked against its hashes unless the platform
+ * guarantees it unchanged (PieceSource.unchanging: a browser's File
+ * snapshot fails to read once the file changed). The last few are kept, so
+ * the consecutive block requests of one piece read it once.
  */
 import type { FileMeta } from '../protocol/tracker.ts';
 import type { Hasher, PieceSource, PieceStore } from './ports.ts';
@@ -23,6 +25,7 @@ export class ServedPieces {
   readonly #onError: (message: string) => void;
   #cache = new Map<number, Promise<Uint8Array | undefined>>();
   #originalChanged = false;
+  #originalUnreadable = false;
 
   constructor(options: ServedPiecesOptions, onError: (message: string) => void) {
     this.#o = options;
@@ -50,7 +53,20 @@ export class ServedPieces {
    * will fail (and cost us strikes). Hashing is ~100x faster than the channel.
    */
   async #readOriginal(index: number): Promise<Uint8Array | undefined> {
-    const data = await this.#o.source!.readPiece(index);
+    const source = this.#o.source!;
+    let data: Uint8Array;
+    try {
+      data = await source.readPiece(index);
+    } catch (err) {
+      // A browser refuses to read a File that changed (or went) since it was picked: say so once, as for a changed one.
+      if (!this.#originalUnreadable) {
+        this.#originalUnreadable = true;
+        this.#onError(`${this.#o.meta.name} can no longer be read (${(err as Error).name || 'error'}): it was changed, moved or deleted since it was shared; share it again`);
+      }
+      return undefined;
+    }
+    // Checking again would only repeat what the platform guarantees (and cost a SHA-1 per served piece).
+    if (source.unchanging) return data;
     if ((await this.#o.hasher.sha1(data)) === this.#o.meta.pieceHashes[index]) return data;
     if (!this.#originalChanged) {
       this.#originalChanged = true;

@@ -24,7 +24,7 @@
  * (picked, buffered, verified or failed, blamed, announced), and split
  * further that one story would be spread over files.
  */
-import { CONNECT_TIMEOUT_MS, MAX_PEERS_PER_FILE, MAX_STRIKES } from '../protocol/constants.ts';
+import { CONNECT_TIMEOUT_MS, MAX_PEERS_PER_FILE, MAX_STRIKES, REQUEST_BATCH_BLOCKS } from '../protocol/constants.ts';
 import type { Bitfield } from '../protocol/bitfield.ts';
 import type { ConnId, InstanceId, PresenceId } from '../protocol/ids.ts';
 import { Dialer } from './dialer.ts';
@@ -391,14 +391,17 @@ export class Swarm extends Emitter<SwarmEvents> {
    * requests come back sooner, gets more. Handing them to whichever link's
    * block arrived gave the first link every token and left a second seeder
    * idle (issue 12). Uncapped, every pipeline fills to its depth as before.
+   * A link is topped up only once it has room for a batch
+   * (REQUEST_BATCH_BLOCKS, or half its depth), and then to its depth: the
+   * requests of one top-up go in one frame (PeerLink.request).
    */
   #fillAll(): void {
     if (this.#closed || this.satisfied) return;
     const now = this.#o.now();
     const bucket = this.#o.limits.download;
-    const open: { link: PeerLink; depth: number }[] = [];
+    const open: { link: PeerLink; depth: number; topping: boolean }[] = [];
     for (const link of this.#dialer.links()) {
-      if (link.state === 'ready' && link.totals) open.push({ link, depth: pipelineDepth(link.totals.down.rate()) });
+      if (link.state === 'ready' && link.totals) open.push({ link, depth: pipelineDepth(link.totals.down.rate()), topping: false });
     }
     while (open.length > 0) {
       const wait = bucket.waitMs();
@@ -415,9 +418,10 @@ export class Swarm extends Emitter<SwarmEvents> {
       let fewest = Infinity;
       let oldest = Infinity;
       for (let i = 0; i < open.length; i++) {
-        const { link, depth } = open[i]!;
+        const { link, depth, topping } = open[i]!;
         const outstanding = this.#picker.outstanding(link.conn);
         if (outstanding >= depth) continue;
+        if (!topping && depth - outstanding < Math.min(REQUEST_BATCH_BLOCKS, Math.ceil(depth / 2))) continue;
         const asked = this.#lastAsked.get(link) ?? -1;
         if (outstanding < fewest || (outstanding === fewest && asked < oldest)) {
           fewest = outstanding;
@@ -427,6 +431,7 @@ export class Swarm extends Emitter<SwarmEvents> {
       }
       if (best < 0) return; // every pipeline is full
       const { link } = open[best]!;
+      open[best]!.topping = true;
       const [ref] = this.#picker.pick(link.conn, 1, now);
       if (!ref) {
         open.splice(best, 1); // nothing this peer has that we still need
@@ -434,7 +439,7 @@ export class Swarm extends Emitter<SwarmEvents> {
       }
       bucket.take(ref.length);
       this.#lastAsked.set(link, this.#asked++);
-      link.send({ ...ref, type: 'request' });
+      link.request(ref);
     }
   }
 

@@ -180,9 +180,27 @@ export const INVITE_MIN_TTL_MS = 1000;
 
 /**
  * Peer wire version: the first byte of every browser ⇄ browser frame. A peer
- * that receives another version closes the channel instead of guessing.
+ * that receives another version closes the channel instead of guessing, and
+ * says which version the other side spoke (client/peer-link.ts). Version 2
+ * added the `requests` frame (several block requests in one message).
  */
-export const WIRE_VERSION = 1;
+export const WIRE_VERSION = 2;
+
+/**
+ * Block requests in one `requests` frame, at most: a full pipeline
+ * (PIPELINE_MAX_BLOCKS) is the most an honest peer ever has outstanding.
+ */
+export const MAX_REQUESTS_PER_FRAME = 64;
+
+/**
+ * A downloader tops a link's pipeline up once it has room for this many
+ * blocks (or half its depth, if that is less), all in one `requests` frame:
+ * one message per piece's worth of blocks instead of one per 64 KiB block,
+ * which cost both pages a message event and a send each
+ * (docs/transfer-profile.md). 8 × 64 KiB is one piece; with a full pipeline
+ * of 64 blocks the in-flight amount only dips to 56.
+ */
+export const REQUEST_BATCH_BLOCKS = 8;
 
 /**
  * Open peer connections per file. Each WebRTC connection costs a browser a few

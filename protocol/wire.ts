@@ -12,6 +12,11 @@
  * | 3 block       | piece, offset, data (1..BLOCK_SIZE bytes)                               |
  * | 4 cancel      | piece, offset, length                                                   |
  * | 5 reject      | piece, offset, length                                                   |
+ * | 6 requests    | 1..MAX_REQUESTS_PER_FRAME × (piece, offset, length)                     |
+ *
+ * `requests` (wire version 2) asks for several blocks in one message: the
+ * same as that many `request` frames in that order, each answered (block or
+ * reject) on its own.
  *
  * The handshake's peer id is a random id per client instance, stable across
  * tracker reconnections (the tracker's presence id changes with each
@@ -20,9 +25,9 @@
  * `decodeFrame` never throws: a malformed frame comes back as an error with a
  * code and a message, so a bad peer cannot take down the transport's callback.
  */
-import { BLOCK_SIZE, MAX_PIECES, WIRE_VERSION } from './constants.ts';
+import { BLOCK_SIZE, MAX_PIECES, MAX_REQUESTS_PER_FRAME, WIRE_VERSION } from './constants.ts';
 
-export const FrameType = { Handshake: 0, Have: 1, Request: 2, Block: 3, Cancel: 4, Reject: 5 } as const;
+export const FrameType = { Handshake: 0, Have: 1, Request: 2, Block: 3, Cancel: 4, Reject: 5, Requests: 6 } as const;
 export type FrameType = (typeof FrameType)[keyof typeof FrameType];
 
 /** Bytes of a file id (SHA-1) and of a handshake's peer id. */
@@ -51,7 +56,8 @@ export type Frame =
   | ({ type: 'request' } & BlockRef)
   | { type: 'block'; piece: number; offset: number; data: Uint8Array }
   | ({ type: 'cancel' } & BlockRef)
-  | ({ type: 'reject' } & BlockRef);
+  | ({ type: 'reject' } & BlockRef)
+  | { type: 'requests'; refs: BlockRef[] };
 
 export const WireErrorCode = {
   TooShort: 'too_short',
@@ -64,10 +70,17 @@ export const WireErrorCode = {
 } as const;
 export type WireErrorCode = (typeof WireErrorCode)[keyof typeof WireErrorCode];
 
-export type Decoded = { ok: true; frame: Frame } | { ok: false; code: WireErrorCode; message: string };
+export type Decoded =
+  | { ok: true; frame: Frame }
+  /** `version` is the frame's wire version when that is what was wrong (code BadVersion). */
+  | { ok: false; code: WireErrorCode; message: string; version?: number };
 
 const HEADER = 2;
 const REF_BYTES = 12;
+/** Bytes of a block frame before its data: header, piece, offset. */
+export const BLOCK_HEADER_BYTES = HEADER + 8;
+/** The largest block frame: what a reusable frame buffer for encodeBlockInto needs. */
+export const MAX_BLOCK_FRAME_BYTES = BLOCK_HEADER_BYTES + BLOCK_SIZE;
 const HANDSHAKE_FIXED = HEADER + FILE_ID_BYTES + PEER_ID_BYTES + 4;
 
 // ---------------------------------------------------------------- encode
@@ -127,15 +140,43 @@ export function encodeFrame(frame: Frame): Uint8Array {
       view.setUint32(HEADER + 8, frame.length);
       return bytes;
     }
-    case 'block': {
-      checkRef({ piece: frame.piece, offset: frame.offset, length: frame.data.length });
-      const { bytes, view } = header(FrameType.Block, 8 + frame.data.length);
-      view.setUint32(HEADER, frame.piece);
-      view.setUint32(HEADER + 4, frame.offset);
-      bytes.set(frame.data, HEADER + 8);
+    case 'block':
+      return encodeBlockInto(new Uint8Array(BLOCK_HEADER_BYTES + frame.data.length), frame.piece, frame.offset, frame.data);
+    case 'requests': {
+      if (frame.refs.length < 1 || frame.refs.length > MAX_REQUESTS_PER_FRAME) {
+        throw new RangeError(`a requests frame carries 1..${MAX_REQUESTS_PER_FRAME} requests, got ${frame.refs.length}`);
+      }
+      const { bytes, view } = header(FrameType.Requests, REF_BYTES * frame.refs.length);
+      let at = HEADER;
+      for (const ref of frame.refs) {
+        checkRef(ref);
+        view.setUint32(at, ref.piece);
+        view.setUint32(at + 4, ref.offset);
+        view.setUint32(at + 8, ref.length);
+        at += REF_BYTES;
+      }
       return bytes;
     }
   }
+}
+
+/**
+ * Encodes a block frame into `target` (at least BLOCK_HEADER_BYTES +
+ * data.length bytes) and returns the view of it that is the frame. A server
+ * reuses one buffer for every block it sends, since a channel copies a frame
+ * before `send` returns (PeerChannel.send): no 64 KiB allocation per block.
+ */
+export function encodeBlockInto(target: Uint8Array, piece: number, offset: number, data: Uint8Array): Uint8Array {
+  checkRef({ piece, offset, length: data.length });
+  const n = BLOCK_HEADER_BYTES + data.length;
+  if (target.length < n) throw new RangeError(`a block frame of ${n} bytes does not fit in ${target.length}`);
+  const view = new DataView(target.buffer, target.byteOffset, n);
+  target[0] = WIRE_VERSION;
+  target[1] = FrameType.Block;
+  view.setUint32(HEADER, piece);
+  view.setUint32(HEADER + 4, offset);
+  target.set(data, BLOCK_HEADER_BYTES);
+  return target.subarray(0, n);
 }
 
 // ---------------------------------------------------------------- decode
@@ -149,7 +190,9 @@ const bad = (code: WireErrorCode, message: string): Decoded => ({ ok: false, cod
 export function decodeFrame(bytes: Uint8Array): Decoded {
   if (!(bytes instanceof Uint8Array)) return bad(WireErrorCode.TooShort, 'a frame must be binary');
   if (bytes.length < HEADER) return bad(WireErrorCode.TooShort, `a frame has at least ${HEADER} bytes, got ${bytes.length}`);
-  if (bytes[0] !== WIRE_VERSION) return bad(WireErrorCode.BadVersion, `wire version ${bytes[0]} is not ${WIRE_VERSION}`);
+  if (bytes[0] !== WIRE_VERSION) {
+    return { ok: false, code: WireErrorCode.BadVersion, message: `wire version ${bytes[0]} is not ${WIRE_VERSION}`, version: bytes[0]! };
+  }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const type = bytes[1]!;
   switch (type) {
@@ -189,6 +232,19 @@ export function decodeFrame(bytes: Uint8Array): Decoded {
       const length = view.getUint32(HEADER + 8);
       if (length < 1 || length > BLOCK_SIZE) return bad(WireErrorCode.BadField, `a block is 1..${BLOCK_SIZE} bytes, not ${length}`);
       return { ok: true, frame: { type: name, piece: view.getUint32(HEADER), offset: view.getUint32(HEADER + 4), length } };
+    }
+    case FrameType.Requests: {
+      const body = bytes.length - HEADER;
+      if (body < REF_BYTES || body % REF_BYTES !== 0) return bad(WireErrorCode.BadLength, `a requests frame carries whole ${REF_BYTES}-byte requests, got ${body} bytes`);
+      const n = body / REF_BYTES;
+      if (n > MAX_REQUESTS_PER_FRAME) return bad(WireErrorCode.BadField, `a requests frame carries at most ${MAX_REQUESTS_PER_FRAME} requests, got ${n}`);
+      const refs: BlockRef[] = new Array(n);
+      for (let i = 0, at = HEADER; i < n; i++, at += REF_BYTES) {
+        const length = view.getUint32(at + 8);
+        if (length < 1 || length > BLOCK_SIZE) return bad(WireErrorCode.BadField, `request ${i + 1}: a block is 1..${BLOCK_SIZE} bytes, not ${length}`);
+        refs[i] = { piece: view.getUint32(at), offset: view.getUint32(at + 4), length };
+      }
+      return { ok: true, frame: { type: 'requests', refs } };
     }
     case FrameType.Block: {
       const dataBytes = bytes.length - HEADER - 8;

@@ -152,13 +152,14 @@ export class HarnessSession {
     options: { keep?: 'original' | 'store'; handle?: FileSystemFileHandle; onProgress?: (done: number, total: number) => void } = {},
   ): Promise<{ fileId: string; hashMs: number; shareMs: number }> {
     const t0 = performance.now();
-    const pieceHashes = await this.platform.hasher.hashFile(file, PIECE_SIZE, {
+    const source = new BlobPieceSource(file, PIECE_SIZE);
+    const pieceHashes = await this.platform.hasher.hashFile(source.file, PIECE_SIZE, {
       onProgress: (p) => options.onProgress?.(p.piecesDone, p.pieceCount),
     });
     const t1 = performance.now();
     const keep = options.keep ?? (options.handle ? 'original' : 'store');
     const { fileId } = await this.engine.share({
-      source: new BlobPieceSource(file, PIECE_SIZE),
+      source,
       name: file.name,
       size: file.size,
       groupId,

@@ -89,7 +89,7 @@ test('malformed frames are refused with a named code', () => {
   const other = valid.have.slice();
   other[0] = WIRE_VERSION + 1;
   expectError(other, WireErrorCode.BadVersion, /version/);
-  expectError(new Uint8Array([WIRE_VERSION, 6, 0, 0, 0, 0]), WireErrorCode.UnknownType, /6/);
+  expectError(new Uint8Array([WIRE_VERSION, 7, 0, 0, 0, 0]), WireErrorCode.UnknownType, /7/); // 6 is `requests` since wire version 2
   expectError(new Uint8Array([WIRE_VERSION, 255]), WireErrorCode.UnknownType);
 
   // handshake: truncated, trailing bytes, piece count out of range, bits past the end

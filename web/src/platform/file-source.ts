@@ -11,7 +11,13 @@
  *   IndexedDB while sharing, so the file stays seedable.
  *
  * Both paths read pieces with `Blob.slice().arrayBuffer()`: one piece in
- * memory at a time, whatever the file's size.
+ * memory at a time, whatever the file's size. A BlobPieceSource reads from
+ * one snapshot of the File taken when it is made (`snapshotOf`): a File's
+ * own slice() asks the browser process for the file's metadata each time
+ * (the `slice` cost in docs/transfer-profile.md), and a snapshot fails to
+ * read once the file changed on disk (the File API's snapshot state), so
+ * its pieces need no second SHA-1 when served (PieceSource.unchanging).
+ * Hash the same snapshot the source reads, so the hashes describe it.
  */
 import type { PieceSource } from '../../../client/ports.ts';
 import type { IdbPieceStore } from './idb-store.ts';
@@ -29,11 +35,21 @@ interface KeptHandle {
   lastModified: number;
 }
 
+/** One snapshot of a File (a Blob of its bytes as they are now, which fails to read once they change); any other Blob as it is. */
+export function snapshotOf(file: Blob): Blob {
+  return file instanceof File ? file.slice(0, file.size, file.type) : file;
+}
+
 export class BlobPieceSource implements PieceSource {
+  readonly unchanging = true;
+  readonly file: Blob;
+
   constructor(
-    readonly file: Blob,
+    file: Blob,
     readonly pieceSize: number,
-  ) {}
+  ) {
+    this.file = snapshotOf(file);
+  }
 
   async readPiece(index: number): Promise<Uint8Array> {
     const start = index * this.pieceSize;

@@ -98,13 +98,15 @@ export async function startTransfers(platform: BrowserPlatform, userId: string):
   return {
     async share(groupId, file, onProgress, handle, signal) {
       // The worker reads the File itself, so hashing never holds the file in this page's memory.
-      const pieceHashes = await platform.hasher.hashFile(file, PIECE_SIZE, {
+      // It hashes the very snapshot the source serves from (file-source.ts), so the hashes describe it.
+      const source = new BlobPieceSource(file, PIECE_SIZE);
+      const pieceHashes = await platform.hasher.hashFile(source.file, PIECE_SIZE, {
         onProgress: (p) => onProgress('checking', p.totalBytes ? p.bytesDone / p.totalBytes : 1),
         ...(signal ? { signal } : {}),
       });
       if (!handle) onProgress('storing', 0);
       const { fileId } = await engine.share({
-        source: new BlobPieceSource(file, PIECE_SIZE),
+        source,
         name: file.name,
         size: file.size,
         groupId,
