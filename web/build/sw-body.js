@@ -165,16 +165,37 @@ function readPiece(db, fileId, index) {
     get.onerror = () => reject(get.error);
   });
 }
-// A notification's click (web/src/ui/notify-browser.ts) opens what it is about: an open tab of the app
-// is focused and sent there, else a new one is opened. Only paths of this app, never another site.
+/*
+ * A notification's click (web/src/ui/notify-browser.ts) opens what it is
+ * about. An open tab of the app is focused and told which screen to show
+ * (`meshdrop-open`, web/src/ui/notify-open.ts): its router moves there, so
+ * its downloads, links and sign-in carry on. Navigating the tab instead
+ * would reload the app, dropping every connection (and a tab that shares a
+ * file asks before it unloads). With no tab open, a new one opens there.
+ * Only paths of this app, never another site.
+ */
 self.addEventListener('notificationclick', (event) => {
   event.notification.close();
-  const path = typeof event.notification.data?.path === 'string' && event.notification.data.path.startsWith('/') ? event.notification.data.path : '/';
-  const target = new URL(path, self.location.origin).href;
-  event.waitUntil(
-    self.clients.matchAll({ type: 'window', includeUncontrolled: true }).then((tabs) => {
-      const tab = tabs.find((c) => new URL(c.url).origin === self.location.origin);
-      return tab ? tab.focus().then((t) => (t ?? tab).navigate(target)) : self.clients.openWindow(target);
-    }),
-  );
+  event.waitUntil(openInApp(appPath(event.notification.data?.path)));
 });
+
+/** `path` if it names a page of this origin ("/g/family"), else the app's start page. */
+function appPath(path) {
+  if (typeof path !== 'string' || !path.startsWith('/')) return '/';
+  const url = new URL(path, self.location.origin); // "//elsewhere.example/" is another site, not a path
+  return url.origin === self.location.origin && !NOT_THE_APP.includes(url.pathname) ? url.pathname + url.search : '/';
+}
+
+async function openInApp(path) {
+  const tabs = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+  const app = tabs.filter((c) => {
+    const url = new URL(c.url);
+    return url.origin === self.location.origin && !NOT_THE_APP.includes(url.pathname);
+  });
+  // The tab the person looks at, else the one they used last (matchAll lists the most recently focused first).
+  const tab = app.find((c) => c.focused) ?? app.find((c) => c.visibilityState === 'visible') ?? app[0];
+  if (!tab) return self.clients.openWindow(path);
+  tab.postMessage({ type: 'meshdrop-open', path });
+  // Focusing is the browser's to allow (a real click on the notification); the screen changes either way.
+  await tab.focus().catch(() => undefined);
+}
