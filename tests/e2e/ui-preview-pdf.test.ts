@@ -84,6 +84,9 @@ test('a PDF shows in its preview where the browser has a PDF viewer; where it ha
       await B.waitForTimeout(250);
     }
     t.diagnostic(`the preview frame is ${(share * 100).toFixed(0)} % the page's black`);
+    // Under its own name (the viewer's title and its Download button), not the URL's file id.
+    const disposition = await B.evaluate(async (src) => (await fetch(src!, { headers: { range: 'bytes=0-0' } })).headers.get('content-disposition'), await frame.getAttribute('src'));
+    assert.equal(disposition, `inline; filename="report.pdf"; filename*=UTF-8''report.pdf`);
 
     // Carol: the same Chromium set to download PDFs, so it has no viewer.
     await carol.open(invite);

@@ -93,7 +93,13 @@ async function preview(event, fileId) {
       return new Response(null, { status: 416, headers: { 'content-range': `bytes */${size}` } });
     }
   }
-  const headers = { 'content-type': file.mime, 'accept-ranges': 'bytes', 'content-length': String(end - start + 1), 'cache-control': 'no-store' };
+  const headers = {
+    'content-type': file.mime,
+    'content-disposition': inlineDisposition(file.name),
+    'accept-ranges': 'bytes',
+    'content-length': String(end - start + 1),
+    'cache-control': 'no-store',
+  };
   if (range) headers['content-range'] = `bytes ${start}-${end}/${size}`;
   if (size === 0) return new Response(null, { status: 200, headers });
   const db = await openDatabase(file.dbName);
@@ -113,6 +119,19 @@ async function preview(event, fileId) {
     },
   });
   return new Response(body, { status: range ? 206 : 200, headers });
+}
+
+/**
+ * Shown in the page, under the file's own name: a viewer that names what it
+ * shows or saves (Chromium's PDF viewer: its title and its Download button)
+ * would otherwise take the URL's last segment, the file id. RFC 6266: an
+ * ASCII fallback, and the exact name UTF-8 encoded (RFC 8187).
+ */
+function inlineDisposition(name) {
+  if (typeof name !== 'string' || name === '') return 'inline';
+  const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  const exact = encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `inline; filename="${ascii}"; filename*=UTF-8''${exact}`;
 }
 
 /** The window that downloads this file (the requesting one first), and what it says of the file. */
