@@ -9,50 +9,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { startTestTracker } from '../helpers/tracker.ts';
 import { assertNoBrowserErrors, launchPerson, withBrowserErrors } from '../helpers/browser.ts';
 import { screenshotPath } from '../helpers/screenshots.ts';
 import { dropFile } from '../helpers/ui.ts';
 import { aliceSharesWithInvite, bobJoinsByInvite, setDownloadLimit } from '../helpers/ui-stories.ts';
+import { bmp, wav } from '../helpers/media.ts';
 
 const PIECE = 512 * 1024;
-
-/** A valid PCM WAV: 8 kHz, 8-bit, mono, a 440 Hz tone, `bytes` of samples. */
-function wav(bytes: number): Buffer {
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0);
-  header.writeUInt32LE(36 + bytes, 4);
-  header.write('WAVEfmt ', 8);
-  header.writeUInt32LE(16, 16); // fmt chunk size
-  header.writeUInt16LE(1, 20); // PCM
-  header.writeUInt16LE(1, 22); // mono
-  header.writeUInt32LE(8000, 24); // sample rate
-  header.writeUInt32LE(8000, 28); // byte rate
-  header.writeUInt16LE(1, 32); // block align
-  header.writeUInt16LE(8, 34); // bits per sample
-  header.write('data', 36);
-  header.writeUInt32LE(bytes, 40);
-  const samples = Buffer.alloc(bytes);
-  for (let i = 0; i < bytes; i++) samples[i] = 128 + Math.round(60 * Math.sin((2 * Math.PI * 440 * i) / 8000));
-  return Buffer.concat([header, samples]);
-}
-
-/** A 24-bit BMP of noise, `side` × `side` (rows padded to 4 bytes, bottom-up). */
-function bmp(side: number): Buffer {
-  const row = Math.ceil((side * 3) / 4) * 4;
-  const header = Buffer.alloc(54);
-  header.write('BM', 0);
-  header.writeUInt32LE(54 + row * side, 2);
-  header.writeUInt32LE(54, 10);
-  header.writeUInt32LE(40, 14);
-  header.writeInt32LE(side, 18);
-  header.writeInt32LE(side, 22);
-  header.writeUInt16LE(1, 26);
-  header.writeUInt16LE(24, 28);
-  header.writeUInt32LE(row * side, 34);
-  return Buffer.concat([header, randomBytes(row * side)]);
-}
 
 test('a partly downloaded WAV plays from its first pieces, fetched first; an image shows in its preview', { timeout: 170_000 }, async (t) => {
   const tracker = await startTestTracker(t);

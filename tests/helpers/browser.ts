@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Teardown } from './tracker.ts';
@@ -53,10 +53,16 @@ export interface LaunchOptions {
   allowErrors?: string[];
   /** Another Chromium executable (e.g. a wrapper that runs it inside a network namespace). */
   executablePath?: string;
+  /** The profile's preferences, written before the browser starts (e.g. `{ plugins: { always_open_pdf_externally: true } }`). */
+  preferences?: object;
 }
 
 export async function launchPerson(t: Teardown, name: string, options: LaunchOptions = {}): Promise<Person> {
   const profileDir = await mkdtemp(join(tmpdir(), `meshdrop-${name}-`));
+  if (options.preferences) {
+    await mkdir(join(profileDir, 'Default'));
+    await writeFile(join(profileDir, 'Default', 'Preferences'), JSON.stringify(options.preferences));
+  }
   const context = await chromium.launchPersistentContext(profileDir, {
     executablePath: options.executablePath ?? CHROMIUM,
     headless: true,

@@ -1,7 +1,7 @@
 /** What a download can be previewed as (web/src/ui/preview.ts): pure, from its name and what the browser plays. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { previewKind, previewUrl, readyFromStart } from '../../web/src/ui/preview.ts';
+import { previewFailure, previewKind, previewUrl, readyFromStart } from '../../web/src/ui/preview.ts';
 
 const chromium = { canPlay: (mime: string) => (['audio/wav', 'video/mp4', 'audio/mpeg', 'video/webm'].includes(mime) ? 'maybe' : ''), pdf: true };
 const plain = { canPlay: () => '', pdf: false };
@@ -22,4 +22,15 @@ test('ready from the start counts verified pieces without a gap, capped at the s
   assert.equal(readyFromStart(['inflight', 'done'], 10, 15), 0);
   assert.equal(readyFromStart(['done', 'done'], 10, 15), 15);
   assert.equal(previewUrl('ab/c'), '/preview/ab%2Fc');
+});
+
+test('a preview the player gives up on says why in plain words; an aborted load says nothing', () => {
+  assert.equal(
+    previewFailure('video', 'noise.webm', 4),
+    'This browser cannot play noise.webm: it is not in a format this browser knows, or it is damaged. Once it is downloaded, save it and open it with another program.',
+  );
+  assert.match(previewFailure('audio', 'a.mp3', 3)!, /^This browser cannot play a\.mp3:/, 'a decode error: the same words');
+  assert.match(previewFailure('image', 'noise.bmp')!, /^This browser cannot show noise\.bmp:/);
+  assert.match(previewFailure('video', 'clip.webm', 2)!, /^The preview of clip\.webm stopped: its pieces could not be read/, 'a network error is not the file\'s fault');
+  assert.equal(previewFailure('video', 'clip.webm', 1), undefined);
 });

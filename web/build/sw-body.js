@@ -93,7 +93,13 @@ async function preview(event, fileId) {
       return new Response(null, { status: 416, headers: { 'content-range': `bytes */${size}` } });
     }
   }
-  const headers = { 'content-type': file.mime, 'accept-ranges': 'bytes', 'content-length': String(end - start + 1), 'cache-control': 'no-store' };
+  const headers = {
+    'content-type': file.mime,
+    'content-disposition': inlineDisposition(file.name),
+    'accept-ranges': 'bytes',
+    'content-length': String(end - start + 1),
+    'cache-control': 'no-store',
+  };
   if (range) headers['content-range'] = `bytes ${start}-${end}/${size}`;
   if (size === 0) return new Response(null, { status: 200, headers });
   const db = await openDatabase(file.dbName);
@@ -113,6 +119,19 @@ async function preview(event, fileId) {
     },
   });
   return new Response(body, { status: range ? 206 : 200, headers });
+}
+
+/**
+ * Shown in the page, under the file's own name: a viewer that names what it
+ * shows or saves (Chromium's PDF viewer: its title and its Download button)
+ * would otherwise take the URL's last segment, the file id. RFC 6266: an
+ * ASCII fallback, and the exact name UTF-8 encoded (RFC 8187).
+ */
+function inlineDisposition(name) {
+  if (typeof name !== 'string' || name === '') return 'inline';
+  const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  const exact = encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `inline; filename="${ascii}"; filename*=UTF-8''${exact}`;
 }
 
 /** The window that downloads this file (the requesting one first), and what it says of the file. */
@@ -165,16 +184,37 @@ function readPiece(db, fileId, index) {
     get.onerror = () => reject(get.error);
   });
 }
-// A notification's click (web/src/ui/notify-browser.ts) opens what it is about: an open tab of the app
-// is focused and sent there, else a new one is opened. Only paths of this app, never another site.
+/*
+ * A notification's click (web/src/ui/notify-browser.ts) opens what it is
+ * about. An open tab of the app is focused and told which screen to show
+ * (`meshdrop-open`, web/src/ui/notify-open.ts): its router moves there, so
+ * its downloads, links and sign-in carry on. Navigating the tab instead
+ * would reload the app, dropping every connection (and a tab that shares a
+ * file asks before it unloads). With no tab open, a new one opens there.
+ * Only paths of this app, never another site.
+ */
 self.addEventListener('notificationclick', (event) => {
   event.notification.close();
-  const path = typeof event.notification.data?.path === 'string' && event.notification.data.path.startsWith('/') ? event.notification.data.path : '/';
-  const target = new URL(path, self.location.origin).href;
-  event.waitUntil(
-    self.clients.matchAll({ type: 'window', includeUncontrolled: true }).then((tabs) => {
-      const tab = tabs.find((c) => new URL(c.url).origin === self.location.origin);
-      return tab ? tab.focus().then((t) => (t ?? tab).navigate(target)) : self.clients.openWindow(target);
-    }),
-  );
+  event.waitUntil(openInApp(appPath(event.notification.data?.path)));
 });
+
+/** `path` if it names a page of this origin ("/g/family"), else the app's start page. */
+function appPath(path) {
+  if (typeof path !== 'string' || !path.startsWith('/')) return '/';
+  const url = new URL(path, self.location.origin); // "//elsewhere.example/" is another site, not a path
+  return url.origin === self.location.origin && !NOT_THE_APP.includes(url.pathname) ? url.pathname + url.search : '/';
+}
+
+async function openInApp(path) {
+  const tabs = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+  const app = tabs.filter((c) => {
+    const url = new URL(c.url);
+    return url.origin === self.location.origin && !NOT_THE_APP.includes(url.pathname);
+  });
+  // The tab the person looks at, else the one they used last (matchAll lists the most recently focused first).
+  const tab = app.find((c) => c.focused) ?? app.find((c) => c.visibilityState === 'visible') ?? app[0];
+  if (!tab) return self.clients.openWindow(path);
+  tab.postMessage({ type: 'meshdrop-open', path });
+  // Focusing is the browser's to allow (a real click on the notification); the screen changes either way.
+  await tab.focus().catch(() => undefined);
+}

@@ -13,6 +13,7 @@ import { createBrowserPlatform, trackerUrlOf } from './platform/index.ts';
 import { afterDialFailure, afterHello, loadTrackerRecords, saveTrackerRecords, trackersToDial } from './platform/known-trackers.ts';
 import { installLeaveGuard } from './ui/leave-guard.ts';
 import { browserNotifications } from './ui/notify-browser.ts';
+import { followNotificationOpens } from './ui/notify-open.ts';
 import './ui/theme.css';
 
 function storage(): Storage | undefined {
@@ -46,7 +47,7 @@ const app = new MeshdropApp({
   pickFiles: () => pickFiles(true),
   // One tracker connection, hashing worker and WebRTC connector for the tab; the engine and its store are per signed-in user.
   startTransfers: (userId) => startTransfers(platform, userId),
-  notifications: browserNotifications(window),
+  notifications: browserNotifications(window, (path) => app.router.goPath(path)),
 });
 
 app.connection.setKnown(known);
@@ -54,6 +55,9 @@ mount(App, { target: document.getElementById('app')!, props: { app } });
 app.start();
 // Closing the tab someone is downloading from asks first: the file leaves with the tab.
 installLeaveGuard(window, () => app.transfers.held);
+
+// A click on one of the app's notifications: the worker focuses this tab and names the screen to show.
+followNotificationOpens(navigator.serviceWorker, (path) => app.router.goPath(path));
 
 // The service worker keeps the app shell, so a reload opens the app even when this tracker is down
 // (web/build/sw-body.js). Built app only: the dev server has no sw.js. Without it the app works as before.

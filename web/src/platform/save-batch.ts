@@ -3,17 +3,15 @@
  * person picks (File System Access `showDirectoryPicker`, Chromium desktop),
  * folders and all, or one file through the browser's downloads. Each file is
  * a slice of the Blob over the stored pieces (save.ts storedFileBlob), so
- * nothing is built in memory: the browser streams the slice from disk.
+ * nothing is built in memory: the browser streams the slice from disk
+ * (save.ts saveBlobAs).
  */
 import { batchRanges, fileSlices } from '../../../protocol/batch.ts';
 import type { StoredFile } from '../../../client/ports.ts';
 import type { IdbPieceStore } from './idb-store.ts';
-import { IncompleteFileError, storedFileBlob } from './save.ts';
+import { IncompleteFileError, saveBlobAs, storedFileBlob } from './save.ts';
 
 type DirectoryPicker = (options?: { mode?: 'read' | 'readwrite'; id?: string }) => Promise<FileSystemDirectoryHandle>;
-
-/** How long a Blob URL outlives the click that started its download: the browser reads it as it saves. */
-const BLOB_URL_LIFETIME_MS = 60_000;
 
 export function canPickFolder(): boolean {
   return typeof (globalThis as { showDirectoryPicker?: unknown }).showDirectoryPicker === 'function';
@@ -57,16 +55,7 @@ export async function saveBatchFile(store: IdbPieceStore, file: StoredFile, path
     if (!piece) throw new IncompleteFileError(`${path}: piece ${s.piece} of ${file.meta.name} is not stored yet`);
     parts.push(piece.slice(s.from, s.to));
   }
-  const url = URL.createObjectURL(new Blob(parts, { type: 'application/octet-stream' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = path.split('/').pop()!;
-  a.rel = 'noopener';
-  a.style.display = 'none';
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), BLOB_URL_LIFETIME_MS);
+  saveBlobAs(new Blob(parts, { type: 'application/octet-stream' }), path.split('/').pop()!);
 }
 
 async function folderFor(root: FileSystemDirectoryHandle, made: Map<string, FileSystemDirectoryHandle>, segments: string[]): Promise<FileSystemDirectoryHandle> {

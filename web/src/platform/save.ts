@@ -58,15 +58,25 @@ export async function saveStoredFile(
     await blob.stream().pipeTo(writable);
     return 'picker';
   }
+  saveBlobAs(blob, file.meta.name);
+  return 'download';
+}
+
+/**
+ * Hands a Blob to the browser's own download under `name`: a hidden
+ * `<a download>` over a Blob URL, clicked. The browser reads the Blob as it
+ * writes (from disk, for a Blob of stored pieces), so nothing is built in
+ * memory; the URL is revoked once the browser has had time to read it.
+ */
+export function saveBlobAs(blob: Blob, name: string): void {
   const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;
-  a.download = file.meta.name;
+  a.download = name;
   a.rel = 'noopener';
   a.style.display = 'none';
   document.body.append(a);
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), BLOB_URL_LIFETIME_MS);
-  return 'download';
 }

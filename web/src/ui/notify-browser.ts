@@ -1,12 +1,14 @@
 /**
  * The browser's notifications, behind NotificationHost. Shown through the
  * service worker's registration where there is one (so they outlive the
- * page's focus and a click can open the app), else with `new Notification`.
+ * page's focus and a click can open the app: web/build/sw-body.js), else
+ * with `new Notification`.
  */
 import type { NotificationHost } from './notify.svelte.ts';
 import type { Permission } from './notify.ts';
 
-export function browserNotifications(win: Window & typeof globalThis): NotificationHost | undefined {
+/** `open` shows one of the app's screens in this tab (its router): what a click on a notification shown without the worker does. */
+export function browserNotifications(win: Window & typeof globalThis, open: (path: string) => void): NotificationHost | undefined {
   if (typeof win.Notification === 'undefined') return undefined;
   return {
     permission: () => win.Notification.permission as Permission,
@@ -23,7 +25,7 @@ export function browserNotifications(win: Window & typeof globalThis): Notificat
       const n = new win.Notification(title, options);
       n.onclick = () => {
         win.focus();
-        win.location.assign(path);
+        open(path); // the router, not a reload: the tab's downloads carry on
       };
     },
   };

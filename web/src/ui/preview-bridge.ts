@@ -4,8 +4,8 @@
  * /preview/<fileId> from this user's piece database; it asks this page, over
  * a MessageChannel per question:
  *
- * - `open`: is this file downloading here, and its size, piece size, type
- *   and database name? Answered at once.
+ * - `open`: is this file downloading here, and its size, piece size, type,
+ *   name and database name? Answered at once.
  * - `need` piece N: fetch pieces N..N+PREVIEW_AHEAD_PIECES first (the
  *   picker's priority window, client/picker.ts), and answer once piece N is
  *   verified and stored. A player that reads on moves the window with it.
@@ -53,7 +53,7 @@ export function servePreviews(engine: TransferEngine, store: IdbPieceStore, cont
     if (q.op === 'open') {
       const record = await store.getFile(q.fileId);
       if (!record) return reply({ error: 'this file is not stored in this tab' });
-      return reply({ size: info.size, pieceSize: record.meta.pieceSize, mime: mimeOf(info.name), dbName: store.dbName });
+      return reply({ size: info.size, pieceSize: record.meta.pieceSize, mime: mimeOf(info.name), name: info.name, dbName: store.dbName });
     }
     const piece = q.piece ?? -1;
     if (!Number.isInteger(piece) || piece < 0 || piece >= info.pieceCount) return reply({ error: `no piece ${piece}` });

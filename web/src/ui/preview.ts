@@ -28,6 +28,24 @@ export function mimeOf(name: string): string {
   return lookup(name) ?? 'application/octet-stream';
 }
 
+/** MediaError codes (HTMLMediaElement.error.code) the words below tell apart. */
+const MEDIA_ERR_ABORTED = 1;
+const MEDIA_ERR_NETWORK = 2;
+
+/**
+ * What a preview says when the player gives up, or undefined when there is
+ * nothing to say (the load was aborted, e.g. the preview closed). Preview is
+ * offered by a file's type; only the player learns what is inside, so a file
+ * named .webm that holds no video fails there. `mediaError` is the element's
+ * MediaError code (none for an image).
+ */
+export function previewFailure(kind: PreviewKind, name: string, mediaError?: number): string | undefined {
+  if (mediaError === MEDIA_ERR_ABORTED) return undefined;
+  if (mediaError === MEDIA_ERR_NETWORK) return `The preview of ${name} stopped: its pieces could not be read from this tab's download. Close the preview and open it again.`;
+  const verb = kind === 'image' ? 'show' : 'play';
+  return `This browser cannot ${verb} ${name}: it is not in a format this browser knows, or it is damaged. Once it is downloaded, save it and open it with another program.`;
+}
+
 /** Where the service worker answers for a file's bytes. */
 export function previewUrl(fileId: string): string {
   return `/preview/${encodeURIComponent(fileId)}`;
