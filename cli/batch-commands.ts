@@ -41,10 +41,10 @@ export interface BatchHost {
  * has no one path to serve from after a restart, and a file edited later
  * does not change what was shared.
  */
-export async function shareFolder(host: BatchHost, path: string, abs: string, groupId: string): Promise<string> {
+export async function shareFolder(host: BatchHost, path: string, abs: string, groupId: string, ownDirs: readonly string[]): Promise<string> {
   let folder: Folder;
   try {
-    folder = await readFolder(abs);
+    folder = await readFolder(abs, ownDirs);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new ConsoleError(code === 'EACCES' ? `${path} cannot be read (permission denied).` : `${path} cannot be shared: ${(err as Error).message}.`, 'local');
@@ -94,7 +94,7 @@ export async function downloadBatch(host: BatchHost, file: FileSummary, dest: st
   const bytes = await store.pathOf(file.fileId);
   if (!files || !bytes) throw new ConsoleError(`${file.name}: its file list or bytes are missing here`, 'local');
   await writeBatchTree(bytes, files, target);
-  return `Downloaded ${file.name} (${files.length} files, ${formatBytes(file.size)}) into ${target}.`;
+  return `Downloaded ${file.name} (${files.length} file${files.length === 1 ? '' : 's'}, ${formatBytes(file.size)}) into ${target}.`;
 }
 
 /**

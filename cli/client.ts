@@ -5,7 +5,7 @@
  * mode, the shell and `meshdrop seed` all run commands through this.
  */
 import { access, constants, stat } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { Bitfield } from '../protocol/bitfield.ts';
 import { PIECE_SIZE } from '../protocol/constants.ts';
 import { ErrorCode, MeshdropError } from '../protocol/errors.ts';
@@ -16,7 +16,7 @@ import type { PieceStore, StoredFile } from '../client/ports.ts';
 import { TrackerClient } from '../client/tracker.ts';
 import { ConsoleError, type ConsoleActions, type DownloadLine, type InviteInfo } from '../client/commands/run.ts';
 import { formatBytes } from '../client/commands/format.ts';
-import { dataDir, loadSession, removeSession, saveSession } from './paths.ts';
+import { configDir, dataDir, loadSession, removeSession, saveSession } from './paths.ts';
 import { FilePieceStore } from './platform/file-store.ts';
 import { FileSource } from './platform/file-source.ts';
 import { hashFile, nodeHasher } from './platform/hashing.ts';
@@ -221,8 +221,8 @@ export class CliClient implements ConsoleActions {
     const abs = resolve(path);
     const info = await stat(abs).catch(() => undefined);
     if (!info) throw new ConsoleError(`No file at ${path}.`, 'local');
-    if (info.isDirectory()) return shareFolder(this.#batchHost(), path, abs, groupId);
-    if (!info.isFile()) throw new ConsoleError(`${path} is not a file.`, 'local');
+    if (info.isDirectory()) return shareFolder(this.#batchHost(), path, abs, groupId, [configDir(this.#env), dirname(dataDir('-', this.#env))]);
+    if (!info.isFile()) throw new ConsoleError(`${path} is not a file or a folder.`, 'local');
     await access(abs, constants.R_OK).catch(() => {
       throw new ConsoleError(`${path} cannot be read (permission denied).`, 'local');
     });

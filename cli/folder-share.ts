@@ -28,8 +28,12 @@ export interface Folder {
   skipped: string[];
 }
 
-/** The folder's regular files, in name order, folder by folder; its problem (too many files, a bad name, none at all) as an Error. */
-export async function readFolder(dir: string): Promise<Folder> {
+/**
+ * The folder's regular files, in name order, folder by folder; its problem (too many files, a bad name,
+ * none at all) as an Error. `ownDirs` (absolute) are left out and named: meshdrop's own session and data,
+ * when someone shares the home folder that holds them (the session token would go to the whole group).
+ */
+export async function readFolder(dir: string, ownDirs: readonly string[] = []): Promise<Folder> {
   const name = basename(dir);
   const files: FolderFile[] = [];
   const skipped: string[] = [];
@@ -37,7 +41,8 @@ export async function readFolder(dir: string): Promise<Folder> {
     const entries = (await readdir(abs, { withFileTypes: true })).sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
     for (const e of entries) {
       const path = `${rel}/${e.name}`;
-      if (e.isDirectory()) await walk(join(abs, e.name), path);
+      if (e.isDirectory() && ownDirs.includes(join(abs, e.name))) skipped.push(`${path} (meshdrop's own sign-in and data)`);
+      else if (e.isDirectory()) await walk(join(abs, e.name), path);
       else if (e.isFile()) {
         // Stop early: a tree of a million files is refused without listing it all.
         if (files.length >= MAX_BATCH_FILES) throw new Error(`${name} holds more than ${MAX_BATCH_FILES} files, more than one entry may list`);

@@ -123,7 +123,7 @@ export function formatGroups(groups: GroupSummary[]): string[] {
 export function formatFiles(groupId: string, files: FileSummary[]): string[] {
   if (files.length === 0) return [`No files in ${groupId} yet. upload_file ${groupId} shares one.`];
   return files.map(
-    (f) => `${f.name}  ${f.fileCount !== undefined ? `${f.fileCount} files  ` : ''}${formatBytes(f.size)}  shared by ${f.sharedBy}  ${f.holdersOnline} holder${f.holdersOnline === 1 ? '' : 's'} online  id ${f.fileId.slice(0, 8)}`,
+    (f) => `${f.name}  ${f.fileCount !== undefined ? `${f.fileCount} file${f.fileCount === 1 ? '' : 's'}  ` : ''}${formatBytes(f.size)}  shared by ${f.sharedBy}  ${f.holdersOnline} holder${f.holdersOnline === 1 ? '' : 's'} online  id ${f.fileId.slice(0, 8)}`,
   );
 }
 

@@ -38,7 +38,8 @@ test('bad command lines, paths, passwords and groups: a clear message, a meaning
   await expect(bob, ['seed', 'now'], 2, /seed takes no arguments/);
   // Local files.
   await expect(alice, ['upload_file', join(alice.home, 'missing.bin'), 'family'], 4, /No file at .*missing\.bin/);
-  await expect(alice, ['upload_file', alice.home, 'family'], 4, /is not a file/);
+  // A folder is shared as one batch (cli-folder.test.ts); what is neither a file nor a folder is refused.
+  await expect(alice, ['upload_file', '/dev/null', 'family'], 4, /\/dev\/null is not a file or a folder/);
   await expect(bob, ['download_file', 'family', 'a.bin', '/proc/a.bin'], 4, /Cannot write to \/proc\/a\.bin/);
   await expect(bob, ['download_file', 'family', 'a.bin', join(bob.home, 'no/such/dir/')], 4, /does not exist/);
   await writeFile(join(bob.home, 'taken.bin'), 'mine');

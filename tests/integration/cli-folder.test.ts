@@ -128,3 +128,16 @@ test('a folder the batch rules refuse, a path a batch lacks, and a path of a sin
   assert.notEqual(single.code, 0);
   assert.match(single.stderr + single.stdout, /single\.txt is a single file, not a batch/);
 });
+
+test('sharing the home folder leaves out meshdrop\'s own sign-in and data, and says so', { timeout: 120_000 }, async (t) => {
+  const tracker = await startTestTracker(t);
+  const alice = await signedIn(t, 'alice', tracker.wsUrl);
+  await ok(alice, ['create_group', 'family']);
+  await writeFile(join(alice.home, 'notes.txt'), 'mine to share');
+  // The session (with its token) is in the home folder's .config/meshdrop.
+  const out = JSON.parse(await ok(alice, ['upload_file', alice.home, 'family', '--json'])) as { lines: string[]; data: { files: number; skipped: string[] } };
+  assert.equal(out.data.files, 1, 'notes.txt alone');
+  assert.ok(out.data.skipped.some((s) => s.endsWith(".config/meshdrop (meshdrop's own sign-in and data)")), JSON.stringify(out));
+  assert.match(out.lines.join('\n'), /\(1 file, 13 B\)\. Left out: .*\.config\/meshdrop \(meshdrop's own sign-in and data\)/);
+  assert.match(await ok(alice, ['list_files', 'family']), /  1 file  13 B  shared by alice/);
+});
