@@ -19,17 +19,7 @@ import { assertNoBrowserErrors, launchPerson, withBrowserErrors } from '../helpe
 import { allowClipboard, copyFrom, createGroup, dropFiles, saveDownload, sha1, signUp } from '../helpers/ui.ts';
 import { bobJoinsByInvite } from '../helpers/ui-stories.ts';
 import { formatBytes } from '../../client/commands/format.ts';
-
-/** Deterministic bytes, different per file. */
-function bytesOf(seed: number, size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let x = seed * 2654435761 + 1;
-  for (let i = 0; i < size; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    out[i] = x >>> 24;
-  }
-  return out;
-}
+import { bytesOf } from '../helpers/files.ts';
 
 // Five pieces: a.bin is pieces 0-1, b.bin runs from inside piece 1 to inside piece 3, c.bin from there to the end (piece 4).
 const files = [

@@ -26,17 +26,7 @@ import { bobJoinsByInvite } from '../helpers/ui-stories.ts';
 import { screenshotPath } from '../helpers/screenshots.ts';
 import { formatBytes } from '../../client/commands/format.ts';
 import { ok, signedIn } from '../helpers/cli.ts';
-
-/** Deterministic bytes, different per file. */
-function bytesOf(seed: number, size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let x = seed * 2654435761 + 1;
-  for (let i = 0; i < size; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    out[i] = x >>> 24;
-  }
-  return out;
-}
+import { bytesOf } from '../helpers/files.ts';
 
 /** 20 files under holiday/: sizes chosen so pieces span file boundaries; one file is empty. */
 function holiday(): { path: string; bytes: Uint8Array }[] {

@@ -24,3 +24,14 @@ export function metaOf(groupId: string, name: string, bytes: Uint8Array): { file
 }
 
 export const randomFile = (groupId: string, name = 'notes.bin', size = 3 * PIECE_SIZE + 1234) => metaOf(groupId, name, randomBytes(size));
+
+/** Deterministic bytes, different per seed: files whose content a test can name and rebuild. */
+export function bytesOf(seed: number, size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let x = seed * 2654435761 + 1;
+  for (let i = 0; i < size; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    out[i] = x >>> 24;
+  }
+  return out;
+}

@@ -16,18 +16,9 @@ import { batchRanges, piecesOfRange } from '../../protocol/batch.ts';
 import { MAX_BATCH_FILES, PIECE_SIZE } from '../../protocol/constants.ts';
 import { startTestTracker, tempDir } from '../helpers/tracker.ts';
 import { ok, signedIn } from '../helpers/cli.ts';
+import { bytesOf } from '../helpers/files.ts';
 
 const sha1 = (b: Uint8Array) => createHash('sha1').update(b).digest('hex');
-
-function bytesOf(seed: number, size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let x = seed * 2654435761 + 1;
-  for (let i = 0; i < size; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    out[i] = x >>> 24;
-  }
-  return out;
-}
 
 // In the order the folder is read (names sorted, folder by folder): pieces straddle every boundary.
 const tree = [
