@@ -16,20 +16,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { BrowserContext, Page, Worker } from 'playwright-core';
+import type { BrowserContext, Worker } from 'playwright-core';
 import { startTestTracker } from '../helpers/tracker.ts';
 import { assertNoBrowserErrors, launchPerson, withBrowserErrors } from '../helpers/browser.ts';
 import { createGroup, dropFile, signUp } from '../helpers/ui.ts';
-
-const shown = (page: Page) => page.evaluate(async () => (await (await navigator.serviceWorker.ready).getNotifications()).map((n) => n.title));
-
-async function waitForNotification(page: Page, title: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (!(await shown(page)).includes(title)) {
-    if (Date.now() > deadline) assert.fail(`no notification "${title}"; shown: ${JSON.stringify(await shown(page))}`);
-    await page.waitForTimeout(100);
-  }
-}
+import { waitForNotification, watchNotifications } from '../helpers/notifications.ts';
 
 async function appWorker(context: BrowserContext): Promise<Worker> {
   const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
@@ -53,17 +44,16 @@ function click(worker: Worker, title: string): Promise<string[]> {
   }, title);
 }
 
-// todo, not skipped: it runs and reports. An open defect found in the last CI run of the session: about
-// one run in three the join request's notification never reaches the worker's registration (the page's
-// notice is there, permission granted, "Notify me" on, the tab on /downloads, the worker active; the
-// registration lists none). It never failed with logging in the page. Until found, it must not gate CI.
-test('clicking a notification opens its screen in the open tab, without a reload: the group with the join request, the Downloads page with the download', { timeout: 170_000, todo: 'the first notification is sometimes missing from the registration (open defect)' }, async (t) => {
+test('clicking a notification opens its screen in the open tab, without a reload: the group with the join request, the Downloads page with the download', { timeout: 170_000 }, async (t) => {
   const tracker = await startTestTracker(t);
   const alice = await launchPerson(t, 'alice');
   const carol = await launchPerson(t, 'carol');
   const A = alice.page;
   const C = carol.page;
-  for (const p of [alice, carol]) await p.context.grantPermissions(['notifications'], { origin: tracker.httpUrl });
+  for (const p of [alice, carol]) {
+    await p.context.grantPermissions(['notifications'], { origin: tracker.httpUrl });
+    await watchNotifications(p.context);
+  }
   await withBrowserErrors([alice, carol], async () => {
     await alice.open(`${tracker.httpUrl}/`);
     await signUp(A, 'alice', 'wonderland');
@@ -76,7 +66,7 @@ test('clicking a notification opens its screen in the open tab, without a reload
     await carol.open(`${tracker.httpUrl}/g/family`);
     await signUp(C, 'carol', 'carolpw1');
     await C.getByRole('region', { name: 'Join' }).getByRole('button', { name: 'Ask to join' }).click();
-    await waitForNotification(A, 'carol asks to join family');
+    assert.deepEqual(await waitForNotification(A, 'carol asks to join family'), [{ title: 'carol asks to join family', body: 'Open the group to accept or reject.' }]);
 
     const left = await click(await appWorker(alice.context), 'carol asks to join family');
     assert.deepEqual(left, [], 'the clicked notification is closed');
@@ -95,7 +85,7 @@ test('clicking a notification opens its screen in the open tab, without a reload
     await C.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, { timeout: 30_000 });
     await C.evaluate(() => ((window as { notReloaded?: boolean }).notReloaded = true));
     await C.getByRole('button', { name: 'Download notes.bin' }).click();
-    await waitForNotification(C, 'notes.bin is downloaded');
+    assert.deepEqual(await waitForNotification(C, 'notes.bin is downloaded'), [{ title: 'notes.bin is downloaded', body: 'Save it from the Downloads page.' }]);
     await click(await appWorker(carol.context), 'notes.bin is downloaded');
     await C.getByRole('article', { name: 'notes.bin in family' }).getByRole('button', { name: 'Save notes.bin', exact: true }).waitFor();
     assert.equal(new URL(C.url()).pathname, '/downloads');
