@@ -23,6 +23,8 @@ const harness = {
   saveStoredFile,
   storedFileBlob,
   rawChannelBench,
+  /** The app's IndexedDB piece store of a user (bench/piece-store.ts writes through it). */
+  pieceStoreOf,
   trackerUrl: trackerUrlOf(location),
   /** The file chosen in the page's <input type=file> (tests fill it with setInputFiles). */
   pickedFile(): File {

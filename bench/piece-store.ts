@@ -1,0 +1,162 @@
+/**
+ * What keeping a verified piece costs a downloading browser, in CPU per MB
+ * of its whole Chromium process tree (renderer, browser process, storage
+ * service), for issue 12 item 1: the one-seeder download's CPU per MB
+ * against the raw channel's is what that item measures, and a download
+ * keeps every 512 KiB piece it verifies. Each way stores the same fresh
+ * copy of a piece (a piece arrives as new bytes), in one real Chromium with
+ * its profile on disk, runs alternating, medians:
+ *
+ * - `copy`: only the fresh copy of each piece: the floor of the others;
+ * - `sha1`: WebCrypto SHA-1 of each piece, as a download verifies it;
+ * - `idb`: the app's IndexedDB store (`IdbPieceStore.putPiece`: a Blob per
+ *   piece, batched transactions; web/src/platform/idb-store.ts);
+ * - `opfs`: each piece handed (transferred) to a dedicated worker that writes
+ *   it at its offset in one Origin Private File System file through a sync
+ *   access handle, flushed every 16 pieces: the lever named in
+ *   docs/transfer-profile.md, measured before anyone builds it.
+ *
+ * And what serving costs the sharer, reading the same number of pieces from
+ * a file on disk chosen in the page (the harness's `#file`):
+ *
+ * - `read`: one piece at a time in random order, as a seeder serves a
+ *   downloader's rarest-first picks (`BlobPieceSource.readPiece`);
+ * - `read8`: eight pieces per read, in order: what a read-ahead would cost
+ *   if pieces were asked for in order.
+ *
+ *   npm run build:test && npm run bench -- piece-store [--size-mb 128] [--runs 3]
+ *
+ * Prints each way's CPU-ms/MB, the keeping ways' cost above `copy`; the last line is one JSON object.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { randomFile } from './lib/files.ts';
+import { launchPerson } from '../tests/helpers/browser.ts';
+import { startTestTracker } from '../tests/helpers/tracker.ts';
+import { cpuMs } from './lib/browser-procs.ts';
+import { median, round } from './lib/stats.ts';
+
+const { values } = parseArgs({ options: { 'size-mb': { type: 'string' }, runs: { type: 'string' } } });
+const cfg = { sizeMb: Number(values['size-mb'] ?? 128), runs: Number(values.runs ?? 3) };
+const WAYS = ['copy', 'sha1', 'idb', 'opfs', 'read', 'read8'] as const;
+type Way = (typeof WAYS)[number];
+
+const teardowns: (() => unknown)[] = [];
+const t = { after: (fn: () => unknown) => void teardowns.push(fn) };
+const tracker = await startTestTracker(t);
+const person = await launchPerson(t, 'store');
+await person.open(`${tracker.httpUrl}/harness.html`);
+await person.page.waitForFunction(() => window.meshdropHarness !== undefined);
+const workDir = await mkdtemp(join(tmpdir(), 'meshdrop-bench-store-'));
+t.after(() => rm(workDir, { recursive: true, force: true }));
+await person.page.setInputFiles('#file', (await randomFile(workDir, 'served.bin', cfg.sizeMb)).path);
+
+/** Stores `pieces` fresh 512 KiB pieces the given way in the page; resolves when every one is kept. */
+function store(way: Way, pieces: number, run: number): Promise<void> {
+  return person.page.evaluate(
+    async ([way, pieces, run]) => {
+      const h = window.meshdropHarness;
+      const size = h.PIECE_SIZE;
+      const source = new Uint8Array(size);
+      for (let i = 0; i < size; i += 65_536) crypto.getRandomValues(source.subarray(i, i + 65_536));
+      const fresh = (i: number) => {
+        const bytes = source.slice();
+        bytes[0] = i & 0xff;
+        return bytes;
+      };
+      if (way === 'read' || way === 'read8') {
+        const source = new h.BlobPieceSource(h.pickedFile(), size);
+        const count = Math.min(pieces, Math.ceil(source.file.size / size));
+        if (way === 'read') {
+          const order = Array.from({ length: count }, (_, i) => i);
+          for (let i = count - 1; i > 0; i--) {
+            const j = Math.floor(Math.random() * (i + 1));
+            [order[i], order[j]] = [order[j]!, order[i]!];
+          }
+          for (const i of order) await source.readPiece(i);
+        } else {
+          for (let i = 0; i < count; i += 8) await source.file.slice(i * size, Math.min(source.file.size, (i + 8) * size)).arrayBuffer();
+        }
+        return;
+      }
+      if (way === 'copy') {
+        let sum = 0;
+        for (let i = 0; i < pieces; i++) sum += fresh(i)[1]!;
+        if (sum < 0) throw new Error('unreachable'); // keeps the copies from being optimised away
+      } else if (way === 'sha1') {
+        for (let i = 0; i < pieces; i++) await crypto.subtle.digest('SHA-1', fresh(i));
+      } else if (way === 'idb') {
+        const s = h.pieceStoreOf(`bench-${run}`);
+        const fileId = 'f'.repeat(40);
+        await Promise.all(Array.from({ length: pieces }, (_, i) => s.putPiece(fileId, i, fresh(i))));
+        await s.clear();
+      } else {
+        const worker = new Worker(
+          URL.createObjectURL(
+            new Blob(
+              [
+                `let handle, n = 0;
+                onmessage = async (e) => {
+                  if (e.data.open) {
+                    const dir = await navigator.storage.getDirectory();
+                    handle = await (await dir.getFileHandle(e.data.open, { create: true })).createSyncAccessHandle();
+                    postMessage('open');
+                    return;
+                  }
+                  if (e.data.done) { handle.flush(); handle.close(); postMessage('done'); return; }
+                  handle.write(new Uint8Array(e.data.buffer), { at: e.data.index * e.data.size });
+                  if (++n % 16 === 0) handle.flush();
+                };`,
+              ],
+              { type: 'text/javascript' },
+            ),
+          ),
+        );
+        const next = () => new Promise((resolve) => worker.addEventListener('message', resolve, { once: true }));
+        const name = `bench-${run}.bin`;
+        worker.postMessage({ open: name });
+        await next();
+        for (let i = 0; i < pieces; i++) {
+          const bytes = fresh(i);
+          worker.postMessage({ index: i, size, buffer: bytes.buffer }, [bytes.buffer]);
+        }
+        worker.postMessage({ done: true });
+        await next();
+        worker.terminate();
+        await (await navigator.storage.getDirectory()).removeEntry(name);
+      }
+    },
+    [way, pieces, run] as const,
+  );
+}
+
+const pieces = Math.ceil((cfg.sizeMb * 1024 * 1024) / (512 * 1024));
+const mb = (pieces * 512 * 1024) / 1e6;
+const perMb = Object.fromEntries(WAYS.map((w) => [w, [] as number[]])) as Record<Way, number[]>;
+try {
+  console.log(`# what keeping a piece costs: ${pieces} pieces of 512 KiB (${cfg.sizeMb} MiB), ${cfg.runs} run(s), CPU of the whole browser`);
+  await store('idb', 16, -1); // warm up: the database, the worker, the compiled code
+  for (let run = 0; run < cfg.runs; run++) {
+    // Alternating order, so a slow moment of the machine does not land on one way every run.
+    const order = run % 2 ? [...WAYS].reverse() : WAYS;
+    const line: string[] = [];
+    for (const way of order) {
+      const before = await cpuMs(person);
+      await store(way, pieces, run);
+      perMb[way].push((await cpuMs(person)) - before);
+      perMb[way][perMb[way].length - 1]! /= mb;
+      line.push(`${way} ${round(perMb[way].at(-1)!)}`);
+    }
+    console.log(`run ${run + 1}: CPU-ms/MB ${line.join(', ')}`);
+  }
+  const medians = Object.fromEntries(WAYS.map((w) => [w, round(median(perMb[w]))])) as Record<Way, number>;
+  const above = Object.fromEntries(WAYS.filter((w) => w !== 'copy' && !w.startsWith('read')).map((w) => [w, round(medians[w] - medians.copy)]));
+  console.log(`median CPU-ms/MB: ${WAYS.map((w) => `${w} ${medians[w]}`).join(', ')}`);
+  console.log(`above the copy: ${Object.entries(above).map(([w, v]) => `${w} ${v}`).join(', ')}; opfs against idb ${round(above.opfs! / above.idb!, 2)}`);
+  console.log(`serving: read ${medians.read} CPU-ms/MB a piece at a time in random order, ${medians.read8} eight pieces a read in order`);
+  console.log(JSON.stringify({ config: cfg, cpuMsPerMb: medians, aboveCopy: above, opfsVsIdb: round(above.opfs! / above.idb!, 2), read8VsRead: round(medians.read8 / medians.read, 2) }));
+} finally {
+  for (const fn of teardowns.reverse()) await Promise.resolve(fn()).catch(() => undefined);
+}
