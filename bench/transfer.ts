@@ -8,8 +8,9 @@
  *    hashing and IndexedDB included: both rates, the ratio, and the CPU time
  *    per MB of both browsers together. Runs alternate; medians. Targets:
  *    throughput ≥ 0.9× raw, CPU per MB ≤ 1.1× raw. `--profile` runs the CDP
- *    Profiler on both pages during the last Meshdrop run and prints the
- *    functions with the most self time (docs/transfer-profile.md); build
+ *    Profiler on both pages during the last raw run and the last Meshdrop
+ *    run and prints the functions with the most self time
+ *    (docs/transfer-profile.md); build
  *    unminified for names (see that page).
  * 2. Four seeders each capped at R against one seeder capped at R: the
  *    speedup of the download. Target ≥ 3.5.
@@ -225,6 +226,8 @@ try {
       const offer = await seeder.page.evaluate((i) => window.meshdropHarness.rawChannelBench.offer(i), id);
       const answer = await leecher.page.evaluate(([i, o]) => window.meshdropHarness.rawChannelBench.answer(i as string, o as RTCSessionDescriptionInit), [id, offer] as const);
       await seeder.page.evaluate(([i, a]) => window.meshdropHarness.rawChannelBench.accept(i as string, a as RTCSessionDescriptionInit), [id, answer] as const);
+      // --profile: the raw channel's pages too, in the last run, so the two profiles can be set side by side.
+      const rawProfiling = values.profile && run === cfg.runs - 1 ? await Promise.all([profilePage(seeder.page), profilePage(leecher.page)]) : undefined;
       const cpu0 = await cpuOf([seeder, leecher]);
       const t0 = performance.now();
       const total = file.size;
@@ -234,6 +237,12 @@ try {
       ]);
       const ms = performance.now() - t0;
       const cpu = (await cpuOf([seeder, leecher])) - cpu0;
+      if (rawProfiling) {
+        const [ps, pl] = await Promise.all(rawProfiling.map((p) => p.stop(8)));
+        printProfile('raw sender', ps!, total);
+        printProfile('raw receiver', pl!, total);
+        result.rawProfile = { sender: ps, receiver: pl };
+      }
       assert.ok(got.bytes >= total);
       raw.push({ rate: mbps(total, ms), cpu: cpu / (total / 1e6) });
       await seeder.page.evaluate((i) => window.meshdropHarness.rawChannelBench.close(i), id);
