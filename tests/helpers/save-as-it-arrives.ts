@@ -10,7 +10,7 @@ import type { Locator, Page } from 'playwright-core';
 import type { RunningTracker } from '../../tracker-server/server.ts';
 import { launchPerson, type Person } from './browser.ts';
 import { startTestTracker, type Teardown } from './tracker.ts';
-import { aliceSharesWithInvite, bobJoinsByInvite, setDownloadLimit } from './ui-stories.ts';
+import { aliceSharesWithInvite, bobJoinsByInvite, downloadUnderLimit } from './ui-stories.ts';
 
 /** Bytes of the file of that name in this origin's OPFS (empty when not there yet). */
 export async function opfsFile(page: Page, name: string): Promise<Buffer> {
@@ -62,11 +62,7 @@ export async function bobSavesReelAsItArrives(httpUrl: string, alice: Person, bo
   const B = bob.page;
   const invite = await aliceSharesWithInvite(httpUrl, alice, 'films', 'reel.bin', original);
   await bobJoinsByInvite(bob, invite);
-  await B.getByRole('button', { name: 'Download reel.bin' }).waitFor();
-  await setDownloadLimit(B, 300);
-  await B.getByRole('button', { name: 'Download reel.bin' }).click();
-  await B.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^Downloads/ }).click();
-  const card = B.getByRole('article', { name: 'reel.bin in films' });
+  const card = await downloadUnderLimit(B, 'films', 'reel.bin', 300);
   await card.getByRole('button', { name: 'Save reel.bin as it arrives' }).click();
   const saveTo = card.getByTestId('save-to');
   await saveTo.filter({ hasText: 'Saving to reel.bin as it arrives' }).waitFor();

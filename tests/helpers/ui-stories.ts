@@ -2,9 +2,10 @@
  * The opening most UI tests share, as a person does it: alice signs up,
  * creates a group, makes an invite link (and drops a file into the group);
  * bob opens the link, signs up and joins. And the speed limit a test sets to keep
- * a download slow enough to watch. Built from the steps in ui.ts.
+ * a download slow enough to watch, and such a download started. Built from
+ * the steps in ui.ts.
  */
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import type { Person } from './browser.ts';
 import { allowClipboard, copyFrom, createGroup, dropFile, signUp } from './ui.ts';
 
@@ -54,4 +55,17 @@ export async function setDownloadLimit(page: Page, kilobytesPerSecond: number): 
   await page.getByRole('button', { name: 'Apply' }).click();
   await page.getByText('Applied').waitFor();
   await page.goBack();
+}
+
+/**
+ * Starts the download of `name` (once its Download button shows) under a
+ * download limit, so that it stays under way long enough to watch, and opens
+ * the Downloads page; resolves with the download's card there.
+ */
+export async function downloadUnderLimit(page: Page, group: string, name: string, kilobytesPerSecond: number): Promise<Locator> {
+  await page.getByRole('button', { name: `Download ${name}` }).waitFor();
+  await setDownloadLimit(page, kilobytesPerSecond);
+  await page.getByRole('button', { name: `Download ${name}` }).click();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^Downloads/ }).click();
+  return page.getByRole('article', { name: `${name} in ${group}` });
 }
