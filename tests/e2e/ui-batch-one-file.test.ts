@@ -16,8 +16,8 @@ import { batchRanges, piecesOfRange } from '../../protocol/batch.ts';
 import { PIECE_SIZE } from '../../protocol/constants.ts';
 import { startTestTracker } from '../helpers/tracker.ts';
 import { assertNoBrowserErrors, launchPerson, withBrowserErrors } from '../helpers/browser.ts';
-import { allowClipboard, copyFrom, createGroup, dropFiles, saveDownload, sha1, signUp } from '../helpers/ui.ts';
-import { bobJoinsByInvite } from '../helpers/ui-stories.ts';
+import { dropFiles, saveDownload, sha1 } from '../helpers/ui.ts';
+import { bobJoinsAlicesEmptyGroup } from '../helpers/ui-stories.ts';
 import { formatBytes } from '../../client/commands/format.ts';
 import { bytesOf } from '../helpers/files.ts';
 
@@ -52,7 +52,6 @@ test('bob downloads one file of a 3-file batch: only its pieces are fetched, it 
   const bob = await launchPerson(t, 'bob');
   const A = alice.page;
   const B = bob.page;
-  await allowClipboard(alice, tracker.httpUrl);
   const total = files.reduce((n, f) => n + f.bytes.length, 0);
   const ranges = batchRanges(files.map((f) => ({ path: f.name, size: f.bytes.length })));
   const piecesOfB = piecesOfRange(ranges[1]!.start, ranges[1]!.end, PIECE_SIZE)!;
@@ -61,14 +60,7 @@ test('bob downloads one file of a 3-file batch: only its pieces are fetched, it 
   assert.equal(pieceCount, 5);
 
   await withBrowserErrors([alice, bob], async () => {
-    await alice.open(`${tracker.httpUrl}/`);
-    await signUp(A, 'alice', 'wonderland');
-    await createGroup(A, 'team');
-    const invitePanel = A.getByRole('region', { name: 'Invite link' });
-    await invitePanel.getByRole('button', { name: 'Make invite link' }).click();
-    const invite = await copyFrom(A, invitePanel.getByRole('button', { name: 'Copy link' }));
-    await bobJoinsByInvite(bob, invite);
-    await B.getByText('No files yet.').waitFor();
+    await bobJoinsAlicesEmptyGroup(tracker.httpUrl, alice, bob, 'team');
 
     await A.getByRole('textbox', { name: 'Name for several files shared together' }).fill('three parts');
     await dropFiles(A, files);

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { startTestTracker } from '../helpers/tracker.ts';
 import { assertNoBrowserErrors, launchPerson, withBrowserErrors } from '../helpers/browser.ts';
 import { saveDownload, sha1 } from '../helpers/ui.ts';
-import { aliceSharesWithInvite, bobJoinsByInvite, setDownloadLimit } from '../helpers/ui-stories.ts';
+import { aliceSharesWithInvite, bobJoinsByInvite, downloadUnderLimit } from '../helpers/ui-stories.ts';
 
 test('speed limit, pause, resume, then complete and save', { timeout: 180_000 }, async (t) => {
   const tracker = await startTestTracker(t);
@@ -23,14 +23,9 @@ test('speed limit, pause, resume, then complete and save', { timeout: 180_000 },
     const invite = await aliceSharesWithInvite(tracker.httpUrl, alice, 'films', 'reel.bin', original);
 
     await bobJoinsByInvite(bob, invite);
-    await B.getByRole('button', { name: 'Download reel.bin' }).waitFor();
 
     // A limit first, so the download is slow enough to pause by hand.
-    await setDownloadLimit(B, 200);
-    await B.getByRole('button', { name: 'Download reel.bin' }).click();
-    await B.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^Downloads/ }).click();
-
-    const card = B.getByRole('article', { name: 'reel.bin in films' });
+    const card = await downloadUnderLimit(B, 'films', 'reel.bin', 200);
     await card.getByText('Downloading').waitFor();
     await card.getByText(/^done [1-9]/).waitFor({ timeout: 60_000 });
     await card.getByRole('button', { name: 'Pause reel.bin' }).click();

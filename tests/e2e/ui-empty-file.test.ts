@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestTracker } from '../helpers/tracker.ts';
 import { assertNoBrowserErrors, launchPerson, withBrowserErrors } from '../helpers/browser.ts';
-import { allowClipboard, copyFrom, createGroup, dropFile, saveDownload, signUp } from '../helpers/ui.ts';
+import { saveDownload } from '../helpers/ui.ts';
+import { aliceSharesWithInvite, bobJoinsByInvite } from '../helpers/ui-stories.ts';
 
 test('an empty file is shared, downloaded and saved as 0 bytes', { timeout: 120_000 }, async (t) => {
   const tracker = await startTestTracker(t);
@@ -15,22 +16,12 @@ test('an empty file is shared, downloaded and saved as 0 bytes', { timeout: 120_
   const bob = await launchPerson(t, 'bob');
   const A = alice.page;
   const B = bob.page;
-  await allowClipboard(alice, tracker.httpUrl);
 
   await withBrowserErrors([alice, bob], async () => {
-    await alice.open(`${tracker.httpUrl}/`);
-    await signUp(A, 'alice', 'wonderland');
-    await createGroup(A, 'notes');
-    const invitePanel = A.getByRole('region', { name: 'Invite link' });
-    await invitePanel.getByRole('button', { name: 'Make invite link' }).click();
-    const invite = await copyFrom(A, invitePanel.getByRole('button', { name: 'Copy link' }));
-    await dropFile(A, 'placeholder.txt', new Uint8Array(0));
-    await A.getByText('shared', { exact: true }).waitFor();
+    const invite = await aliceSharesWithInvite(tracker.httpUrl, alice, 'notes', 'placeholder.txt', new Uint8Array(0));
     assert.equal(await A.getByText('Something you entered is not valid.').count(), 0);
 
-    await bob.open(invite);
-    await signUp(B, 'bob', 'builder!');
-    await B.getByRole('button', { name: 'Join with invite' }).click();
+    await bobJoinsByInvite(bob, invite);
     // Nothing to fetch means nothing to wait for: an empty file is never "unavailable".
     await B.getByRole('button', { name: 'Download placeholder.txt', exact: true }).waitFor();
     assert.equal(await B.getByTestId('file-unavailable').count(), 0);

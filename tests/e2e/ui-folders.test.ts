@@ -21,8 +21,8 @@ import type { Page } from 'playwright-core';
 import { PIECE_SIZE } from '../../protocol/constants.ts';
 import { startTestTracker } from '../helpers/tracker.ts';
 import { assertNoBrowserErrors, launchPerson, withBrowserErrors } from '../helpers/browser.ts';
-import { allowClipboard, copyFrom, createGroup, dropFiles, saveDownload, sha1, signUp } from '../helpers/ui.ts';
-import { bobJoinsByInvite } from '../helpers/ui-stories.ts';
+import { dropFiles, saveDownload, sha1 } from '../helpers/ui.ts';
+import { bobJoinsAlicesEmptyGroup } from '../helpers/ui-stories.ts';
 import { screenshotPath } from '../helpers/screenshots.ts';
 import { formatBytes } from '../../client/commands/format.ts';
 import { ok, signedIn } from '../helpers/cli.ts';
@@ -77,17 +77,9 @@ test('a folder and a batch of files are one entry each: one row, one notice; sav
     await writeFile(join(dir, f.path), f.bytes);
   }
   const total = files.reduce((n, f) => n + f.bytes.length, 0);
-  await allowClipboard(alice, tracker.httpUrl);
 
   await withBrowserErrors([alice, bob], async () => {
-    await alice.open(`${tracker.httpUrl}/`);
-    await signUp(A, 'alice', 'wonderland');
-    await createGroup(A, 'trip');
-    const invitePanel = A.getByRole('region', { name: 'Invite link' });
-    await invitePanel.getByRole('button', { name: 'Make invite link' }).click();
-    const invite = await copyFrom(A, invitePanel.getByRole('button', { name: 'Copy link' }));
-    await bobJoinsByInvite(bob, invite);
-    await B.getByText('No files yet.').waitFor();
+    await bobJoinsAlicesEmptyGroup(tracker.httpUrl, alice, bob, 'trip');
 
     // Alice picks the folder (the folder input: setInputFiles with a directory, as the picker would hand it over).
     await A.getByTestId('folder-input').setInputFiles(join(dir, 'holiday'));

@@ -12,7 +12,7 @@ import type { Dialog } from 'playwright-core';
 import { eventually, startTestTracker } from '../helpers/tracker.ts';
 import { assertNoBrowserErrors, launchPerson, withBrowserErrors } from '../helpers/browser.ts';
 import { saveDownload, sha1 } from '../helpers/ui.ts';
-import { aliceSharesWithInvite, bobJoinsByInvite, setDownloadLimit } from '../helpers/ui-stories.ts';
+import { aliceSharesWithInvite, bobJoinsByInvite, downloadUnderLimit } from '../helpers/ui-stories.ts';
 
 test('the sharer is told to keep the tab open, and closing it mid-download asks first', { timeout: 180_000 }, async (t) => {
   const tracker = await startTestTracker(t);
@@ -33,10 +33,7 @@ test('the sharer is told to keep the tab open, and closing it mid-download asks 
     await aliceRow.getByText('Keep this tab open: others can get this file only while a tab that holds it (or a meshdrop seed on a computer) is running.').waitFor();
 
     await bobJoinsByInvite(bob, invite);
-    await setDownloadLimit(B, 200);
-    await B.getByRole('button', { name: 'Download reel.bin' }).click();
-    await B.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^Downloads/ }).click();
-    const card = B.getByRole('article', { name: 'reel.bin in films' });
+    const card = await downloadUnderLimit(B, 'films', 'reel.bin', 200);
     await card.locator('[data-testid="peer-row"][data-user="alice"]').waitFor({ timeout: 60_000 });
 
     // Bob is downloading from alice's tab, the only one holding the file: she reads it, and closing it asks.

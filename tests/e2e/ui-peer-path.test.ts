@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { eventually, startTestTracker } from '../helpers/tracker.ts';
 import { assertNoBrowserErrors, launchPerson, withBrowserErrors } from '../helpers/browser.ts';
 import { runCommand } from '../helpers/ui.ts';
-import { aliceSharesWithInvite, bobJoinsByInvite, setDownloadLimit } from '../helpers/ui-stories.ts';
+import { aliceSharesWithInvite, bobJoinsByInvite, downloadUnderLimit } from '../helpers/ui-stories.ts';
 
 const outcome = (o: string) => `meshdrop_peer_connections_total{outcome="${o}"}`;
 
@@ -26,13 +26,8 @@ test('two browsers on one machine: the peer row says direct, show_downloads too,
     const invite = await aliceSharesWithInvite(tracker.httpUrl, alice, 'films', 'reel.bin', original);
 
     await bobJoinsByInvite(bob, invite);
-    await B.getByRole('button', { name: 'Download reel.bin' }).waitFor();
     // Slow, so the link to alice is still open (and listed) while we look.
-    await setDownloadLimit(B, 200);
-    await B.getByRole('button', { name: 'Download reel.bin' }).click();
-    await B.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^Downloads/ }).click();
-
-    const card = B.getByRole('article', { name: 'reel.bin in films' });
+    const card = await downloadUnderLimit(B, 'films', 'reel.bin', 200);
     const row = card.locator('[data-testid="peer-row"][data-user="alice"]');
     await row.and(B.locator('[data-path="direct"]')).waitFor({ timeout: 60_000 });
     assert.deepEqual((await row.locator('td').allTextContents()).slice(0, 2), ['alice', 'direct'], 'the word is on screen, not only in an attribute');

@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { startTestTracker } from '../helpers/tracker.ts';
 import { assertNoBrowserErrors, launchPerson, withBrowserErrors } from '../helpers/browser.ts';
-import { aliceSharesWithInvite, bobJoinsByInvite, setDownloadLimit } from '../helpers/ui-stories.ts';
+import { aliceSharesWithInvite, bobJoinsByInvite, downloadUnderLimit } from '../helpers/ui-stories.ts';
 import { encodeVp8, muxWebm } from '../helpers/webm.ts';
 import { PREVIEW_AHEAD_PIECES } from '../../protocol/constants.ts';
 
@@ -62,13 +62,8 @@ test('a partly downloaded WebM plays from its start; a click near the end of its
     const invite = await aliceSharesWithInvite(tracker.httpUrl, alice, 'film', 'clip.webm', clip.bytes);
     await bobJoinsByInvite(bob, invite);
     await B.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, { timeout: 30_000 });
-    await B.getByRole('button', { name: 'Download clip.webm' }).waitFor();
     // 6 MB at 150 KB/s take about 40 s: partial for the whole story.
-    await setDownloadLimit(B, 150);
-    await B.getByRole('button', { name: 'Download clip.webm' }).click();
-    await B.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^Downloads/ }).click();
-
-    const card = B.getByRole('article', { name: 'clip.webm in film' });
+    const card = await downloadUnderLimit(B, 'film', 'clip.webm', 150);
     await card.getByRole('button', { name: 'Preview clip.webm' }).click();
     const video = card.getByRole('region', { name: 'Preview of clip.webm' }).locator('video');
     await video.waitFor();

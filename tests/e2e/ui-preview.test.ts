@@ -13,7 +13,7 @@ import { startTestTracker } from '../helpers/tracker.ts';
 import { assertNoBrowserErrors, launchPerson, withBrowserErrors } from '../helpers/browser.ts';
 import { screenshotPath } from '../helpers/screenshots.ts';
 import { dropFile } from '../helpers/ui.ts';
-import { aliceSharesWithInvite, bobJoinsByInvite, setDownloadLimit } from '../helpers/ui-stories.ts';
+import { aliceSharesWithInvite, bobJoinsByInvite, downloadUnderLimit } from '../helpers/ui-stories.ts';
 import { bmp, wav } from '../helpers/media.ts';
 
 const PIECE = 512 * 1024;
@@ -34,13 +34,8 @@ test('a partly downloaded WAV plays from its first pieces, fetched first; an ima
     await bobJoinsByInvite(bob, invite);
     // The app's service worker has taken the page over (it answers /preview/).
     await B.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, { timeout: 30_000 });
-    await B.getByRole('button', { name: 'Download demo.wav' }).waitFor();
     // Slow enough that the file is partial for a good while: 12 pieces at 300 KB/s take about 20 s.
-    await setDownloadLimit(B, 300);
-    await B.getByRole('button', { name: 'Download demo.wav' }).click();
-    await B.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^Downloads/ }).click();
-
-    const card = B.getByRole('article', { name: 'demo.wav in band' });
+    const card = await downloadUnderLimit(B, 'band', 'demo.wav', 300);
     await card.getByRole('button', { name: 'Preview demo.wav' }).click();
     const audio = card.getByRole('region', { name: 'Preview of demo.wav' }).locator('audio');
     await audio.waitFor();

@@ -7,9 +7,10 @@
  *
  * What stands in for the browser, and why: a headless Chromium has no save
  * dialog (showSaveFilePicker is aborted), so, as in
- * ui-save-as-it-arrives.test.ts, the picker hands back a real file of the
- * origin private file system (OPFS), and every byte is written by the app
- * through the real handle. An OPFS handle is always granted, though, where a
+ * ui-save-as-it-arrives.test.ts (both through
+ * tests/helpers/save-as-it-arrives.ts), the picker hands back a real file of
+ * the origin private file system (OPFS), and every byte is written by the
+ * app through the real handle. An OPFS handle is always granted, though, where a
  * file the person picked on disk is not after a reload: Chromium answers
  * `queryPermission` with "prompt" and shows a prompt on a `requestPermission`
  * made during a click (without one it throws a SecurityError). After the
@@ -18,56 +19,20 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import type { Page } from 'playwright-core';
-import { startTestTracker } from '../helpers/tracker.ts';
-import { assertNoBrowserErrors, launchPerson, withBrowserErrors } from '../helpers/browser.ts';
+import { assertNoBrowserErrors, withBrowserErrors } from '../helpers/browser.ts';
 import { sha1 } from '../helpers/ui.ts';
-import { aliceSharesWithInvite, bobJoinsByInvite, setDownloadLimit } from '../helpers/ui-stories.ts';
-
-/** Bytes of the file of that name in this origin's OPFS (empty when not there yet). */
-async function opfsFile(page: Page, name: string): Promise<Buffer> {
-  const b64 = await page.evaluate(async (n) => {
-    const root = await navigator.storage.getDirectory();
-    let handle: FileSystemFileHandle;
-    try {
-      handle = await root.getFileHandle(n);
-    } catch {
-      return '';
-    }
-    const bytes = new Uint8Array(await (await handle.getFile()).arrayBuffer());
-    let bin = '';
-    for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-    return btoa(bin);
-  }, name);
-  return Buffer.from(b64, 'base64');
-}
+import { bobSavesReelAsItArrives, liftLimitUntilReelSaved, reelCast } from '../helpers/save-as-it-arrives.ts';
 
 /** What each requestPermission was asked in, and answered. */
 const asks = (page: Page) => page.evaluate(() => (window as unknown as { permissionAsks: string[] }).permissionAsks);
 
 test('after a reload the browser asks again: "Allow saving again" asks from the click, a refusal keeps it paused, an allow carries the writing on to a byte-exact file', { timeout: 170_000 }, async (t) => {
-  const tracker = await startTestTracker(t);
-  const alice = await launchPerson(t, 'alice');
-  const bob = await launchPerson(t, 'bob');
+  const { tracker, alice, bob, original } = await reelCast(t);
   const B = bob.page;
-  const original = randomBytes(6 * 1024 * 1024 + 5);
-  await bob.context.addInitScript(() => {
-    (window as unknown as { showSaveFilePicker: unknown }).showSaveFilePicker = async (options?: { suggestedName?: string }) =>
-      (await navigator.storage.getDirectory()).getFileHandle(options?.suggestedName ?? 'download', { create: true });
-  });
 
   await withBrowserErrors([alice, bob], async () => {
-    const invite = await aliceSharesWithInvite(tracker.httpUrl, alice, 'films', 'reel.bin', original);
-    await bobJoinsByInvite(bob, invite);
-    await B.getByRole('button', { name: 'Download reel.bin' }).waitFor();
-    await setDownloadLimit(B, 300);
-    await B.getByRole('button', { name: 'Download reel.bin' }).click();
-    await B.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^Downloads/ }).click();
-    const card = B.getByRole('article', { name: 'reel.bin in films' });
-    await card.getByRole('button', { name: 'Save reel.bin as it arrives' }).click();
-    const saveTo = card.getByTestId('save-to');
-    await saveTo.filter({ hasText: 'Saving to reel.bin as it arrives' }).waitFor();
+    const { card, saveTo } = await bobSavesReelAsItArrives(tracker.httpUrl, alice, bob, original);
     await B.waitForFunction(() => /[1-9]\d* of \d+ pieces written/.test(document.querySelector('[data-testid="save-to"]')?.textContent ?? ''), undefined, { timeout: 60_000 });
 
     // From the reload on, the handle behaves as a picked file's does in Chromium after a reload.
@@ -105,12 +70,7 @@ test('after a reload the browser asks again: "Allow saving again" asks from the 
     await allow.click();
     await saveTo.filter({ hasText: 'Saving to reel.bin as it arrives' }).or(saveTo.filter({ hasText: 'Saved to reel.bin.' })).waitFor({ timeout: 30_000 });
     assert.deepEqual(await asks(B), ['click: blocked', 'click: allowed'], 'asked from each click, never without one');
-    await B.getByText('Speed limits').click();
-    await B.getByRole('spinbutton', { name: 'Download limit in KB/s' }).fill('');
-    await B.getByRole('button', { name: 'Apply' }).click();
-    await card.getByText('Complete').waitFor({ timeout: 90_000 });
-    await saveTo.filter({ hasText: 'Saved to reel.bin.' }).waitFor({ timeout: 30_000 });
-    const saved = await opfsFile(B, 'reel.bin');
+    const saved = await liftLimitUntilReelSaved(B, card);
     assert.equal(saved.length, original.length);
     assert.equal(sha1(saved), sha1(original));
     t.diagnostic(`permission asks: ${(await asks(B)).join(', ')}`);

@@ -11,54 +11,17 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import type { Page } from 'playwright-core';
-import { startTestTracker } from '../helpers/tracker.ts';
-import { assertNoBrowserErrors, launchPerson, withBrowserErrors } from '../helpers/browser.ts';
+import { assertNoBrowserErrors, withBrowserErrors } from '../helpers/browser.ts';
 import { sha1 } from '../helpers/ui.ts';
-import { aliceSharesWithInvite, bobJoinsByInvite, setDownloadLimit } from '../helpers/ui-stories.ts';
-
-/** Bytes of the file of that name in this origin's OPFS (0 when not there yet). */
-async function opfsFile(page: Page, name: string): Promise<Buffer> {
-  const b64 = await page.evaluate(async (n) => {
-    const root = await navigator.storage.getDirectory();
-    let handle: FileSystemFileHandle;
-    try {
-      handle = await root.getFileHandle(n);
-    } catch {
-      return '';
-    }
-    const bytes = new Uint8Array(await (await handle.getFile()).arrayBuffer());
-    let bin = '';
-    for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-    return btoa(bin);
-  }, name);
-  return Buffer.from(b64, 'base64');
-}
+import { bobSavesReelAsItArrives, liftLimitUntilReelSaved, opfsFile, reelCast } from '../helpers/save-as-it-arrives.ts';
 
 test('a download is written into the chosen file as its pieces verify, carries on after a reload, and ends byte-exact', { timeout: 170_000 }, async (t) => {
-  const tracker = await startTestTracker(t);
-  const alice = await launchPerson(t, 'alice');
-  const bob = await launchPerson(t, 'bob');
+  const { tracker, alice, bob, original } = await reelCast(t);
   const B = bob.page;
-  const original = randomBytes(6 * 1024 * 1024 + 5);
-  // Stands in for the native dialog only: the handle, and every write through it, are the browser's own.
-  await bob.context.addInitScript(() => {
-    (window as unknown as { showSaveFilePicker: unknown }).showSaveFilePicker = async (options?: { suggestedName?: string }) =>
-      (await navigator.storage.getDirectory()).getFileHandle(options?.suggestedName ?? 'download', { create: true });
-  });
 
   await withBrowserErrors([alice, bob], async () => {
-    const invite = await aliceSharesWithInvite(tracker.httpUrl, alice, 'films', 'reel.bin', original);
-    await bobJoinsByInvite(bob, invite);
-    await B.getByRole('button', { name: 'Download reel.bin' }).waitFor();
-    // 12 pieces at 300 KB/s: about 20 s, slow enough to watch the file grow.
-    await setDownloadLimit(B, 300);
-    await B.getByRole('button', { name: 'Download reel.bin' }).click();
-    await B.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^Downloads/ }).click();
-    const card = B.getByRole('article', { name: 'reel.bin in films' });
-    await card.getByRole('button', { name: 'Save reel.bin as it arrives' }).click();
-    await card.getByTestId('save-to').filter({ hasText: 'Saving to reel.bin as it arrives' }).waitFor();
+    // Under a 300 KB/s limit: slow enough to watch the file grow.
+    const { card } = await bobSavesReelAsItArrives(tracker.httpUrl, alice, bob, original);
 
     // Written before the download finished: real bytes of the file, at their offsets, in the real file.
     let early: Buffer = Buffer.alloc(0);
@@ -85,12 +48,7 @@ test('a download is written into the chosen file as its pieces verify, carries o
     // A reload mid-download: the destination is kept and writing carries on (OPFS stays granted).
     await B.reload();
     await card.getByTestId('save-to').filter({ hasText: /Saving to reel.bin|Saved to reel.bin/ }).waitFor({ timeout: 30_000 });
-    await B.getByText('Speed limits').click();
-    await B.getByRole('spinbutton', { name: 'Download limit in KB/s' }).fill('');
-    await B.getByRole('button', { name: 'Apply' }).click();
-    await card.getByText('Complete').waitFor({ timeout: 90_000 });
-    await card.getByTestId('save-to').filter({ hasText: 'Saved to reel.bin.' }).waitFor({ timeout: 30_000 });
-    const saved = await opfsFile(B, 'reel.bin');
+    const saved = await liftLimitUntilReelSaved(B, card);
     assert.equal(saved.length, original.length);
     assert.equal(sha1(saved), sha1(original));
   });

@@ -13,7 +13,7 @@ import type { Page } from 'playwright-core';
 import { startTestTracker } from '../helpers/tracker.ts';
 import { assertNoBrowserErrors, launchPerson, withBrowserErrors, type Person } from '../helpers/browser.ts';
 import { saveDownload, sha1 } from '../helpers/ui.ts';
-import { aliceSharesWithInvite, bobJoinsByInvite, setDownloadLimit } from '../helpers/ui-stories.ts';
+import { aliceSharesWithInvite, bobJoinsByInvite, downloadUnderLimit } from '../helpers/ui-stories.ts';
 
 const WAITING = 'waiting: nobody online has the rest of this file';
 
@@ -81,10 +81,7 @@ test('a download whose only seeder left says it is waiting, with no speed, count
   await withBrowserErrors([alice, bob], async () => {
     await aliceSharesBobJoins(tracker.httpUrl, alice, bob, original);
     // Slow, so alice can leave mid-way.
-    await setDownloadLimit(B, 200);
-    await B.getByRole('button', { name: 'Download reel.bin' }).click();
-    await B.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^Downloads/ }).click();
-    const card = B.getByRole('article', { name: 'reel.bin in films' });
+    const card = await downloadUnderLimit(B, 'films', 'reel.bin', 200);
     await card.locator('[data-testid="peer-row"][data-user="alice"]').waitFor({ timeout: 60_000 });
     await card.getByText(/arriving [1-9]/).waitFor();
 

@@ -7,16 +7,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startTestTracker, tempDir } from '../helpers/tracker.ts';
-import { ok, signedIn } from '../helpers/cli.ts';
+import { tempDir } from '../helpers/tracker.ts';
+import { ok } from '../helpers/cli.ts';
+import { aliceAndBobInFamily } from '../helpers/cli-stories.ts';
 
 test('the command line shares and downloads an empty file', { timeout: 120_000 }, async (t) => {
-  const tracker = await startTestTracker(t);
-  const alice = await signedIn(t, 'alice', tracker.wsUrl);
-  const bob = await signedIn(t, 'bob', tracker.wsUrl);
-  await ok(alice, ['create_group', 'family']);
-  await ok(bob, ['join_group', 'family']);
-  await ok(alice, ['accept_request', 'family', 'bob']);
+  const { alice, bob } = await aliceAndBobInFamily(t);
 
   const dir = await tempDir(t, 'meshdrop-files-');
   const path = join(dir, 'marker');

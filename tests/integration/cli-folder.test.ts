@@ -16,6 +16,7 @@ import { batchRanges, piecesOfRange } from '../../protocol/batch.ts';
 import { MAX_BATCH_FILES, PIECE_SIZE } from '../../protocol/constants.ts';
 import { startTestTracker, tempDir } from '../helpers/tracker.ts';
 import { ok, signedIn } from '../helpers/cli.ts';
+import { aliceAndBobInFamily } from '../helpers/cli-stories.ts';
 import { bytesOf } from '../helpers/files.ts';
 
 const sha1 = (b: Uint8Array) => createHash('sha1').update(b).digest('hex');
@@ -31,12 +32,7 @@ const tree = [
 const storedPieces = (stderr: string) => [...stderr.matchAll(/stored piece (\d+) of/g)].map((m) => Number(m[1])).sort((x, y) => x - y);
 
 test('upload_file <folder> shares the tree as one batch; download_file of one path fetches only its pieces, then the whole batch the rest', { timeout: 150_000 }, async (t) => {
-  const tracker = await startTestTracker(t);
-  const alice = await signedIn(t, 'alice', tracker.wsUrl);
-  const bob = await signedIn(t, 'bob', tracker.wsUrl);
-  await ok(alice, ['create_group', 'family']);
-  await ok(bob, ['join_group', 'family']);
-  await ok(alice, ['accept_request', 'family', 'bob']);
+  const { alice, bob } = await aliceAndBobInFamily(t);
 
   const src = await tempDir(t, 'meshdrop-folder-');
   for (const f of tree) {

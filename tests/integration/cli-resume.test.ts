@@ -8,20 +8,15 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { access, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startTestTracker } from '../helpers/tracker.ts';
-import { ok, signedIn } from '../helpers/cli.ts';
+import { ok } from '../helpers/cli.ts';
+import { aliceAndBobInFamily } from '../helpers/cli-stories.ts';
 import { PART_SUFFIX } from '../../cli/platform/file-store.ts';
 
 const sha1 = (b: Uint8Array) => createHash('sha1').update(b).digest('hex');
 const stored = (output: string) => [...output.matchAll(/trace: stored piece (\d+) of/g)].map((m) => Number(m[1]));
 
 test('a download killed with -9 halfway resumes and completes byte-exact, fetching no stored piece twice', { timeout: 180_000 }, async (t) => {
-  const tracker = await startTestTracker(t);
-  const alice = await signedIn(t, 'alice', tracker.wsUrl);
-  const bob = await signedIn(t, 'bob', tracker.wsUrl);
-  await ok(alice, ['create_group', 'family']);
-  await ok(bob, ['join_group', 'family']);
-  await ok(alice, ['accept_request', 'family', 'bob']);
+  const { alice, bob } = await aliceAndBobInFamily(t);
   const bytes = randomBytes(16 * 512 * 1024);
   const path = join(alice.home, 'movie.bin');
   await writeFile(path, bytes);

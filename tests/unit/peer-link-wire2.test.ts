@@ -6,85 +6,26 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { Bitfield } from '../../protocol/bitfield.ts';
 import { BLOCK_SIZE, WIRE_VERSION } from '../../protocol/constants.ts';
-import { asConnId, asInstanceId, asPresenceId } from '../../protocol/ids.ts';
-import { decodeFrame, encodeFrame, type Frame } from '../../protocol/wire.ts';
-import { PeerLink, type BlockFrame, type LinkHost } from '../../client/peer-link.ts';
+import { encodeFrame } from '../../protocol/wire.ts';
 import { LinkOutcomes } from '../../client/link-outcomes.ts';
-import type { PeerChannel, SwarmTracker } from '../../client/ports.ts';
-import { TokenBucket } from '../../client/rate.ts';
-import { UploadTurns } from '../../client/upload-turns.ts';
-import { MemoryNetwork } from '../helpers/memory-platform.ts';
+import type { SwarmTracker } from '../../client/ports.ts';
+import { FILE_ID, PIECE, linkHost, linkPair, linkToRaw } from '../helpers/peer-link-harness.ts';
 import { eventually } from '../helpers/tracker.ts';
 
-const FILE_ID = 'cd'.repeat(20);
-const PIECE = new Uint8Array(randomBytes(2 * BLOCK_SIZE));
-
-function host(holds: boolean) {
-  const have = new Bitfield(1);
-  if (holds) have.set(0);
-  const calls = { closed: [] as string[], blocks: [] as BlockFrame[] };
-  const h: LinkHost = {
-    fileId: FILE_ID,
-    pieceCount: 1,
-    instanceId: asInstanceId(randomBytes(16).toString('hex')),
-    have,
-    uploadTurns: new UploadTurns(new TokenBucket(Infinity, Date.now)),
-    canServe: (ref) => have.has(ref.piece) && ref.offset % BLOCK_SIZE === 0 && ref.length === BLOCK_SIZE,
-    readPiece: async () => PIECE,
-    admit: () => undefined,
-    ready: () => undefined,
-    peerHas: () => undefined,
-    reject: () => undefined,
-    // The frame's data is a view into the received message: keep a copy, as the swarm does.
-    block: (_link, frame) => calls.blocks.push({ ...frame, data: frame.data.slice() }),
-    served: () => undefined,
-    error: () => undefined,
-    closed: (_link, reason) => calls.closed.push(reason),
-  };
-  return { h, calls };
-}
-
-/** `downloader` (a real PeerLink, dialling) and the other side's raw channel, whose frames are recorded. */
-async function linkToRaw(t: { after: (fn: () => void) => void }, downloader: LinkHost) {
-  const network = new MemoryNetwork();
-  t.after(() => network.closeAll());
-  let raw!: ReturnType<ReturnType<MemoryNetwork['connector']>['connect']>;
-  const link = new PeerLink(
-    { conn: asConnId('c-2'), peerId: asPresenceId('alicealice'), userId: 'alice', initiator: true, iceServers: [], connector: network.connector(), connectTimeoutMs: 5_000, signal: async (_to, env) => void setImmediate(() => raw.signal(env.data)) },
-    downloader,
-  );
-  raw = network.connector().connect({ initiator: false, iceServers: [], sendSignal: (data) => setImmediate(() => link.signal(data)) });
-  t.after(() => link.close());
-  const channel: PeerChannel = await raw.channel;
-  const frames: Frame[] = [];
-  const bytes: Uint8Array[] = [];
-  channel.onFrame = (b) => {
-    bytes.push(b);
-    const d = decodeFrame(b);
-    if (d.ok) frames.push(d.frame);
-  };
-  return { link, channel, frames, bytes, network };
-}
+/** A recording host that holds the one piece, or not. */
+const host = (holds: boolean) => linkHost({ holds });
 
 test('requests made in one turn go as one requests frame; the server answers each with its block', async (t) => {
   const seeder = host(true);
   const leecher = host(false);
-  const network = new MemoryNetwork();
-  t.after(() => network.closeAll());
-  const links: { a?: PeerLink; b?: PeerLink } = {};
-  const common = { conn: asConnId('c-1'), iceServers: [], connector: network.connector(), connectTimeoutMs: 5_000 };
-  links.a = new PeerLink({ ...common, peerId: asPresenceId('seedseed'), userId: 'alice', initiator: true, signal: async (_to, env) => void setImmediate(() => links.b!.signal(env.data)) }, leecher.h);
-  links.b = new PeerLink({ ...common, peerId: asPresenceId('leechleech'), userId: 'bob', initiator: false, signal: async (_to, env) => void setImmediate(() => links.a!.signal(env.data)) }, seeder.h);
-  t.after(() => (links.a!.close(), links.b!.close()));
-  await eventually(() => assert.deepEqual([links.a!.state, links.b!.state], ['ready', 'ready']));
-  const before = network.framesSent;
+  const links = linkPair(t, leecher.h, seeder.h);
+  await eventually(() => assert.deepEqual([links.a.state, links.b.state], ['ready', 'ready']));
+  const before = links.network.framesSent;
   const asked = [0, 1, 0, 1, 0, 1, 0, 1].map((i) => ({ piece: 0, offset: i * BLOCK_SIZE, length: BLOCK_SIZE }));
   for (const ref of asked) links.a.request(ref);
   await eventually(() => assert.equal(leecher.calls.blocks.length, asked.length));
-  assert.equal(network.framesSent - before, 1 + asked.length, 'one frame of requests, then one block frame each');
+  assert.equal(links.network.framesSent - before, 1 + asked.length, 'one frame of requests, then one block frame each');
   // Each block is its own bytes, though the server encoded all of them into one buffer.
   leecher.calls.blocks.forEach((b, i) => {
     assert.equal(b.offset, asked[i]!.offset);

@@ -5,59 +5,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { Bitfield } from '../../protocol/bitfield.ts';
 import { BLOCK_SIZE } from '../../protocol/constants.ts';
-import { asConnId, asInstanceId, asPresenceId, type InstanceId } from '../../protocol/ids.ts';
-import type { BlockRef } from '../../protocol/wire.ts';
-import { PeerLink, type BlockFrame, type LinkHost } from '../../client/peer-link.ts';
-import { TokenBucket } from '../../client/rate.ts';
-import { UploadTurns } from '../../client/upload-turns.ts';
+import { asConnId, asPresenceId } from '../../protocol/ids.ts';
+import { PeerLink } from '../../client/peer-link.ts';
 import { MemoryNetwork } from '../helpers/memory-platform.ts';
+import { FILE_ID, PIECE, linkHost as host, linkPair as pair } from '../helpers/peer-link-harness.ts';
 import { eventually } from '../helpers/tracker.ts';
-
-const FILE_ID = 'ab'.repeat(20);
-const PIECE = new Uint8Array(randomBytes(2 * BLOCK_SIZE));
-
-/** A LinkHost for a one-piece file that records what the link asked of it. */
-function host(options: { holds?: boolean; refuse?: string } = {}) {
-  const have = new Bitfield(1);
-  if (options.holds) have.set(0);
-  const calls = { ready: 0, closed: [] as string[], blocks: [] as BlockFrame[], rejects: [] as BlockRef[], served: 0 };
-  const h: LinkHost = {
-    fileId: FILE_ID,
-    pieceCount: 1,
-    instanceId: asInstanceId(randomBytes(16).toString('hex')),
-    have,
-    uploadTurns: new UploadTurns(new TokenBucket(Infinity, Date.now)),
-    canServe: (ref) => have.has(ref.piece) && ref.offset % BLOCK_SIZE === 0 && ref.length === BLOCK_SIZE,
-    readPiece: async () => PIECE,
-    admit: (_link: PeerLink, _instance: InstanceId) => options.refuse,
-    ready: () => calls.ready++,
-    peerHas: () => undefined,
-    reject: (_link, ref) => calls.rejects.push(ref),
-    block: (_link, frame) => calls.blocks.push(frame),
-    served: (_link, bytes) => (calls.served += bytes),
-    error: () => undefined,
-    closed: (_link, reason) => calls.closed.push(reason),
-  };
-  return { h, calls };
-}
-
-/** Two links that signal each other directly (as through a tracker, a turn later). */
-function pair(t: { after: (fn: () => void) => void }, a: LinkHost, b: LinkHost, connectTimeoutMs = 5_000) {
-  const network = new MemoryNetwork();
-  t.after(() => network.closeAll());
-  const links: { a?: PeerLink; b?: PeerLink } = {};
-  const common = { conn: asConnId('c-1'), iceServers: [], connector: network.connector(), connectTimeoutMs };
-  links.a = new PeerLink({ ...common, peerId: asPresenceId('bobbobbob'), userId: 'bob', initiator: true, signal: async (_to, env) => void setImmediate(() => links.b!.signal(env.data)) }, a);
-  links.b = new PeerLink({ ...common, peerId: asPresenceId('alicealice'), userId: 'alice', initiator: false, signal: async (_to, env) => void setImmediate(() => links.a!.signal(env.data)) }, b);
-  t.after(() => {
-    links.a!.close();
-    links.b!.close();
-  });
-  return links as { a: PeerLink; b: PeerLink };
-}
 
 test('dialing → ready on both sides once each admits the other; closing one ends the other', async (t) => {
   const A = host({ holds: true });
