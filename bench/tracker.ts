@@ -40,6 +40,8 @@ const { values: flags } = parseArgs({
     'scrypt-n': { type: 'string', default: '16' },
     /** Extra node flags for the trackers, e.g. --cpu-prof --cpu-prof-dir=/tmp/prof */
     'tracker-node-flags': { type: 'string', default: '' },
+    /** Also run Meshdrop with these extra node flags, alternating in the same runs (an A/B of a V8 setting). */
+    'md-alt-node-flags': { type: 'string', default: '' },
   },
 });
 const PEERS = Number(flags.peers);
@@ -52,6 +54,7 @@ const RUNS = Number(flags.runs);
 const WINDOW = Number(flags.window);
 const PIN = !flags['no-pin'];
 const NODE_FLAGS = flags['tracker-node-flags'].split(' ').filter(Boolean);
+const ALT_FLAGS = flags['md-alt-node-flags'].split(' ').filter(Boolean);
 if (PEERS % SWARMS !== 0) throw new Error('--peers must be a multiple of --swarms');
 const PER_SWARM = PEERS / SWARMS;
 if (FANOUT >= PER_SWARM) throw new Error('--fanout must be below the peers per swarm');
@@ -118,7 +121,7 @@ async function startTracker(s: Side): Promise<TrackerProcess> {
   const t = await TrackerProcess.start({
     dataDir,
     scryptN: Number(flags['scrypt-n']),
-    nodeFlags: NODE_FLAGS,
+    nodeFlags: s === 'md-alt' ? [...NODE_FLAGS, ...ALT_FLAGS] : NODE_FLAGS,
     ...(s === 'bt' ? { script: [BT_MAIN] } : {}),
     ...(PIN ? { pin: flags['tracker-cpu'] } : {}),
   });
@@ -175,9 +178,9 @@ async function oneRun(s: Side): Promise<RunFigures> {
   };
 }
 
-const NAMES: Record<Side, string> = { bt: 'bittorrent-tracker', md: 'Meshdrop', 'md-signal': 'Meshdrop (protocol 1 form)' };
-const sides: Side[] = flags['per-signal'] ? ['bt', 'md', 'md-signal'] : ['bt', 'md'];
-const runs: Record<Side, RunFigures[]> = { bt: [], md: [], 'md-signal': [] };
+const NAMES: Record<Side, string> = { bt: 'bittorrent-tracker', md: 'Meshdrop', 'md-signal': 'Meshdrop (protocol 1 form)', 'md-alt': `Meshdrop with ${ALT_FLAGS.join(' ')}` };
+const sides: Side[] = ['bt', 'md', ...(flags['per-signal'] ? ['md-signal' as const] : []), ...(ALT_FLAGS.length ? ['md-alt' as const] : [])];
+const runs: Record<Side, RunFigures[]> = { bt: [], md: [], 'md-signal': [], 'md-alt': [] };
 for (let r = 1; r <= RUNS; r++) {
   for (const s of sides) {
     const f = await oneRun(s);
@@ -227,6 +230,7 @@ const result = {
   bittorrentTracker: bt,
   meshdrop: md,
   ...(flags['per-signal'] ? { meshdropProtocol1Form: figures('md-signal') } : {}),
+  ...(ALT_FLAGS.length ? { meshdropWithAltFlags: { flags: ALT_FLAGS.join(' '), ...figures('md-alt') } } : {}),
   ratios,
   targets: {
     cpuPerSignal: met(ratios.cpuPerSignal <= 0.66, 'Meshdrop <= 0.66x, authorising every signal'),
