@@ -42,6 +42,8 @@ const { values: flags } = parseArgs({
     'tracker-node-flags': { type: 'string', default: '' },
     /** Also run Meshdrop with these extra node flags, alternating in the same runs (an A/B of a V8 setting). */
     'md-alt-node-flags': { type: 'string', default: '' },
+    /** Also run Meshdrop's tracker from another checkout (e.g. main's), alternating in the same runs; with --md-alt-node-flags, both apply. */
+    'md-alt-root': { type: 'string', default: '' },
   },
 });
 const PEERS = Number(flags.peers);
@@ -55,6 +57,8 @@ const WINDOW = Number(flags.window);
 const PIN = !flags['no-pin'];
 const NODE_FLAGS = flags['tracker-node-flags'].split(' ').filter(Boolean);
 const ALT_FLAGS = flags['md-alt-node-flags'].split(' ').filter(Boolean);
+const ALT_ROOT = flags['md-alt-root'];
+const ALT = ALT_FLAGS.length > 0 || ALT_ROOT !== '';
 if (PEERS % SWARMS !== 0) throw new Error('--peers must be a multiple of --swarms');
 const PER_SWARM = PEERS / SWARMS;
 if (FANOUT >= PER_SWARM) throw new Error('--fanout must be below the peers per swarm');
@@ -122,6 +126,7 @@ async function startTracker(s: Side): Promise<TrackerProcess> {
     dataDir,
     scryptN: Number(flags['scrypt-n']),
     nodeFlags: s === 'md-alt' ? [...NODE_FLAGS, ...ALT_FLAGS] : NODE_FLAGS,
+    ...(s === 'md-alt' && ALT_ROOT ? { root: ALT_ROOT } : {}),
     ...(s === 'bt' ? { script: [BT_MAIN] } : {}),
     ...(PIN ? { pin: flags['tracker-cpu'] } : {}),
   });
@@ -178,8 +183,8 @@ async function oneRun(s: Side): Promise<RunFigures> {
   };
 }
 
-const NAMES: Record<Side, string> = { bt: 'bittorrent-tracker', md: 'Meshdrop', 'md-signal': 'Meshdrop (protocol 1 form)', 'md-alt': `Meshdrop with ${ALT_FLAGS.join(' ')}` };
-const sides: Side[] = ['bt', 'md', ...(flags['per-signal'] ? ['md-signal' as const] : []), ...(ALT_FLAGS.length ? ['md-alt' as const] : [])];
+const NAMES: Record<Side, string> = { bt: 'bittorrent-tracker', md: 'Meshdrop', 'md-signal': 'Meshdrop (protocol 1 form)', 'md-alt': `Meshdrop${ALT_ROOT ? ` from ${ALT_ROOT}` : ''}${ALT_FLAGS.length ? ` with ${ALT_FLAGS.join(' ')}` : ''}` };
+const sides: Side[] = ['bt', 'md', ...(flags['per-signal'] ? ['md-signal' as const] : []), ...(ALT ? ['md-alt' as const] : [])];
 const runs: Record<Side, RunFigures[]> = { bt: [], md: [], 'md-signal': [], 'md-alt': [] };
 for (let r = 1; r <= RUNS; r++) {
   for (const s of sides) {
@@ -230,7 +235,7 @@ const result = {
   bittorrentTracker: bt,
   meshdrop: md,
   ...(flags['per-signal'] ? { meshdropProtocol1Form: figures('md-signal') } : {}),
-  ...(ALT_FLAGS.length ? { meshdropWithAltFlags: { flags: ALT_FLAGS.join(' '), ...figures('md-alt') } } : {}),
+  ...(ALT ? { meshdropAlt: { flags: ALT_FLAGS.join(' '), root: ALT_ROOT, ...figures('md-alt') } } : {}),
   ratios,
   targets: {
     cpuPerSignal: met(ratios.cpuPerSignal <= 0.66, 'Meshdrop <= 0.66x, authorising every signal'),
