@@ -8,9 +8,9 @@
  * it back only after a long quiet spell. A tracker's bursts are exactly that
  * case: loading the state at start-up, and thousands of peers connecting at
  * once (each leaves a connection, a session, a presence behind). So it sat
- * at 32 MiB resident for as long as it served, about 16 KiB per peer with
- * 2,000 idle peers (bench/tracker.ts prints the young generation per run),
- * most of the RSS gap to bittorrent-tracker. A tracker's work is small
+ * at 32 MiB resident for as long as it served: with 2,000 idle peers about
+ * 7 of the 17 KiB of RSS each seemed to cost (bench/tracker.ts prints the
+ * young generation per run), most of the gap to bittorrent-tracker. A tracker's work is small
  * messages whose garbage dies young; a nursery of V8's starting size
  * (1 MiB a semi-space) holds a whole burst of relayed signals, and a
  * scavenge costs what survives, not the nursery's size.
