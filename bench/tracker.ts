@@ -12,6 +12,7 @@
  * latency. The last line is one JSON object: figures, ratios, targets.
  * The older load benchmark (5,000 clients, 19,000 idle) is `tracker-load`.
  */
+import { spawn } from 'node:child_process';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -40,6 +41,16 @@ const { values: flags } = parseArgs({
     'scrypt-n': { type: 'string', default: '16' },
     /** Extra node flags for the trackers, e.g. --cpu-prof --cpu-prof-dir=/tmp/prof */
     'tracker-node-flags': { type: 'string', default: '' },
+    /** Also run Meshdrop with these extra node flags, alternating in the same runs (an A/B of a V8 setting). */
+    'md-alt-node-flags': { type: 'string', default: '' },
+    /** Also run Meshdrop's tracker from another checkout (e.g. main's), alternating in the same runs; with --md-alt-node-flags, both apply. */
+    'md-alt-root': { type: 'string', default: '' },
+    /**
+     * A command run against the tracker during each fixed-rate window, `{pid}` replaced by the tracker's
+     * pid, its output printed: `--during-fixed "strace -c -f -p {pid}"` counts the tracker's syscalls
+     * (ended with SIGINT at the window's end), `--during-fixed "perf stat -p {pid}"` its faults and switches.
+     */
+    'during-fixed': { type: 'string', default: '' },
   },
 });
 const PEERS = Number(flags.peers);
@@ -52,6 +63,9 @@ const RUNS = Number(flags.runs);
 const WINDOW = Number(flags.window);
 const PIN = !flags['no-pin'];
 const NODE_FLAGS = flags['tracker-node-flags'].split(' ').filter(Boolean);
+const ALT_FLAGS = flags['md-alt-node-flags'].split(' ').filter(Boolean);
+const ALT_ROOT = flags['md-alt-root'];
+const ALT = ALT_FLAGS.length > 0 || ALT_ROOT !== '';
 if (PEERS % SWARMS !== 0) throw new Error('--peers must be a multiple of --swarms');
 const PER_SWARM = PEERS / SWARMS;
 if (FANOUT >= PER_SWARM) throw new Error('--fanout must be below the peers per swarm');
@@ -118,7 +132,8 @@ async function startTracker(s: Side): Promise<TrackerProcess> {
   const t = await TrackerProcess.start({
     dataDir,
     scryptN: Number(flags['scrypt-n']),
-    nodeFlags: NODE_FLAGS,
+    nodeFlags: s === 'md-alt' ? [...NODE_FLAGS, ...ALT_FLAGS] : NODE_FLAGS,
+    ...(s === 'md-alt' && ALT_ROOT ? { root: ALT_ROOT } : {}),
     ...(s === 'bt' ? { script: [BT_MAIN] } : {}),
     ...(PIN ? { pin: flags['tracker-cpu'] } : {}),
   });
@@ -126,13 +141,30 @@ async function startTracker(s: Side): Promise<TrackerProcess> {
   return t;
 }
 
+/** Starts `command` (split on spaces); the returned function ends it with SIGINT and gives its output. */
+function startProbe(command: string): () => Promise<string> {
+  const [file, ...args] = command.split(' ').filter(Boolean);
+  const child = spawn(file!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const exited = new Promise((r) => child.once('close', r));
+  return async () => {
+    child.kill('SIGINT');
+    await exited;
+    return out.trimEnd().split('\n').map((l) => `    | ${l}`).join('\n');
+  };
+}
+
 async function measured(t: TrackerProcess, g: Generator, command: object, warmupMs: number): Promise<{ r: PeersResult; cpuUs: number; sysUs: number }> {
   const startAt = Date.now() + 300;
   const pending = g.call<PeersResult>({ ...command, startAt, warmupMs, measureMs: MEASURE_MS });
   await sleep(startAt + warmupMs - Date.now());
   const a = await t.stats();
+  const probe = 'announcesPerSec' in command && flags['during-fixed'] ? startProbe(flags['during-fixed'].replaceAll('{pid}', String(t.pid))) : undefined;
   await sleep(startAt + warmupMs + MEASURE_MS - Date.now());
   const b = await t.stats();
+  if (probe) log(await probe());
   const r = await pending;
   const scale = MEASURE_MS / (b.at - a.at);
   return { r, cpuUs: (cpuUs(b) - cpuUs(a)) * scale, sysUs: (b.cpuSystemUs - a.cpuSystemUs) * scale };
@@ -153,7 +185,11 @@ async function oneRun(s: Side): Promise<RunFigures> {
   // Most of the RSS difference between the two trackers is V8's young generation, grown by the
   // bursts (a tracker loading its state, the peers connecting) and given back only after a while idle:
   // said per run, so the RSS figure can be read for what it is.
-  log(`  ${NAMES[s]}: young generation ${mib(base.spaces.new_space)} → ${mib(idle.spaces.new_space)}, old generation ${mib(base.spaces.old_space)} → ${mib(idle.spaces.old_space)}`);
+  const v8Bytes = (x: typeof base) => Object.values(x.spaces).reduce((a, b) => a + b, 0);
+  log(
+    `  ${NAMES[s]}: young generation ${mib(base.spaces.new_space)} → ${mib(idle.spaces.new_space)}, old generation ${mib(base.spaces.old_space)} → ${mib(idle.spaces.old_space)}; ` +
+      `RSS grew ${mib(idle.rss - base.rss)}: V8's heap ${mib(v8Bytes(idle) - v8Bytes(base))}, the rest (native, malloc) ${mib(idle.rss - base.rss - (v8Bytes(idle) - v8Bytes(base)))}`,
+  );
   // A relayed signal is an offer or its answer: 2 × fan-out per announce.
   const fix = await measured(t, g, { cmd: 'fixed', announcesPerSec: RATE / (2 * FANOUT) }, 1500);
   await sleep(300);
@@ -175,9 +211,9 @@ async function oneRun(s: Side): Promise<RunFigures> {
   };
 }
 
-const NAMES: Record<Side, string> = { bt: 'bittorrent-tracker', md: 'Meshdrop', 'md-signal': 'Meshdrop (protocol 1 form)' };
-const sides: Side[] = flags['per-signal'] ? ['bt', 'md', 'md-signal'] : ['bt', 'md'];
-const runs: Record<Side, RunFigures[]> = { bt: [], md: [], 'md-signal': [] };
+const NAMES: Record<Side, string> = { bt: 'bittorrent-tracker', md: 'Meshdrop', 'md-signal': 'Meshdrop (protocol 1 form)', 'md-alt': `Meshdrop${ALT_ROOT ? ` from ${ALT_ROOT}` : ''}${ALT_FLAGS.length ? ` with ${ALT_FLAGS.join(' ')}` : ''}` };
+const sides: Side[] = ['bt', 'md', ...(flags['per-signal'] ? ['md-signal' as const] : []), ...(ALT ? ['md-alt' as const] : [])];
+const runs: Record<Side, RunFigures[]> = { bt: [], md: [], 'md-signal': [], 'md-alt': [] };
 for (let r = 1; r <= RUNS; r++) {
   for (const s of sides) {
     const f = await oneRun(s);
@@ -227,6 +263,7 @@ const result = {
   bittorrentTracker: bt,
   meshdrop: md,
   ...(flags['per-signal'] ? { meshdropProtocol1Form: figures('md-signal') } : {}),
+  ...(ALT ? { meshdropAlt: { flags: ALT_FLAGS.join(' '), root: ALT_ROOT, ...figures('md-alt') } } : {}),
   ratios,
   targets: {
     cpuPerSignal: met(ratios.cpuPerSignal <= 0.66, 'Meshdrop <= 0.66x, authorising every signal'),

@@ -43,6 +43,14 @@ export class Presence {
   #byFile = new Map<string, Map<string, Holding>>();
   /** The files each peer announced: nearly always one (few.ts). */
   #filesOfPeer = new Map<string, Few<string>>();
+  /**
+   * Per file, one complete bitfield that every holding with the whole file
+   * shares (most holders of a shared file are its seeders): a bitfield of
+   * its own costs an idle peer ~220 bytes (the Bitfield, its Uint8Array and
+   * ArrayBuffer; bench/tracker-heap.ts). Sharing is safe because a bitfield
+   * here only ever gains pieces (`set`), and a complete one has none to gain.
+   */
+  #whole = new Map<string, Bitfield>();
 
   /** `trackerId`: this tracker's, so a change can say whether its peer is connected here. */
   constructor(readonly trackerId: string) {}
@@ -74,11 +82,21 @@ export class Presence {
     if (!peer) return undefined;
     let holders = this.#byFile.get(fileId);
     if (!holders) this.#byFile.set(fileId, (holders = new Map()));
-    const holding: Holding = { peer, fileId, bitfield };
+    const holding: Holding = { peer, fileId, bitfield: this.#shared(fileId, bitfield) };
     holders.set(peerId, holding);
     this.#filesOfPeer.set(peerId, fewAdd(this.#filesOfPeer.get(peerId), fileId));
     this.#emit(holding, false);
     return holding;
+  }
+
+  /** The file's shared complete bitfield if `bitfield` is complete (it becomes the shared one if none is yet), else `bitfield`. */
+  #shared(fileId: string, bitfield: Bitfield): Bitfield {
+    if (!bitfield.isComplete()) return bitfield;
+    const whole = this.#whole.get(fileId);
+    if (whole?.length === bitfield.length) return whole;
+    // None yet, or one of another length (a file's piece count never changes; a mesh peer could say otherwise): this one.
+    if (!whole) this.#whole.set(fileId, bitfield);
+    return bitfield;
   }
 
   /** Adds pieces to a peer's bitfield; undefined if the peer never announced the file. */
@@ -86,6 +104,7 @@ export class Presence {
     const holding = this.#byFile.get(fileId)?.get(peerId);
     if (!holding) return undefined;
     for (const p of pieces) holding.bitfield.set(p);
+    holding.bitfield = this.#shared(fileId, holding.bitfield);
     this.#emit(holding, false);
     return holding;
   }
@@ -95,7 +114,10 @@ export class Presence {
     const holding = holders?.get(peerId);
     if (!holding) return undefined;
     holders!.delete(peerId);
-    if (holders!.size === 0) this.#byFile.delete(fileId);
+    if (holders!.size === 0) {
+      this.#byFile.delete(fileId);
+      this.#whole.delete(fileId);
+    }
     const files = fewDelete(this.#filesOfPeer.get(peerId), fileId);
     if (files === undefined) this.#filesOfPeer.delete(peerId);
     else this.#filesOfPeer.set(peerId, files);

@@ -26,7 +26,8 @@ import { WebSocket } from 'ws';
 import { PROTOCOL_VERSION } from '../../protocol/constants.ts';
 import type { ClientSpec } from './loadgen.ts';
 
-export type Side = 'bt' | 'md' | 'md-signal';
+/** `md-alt`: Meshdrop's tracker started with other node flags (bench/tracker.ts --md-alt-node-flags); the same clients as `md`. */
+export type Side = 'bt' | 'md' | 'md-signal' | 'md-alt';
 
 export type PeersCommand =
   | { cmd: 'connect'; side: Side; url: string; swarms: number; peersPerSwarm: number; fanout: number; sdpBytes: number; md?: ClientSpec[]; localAddress: string }

@@ -15,6 +15,8 @@ import { startTestTracker } from '../helpers/tracker.ts';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
+setFlagsFromString('--allow-natives-syntax');
+const hasFastProperties = new Function('o', 'return %HasFastProperties(o)') as (o: object) => boolean;
 
 test('an open, idle connection does not keep the HTTP request it was upgraded from', async (t) => {
   const tracker = await startTestTracker(t);
@@ -34,6 +36,19 @@ test('an open, idle connection does not keep the HTTP request it was upgraded fr
     collected = request.deref() === undefined;
   }
   assert.ok(collected, 'the request is still held by the open connection');
+  socket.send({ id: 'p', type: 'ping' });
+  assert.equal((await socket.next('p')).ok, true, 'the connection still works');
+});
+
+test('an open connection keeps its WebSocket listeners as fast properties, not a hash table', async (t) => {
+  const tracker = await startTestTracker(t);
+  const socket = await helloSocket(t, tracker.wsUrl);
+  const [conn] = [...tracker.core.clients.all()];
+  assert.ok(conn, 'the connection is attached');
+  const ws = (conn as unknown as { ws: { _events: object; listenerCount(e: string): number } }).ws;
+  for (const event of ['message', 'close', 'pong', 'error']) assert.equal(ws.listenerCount(event), 1, `one ${event} listener`);
+  // `{ __proto__: null }`, EventEmitter's own table, is a dictionary: ~240 bytes more per idle peer.
+  assert.equal(hasFastProperties(ws._events), true, 'the listener table is in dictionary mode');
   socket.send({ id: 'p', type: 'ping' });
   assert.equal((await socket.next('p')).ok, true, 'the connection still works');
 });

@@ -17,6 +17,7 @@ import type { SignalsResult } from '../handlers/signals.ts';
 import { TokenBucket } from '../limits.ts';
 import { contextFor, runRequest, type RequestEdge } from '../pipeline.ts';
 import { CORK_MAX_BYTES, CORK_MAX_CHARS, corkForThisIteration, uncorkNow } from './cork.ts';
+import { withEventSlots } from './event-slots.ts';
 import type { Gateway } from './gateway.ts';
 import type { Few } from '../few.ts';
 
@@ -67,6 +68,7 @@ export class Connection implements ClientLink, RequestEdge {
     this.#bucket = new TokenBucket(RATE_PER_SECOND, RATE_BURST, this.openedAt);
     this.context = contextFor(gateway.core, this, gateway.logins);
     (ws as Owned)[CONNECTION] = this;
+    withEventSlots(ws);
     ws.on('message', onMessage);
     ws.on('close', onClose);
     ws.on('pong', onPong);

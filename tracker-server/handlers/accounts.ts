@@ -6,7 +6,7 @@ import { hlcToMs } from '../../protocol/ops.ts';
 import { dummyRecord, hashPassword, hashToken, newToken, verifyPassword } from '../auth.ts';
 import type { ClientLink } from '../core.ts';
 import { PoolBusyError } from '../password-pool.ts';
-import { liveSession } from '../state/queries.ts';
+import { liveSession, storedTokenHash } from '../state/queries.ts';
 import { needsRenewal, publicSessionId, sessionExpiresAt, sessionsOf } from '../state/sessions.ts';
 import { fail, requireSession, type Handler, type HandlerContext } from './context.ts';
 
@@ -78,7 +78,7 @@ export const resume: Handler<'resume'> = (ctx, { token }) => {
   const tokenHash = hashToken(token);
   const now = nowMs(ctx);
   const session = liveSession(ctx.core.state, tokenHash, now) ?? fail(ErrorCode.InvalidSession, 'this session has ended; log in again');
-  ctx.core.clients.signIn(ctx.client, { userId: session.userId, userKey: session.userKey, tokenHash });
+  ctx.core.clients.signIn(ctx.client, { userId: session.userId, userKey: session.userKey, tokenHash: storedTokenHash(ctx.core.state, session.userId, tokenHash) });
   if (!needsRenewal(session, now)) return { userId: session.userId, ...signedInIce(ctx, session.userKey) };
   // Used again after a while: its idle lifetime restarts, for every tracker, from this op.
   return ctx.commit({ kind: 'session_renewed', tokenHash }).then(({ effective }) => {

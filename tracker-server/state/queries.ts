@@ -14,6 +14,17 @@ export function liveSession(state: State, tokenHash: string, nowMs?: number): Se
   return session;
 }
 
+/**
+ * The state's own copy of a session's token hash (the string it is indexed
+ * under), for a connection to keep instead of the equal one it just hashed:
+ * 80 bytes less per signed-in connection (issue 12 item 2). `tokenHash` itself
+ * when the state holds none.
+ */
+export function storedTokenHash(state: State, userId: string, tokenHash: string): string {
+  for (const hash of state.sessionsByUser.get(userId) ?? []) if (hash === tokenHash) return hash;
+  return tokenHash;
+}
+
 export function statusIn(group: GroupRecord, userId: string): MembershipStatus {
   if (group.owner === userId) return 'owner';
   return group.members.get(userId)?.status ?? 'none';
