@@ -145,9 +145,9 @@ try {
     for (const way of order) {
       const before = await cpuMs(person);
       await store(way, pieces, run);
-      perMb[way].push((await cpuMs(person)) - before);
-      perMb[way][perMb[way].length - 1]! /= mb;
-      line.push(`${way} ${round(perMb[way].at(-1)!)}`);
+      const cost = ((await cpuMs(person)) - before) / mb;
+      perMb[way].push(cost);
+      line.push(`${way} ${round(cost)}`);
     }
     console.log(`run ${run + 1}: CPU-ms/MB ${line.join(', ')}`);
   }

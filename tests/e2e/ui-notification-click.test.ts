@@ -20,7 +20,7 @@ import type { BrowserContext, Worker } from 'playwright-core';
 import { startTestTracker } from '../helpers/tracker.ts';
 import { assertNoBrowserErrors, launchPerson, withBrowserErrors } from '../helpers/browser.ts';
 import { createGroup, dropFile, signUp } from '../helpers/ui.ts';
-import { waitForNotification, watchNotifications } from '../helpers/notifications.ts';
+import { allowNotifications, waitForNotification } from '../helpers/notifications.ts';
 
 async function appWorker(context: BrowserContext): Promise<Worker> {
   const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
@@ -50,10 +50,7 @@ test('clicking a notification opens its screen in the open tab, without a reload
   const carol = await launchPerson(t, 'carol');
   const A = alice.page;
   const C = carol.page;
-  for (const p of [alice, carol]) {
-    await p.context.grantPermissions(['notifications'], { origin: tracker.httpUrl });
-    await watchNotifications(p.context);
-  }
+  for (const p of [alice, carol]) await allowNotifications(p.context, tracker.httpUrl);
   await withBrowserErrors([alice, carol], async () => {
     await alice.open(`${tracker.httpUrl}/`);
     await signUp(A, 'alice', 'wonderland');

@@ -14,7 +14,7 @@ import { assertNoBrowserErrors, launchPerson, withBrowserErrors } from '../helpe
 import { signUp } from '../helpers/ui.ts';
 import { aliceSharesWithInvite, bobJoinsByInvite } from '../helpers/ui-stories.ts';
 import { screenshotPath } from '../helpers/screenshots.ts';
-import { notificationShows, waitForNotification, watchNotifications } from '../helpers/notifications.ts';
+import { allowNotifications, notificationShows, waitForNotification } from '../helpers/notifications.ts';
 
 test('"Notify me": a join request and a finished download become browser notifications, not while that screen is in sight', { timeout: 170_000 }, async (t) => {
   const tracker = await startTestTracker(t);
@@ -23,10 +23,7 @@ test('"Notify me": a join request and a finished download become browser notific
   const carol = await launchPerson(t, 'carol');
   const A = alice.page;
   const B = bob.page;
-  for (const p of [alice, bob]) {
-    await p.context.grantPermissions(['notifications'], { origin: tracker.httpUrl });
-    await watchNotifications(p.context);
-  }
+  for (const p of [alice, bob]) await allowNotifications(p.context, tracker.httpUrl);
   await withBrowserErrors([alice, bob, carol], async () => {
     const invite = await aliceSharesWithInvite(tracker.httpUrl, alice, 'family', 'notes.bin', new Uint8Array(300_000).fill(9));
 

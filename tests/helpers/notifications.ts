@@ -43,6 +43,12 @@ export async function watchNotifications(context: BrowserContext): Promise<void>
   });
 }
 
+/** Notifications allowed for `origin` (as a person's "Allow" would) and watched (watchNotifications). */
+export async function allowNotifications(context: BrowserContext, origin: string): Promise<void> {
+  await context.grantPermissions(['notifications'], { origin });
+  await watchNotifications(context);
+}
+
 const showsOf = (page: Page) => page.evaluate(() => (globalThis as { __notificationShows?: ShowRecord[] }).__notificationShows ?? []);
 
 /** The titles of every notification the page has asked its registration to show so far, settled or not. */
