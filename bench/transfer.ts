@@ -49,7 +49,7 @@ import { openSession, formGroup } from '../tests/helpers/swarm-e2e.ts';
 import { median, round } from './lib/stats.ts';
 import { randomFile } from './lib/files.ts';
 import { timedDownload, watched } from './lib/harness.ts';
-import { cpuMs, rendererRss } from './lib/browser-procs.ts';
+import { cpuMs, rendererRss, threadCpuMs } from './lib/browser-procs.ts';
 import { profilePage, type ProfileSummary } from './lib/cpu-profile.ts';
 
 const { values } = parseArgs({
@@ -67,6 +67,7 @@ const { values } = parseArgs({
     'base-web-dir': { type: 'string' },
     quick: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
+    threads: { type: 'boolean', default: false },
   },
 });
 const quick = values.quick!;
@@ -96,6 +97,19 @@ const workDir = await mkdtemp(join(tmpdir(), 'meshdrop-bench-'));
 t.after(() => rm(workDir, { recursive: true, force: true }));
 
 const cpuOf = async (people: Person[]) => (await Promise.all(people.map(cpuMs))).reduce((a, b) => a + b, 0);
+
+/** --threads: CPU per thread name of both people, summed over every run of one kind ("raw", "meshdrop"). */
+const threadTotals = new Map<string, Map<string, number>>();
+async function threadsOf(people: Person[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const [i, p] of people.entries()) for (const [k, v] of await threadCpuMs(p)) out.set(`${i === 0 ? 'sender' : 'receiver'} ${k}`, v);
+  return out;
+}
+function addThreads(kind: string, before: Map<string, number>, after: Map<string, number>): void {
+  const total = threadTotals.get(kind) ?? new Map<string, number>();
+  for (const [k, v] of after) total.set(k, (total.get(k) ?? 0) + v - (before.get(k) ?? 0));
+  threadTotals.set(kind, total);
+}
 
 const log = (line: string) => console.log(line);
 function printProfile(who: string, p: ProfileSummary, bytes: number): void {
@@ -228,6 +242,7 @@ try {
       await seeder.page.evaluate(([i, a]) => window.meshdropHarness.rawChannelBench.accept(i as string, a as RTCSessionDescriptionInit), [id, answer] as const);
       // --profile: the raw channel's pages too, in the last run, so the two profiles can be set side by side.
       const rawProfiling = values.profile && run === cfg.runs - 1 ? await Promise.all([profilePage(seeder.page), profilePage(leecher.page)]) : undefined;
+      const th0 = values.threads ? await threadsOf([seeder, leecher]) : undefined;
       const cpu0 = await cpuOf([seeder, leecher]);
       const t0 = performance.now();
       const total = file.size;
@@ -237,6 +252,7 @@ try {
       ]);
       const ms = performance.now() - t0;
       const cpu = (await cpuOf([seeder, leecher])) - cpu0;
+      if (th0) addThreads('raw', th0, await threadsOf([seeder, leecher]));
       if (rawProfiling) {
         const [ps, pl] = await Promise.all(rawProfiling.map((p) => p.stop(8)));
         printProfile('raw sender', ps!, total);
@@ -250,9 +266,11 @@ try {
 
       // --profile: CDP Profiler on both pages during the last Meshdrop run (the figures of that run carry its overhead).
       const profiling = values.profile && run === cfg.runs - 1 ? await Promise.all([profilePage(seeder.page), profilePage(leecher.page)]) : undefined;
+      const mth0 = values.threads ? await threadsOf([seeder, leecher]) : undefined;
       const c0 = await cpuOf([seeder, leecher]);
       const dms = await watched(leecher, fileId, timedDownload(leecher, fileId));
       const dcpu = (await cpuOf([seeder, leecher])) - c0;
+      if (mth0) addThreads('meshdrop', mth0, await threadsOf([seeder, leecher]));
       if (profiling) {
         const [ps, pl] = await Promise.all(profiling.map((p) => p.stop(15)));
         printProfile('seeder', ps!, file.size);
@@ -279,6 +297,16 @@ try {
     log(`median: raw ${r.rawMBps} MB/s, meshdrop ${r.meshdropMBps} MB/s, ratio ${ratio} (target ≥ 0.9)`);
     log(`median: CPU-ms/MB (both browsers) raw ${r.rawCpuMsPerMB}, meshdrop ${r.meshdropCpuMsPerMB}, ratio ${cpuRatio} (target ≤ 1.1)`);
     result.oneSeeder = { ...r, ratio, cpuRatio, runs: { raw, meshdrop: mesh } };
+    if (values.threads) {
+      // Per thread, CPU-ms per MB over all runs: where the download spends what the raw channel does not.
+      const perMb = (kind: string, k: string) => round((threadTotals.get(kind)?.get(k) ?? 0) / ((cfg.runs * file.size) / 1e6), 2);
+      const keys = [...new Set([...(threadTotals.get('raw')?.keys() ?? []), ...(threadTotals.get('meshdrop')?.keys() ?? [])])];
+      const rows = keys.map((k) => ({ thread: k, raw: perMb('raw', k), meshdrop: perMb('meshdrop', k) })).filter((x) => x.raw + x.meshdrop >= 0.5);
+      rows.sort((a, b) => b.meshdrop - b.raw - (a.meshdrop - a.raw));
+      log('CPU-ms/MB per thread (sender = seeder, receiver = leecher), raw vs meshdrop, largest difference first:');
+      for (const x of rows) log(`  ${x.thread.padEnd(48)} ${String(x.raw).padStart(7)} ${String(x.meshdrop).padStart(7)} ${String(round(x.meshdrop - x.raw, 2)).padStart(7)}`);
+      result.threads = rows;
+    }
     if (basePair) {
       // Medians of the per-run ratios: each run's raw channel is the yardstick for both builds in it.
       const perRun = (xs: { rate: number; cpu: number }[]) => ({

@@ -46,3 +46,49 @@ export async function rendererRss(person: Person): Promise<number> {
   }
   return total;
 }
+
+/**
+ * CPU time (ms) of each thread of a person's Chromium processes, keyed by
+ * process type and thread name ("renderer/CrRendererMain",
+ * "browser/WebRTC_Network"…), threads of one name summed. Two readings'
+ * difference says which threads a transfer kept busy (`--threads`).
+ */
+export async function threadCpuMs(person: Person): Promise<Map<string, number>> {
+  const pids = await readdir('/proc').then((d) => d.filter((x) => /^\d+$/.test(x)));
+  const info = new Map<number, { ppid: number; cmd: string }>();
+  for (const pid of pids) {
+    try {
+      const st = await readFile(`/proc/${pid}/stat`, 'utf8');
+      const ppid = Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[1]);
+      info.set(Number(pid), { ppid, cmd: await readFile(`/proc/${pid}/cmdline`, 'utf8') });
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  const tree = new Set([...info].filter(([, p]) => p.cmd.includes(`--user-data-dir=${person.profileDir}`) && !p.cmd.includes('--type=')).map(([pid]) => pid));
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [pid, p] of info) if (!tree.has(pid) && tree.has(p.ppid)) (tree.add(pid), (grew = true));
+  }
+  const out = new Map<string, number>();
+  for (const pid of tree) {
+    const type = /--type=([\w-]+)/.exec(info.get(pid)!.cmd)?.[1] ?? 'browser';
+    const kind = type === 'utility' ? `utility:${/--utility-sub-type=([\w.]+)/.exec(info.get(pid)!.cmd)?.[1]?.split('.').at(-2) ?? '?'}` : type;
+    try {
+      for (const tid of await readdir(`/proc/${pid}/task`)) {
+        try {
+          const st = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+          const comm = st.slice(st.indexOf('(') + 1, st.lastIndexOf(')')).replace(/\d+$/, '');
+          const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+          const key = `${kind}/${comm}`;
+          out.set(key, (out.get(key) ?? 0) + ((Number(f[11]) + Number(f[12])) * 1000) / 100);
+        } catch {
+          /* thread gone */
+        }
+      }
+    } catch {
+      /* process gone */
+    }
+  }
+  return out;
+}
