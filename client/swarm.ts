@@ -12,8 +12,8 @@
  *   follows its measured rate; a whole piece is SHA-1-checked before it is
  *   stored. A bad piece is discarded and every peer that sent blocks of it
  *   gets a strike; MAX_STRIKES and it is dropped for this file. Every
- *   verified piece: a have frame to every peer, a (batched) `have` to the
- *   tracker, and it is served from then on.
+ *   verified piece: a have frame to every peer at once, a `have` to the
+ *   tracker in the next report (#flushHave), and it is served from then on.
  *
  * The swarm reaches the tracker only through the SwarmTracker port
  * (client/ports.ts), so it runs in memory in tests without one
@@ -24,7 +24,7 @@
  * (picked, buffered, verified or failed, blamed, announced), and split
  * further that one story would be spread over files.
  */
-import { CONNECT_TIMEOUT_MS, MAX_PEERS_PER_FILE, MAX_STRIKES, REQUEST_BATCH_BLOCKS } from '../protocol/constants.ts';
+import { CONNECT_TIMEOUT_MS, HAVE_REPORT_INTERVAL_MS, MAX_HAVE_PIECES, MAX_PEERS_PER_FILE, MAX_STRIKES, REQUEST_BATCH_BLOCKS } from '../protocol/constants.ts';
 import type { Bitfield } from '../protocol/bitfield.ts';
 import type { ConnId, InstanceId, PresenceId } from '../protocol/ids.ts';
 import { Dialer } from './dialer.ts';
@@ -71,7 +71,8 @@ export class Swarm extends Emitter<SwarmEvents> {
   #down: RateMeter;
   #up: RateMeter;
   #pendingHave: number[] = [];
-  #sendingHave = false;
+  /** While set, new pieces wait for the next report to the tracker (HAVE_REPORT_INTERVAL_MS). */
+  #haveHold: ReturnType<typeof setTimeout> | undefined;
   #tick: ReturnType<typeof setInterval> | undefined;
   #fillTimer: ReturnType<typeof setTimeout> | undefined;
   /** When each link was last sent a request (a serial, see #fillAll): equals take turns. */
@@ -261,6 +262,7 @@ export class Swarm extends Emitter<SwarmEvents> {
     this.#closed = true;
     clearInterval(this.#tick);
     clearTimeout(this.#fillTimer);
+    clearTimeout(this.#haveHold);
     this.#dialer.closeAll();
     this.#buffers.clear();
     this.#pieces.clear();
@@ -511,19 +513,27 @@ export class Swarm extends Emitter<SwarmEvents> {
     }
   }
 
+  /**
+   * Reports new pieces to the tracker: the first at once, then at most one
+   * report per HAVE_REPORT_INTERVAL_MS carrying what verified meanwhile, and
+   * the report that completes what we want at once. Reports are additive, so
+   * one may leave while another is still on its way.
+   */
   #flushHave(): void {
-    if (this.#sendingHave || this.#pendingHave.length === 0 || this.#closed) return;
-    this.#sendingHave = true;
-    const pieces = this.#pendingHave.splice(0, 1024);
-    this.#o.tracker
-      .have(this.fileId, pieces)
-      .catch(() => {
+    if (this.#pendingHave.length === 0 || this.#closed) return;
+    const urgent = this.complete || this.satisfied;
+    if (this.#haveHold && !urgent) return; // the hold's end sends what gathered
+    clearTimeout(this.#haveHold);
+    this.#haveHold = setTimeout(() => {
+      this.#haveHold = undefined;
+      this.#flushHave();
+    }, HAVE_REPORT_INTERVAL_MS);
+    while (this.#pendingHave.length > 0) {
+      const pieces = this.#pendingHave.splice(0, MAX_HAVE_PIECES);
+      this.#o.tracker.have(this.fileId, pieces).catch(() => {
         /* lost with the connection: the re-announce after reconnecting carries the whole bitfield */
-      })
-      .finally(() => {
-        this.#sendingHave = false;
-        this.#flushHave();
       });
+    }
   }
 
   #onComplete(): void {

@@ -13,6 +13,7 @@
 import { z } from 'zod';
 import {
   MAX_PASSWORD_LENGTH,
+  MAX_HAVE_PIECES,
   MAX_PIECES,
   MAX_SIGNAL_BYTES,
   MAX_SIGNAL_DEPTH,
@@ -115,7 +116,7 @@ export const Request = z.discriminatedUnion('type', [
   /** I hold these pieces of a file (full bitfield); soft state, gone with the connection. */
   req('announce', { fileId: Sha1Hex, bitfield: Bitfield }),
   /** I gained these pieces since my last announce. */
-  req('have', { fileId: Sha1Hex, pieces: z.array(z.number().int().min(0).max(MAX_PIECES - 1)).min(1).max(1024) }),
+  req('have', { fileId: Sha1Hex, pieces: z.array(z.number().int().min(0).max(MAX_PIECES - 1)).min(1).max(MAX_HAVE_PIECES) }),
   /** I no longer hold or want this file. */
   req('unannounce', { fileId: Sha1Hex }),
   /** Who holds pieces of this file; also subscribes me to `holders_changed` for it. */
