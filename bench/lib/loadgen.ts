@@ -13,6 +13,7 @@ import { WebSocket } from 'ws';
 import { PIECE_SIZE, PROTOCOL_VERSION } from '../../protocol/constants.ts';
 import { fileIdOf } from '../../protocol/files.ts';
 import type { FileMeta } from '../../protocol/tracker.ts';
+import { answerParentCommands } from './child-commands.ts';
 
 export const PIECES_PER_FILE = 20;
 export const MEMBERS_PER_GROUP_MAX = 64;
@@ -385,12 +386,4 @@ async function run(cmd: Command): Promise<unknown> {
   }
 }
 
-if (process.send) {
-  process.on('message', (msg: { seq: number; command: Command }) => {
-    run(msg.command).then(
-      (result) => process.send!({ seq: msg.seq, result }),
-      (err: Error) => process.send!({ seq: msg.seq, error: err.stack ?? String(err) }),
-    );
-  });
-  process.on('disconnect', () => process.exit(0));
-}
+answerParentCommands<Command>(run);

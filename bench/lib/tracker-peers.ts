@@ -25,6 +25,7 @@ import { randomBytes } from 'node:crypto';
 import { WebSocket } from 'ws';
 import { PROTOCOL_VERSION } from '../../protocol/constants.ts';
 import type { ClientSpec } from './loadgen.ts';
+import { answerParentCommands } from './child-commands.ts';
 
 /** `md-alt`: Meshdrop's tracker started with other node flags (bench/tracker.ts --md-alt-node-flags); the same clients as `md`. */
 export type Side = 'bt' | 'md' | 'md-signal' | 'md-alt';
@@ -351,12 +352,4 @@ async function run(cmd: PeersCommand): Promise<unknown> {
   }
 }
 
-if (process.send) {
-  process.on('message', (msg: { seq: number; command: PeersCommand }) => {
-    run(msg.command).then(
-      (result) => process.send!({ seq: msg.seq, result }),
-      (err: Error) => process.send!({ seq: msg.seq, error: err.stack ?? String(err) }),
-    );
-  });
-  process.on('disconnect', () => process.exit(0));
-}
+answerParentCommands<PeersCommand>(run);
