@@ -72,7 +72,10 @@ self.addEventListener('fetch', (event) => {
  * page that downloads the file (web/src/ui/preview-bridge.ts, over a
  * MessageChannel) for the file's size and database ("open"), then, piece by
  * piece as the player reads, to fetch that piece first and say when it is
- * verified and stored ("need"). The body streams: a player reads the start
+ * verified and stored ("need"). A file whose pieces are in the Origin
+ * Private File System (web/src/platform/piece-store.ts, `reads: "page"`)
+ * changes on disk as it downloads, so the worker asks the page for each
+ * piece's bytes ("read") instead. The body streams: a player reads the start
  * and plays while later pieces are on their way; a seek is a new range.
  */
 async function preview(event, fileId) {
@@ -102,14 +105,14 @@ async function preview(event, fileId) {
   };
   if (range) headers['content-range'] = `bytes ${start}-${end}/${size}`;
   if (size === 0) return new Response(null, { status: 200, headers });
-  const db = await openDatabase(file.dbName);
+  const db = file.reads === 'page' ? undefined : await openDatabase(file.dbName);
   let offset = start;
   const body = new ReadableStream({
     async pull(controller) {
       const piece = Math.floor(offset / file.pieceSize);
       const answer = await ask(page, { op: 'need', fileId, piece });
       if (!answer || answer.error) return controller.error(new Error(answer ? answer.error : 'the page went away'));
-      const blob = await readPiece(db, fileId, piece);
+      const blob = db ? await readPiece(db, fileId, piece) : await readFromPage(page, fileId, piece);
       if (!blob) return controller.error(new Error(`piece ${piece} is not stored`));
       const from = offset - piece * file.pieceSize;
       const to = Math.min(blob.size, end + 1 - piece * file.pieceSize);
@@ -175,6 +178,12 @@ function openDatabase(name) {
     }));
   }
   return databases.get(name);
+}
+
+/** A piece's bytes from the page (its OPFS worker reads them), as a Blob; undefined if the page has none. */
+async function readFromPage(page, fileId, index) {
+  const answer = await ask(page, { op: 'read', fileId, piece: index });
+  return answer && answer.bytes ? new Blob([answer.bytes]) : undefined;
 }
 
 function readPiece(db, fileId, index) {

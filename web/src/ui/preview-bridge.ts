@@ -5,27 +5,31 @@
  * a MessageChannel per question:
  *
  * - `open`: is this file downloading here, and its size, piece size, type,
- *   name and database name? Answered at once.
+ *   name and database name? Answered at once. `reads: 'page'` when its
+ *   pieces are in OPFS (platform/piece-store.ts): a file there changes as
+ *   it downloads, and the worker asks this page for each piece's bytes.
  * - `need` piece N: fetch pieces N..N+PREVIEW_AHEAD_PIECES first (the
  *   picker's priority window, client/picker.ts), and answer once piece N is
  *   verified and stored. A player that reads on moves the window with it.
  *
- * Nothing here reads a piece: the worker reads the same IndexedDB store.
+ * - `read` piece N (OPFS files only): the verified piece's bytes.
+ *
+ * A file whose pieces are in IndexedDB is read by the worker itself.
  */
 import type { TransferEngine } from '../../../client/engine.ts';
 import { PREVIEW_AHEAD_PIECES } from '../../../protocol/constants.ts';
-import type { IdbPieceStore } from '../platform/idb-store.ts';
+import type { BrowserPieceStore } from '../platform/piece-store.ts';
 import { mimeOf } from './preview.ts';
 
 interface Question {
   type: 'meshdrop-preview';
-  op: 'open' | 'need';
+  op: 'open' | 'need' | 'read';
   fileId: string;
   piece?: number;
 }
 
 /** Starts answering the service worker for this engine's files; returns the stop. */
-export function servePreviews(engine: TransferEngine, store: IdbPieceStore, container: ServiceWorkerContainer | undefined = globalThis.navigator?.serviceWorker): () => void {
+export function servePreviews(engine: TransferEngine, store: BrowserPieceStore, container: ServiceWorkerContainer | undefined = globalThis.navigator?.serviceWorker): () => void {
   if (!container) return () => undefined;
   /** Pieces asked for and not yet held, per file: their answers. */
   const waiting = new Map<string, Map<number, ((answer: object) => void)[]>>();
@@ -53,10 +57,16 @@ export function servePreviews(engine: TransferEngine, store: IdbPieceStore, cont
     if (q.op === 'open') {
       const record = await store.getFile(q.fileId);
       if (!record) return reply({ error: 'this file is not stored in this tab' });
-      return reply({ size: info.size, pieceSize: record.meta.pieceSize, mime: mimeOf(info.name), name: info.name, dbName: store.dbName });
+      const reads = (await store.backendOf(q.fileId)) === 'opfs' ? 'page' : 'store';
+      return reply({ size: info.size, pieceSize: record.meta.pieceSize, mime: mimeOf(info.name), name: info.name, dbName: store.dbName, reads });
     }
     const piece = q.piece ?? -1;
     if (!Number.isInteger(piece) || piece < 0 || piece >= info.pieceCount) return reply({ error: `no piece ${piece}` });
+    if (q.op === 'read') {
+      const bytes = await store.getPiece(q.fileId, piece).catch(() => undefined);
+      if (!bytes) return reply({ error: `piece ${piece} is not stored` });
+      return port.postMessage({ bytes }, [bytes.buffer]);
+    }
     engine.prioritise(q.fileId, { first: piece, last: piece + PREVIEW_AHEAD_PIECES });
     if (engine.hasPiece(q.fileId, piece)) return reply({ ok: true });
     const files = waiting.get(q.fileId) ?? new Map<number, ((answer: object) => void)[]>();
