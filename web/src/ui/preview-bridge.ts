@@ -1,24 +1,24 @@
 /**
  * The page's half of preview while downloading (issue 13, item 9). The
  * service worker (web/build/sw-body.js) answers a player's range requests for
- * /preview/<fileId> from this user's piece database; it asks this page, over
+ * /preview/<fileId> with the bytes this page reads from its piece store; it asks this page, over
  * a MessageChannel per question:
  *
- * - `open`: is this file downloading here, and its size, piece size, type,
- *   name and database name? Answered at once. `reads: 'page'` when its
- *   pieces are in OPFS (platform/piece-store.ts): a file there changes as
- *   it downloads, and the worker asks this page for each piece's bytes.
+ * - `open`: is this file downloading here, and its size, piece size, type
+ *   and name? Answered at once.
  * - `need` piece N: fetch pieces N..N+PREVIEW_AHEAD_PIECES first (the
  *   picker's priority window, client/picker.ts), and answer once piece N is
  *   verified and stored. A player that reads on moves the window with it.
  *
- * - `read` piece N (OPFS files only): the verified piece's bytes.
- *
- * A file whose pieces are in IndexedDB is read by the worker itself.
+ * - `read` piece N: the verified piece's bytes, from this page's store
+ *   (platform/piece-store.ts: OPFS, or IndexedDB for files kept there).
+ *   The worker reads no store itself: an OPFS file changes under any
+ *   snapshot while it downloads, and which store holds a file is decided
+ *   only at its first piece.
  */
 import type { TransferEngine } from '../../../client/engine.ts';
 import { PREVIEW_AHEAD_PIECES } from '../../../protocol/constants.ts';
-import type { BrowserPieceStore } from '../platform/piece-store.ts';
+import type { IdbPieceStore } from '../platform/idb-store.ts';
 import { mimeOf } from './preview.ts';
 
 interface Question {
@@ -29,7 +29,7 @@ interface Question {
 }
 
 /** Starts answering the service worker for this engine's files; returns the stop. */
-export function servePreviews(engine: TransferEngine, store: BrowserPieceStore, container: ServiceWorkerContainer | undefined = globalThis.navigator?.serviceWorker): () => void {
+export function servePreviews(engine: TransferEngine, store: IdbPieceStore, container: ServiceWorkerContainer | undefined = globalThis.navigator?.serviceWorker): () => void {
   if (!container) return () => undefined;
   /** Pieces asked for and not yet held, per file: their answers. */
   const waiting = new Map<string, Map<number, ((answer: object) => void)[]>>();
@@ -57,8 +57,7 @@ export function servePreviews(engine: TransferEngine, store: BrowserPieceStore, 
     if (q.op === 'open') {
       const record = await store.getFile(q.fileId);
       if (!record) return reply({ error: 'this file is not stored in this tab' });
-      const reads = (await store.backendOf(q.fileId)) === 'opfs' ? 'page' : 'store';
-      return reply({ size: info.size, pieceSize: record.meta.pieceSize, mime: mimeOf(info.name), name: info.name, dbName: store.dbName, reads });
+      return reply({ size: info.size, pieceSize: record.meta.pieceSize, mime: mimeOf(info.name), name: info.name });
     }
     const piece = q.piece ?? -1;
     if (!Number.isInteger(piece) || piece < 0 || piece >= info.pieceCount) return reply({ error: `no piece ${piece}` });
