@@ -148,10 +148,14 @@ export class BrowserPieceStore extends IdbPieceStore {
     this.#generation.set(fileId, (this.#generation.get(fileId) ?? 0) + 1);
     await Promise.all([...(this.#writing.get(fileId) ?? [])].map((w) => w.catch(() => undefined)));
     const backend = await this.backendOf(fileId);
-    if (backend === 'opfs' && this.#opfs) await this.#opfs.call({ op: 'delete', dir: this.dbName, file: fileId });
+    // The records go even if the OPFS file cannot (another tab's exclusive handle): a later
+    // download of the same id finds its pieces there, the same verified bytes.
+    const removed = backend === 'opfs' && this.#opfs ? this.#opfs.call({ op: 'delete', dir: this.dbName, file: fileId }).then(() => undefined, (err: Error) => err) : undefined;
     await super.deleteFile(fileId);
     await del(markerKey(fileId), this.kv);
     this.#backends.delete(fileId);
+    const failed = await removed;
+    if (failed) throw new Error(`the download's record is removed, but its pieces' file could not be: ${failed.message}`);
   }
 
   /** For tests and the bench: forget every record and piece of this user. */
