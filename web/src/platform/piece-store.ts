@@ -88,12 +88,12 @@ export class BrowserPieceStore extends IdbPieceStore {
       const r = await this.#opfs.call({ op: 'write', dir: this.dbName, file: fileId, index, slot: SLOT, bytes }, [bytes.buffer]);
       if (r.locked && r.bytes) return super.putPiece(fileId, index, r.bytes);
     })();
-    const set = this.#writing.get(fileId) ?? new Set();
-    this.#writing.set(fileId, set);
-    set.add(write);
+    const underWay = this.#writing.get(fileId) ?? new Set();
+    this.#writing.set(fileId, underWay);
+    underWay.add(write);
     void write.catch(() => undefined).finally(() => {
-      set.delete(write);
-      if (set.size === 0 && this.#writing.get(fileId) === set) this.#writing.delete(fileId);
+      underWay.delete(write);
+      if (underWay.size === 0 && this.#writing.get(fileId) === underWay) this.#writing.delete(fileId);
     });
     return write;
   }
