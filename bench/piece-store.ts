@@ -9,8 +9,11 @@
  *
  * - `copy`: only the fresh copy of each piece: the floor of the others;
  * - `sha1`: WebCrypto SHA-1 of each piece, as a download verifies it;
- * - `idb`: the app's IndexedDB store (`IdbPieceStore.putPiece`: a Blob per
- *   piece, batched transactions; web/src/platform/idb-store.ts);
+ * - `idb`: the IndexedDB store (`IdbPieceStore.putPiece`: a Blob per
+ *   piece, batched transactions; web/src/platform/idb-store.ts), where the
+ *   app kept pieces before OPFS (and still does where a browser has none);
+ * - `app`: the store the app uses (`pieceStoreOf`: web/src/platform/piece-store.ts,
+ *   pieces in OPFS through its worker where the browser has it);
  * - `opfs`: each piece handed (transferred) to a dedicated worker that writes
  *   it at its offset in one Origin Private File System file through a sync
  *   access handle, flushed every 16 pieces: the lever named in
@@ -40,7 +43,7 @@ import { median, round } from './lib/stats.ts';
 
 const { values } = parseArgs({ options: { 'size-mb': { type: 'string' }, runs: { type: 'string' } } });
 const cfg = { sizeMb: Number(values['size-mb'] ?? 128), runs: Number(values.runs ?? 3) };
-const WAYS = ['copy', 'sha1', 'idb', 'opfs', 'read', 'read8'] as const;
+const WAYS = ['copy', 'sha1', 'idb', 'app', 'opfs', 'read', 'read8'] as const;
 type Way = (typeof WAYS)[number];
 
 const teardowns: (() => unknown)[] = [];
@@ -87,8 +90,8 @@ function store(way: Way, pieces: number, run: number): Promise<void> {
         if (sum < 0) throw new Error('unreachable'); // keeps the copies from being optimised away
       } else if (way === 'sha1') {
         for (let i = 0; i < pieces; i++) await crypto.subtle.digest('SHA-1', fresh(i));
-      } else if (way === 'idb') {
-        const s = h.pieceStoreOf(`bench-${run}`);
+      } else if (way === 'idb' || way === 'app') {
+        const s = way === 'app' ? h.pieceStoreOf(`bench-${run}`) : new h.IdbPieceStore(`meshdrop-bench-idb-${run}`);
         const fileId = 'f'.repeat(40);
         await Promise.all(Array.from({ length: pieces }, (_, i) => s.putPiece(fileId, i, fresh(i))));
         await s.clear();
@@ -138,6 +141,7 @@ const perMb = Object.fromEntries(WAYS.map((w) => [w, [] as number[]])) as Record
 try {
   console.log(`# what keeping a piece costs: ${pieces} pieces of 512 KiB (${cfg.sizeMb} MiB), ${cfg.runs} run(s), CPU of the whole browser`);
   await store('idb', 16, -1); // warm up: the database, the worker, the compiled code
+  await store('app', 16, -1);
   for (let run = 0; run < cfg.runs; run++) {
     // Alternating order, so a slow moment of the machine does not land on one way every run.
     const order = run % 2 ? [...WAYS].reverse() : WAYS;
@@ -154,9 +158,9 @@ try {
   const medians = Object.fromEntries(WAYS.map((w) => [w, round(median(perMb[w]))])) as Record<Way, number>;
   const above = Object.fromEntries(WAYS.filter((w) => w !== 'copy' && !w.startsWith('read')).map((w) => [w, round(medians[w] - medians.copy)]));
   console.log(`median CPU-ms/MB: ${WAYS.map((w) => `${w} ${medians[w]}`).join(', ')}`);
-  console.log(`above the copy: ${Object.entries(above).map(([w, v]) => `${w} ${v}`).join(', ')}; opfs against idb ${round(above.opfs! / above.idb!, 2)}`);
+  console.log(`above the copy: ${Object.entries(above).map(([w, v]) => `${w} ${v}`).join(', ')}; opfs against idb ${round(above.opfs! / above.idb!, 2)}, the app's store against idb ${round(above.app! / above.idb!, 2)}`);
   console.log(`serving: read ${medians.read} CPU-ms/MB a piece at a time in random order, ${medians.read8} eight pieces a read in order`);
-  console.log(JSON.stringify({ config: cfg, cpuMsPerMb: medians, aboveCopy: above, opfsVsIdb: round(above.opfs! / above.idb!, 2), read8VsRead: round(medians.read8 / medians.read, 2) }));
+  console.log(JSON.stringify({ config: cfg, cpuMsPerMb: medians, aboveCopy: above, opfsVsIdb: round(above.opfs! / above.idb!, 2), appVsIdb: round(above.app! / above.idb!, 2), read8VsRead: round(medians.read8 / medians.read, 2) }));
 } finally {
   for (const fn of teardowns.reverse()) await Promise.resolve(fn()).catch(() => undefined);
 }

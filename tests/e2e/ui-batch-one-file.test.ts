@@ -2,7 +2,7 @@
  * One file of a batch (issue 13 item 7), through the app in real Chromium
  * against a real tracker. Alice drops three files as one batch, each over a
  * piece boundary. Bob opens its list and downloads only the middle file:
- * only the pieces covering it are fetched (counted in his IndexedDB, and on
+ * only the pieces covering it are fetched (counted in his browser's store, and on
  * the piece map), its SHA-1 matches, the batch row says one of its three
  * files is here and the others can still be asked for. Then "Download all"
  * fetches the rest, keeping what he has, and the last file saves byte-exact.
@@ -18,6 +18,7 @@ import { startTestTracker } from '../helpers/tracker.ts';
 import { assertNoBrowserErrors, launchPerson, withBrowserErrors } from '../helpers/browser.ts';
 import { dropFiles, saveDownload, sha1 } from '../helpers/ui.ts';
 import { bobJoinsAlicesEmptyGroup } from '../helpers/ui-stories.ts';
+import { storedPieces } from '../helpers/stored-pieces.ts';
 import { formatBytes } from '../../client/commands/format.ts';
 import { bytesOf } from '../helpers/files.ts';
 
@@ -28,23 +29,8 @@ const files = [
   { name: 'c.bin', bytes: bytesOf(3, PIECE_SIZE + 50_000) },
 ];
 
-/** The piece indices bob's browser has stored, of its one batch (his IndexedDB, meshdrop-<user>). */
-async function storedPieces(page: Page): Promise<number[]> {
-  return page.evaluate(async () => {
-    const db = await new Promise<IDBDatabase>((resolve, reject) => {
-      const req = indexedDB.open('meshdrop-bob');
-      req.onsuccess = () => resolve(req.result);
-      req.onerror = () => reject(req.error);
-    });
-    const keys = await new Promise<IDBValidKey[]>((resolve, reject) => {
-      const req = db.transaction('kv', 'readonly').objectStore('kv').getAllKeys();
-      req.onsuccess = () => resolve(req.result);
-      req.onerror = () => reject(req.error);
-    });
-    db.close();
-    return (keys as unknown[][]).filter((k) => k[0] === 'piece').map((k) => k[2] as number).sort((x, y) => x - y);
-  });
-}
+/** The piece indices bob's browser has stored, of its one batch (OPFS or IndexedDB, tests/helpers/stored-pieces.ts). */
+const bobsPieces = (page: Page) => storedPieces(page, 'bob');
 
 test('bob downloads one file of a 3-file batch: only its pieces are fetched, it saves byte-exact, the row says it is here; Download all fetches the rest', { timeout: 120_000 }, async (t) => {
   const tracker = await startTestTracker(t);
@@ -74,7 +60,7 @@ test('bob downloads one file of a 3-file batch: only its pieces are fetched, it 
     await row('b.bin').and(B.locator('[data-state="here"]')).waitFor({ timeout: 60_000 });
 
     // Only the pieces covering b.bin (1, 2, 3: two of them shared with its neighbours) were fetched.
-    assert.deepEqual(await storedPieces(B), [1, 2, 3]);
+    assert.deepEqual(await bobsPieces(B), [1, 2, 3]);
     assert.equal(await B.getByTestId('batch-here').textContent(), '1 of 3 files here');
     assert.equal(await row('a.bin').getAttribute('data-state'), 'not-asked');
     assert.equal(await row('c.bin').getAttribute('data-state'), 'not-asked');
@@ -91,7 +77,7 @@ test('bob downloads one file of a 3-file batch: only its pieces are fetched, it 
     const size = formatBytes(files[1]!.bytes.length);
     assert.equal(await card.getByTestId('download-part').textContent(), `b.bin: ${size} of ${size} (100%)`);
     await card.getByRole('figure', { name: 'Piece map' }).getByText(/done 3/).waitFor();
-    assert.deepEqual(await storedPieces(B), [1, 2, 3], 'still nothing else fetched');
+    assert.deepEqual(await bobsPieces(B), [1, 2, 3], 'still nothing else fetched');
     await B.goBack();
 
     // Download all: the rest arrives, what was there is kept.
@@ -99,7 +85,7 @@ test('bob downloads one file of a 3-file batch: only its pieces are fetched, it 
     if (!(await list.isVisible())) await B.getByText('Show the 3 files').click();
     await row('c.bin').and(B.locator('[data-state="here"]')).waitFor({ timeout: 60_000 });
     await row('a.bin').and(B.locator('[data-state="here"]')).waitFor({ timeout: 60_000 });
-    assert.deepEqual(await storedPieces(B), [0, 1, 2, 3, 4]);
+    assert.deepEqual(await bobsPieces(B), [0, 1, 2, 3, 4]);
     const last = await saveDownload(B, row('c.bin').getByRole('button', { name: 'Save c.bin', exact: true }));
     assert.equal(sha1(last.bytes), sha1(files[2]!.bytes));
     const first = await saveDownload(B, row('a.bin').getByRole('button', { name: 'Save a.bin', exact: true }));

@@ -18,28 +18,9 @@ import { assertNoBrowserErrors, launchPerson, withBrowserErrors } from '../helpe
 import { aliceSharesWithInvite, bobJoinsByInvite, downloadUnderLimit } from '../helpers/ui-stories.ts';
 import { encodeVp8, muxWebm } from '../helpers/webm.ts';
 import { PREVIEW_AHEAD_PIECES } from '../../protocol/constants.ts';
+import { storedPieces } from '../helpers/stored-pieces.ts';
 
 const PIECE = 512 * 1024;
-
-/** The pieces stored in `user`'s piece database now (web/src/platform/idb-store.ts keys ['piece', fileId, index]). */
-function storedPieces(page: Page, user: string): Promise<number[]> {
-  return page.evaluate(
-    (db) =>
-      new Promise<number[]>((resolve, reject) => {
-        const open = indexedDB.open(db);
-        open.onerror = () => reject(open.error);
-        open.onsuccess = () => {
-          const keys = open.result.transaction('kv', 'readonly').objectStore('kv').getAllKeys(IDBKeyRange.bound(['piece'], ['piece', []]));
-          keys.onerror = () => reject(keys.error);
-          keys.onsuccess = () => {
-            open.result.close();
-            resolve((keys.result as [string, string, number][]).map((k) => k[2]).sort((a, b) => a - b));
-          };
-        };
-      }),
-    `meshdrop-${user}`,
-  );
-}
 
 test('a partly downloaded WebM plays from its start; a click near the end of its timeline fetches those pieces next and plays there', { timeout: 240_000 }, async (t) => {
   const tracker = await startTestTracker(t);

@@ -12,6 +12,7 @@ import { FrameType, decodeFrame, encodeFrame } from '../../protocol/wire.ts';
 import { BLOCK_SIZE } from '../../protocol/constants.ts';
 import { createBrowserPlatform, type BrowserPlatform } from '../../web/src/platform/index.ts';
 import type { IdbPieceStore } from '../../web/src/platform/idb-store.ts';
+import { BrowserPieceStore } from '../../web/src/platform/piece-store.ts';
 import { BlobPieceSource, keepFileHandle, reopenFileSource } from '../../web/src/platform/file-source.ts';
 import { saveStoredFile, type SaveMethod } from '../../web/src/platform/save.ts';
 
@@ -23,6 +24,11 @@ export interface SessionOptions {
   limits?: Partial<TransferLimits>;
   /** Start as a bad seeder: every block served has one byte flipped. */
   corrupt?: boolean;
+  /**
+   * 'indexeddb': new files keep their pieces in IndexedDB, as the app did
+   * before OPFS (tests of files downloaded then); the app's store by default.
+   */
+  pieces?: 'indexeddb';
 }
 
 /** Test instruments wrapped around the real connector: corruption switch and served-block counters. */
@@ -106,7 +112,7 @@ export class HarnessSession {
       ...(options.trackerUrls ? { trackerUrls: options.trackerUrls } : {}),
       tracker: { requestTimeoutMs: 20_000, reconnectDelayMs: 200 },
     });
-    const store = platform.storeFor(options.userId);
+    const store = options.pieces === 'indexeddb' ? new BrowserPieceStore(`meshdrop-${options.userId}`, { opfs: false }) : platform.storeFor(options.userId);
     this.platform = { ...platform, store };
     this.instruments.corrupt = options.corrupt ?? false;
     this.tracker = platform.tracker;

@@ -9,6 +9,8 @@ import { Bitfield } from '../../protocol/bitfield.ts';
 import { PIECE_SIZE } from '../../protocol/constants.ts';
 import { createBrowserPlatform, pieceStoreOf, trackerUrlOf } from '../../web/src/platform/index.ts';
 import { BlobPieceSource } from '../../web/src/platform/file-source.ts';
+import { IdbPieceStore } from '../../web/src/platform/idb-store.ts';
+import { BrowserPieceStore } from '../../web/src/platform/piece-store.ts';
 import { saveStoredFile, storedFileBlob } from '../../web/src/platform/save.ts';
 import { rawChannelBench } from './harness-raw.ts';
 import { pieceStoreContract } from '../helpers/piece-store-contract.ts';
@@ -23,8 +25,11 @@ const harness = {
   saveStoredFile,
   storedFileBlob,
   rawChannelBench,
-  /** The app's IndexedDB piece store of a user (bench/piece-store.ts writes through it). */
+  /** The app's piece store of a user (bench/piece-store.ts writes through it). */
   pieceStoreOf,
+  /** The stores themselves, for tests that write pieces the old way (IndexedDB only) or force a backend. */
+  IdbPieceStore,
+  BrowserPieceStore,
   trackerUrl: trackerUrlOf(location),
   /** The file chosen in the page's <input type=file> (tests fill it with setInputFiles). */
   pickedFile(): File {
@@ -34,19 +39,21 @@ const harness = {
   },
   /**
    * Runs the shared PieceStore acceptance suite (tests/helpers/piece-store-contract.ts)
-   * against IndexedDB in this page: a fresh database per case (a user of
-   * its own, named as the app names them), and `reopen()` opens the same
-   * database again, as a reload would.
+   * in this page, against the IndexedDB store as it was (`indexeddb`) or
+   * the app's store (`app`: pieces in OPFS where this browser has it): a
+   * fresh database per case (a user of its own, named as the app names
+   * them), and `reopen()` opens the same storage again, as a reload would.
    */
-  async runPieceStoreContract(): Promise<{ name: string; error?: string }[]> {
+  async runPieceStoreContract(backend: 'indexeddb' | 'app' = 'indexeddb'): Promise<{ name: string; error?: string }[]> {
     const results: { name: string; error?: string }[] = [];
     let n = 0;
     for (const c of pieceStoreContract) {
       const make = async () => {
-        const user = `contract-${n++}`;
-        const store = pieceStoreOf(user);
+        const user = `contract-${backend}-${n++}`;
+        const open = () => (backend === 'app' ? pieceStoreOf(user) : new IdbPieceStore(`meshdrop-${user}`));
+        const store = open();
         await store.clear();
-        return Object.assign(store, { reopen: async () => pieceStoreOf(user) });
+        return Object.assign(store, { reopen: async () => open() });
       };
       try {
         await c.run(make);

@@ -66,13 +66,14 @@ self.addEventListener('fetch', (event) => {
 
 /*
  * Preview while downloading, as WebTorrent's server worker does. The worker
- * answers a (range) request for /preview/<fileId> from the piece store, the
- * page's own IndexedDB database (web/src/platform/idb-store.ts: object store
- * "kv", key ["piece", fileId, index] → the verified piece's Blob). It asks the
+ * answers a (range) request for /preview/<fileId> piece by piece, asking the
  * page that downloads the file (web/src/ui/preview-bridge.ts, over a
- * MessageChannel) for the file's size and database ("open"), then, piece by
- * piece as the player reads, to fetch that piece first and say when it is
- * verified and stored ("need"). The body streams: a player reads the start
+ * MessageChannel) for the file's size ("open"), then, as the player reads,
+ * to fetch each piece first and say when it is verified and stored ("need"),
+ * then for its bytes ("read"). The page reads them from its piece store
+ * (web/src/platform/piece-store.ts: an OPFS file that changes under any
+ * snapshot while it downloads, or IndexedDB), so this worker never opens
+ * the store itself. The body streams: a player reads the start
  * and plays while later pieces are on their way; a seek is a new range.
  */
 async function preview(event, fileId) {
@@ -102,14 +103,13 @@ async function preview(event, fileId) {
   };
   if (range) headers['content-range'] = `bytes ${start}-${end}/${size}`;
   if (size === 0) return new Response(null, { status: 200, headers });
-  const db = await openDatabase(file.dbName);
   let offset = start;
   const body = new ReadableStream({
     async pull(controller) {
       const piece = Math.floor(offset / file.pieceSize);
       const answer = await ask(page, { op: 'need', fileId, piece });
       if (!answer || answer.error) return controller.error(new Error(answer ? answer.error : 'the page went away'));
-      const blob = await readPiece(db, fileId, piece);
+      const blob = await readFromPage(page, fileId, piece);
       if (!blob) return controller.error(new Error(`piece ${piece} is not stored`));
       const from = offset - piece * file.pieceSize;
       const to = Math.min(blob.size, end + 1 - piece * file.pieceSize);
@@ -160,30 +160,12 @@ function ask(page, question, timeoutMs) {
   });
 }
 
-const databases = new Map();
-/** The page's piece database, opened as it is (never created or upgraded here). */
-function openDatabase(name) {
-  if (!databases.has(name)) {
-    databases.set(name, new Promise((resolve, reject) => {
-      const open = indexedDB.open(name);
-      open.onupgradeneeded = () => open.transaction.abort(); // not there: do not create it
-      open.onsuccess = () => resolve(open.result);
-      open.onerror = () => {
-        databases.delete(name);
-        reject(open.error);
-      };
-    }));
-  }
-  return databases.get(name);
+/** A piece's bytes from the page, as a Blob; undefined if the page has none. */
+async function readFromPage(page, fileId, index) {
+  const answer = await ask(page, { op: 'read', fileId, piece: index });
+  return answer && answer.bytes ? new Blob([answer.bytes]) : undefined;
 }
 
-function readPiece(db, fileId, index) {
-  return new Promise((resolve, reject) => {
-    const get = db.transaction('kv', 'readonly').objectStore('kv').get(['piece', fileId, index]);
-    get.onsuccess = () => resolve(get.result);
-    get.onerror = () => reject(get.error);
-  });
-}
 /*
  * A notification's click (web/src/ui/notify-browser.ts) opens what it is
  * about. An open tab of the app is focused and told which screen to show

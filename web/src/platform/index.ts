@@ -3,12 +3,13 @@
  * here alone, for the app (web/src/main.ts) and the test harness
  * (tests/harness/) alike: the tracker connection (the browser's WebSocket),
  * the hashing worker, the WebRTC connector, and each signed-in user's
- * IndexedDB piece store, named by one rule.
+ * piece store (IndexedDB records, OPFS pieces where the browser can),
+ * named by one rule.
  */
 import type { SocketLike } from '../../../client/ports.ts';
 import { TrackerClient, type TrackerClientOptions } from '../../../client/tracker.ts';
 import { WorkerHasher } from './hasher.ts';
-import { IdbPieceStore } from './idb-store.ts';
+import { BrowserPieceStore } from './piece-store.ts';
 import { BrowserPeerConnector } from './rtc.ts';
 
 export interface BrowserPlatform {
@@ -19,7 +20,7 @@ export interface BrowserPlatform {
   /** One WebRTC connector for the tab; peer connections close with the swarms that own them. */
   connector: BrowserPeerConnector;
   /** The piece store of a signed-in user (pieceStoreOf). */
-  storeFor(userId: string): IdbPieceStore;
+  storeFor(userId: string): BrowserPieceStore;
   /** Closes the tracker connection and stops the hashing worker. */
   close(): void;
 }
@@ -55,8 +56,9 @@ export function createBrowserPlatform(options: BrowserPlatformOptions = {}): Bro
  * `meshdrop-<user>`, so two people on one browser never see or resume each
  * other's files. A persistent contract with what browsers already hold.
  */
-export function pieceStoreOf(userId: string): IdbPieceStore {
-  return new IdbPieceStore(`meshdrop-${userId}`);
+export function pieceStoreOf(userId: string): BrowserPieceStore {
+  // The same name for the user's OPFS directory of pieces (piece-store.ts).
+  return new BrowserPieceStore(`meshdrop-${userId}`);
 }
 
 /** The tracker's WebSocket URL for a page it served (the tracker serves the app and /ws on one port). */

@@ -1,16 +1,20 @@
 /**
  * The page's half of preview while downloading (issue 13, item 9). The
  * service worker (web/build/sw-body.js) answers a player's range requests for
- * /preview/<fileId> from this user's piece database; it asks this page, over
+ * /preview/<fileId> with the bytes this page reads from its piece store; it asks this page, over
  * a MessageChannel per question:
  *
- * - `open`: is this file downloading here, and its size, piece size, type,
- *   name and database name? Answered at once.
+ * - `open`: is this file downloading here, and its size, piece size, type
+ *   and name? Answered at once.
  * - `need` piece N: fetch pieces N..N+PREVIEW_AHEAD_PIECES first (the
  *   picker's priority window, client/picker.ts), and answer once piece N is
  *   verified and stored. A player that reads on moves the window with it.
  *
- * Nothing here reads a piece: the worker reads the same IndexedDB store.
+ * - `read` piece N: the verified piece's bytes, from this page's store
+ *   (platform/piece-store.ts: OPFS, or IndexedDB for files kept there).
+ *   The worker reads no store itself: an OPFS file changes under any
+ *   snapshot while it downloads, and which store holds a file is decided
+ *   only at its first piece.
  */
 import type { TransferEngine } from '../../../client/engine.ts';
 import { PREVIEW_AHEAD_PIECES } from '../../../protocol/constants.ts';
@@ -19,7 +23,7 @@ import { mimeOf } from './preview.ts';
 
 interface Question {
   type: 'meshdrop-preview';
-  op: 'open' | 'need';
+  op: 'open' | 'need' | 'read';
   fileId: string;
   piece?: number;
 }
@@ -53,10 +57,15 @@ export function servePreviews(engine: TransferEngine, store: IdbPieceStore, cont
     if (q.op === 'open') {
       const record = await store.getFile(q.fileId);
       if (!record) return reply({ error: 'this file is not stored in this tab' });
-      return reply({ size: info.size, pieceSize: record.meta.pieceSize, mime: mimeOf(info.name), name: info.name, dbName: store.dbName });
+      return reply({ size: info.size, pieceSize: record.meta.pieceSize, mime: mimeOf(info.name), name: info.name });
     }
     const piece = q.piece ?? -1;
     if (!Number.isInteger(piece) || piece < 0 || piece >= info.pieceCount) return reply({ error: `no piece ${piece}` });
+    if (q.op === 'read') {
+      const bytes = await store.getPiece(q.fileId, piece).catch(() => undefined);
+      if (!bytes) return reply({ error: `piece ${piece} is not stored` });
+      return port.postMessage({ bytes }, [bytes.buffer]);
+    }
     engine.prioritise(q.fileId, { first: piece, last: piece + PREVIEW_AHEAD_PIECES });
     if (engine.hasPiece(q.fileId, piece)) return reply({ ok: true });
     const files = waiting.get(q.fileId) ?? new Map<number, ((answer: object) => void)[]>();

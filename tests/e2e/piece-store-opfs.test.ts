@@ -1,0 +1,196 @@
+/**
+ * The app's piece store (web/src/platform/piece-store.ts) in real Chromium:
+ * new files keep their pieces in one OPFS file per download, in the user's
+ * own directory; it passes the shared PieceStore contract; a file whose
+ * pieces were written to IndexedDB the old way stays there; a full disk
+ * rejects putPiece with a clear error and leaves the store usable; a second
+ * tab of the same user writes and reads the same file.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestTracker } from '../helpers/tracker.ts';
+import { launchPerson, assertNoBrowserErrors } from '../helpers/browser.ts';
+import { pieceStoreContract } from '../helpers/piece-store-contract.ts';
+
+test('OPFS piece store in Chromium', { timeout: 180_000 }, async (t) => {
+  const tracker = await startTestTracker(t);
+  const person = await launchPerson(t, 'opfs');
+  await person.open(`${tracker.httpUrl}/harness.html`);
+
+  const results = await person.page.evaluate(() => window.meshdropHarness.runPieceStoreContract('app'));
+  assert.deepEqual(results.map((r) => r.name), pieceStoreContract.map((c) => c.name), 'every contract case ran');
+  for (const r of results) {
+    await t.test(`contract (OPFS): ${r.name}`, () => assert.equal(r.error, undefined, r.error));
+  }
+
+  await t.test("a new file's pieces go to the user's own OPFS directory, not IndexedDB; a reopened store reads them", async () => {
+    const got = await person.page.evaluate(async () => {
+      const h = window.meshdropHarness;
+      const f = '1'.repeat(40);
+      const store = h.pieceStoreOf('olivia');
+      await store.clear();
+      const piece = new Uint8Array(h.PIECE_SIZE).map((_, i) => i * 7);
+      await store.putPiece(f, 0, piece);
+      await store.putPiece(f, 1, piece.subarray(0, 1000));
+      const root = await navigator.storage.getDirectory();
+      const dir = await root.getDirectoryHandle('meshdrop-olivia');
+      const names: string[] = [];
+      for await (const name of (dir as unknown as { keys(): AsyncIterable<string> }).keys()) names.push(name);
+      const inIdb = await new h.IdbPieceStore('meshdrop-olivia').getPiece(f, 0);
+      const other = await h.pieceStoreOf('oscar').getPiece(f, 0);
+      const again = h.pieceStoreOf('olivia');
+      const back = await again.getPiece(f, 0);
+      const last = await again.getPiece(f, 1);
+      return {
+        names: names.sort(),
+        inIdb: inIdb === undefined,
+        other: other === undefined,
+        backend: await again.backendOf(f),
+        same: back !== undefined && back.length === piece.length && back.every((b, i) => b === piece[i]),
+        last: last?.length,
+      };
+    });
+    assert.deepEqual(got.names, ['1'.repeat(40) + '.index', '1'.repeat(40) + '.pieces']);
+    assert.equal(got.inIdb, true, 'no IndexedDB Blob for an OPFS piece');
+    assert.equal(got.other, true, 'another user of this browser does not see the piece');
+    assert.equal(got.backend, 'opfs');
+    assert.equal(got.same, true, 'the piece reads back byte-exact from a reopened store');
+    assert.equal(got.last, 1000);
+  });
+
+  await t.test('a file whose pieces are in IndexedDB (written before OPFS) keeps them there: resume, serve, save', async () => {
+    const got = await person.page.evaluate(async () => {
+      const h = window.meshdropHarness;
+      const f = '2'.repeat(40);
+      const size = h.PIECE_SIZE;
+      const pieceOf = (i: number) => new Uint8Array(size).fill(i + 1);
+      const rec = {
+        fileId: f,
+        meta: { groupId: 'g', name: 'old.bin', size: 4 * size, pieceSize: size, pieceHashes: ['a', 'b', 'c', 'd'].map((c) => c.repeat(40)) },
+        have: new Uint8Array([0b1100_0000]),
+        state: 'downloading' as const,
+        source: 'store' as const,
+        origin: 'downloaded' as const,
+        addedAt: 1,
+      };
+      // The old code: records and pieces in IndexedDB only.
+      const old = new h.IdbPieceStore('meshdrop-ida');
+      await old.clear();
+      await old.putFile(rec);
+      await old.putPiece(f, 0, pieceOf(0));
+      await old.putPiece(f, 1, pieceOf(1));
+      // The app's store now: the rest of the download goes where the first pieces are.
+      const store = h.pieceStoreOf('ida');
+      await store.putPiece(f, 2, pieceOf(2));
+      await store.putPiece(f, 3, pieceOf(3));
+      await store.putFile({ ...rec, have: new Uint8Array([0b1111_0000]), state: 'complete' });
+      const served = await store.getPiece(f, 1);
+      const viaOld = await old.getPiece(f, 3);
+      const whole = await h.storedFileBlob(store, (await store.getFile(f))!);
+      const bytes = new Uint8Array(await whole.arrayBuffer());
+      const root = await navigator.storage.getDirectory();
+      const opfsFile = await root.getDirectoryHandle('meshdrop-ida').then(
+        (d) => d.getFileHandle(`${f}.pieces`).then(() => true, () => false),
+        () => false,
+      );
+      await store.deleteFile(f);
+      return {
+        backend: 'idb',
+        served: served?.every((b) => b === 2) && served.length === size,
+        restInIdb: viaOld?.every((b) => b === 4) && viaOld.length === size,
+        saved: bytes.length === 4 * size && [0, 1, 2, 3].every((i) => bytes[i * size] === i + 1 && bytes[i * size + size - 1] === i + 1),
+        opfsFile,
+        afterDelete: (await old.getPiece(f, 0)) === undefined && (await store.getFile(f)) === undefined,
+      };
+    });
+    assert.deepEqual(got, { backend: 'idb', served: true, restInIdb: true, saved: true, opfsFile: false, afterDelete: true });
+  });
+
+  await t.test('a complete OPFS file saves from one snapshot; one still downloading saves what it holds, exact', async () => {
+    const got = await person.page.evaluate(async () => {
+      const h = window.meshdropHarness;
+      const f = '3'.repeat(40);
+      const size = h.PIECE_SIZE;
+      const store = h.pieceStoreOf('sam');
+      await store.clear();
+      const rec = {
+        fileId: f,
+        meta: { groupId: 'g', name: 'new.bin', size: 2 * size + 10, pieceSize: size, pieceHashes: ['a', 'b', 'c'].map((c) => c.repeat(40)) },
+        have: new Uint8Array([0b1110_0000]),
+        state: 'downloading' as const,
+        source: 'store' as const,
+        origin: 'downloaded' as const,
+        addedAt: 1,
+      };
+      await store.putFile(rec);
+      await store.putPiece(f, 0, new Uint8Array(size).fill(1));
+      await store.putPiece(f, 2, new Uint8Array(10).fill(3));
+      // Still downloading: Blobs that stay readable while piece 1 is written after them.
+      const partial = await store.getPieceBlobs(f, 3);
+      await store.putPiece(f, 1, new Uint8Array(size).fill(2));
+      const partialOk = partial[1] === undefined && (await partial[0]!.arrayBuffer()).byteLength === size && new Uint8Array(await partial[2]!.arrayBuffer())[9] === 3;
+      await store.putFile({ ...rec, state: 'complete' });
+      const whole = new Uint8Array(await (await h.storedFileBlob(store, (await store.getFile(f))!)).arrayBuffer());
+      return { partialOk, size: whole.length, ends: [whole[0], whole[size], whole[2 * size + 9]] };
+    });
+    assert.deepEqual(got, { partialOk: true, size: 2 * 512 * 1024 + 10, ends: [1, 2, 3] });
+  });
+
+  await t.test('a full disk rejects putPiece with an error that says so, and the store stays usable', async () => {
+    const cdp = await person.context.newCDPSession(person.page);
+    const origin = new URL(tracker.httpUrl).origin;
+    const used = await person.page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: used + 2 * 1024 * 1024 });
+    const full = await person.page.evaluate(async () => {
+      const h = window.meshdropHarness;
+      const f = '4'.repeat(40);
+      const store = h.pieceStoreOf('quinn');
+      const errors: string[] = [];
+      for (let i = 0; i < 12; i++) {
+        await store.putPiece(f, i, new Uint8Array(h.PIECE_SIZE).fill(i)).catch((e: Error) => errors.push(e.message));
+      }
+      const held: number[] = [];
+      for (let i = 0; i < 12; i++) if (await store.getPiece(f, i)) held.push(i);
+      return { errors, held };
+    });
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin });
+    assert.ok(full.errors.length > 0, `some writes failed over the quota: ${JSON.stringify(full)}`);
+    assert.match(full.errors[0]!, /piece \d+: .*(full|QuotaExceeded)/i);
+    const after = await person.page.evaluate(async (held) => {
+      const h = window.meshdropHarness;
+      const f = '4'.repeat(40);
+      const store = h.pieceStoreOf('quinn');
+      // Every piece its putPiece acknowledged is there, exact; a failed one reads as not stored.
+      const exact = (await Promise.all(held.map(async (i) => (await store.getPiece(f, i))!.every((b) => b === i)))).every(Boolean);
+      await store.putPiece(f, 11, new Uint8Array(h.PIECE_SIZE).fill(11));
+      const again = await store.getPiece(f, 11);
+      await store.deleteFile(f);
+      return { exact, again: again?.every((b) => b === 11) };
+    }, full.held);
+    assert.deepEqual(after, { exact: true, again: true });
+    assert.ok(full.held.length < 12);
+  });
+
+  await t.test('a second tab of the same user writes and reads the same OPFS file', async () => {
+    const second = await person.context.newPage();
+    t.after(() => second.close().catch(() => undefined));
+    await second.goto(`${tracker.httpUrl}/harness.html`, { waitUntil: 'load' });
+    const f = '5'.repeat(40);
+    const write = (page: typeof second, index: number) =>
+      page.evaluate(async ([f, index]) => {
+        const h = window.meshdropHarness;
+        await h.pieceStoreOf('tara').putPiece(f as string, index as number, new Uint8Array(2000).fill((index as number) + 1));
+      }, [f, index] as const);
+    const read = (page: typeof second) =>
+      page.evaluate(async (f) => {
+        const store = window.meshdropHarness.pieceStoreOf('tara');
+        return Promise.all([0, 1].map(async (i) => (await store.getPiece(f, i))?.[1999]));
+      }, f);
+    await write(person.page, 0);
+    await write(second, 1);
+    assert.deepEqual(await read(person.page), [1, 2], 'the first tab reads both');
+    assert.deepEqual(await read(second), [1, 2], 'the second tab reads both');
+    await person.page.evaluate((f) => window.meshdropHarness.pieceStoreOf('tara').deleteFile(f), f);
+  });
+  assertNoBrowserErrors(person);
+});
