@@ -27,7 +27,7 @@
  *   npm run build:test && npx tsx bench/transfer.ts [--size-mb 256] [--runs 3]
  *     [--swarm-mb 32] [--rate-mb 1] [--share-mb 1024] [--big-mb 4096]
  *     [--big-base-mb 512] [--big-share-only] [--only raw,swarm,hash,big] [--profile] [--quick]
- *     [--web-dir dist/test-web] [--base-web-dir dist/base-web]
+ *     [--web-dir dist/test-web] [--base-web-dir dist/base-web] [--threads]
  *
  * `--base-web-dir` (section 1) also runs the build in that directory (e.g.
  * main's, built before a change) in each run, on a second tracker with its
@@ -281,9 +281,11 @@ try {
       log(`run ${run + 1}: raw ${round(raw.at(-1)!.rate)} MB/s (${round(raw.at(-1)!.cpu)} CPU-ms/MB), meshdrop ${round(mesh.at(-1)!.rate)} MB/s (${round(mesh.at(-1)!.cpu)} CPU-ms/MB)`);
       await removeFile(leecher, fileId); // the next run downloads from scratch
       if (basePair) {
+        const bth0 = values.threads ? await threadsOf([basePair.seeder, basePair.leecher]) : undefined;
         const b0 = await cpuOf([basePair.seeder, basePair.leecher]);
         const bms = await watched(basePair.leecher, basePair.fileId, timedDownload(basePair.leecher, basePair.fileId));
         const bcpu = (await cpuOf([basePair.seeder, basePair.leecher])) - b0;
+        if (bth0) addThreads('base', bth0, await threadsOf([basePair.seeder, basePair.leecher]));
         base.push({ rate: mbps(file.size, bms), cpu: bcpu / (file.size / 1e6) });
         const r = raw.at(-1)!;
         const [m, b] = [mesh.at(-1)!, base.at(-1)!];
@@ -300,11 +302,17 @@ try {
     if (values.threads) {
       // Per thread, CPU-ms per MB over all runs: where the download spends what the raw channel does not.
       const perMb = (kind: string, k: string) => round((threadTotals.get(kind)?.get(k) ?? 0) / ((cfg.runs * file.size) / 1e6), 2);
-      const keys = [...new Set([...(threadTotals.get('raw')?.keys() ?? []), ...(threadTotals.get('meshdrop')?.keys() ?? [])])];
-      const rows = keys.map((k) => ({ thread: k, raw: perMb('raw', k), meshdrop: perMb('meshdrop', k) })).filter((x) => x.raw + x.meshdrop >= 0.5);
+      const keys = [...new Set([...threadTotals.values()].flatMap((m) => [...m.keys()]))];
+      const withBase = threadTotals.has('base');
+      const rows = keys
+        .map((k) => ({ thread: k, raw: perMb('raw', k), meshdrop: perMb('meshdrop', k), ...(withBase ? { base: perMb('base', k) } : {}) }))
+        .filter((x) => x.raw + x.meshdrop + (x.base ?? 0) >= 0.5);
       rows.sort((a, b) => b.meshdrop - b.raw - (a.meshdrop - a.raw));
-      log('CPU-ms/MB per thread (sender = seeder, receiver = leecher), raw vs meshdrop, largest difference first:');
-      for (const x of rows) log(`  ${x.thread.padEnd(48)} ${String(x.raw).padStart(7)} ${String(x.meshdrop).padStart(7)} ${String(round(x.meshdrop - x.raw, 2)).padStart(7)}`);
+      log(`CPU-ms/MB per thread (sender = seeder, receiver = leecher): raw, this build, difference${withBase ? ', base build' : ''}; largest difference first:`);
+      for (const x of rows) {
+        const cells = [x.raw, x.meshdrop, round(x.meshdrop - x.raw, 2), ...(withBase ? [x.base!] : [])];
+        log(`  ${x.thread.padEnd(48)} ${cells.map((c) => String(c).padStart(7)).join(' ')}`);
+      }
       result.threads = rows;
     }
     if (basePair) {
