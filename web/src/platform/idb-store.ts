@@ -44,7 +44,7 @@ type FileRecord = StoredFile;
 export class IdbPieceStore implements PieceStore {
   readonly kv: UseStore;
 
-  /** The IndexedDB database's name: the service worker opens it too, to answer previews (web/build/sw-body.js). */
+  /** The IndexedDB database's name; also the name of the user's OPFS directory of pieces (piece-store.ts). Previews read through the page (ui/preview-bridge.ts), not this database. */
   readonly dbName: string;
 
   constructor(dbName: string) {
