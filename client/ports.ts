@@ -53,7 +53,11 @@ export interface PieceStore {
   getFile(fileId: string): Promise<StoredFile | undefined>;
   /** Creates or replaces the record (the `have` bitfield is saved with it). */
   putFile(file: StoredFile): Promise<void>;
-  /** Stores one verified piece. */
+  /**
+   * Stores one verified piece. The store keeps a copy: once the promise
+   * settles the caller may overwrite `data` (the swarm assembles its next
+   * piece in the same buffer, client/buffer-pool.ts).
+   */
   putPiece(fileId: string, index: number, data: Uint8Array): Promise<void>;
   getPiece(fileId: string, index: number): Promise<Uint8Array | undefined>;
   /** Removes the record and every piece, freeing the space. */
@@ -82,7 +86,7 @@ export interface PieceSource {
 
 /** SHA-1 of pieces. Browser: a Web Worker with WebCrypto, @noble/hashes where crypto.subtle is missing. */
 export interface Hasher {
-  /** Lowercase hex SHA-1 of the bytes. */
+  /** Lowercase hex SHA-1 of the bytes. Keeps no hold on `data` once the promise settles (the caller reuses it). */
   sha1(data: Uint8Array): Promise<string>;
 }
 

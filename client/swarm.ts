@@ -33,6 +33,7 @@ import { LinkOutcomes } from './link-outcomes.ts';
 import type { BlockFrame, LinkHost, PeerLink, PeerTotals } from './peer-link.ts';
 import { Picker, pipelineDepth } from './picker.ts';
 import type { SwarmTrackerEvent } from './ports.ts';
+import { BufferPool } from './buffer-pool.ts';
 import { RateMeter } from './rate.ts';
 import { ServedPieces } from './served-pieces.ts';
 import type { PeerInfo, SwarmEvents, SwarmOptions, SwarmStats } from './swarm-types.ts';
@@ -40,6 +41,8 @@ export type { PeerInfo, SwarmEvents, SwarmLimits, SwarmOptions, SwarmStats } fro
 
 /** Housekeeping period: request timeouts, redials. */
 const TICK_MS = 500;
+/** Spare piece buffers a downloading swarm keeps: about the pieces in flight at full speed (assembling, hashing, storing). */
+const PIECE_POOL_KEEP = 8;
 
 export class Swarm extends Emitter<SwarmEvents> {
   readonly fileId: string;
@@ -66,7 +69,14 @@ export class Swarm extends Emitter<SwarmEvents> {
   #dropped: { peerId: PresenceId; userId: string }[] = [];
   /** Paths reported to the tracker, holders we could not reach (link-outcomes.ts). */
   readonly #outcomes: LinkOutcomes;
+  /** Pieces being assembled from their blocks, in buffers of #piecePool. */
   #buffers = new Map<number, Uint8Array>();
+  /**
+   * A piece's buffer goes back here once it is stored (the store keeps a copy)
+   * or failed: the next piece is assembled in memory already mapped, not in a
+   * fresh 512 KiB (client/buffer-pool.ts). Enough for the pieces in flight.
+   */
+  readonly #piecePool: BufferPool;
   readonly #pieces: ServedPieces;
   #down: RateMeter;
   #up: RateMeter;
@@ -93,6 +103,7 @@ export class Swarm extends Emitter<SwarmEvents> {
     this.#picker.want(options.wanted);
     this.#down = new RateMeter(options.now);
     this.#up = new RateMeter(options.now);
+    this.#piecePool = new BufferPool(options.meta.pieceSize, PIECE_POOL_KEEP);
     this.#pieces = new ServedPieces(options, (message) => this.emit('error', { message }));
     this.#outcomes = new LinkOutcomes(options.tracker);
     this.#dialer = new Dialer({
@@ -265,6 +276,7 @@ export class Swarm extends Emitter<SwarmEvents> {
     clearTimeout(this.#haveHold);
     this.#dialer.closeAll();
     this.#buffers.clear();
+    this.#piecePool.clear();
     this.#pieces.clear();
     this.#handshaken.clear();
     this.#sentTo.clear();
@@ -375,7 +387,8 @@ export class Swarm extends Emitter<SwarmEvents> {
     const r = this.#picker.received(link.conn, ref);
     if (r.accepted) {
       let buffer = this.#buffers.get(ref.piece);
-      if (!buffer) this.#buffers.set(ref.piece, (buffer = new Uint8Array(this.#picker.pieceLength(ref.piece))));
+      // Its old bytes need no clearing: a piece is verified only once its blocks have covered it.
+      if (!buffer) this.#buffers.set(ref.piece, (buffer = this.#piecePool.view(this.#picker.pieceLength(ref.piece))));
       buffer.set(frame.data, ref.offset);
       for (const c of r.cancels) {
         this.#dialer.get(c.peer)?.send({ ...c.ref, type: 'cancel' });
@@ -455,10 +468,14 @@ export class Swarm extends Emitter<SwarmEvents> {
       this.emit('error', { message: `hashing piece ${piece} failed: ${(err as Error).message}` });
     }
     if (this.#closed) return;
-    if (!ok) return this.#pieceFailed(piece);
+    if (!ok) {
+      this.#piecePool.give(data.buffer);
+      return this.#pieceFailed(piece);
+    }
     try {
       await this.#o.store.putPiece(this.fileId, piece, data);
     } catch (err) {
+      this.#piecePool.give(data.buffer);
       // Not the peers' fault: fetch it again, no strikes.
       this.emit('error', { message: `storing piece ${piece} failed: ${(err as Error).message}` });
       if (!this.#closed) this.#picker.failed(piece);
@@ -466,6 +483,7 @@ export class Swarm extends Emitter<SwarmEvents> {
       this.#fillAll();
       return;
     }
+    this.#piecePool.give(data.buffer);
     if (this.#closed) return;
     this.#picker.verified(piece);
     this.#pruneBlame();
@@ -537,6 +555,7 @@ export class Swarm extends Emitter<SwarmEvents> {
   }
 
   #onComplete(): void {
+    this.#piecePool.clear();
     this.#emitComplete();
     // Seeders have nothing to give each other.
     for (const link of [...this.#dialer.links()]) if (link.bits?.isComplete()) link.close('both complete');

@@ -12,8 +12,13 @@ export type OpfsRequest =
   | { id: number; op: 'delete'; dir: string; file: string }
   | { id: number; op: 'clear'; dir: string };
 
+/**
+ * `bytes`: a read's piece, or a write's piece handed back when another tab
+ * holds the file; `written`: a write's buffer handed back once its bytes are
+ * on disk, for the page to copy the next piece into.
+ */
 export type OpfsReply =
-  | { id: number; ok: true; available?: boolean; bytes?: Uint8Array | null; lengths?: Uint32Array; locked?: boolean }
+  | { id: number; ok: true; available?: boolean; bytes?: Uint8Array | null; lengths?: Uint32Array; locked?: boolean; written?: ArrayBuffer }
   | { id: number; ok: false; error: string };
 
 /** Names inside the user's directory: the pieces at `index * slot`, and one little-endian u32 length per piece (0: not stored). */

@@ -174,7 +174,7 @@ async function handle(req: OpfsRequest): Promise<void> {
       writeAll(o.index, u32(req.bytes.byteLength), req.index * 4, req.index, 'its index entry');
       unflushed.push({
         open: o,
-        reply: () => post({ id: req.id, ok: true }),
+        reply: () => post({ id: req.id, ok: true, written: req.bytes.buffer as ArrayBuffer }, [req.bytes.buffer]),
         fail: (err) => post({ id: req.id, ok: false, error: `could not store piece ${req.index}: flushing failed (${err.message})` }),
       });
       return flushSoon();

@@ -17,6 +17,7 @@
  * (browsers without 'readwrite-unsafe', opfs-worker.ts).
  */
 import { del, get, set } from 'idb-keyval';
+import { BufferPool } from '../../../client/buffer-pool.ts';
 import { PIECE_SIZE } from '../../../protocol/constants.ts';
 import { IdbPieceStore } from './idb-store.ts';
 import { opfsClient, type OpfsClient } from './opfs-client.ts';
@@ -27,9 +28,13 @@ const markerKey = (fileId: string): IDBValidKey => ['pieces-in', fileId];
 
 /** Every piece sits at `index * SLOT` in its file: the protocol's one piece size (a larger piece goes to IndexedDB). */
 const SLOT = PIECE_SIZE;
+/** Copies in flight to the worker at full speed: the pieces waiting for one flush. */
+const COPIES_KEPT = 4;
 
 export class BrowserPieceStore extends IdbPieceStore {
   readonly #opfs: OpfsClient | undefined;
+  /** Buffers for putPiece's copies, back from the worker after each write. */
+  readonly #copies = new BufferPool(SLOT, COPIES_KEPT);
   /** Each file's backend, once decided (or read) in this store. */
   readonly #backends = new Map<string, Promise<PieceBackend>>();
   /** Bumped by deleteFile and clear: a write decided before them is dropped, not written after them. */
@@ -78,15 +83,22 @@ export class BrowserPieceStore extends IdbPieceStore {
   }
 
   override putPiece(fileId: string, index: number, data: Uint8Array): Promise<void> {
-    // A copy now: the caller may reuse its buffer at once, and this one is handed to the worker.
-    const bytes = data.slice();
+    // A copy now: the caller may reuse its buffer at once, and this one is handed to the worker,
+    // which hands it back once written (#copies: no fresh 512 KiB per piece, client/buffer-pool.ts).
+    const bytes = this.#copies.view(data.byteLength);
+    bytes.set(data);
     const generation = this.#generationOf(fileId);
     const write = (async () => {
       const backend = await this.#backendForWrite(fileId);
       if (generation !== this.#generationOf(fileId)) return; // deleted meanwhile
-      if (backend === 'idb' || !this.#opfs || bytes.byteLength === 0 || bytes.byteLength > SLOT) return super.putPiece(fileId, index, bytes);
+      if (backend === 'idb' || !this.#opfs || bytes.byteLength === 0 || bytes.byteLength > SLOT) {
+        const stored = super.putPiece(fileId, index, bytes); // its Blob copies the bytes at once
+        this.#copies.give(bytes.buffer);
+        return stored;
+      }
       const r = await this.#opfs.call({ op: 'write', dir: this.dbName, file: fileId, index, slot: SLOT, bytes }, [bytes.buffer]);
       if (r.locked && r.bytes) return super.putPiece(fileId, index, r.bytes);
+      if (r.written) this.#copies.give(r.written);
     })();
     const underWay = this.#writing.get(fileId) ?? new Set();
     this.#writing.set(fileId, underWay);
