@@ -38,10 +38,13 @@
  * - One Swarm per file (client/swarm.ts) holds that file's peer links; what
  *   the engine keeps per file, and the DownloadInfo made of it, is in
  *   client/file-entry.ts; the public types in client/engine-types.ts.
- * - Every verified piece is stored, marked in the record's bitfield, sent to
- *   connected peers (have frame) and to the tracker (batched `have`) at once.
- * - A reload resumes from the PieceStore record: pieces in its bitfield are
- *   never fetched again.
+ * - Every verified piece is stored, sent to connected peers (have frame) and
+ *   to the tracker (batched `have`) at once, and marked in the record's
+ *   bitfield: at once, or at most once a second where the store can list
+ *   what it holds (PROGRESS_SAVE_INTERVAL_MS).
+ * - A reload resumes from the PieceStore record: pieces in its bitfield,
+ *   and pieces the store holds beyond it that check out against their
+ *   hashes (client/recover-stored.ts), are never fetched again.
  * - Tracker failover: peer channels do not depend on the tracker, so
  *   transfers continue; on the TrackerClient's 'ready' the TrackerClient
  *   re-announces and each swarm asks for holders again.
@@ -58,6 +61,7 @@ import { InWords } from './commands/errors.ts';
 import { Emitter } from './emitter.ts';
 import type { DownloadInfo, EngineEvents, EngineOptions, ShareInput, TransferLimits } from './engine-types.ts';
 import { createEntry, infoOf, readExact, saveEntry, type Entry } from './file-entry.ts';
+import { recoverStored } from './recover-stored.ts';
 import type { Hasher, PeerConnector, PieceSource, PieceStore, StoredFile, SwarmTracker } from './ports.ts';
 import { TokenBucket } from './rate.ts';
 import { UploadTurns } from './upload-turns.ts';
@@ -71,6 +75,15 @@ export type { DownloadInfo, EngineEvents, EngineOptions, PieceStatus, ShareInput
 
 /** How often 'changed' fires per file at most while bytes flow: smooth enough for a progress bar, cheap for the UI to re-render a 16k-piece map each time (the one throttle between the swarm and the screen). */
 const CHANGED_THROTTLE_MS = 250;
+/**
+ * How often a download's progress is written to its record at most, where
+ * the store can list the pieces it holds (PieceStore.storedPieces): each
+ * write rewrites the whole record, piece hashes and all (5 KiB at 128
+ * pieces, about 400 KiB at 8,192), and a write per piece cost the
+ * downloading browser's IndexedDB about 1.4 CPU-ms per MB. What a crash
+ * leaves unwritten, recoverStored finds in the store at the next start.
+ */
+const PROGRESS_SAVE_INTERVAL_MS = 1000;
 
 export class TransferEngine extends Emitter<EngineEvents> {
   readonly #tracker: TrackerClient;
@@ -149,6 +162,8 @@ export class TransferEngine extends Emitter<EngineEvents> {
     for (const record of await this.#store.listFiles()) {
       if (this.#closed || this.#files.has(record.fileId)) continue;
       const entry = this.#addEntry(record);
+      if (record.source === 'store' && record.state !== 'complete') await this.#recover(entry);
+      if (this.#closed) return;
       if (record.source === 'original') {
         entry.source = await this.#openSource?.(record).catch(() => undefined);
         if (!entry.source) continue; // waits for attachSource()
@@ -290,6 +305,7 @@ export class TransferEngine extends Emitter<EngineEvents> {
     const entry = this.#entry(fileId);
     if (entry.record.state === 'paused') return;
     entry.record.state = 'paused';
+    this.#cancelProgressSave(entry);
     this.#stopSwarm(entry);
     await this.#tracker.unannounce(fileId).catch(() => undefined);
     await this.#save(entry);
@@ -313,6 +329,7 @@ export class TransferEngine extends Emitter<EngineEvents> {
     if (entry) {
       this.#stopSwarm(entry);
       if (entry.changedTimer) clearTimeout(entry.changedTimer);
+      this.#cancelProgressSave(entry);
       this.#files.delete(fileId);
       entry.completion.promise.catch(() => undefined);
       await entry.saving?.catch(() => undefined);
@@ -374,6 +391,8 @@ export class TransferEngine extends Emitter<EngineEvents> {
     for (const entry of this.#files.values()) {
       this.#stopSwarm(entry);
       if (entry.changedTimer) clearTimeout(entry.changedTimer);
+      // Progress not yet written goes now (best effort: a crash instead is what recoverStored is for).
+      if (this.#cancelProgressSave(entry)) void this.#save(entry);
       entry.completion.promise.catch(() => undefined);
     }
     this.removeAll();
@@ -421,11 +440,12 @@ export class TransferEngine extends Emitter<EngineEvents> {
     if (entry.priority) swarm.prioritise(entry.priority);
     swarm.on('verified', ({ piece }) => {
       entry.record.have = entry.have.bytes;
-      void this.#save(entry);
+      this.#saveProgress(entry);
       this.#changed(entry, false);
       this.emit('verified', { fileId, piece });
     });
     swarm.on('complete', () => {
+      this.#cancelProgressSave(entry);
       entry.record.state = 'complete';
       void this.#save(entry);
       entry.completion.resolve();
@@ -455,6 +475,37 @@ export class TransferEngine extends Emitter<EngineEvents> {
   #stopSwarm(entry: Entry): void {
     entry.swarm?.close();
     entry.swarm = undefined;
+  }
+
+  /** A verified piece's mark in the record: written at once, or within PROGRESS_SAVE_INTERVAL_MS where the store can list what it holds. */
+  #saveProgress(entry: Entry): void {
+    if (!this.#store.storedPieces) {
+      void this.#save(entry);
+      return;
+    }
+    entry.progressTimer ??= setTimeout(() => {
+      entry.progressTimer = undefined;
+      if (this.#files.get(entry.record.fileId) === entry) void this.#save(entry);
+    }, PROGRESS_SAVE_INTERVAL_MS);
+  }
+
+  /** Drops a pending progress write (the caller writes the record itself, or it is going); true if one was pending. */
+  #cancelProgressSave(entry: Entry): boolean {
+    if (!entry.progressTimer) return false;
+    clearTimeout(entry.progressTimer);
+    entry.progressTimer = undefined;
+    return true;
+  }
+
+  /** At start: pieces the store holds beyond the record's bitfield (written after its last save) count once they check out. */
+  async #recover(entry: Entry): Promise<void> {
+    const { fileId, meta } = entry.record;
+    if ((await recoverStored(this.#store, this.#hasher, fileId, meta, entry.have)) === 0) return;
+    if (entry.have.isComplete()) {
+      if (entry.record.state === 'downloading') entry.record.state = 'complete';
+      entry.completion.resolve();
+    }
+    await this.#save(entry);
   }
 
   /** Writes the record; concurrent calls coalesce into one write after the current one. */

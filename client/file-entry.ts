@@ -20,6 +20,8 @@ export interface Entry {
   saving: Promise<void> | undefined;
   saveAgain: boolean;
   changedTimer: ReturnType<typeof setTimeout> | undefined;
+  /** A progress write waiting for its turn (engine #saveProgress). */
+  progressTimer?: ReturnType<typeof setTimeout> | undefined;
   /** Pieces a preview's player needs next (engine.prioritise), handed to each new swarm. */
   priority?: { first: number; last: number } | undefined;
   /** The pieces of record.wanted (one file of a batch); undefined: all of them. */

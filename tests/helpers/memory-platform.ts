@@ -12,6 +12,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { SEND_LOW_WATER_BYTES } from '../../protocol/constants.ts';
+import { Bitfield } from '../../protocol/bitfield.ts';
 import type { Hasher, PeerChannel, PeerConnector, PieceSource, PieceStore, StoredFile } from '../../client/ports.ts';
 import { TransferEngine, type TransferLimits } from '../../client/engine.ts';
 import type { TrackerClient } from '../../client/tracker.ts';
@@ -26,6 +27,14 @@ export class MemoryPieceStore implements PieceStore {
   pieces = new Map<string, Map<number, Uint8Array>>();
   /** Every putPiece, in order: tests read what was fetched. */
   writes: { fileId: string; index: number }[] = [];
+  /** Every putFile, in order. */
+  recordWrites: { fileId: string; pieces: number }[] = [];
+  /** PieceStore.storedPieces, offered only with `listsStored` (as the browser's store does; by default, as a store that cannot). */
+  storedPieces?: (fileId: string, count: number) => Promise<number[]>;
+
+  constructor(options: { listsStored?: boolean } = {}) {
+    if (options.listsStored) this.storedPieces = async (fileId) => [...(this.pieces.get(fileId)?.keys() ?? [])].sort((a, b) => a - b);
+  }
 
   async listFiles(): Promise<StoredFile[]> {
     return [...this.files.values()].map(cloneFile);
@@ -36,6 +45,7 @@ export class MemoryPieceStore implements PieceStore {
   }
   async putFile(file: StoredFile): Promise<void> {
     this.files.set(file.fileId, cloneFile(file));
+    this.recordWrites.push({ fileId: file.fileId, pieces: new Bitfield(file.meta.pieceHashes.length, file.have).count() });
   }
   async putPiece(fileId: string, index: number, data: Uint8Array): Promise<void> {
     let m = this.pieces.get(fileId);
@@ -52,7 +62,7 @@ export class MemoryPieceStore implements PieceStore {
   }
   /** Another store over the same storage, as after a page reload. */
   async reopen(): Promise<MemoryPieceStore> {
-    const again = new MemoryPieceStore();
+    const again = new MemoryPieceStore({ listsStored: !!this.storedPieces });
     again.files = this.files;
     again.pieces = this.pieces;
     return again;

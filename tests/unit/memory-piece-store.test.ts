@@ -5,4 +5,5 @@ import { MemoryPieceStore } from '../helpers/memory-platform.ts';
 
 for (const c of pieceStoreContract) {
   test(`memory store: ${c.name}`, () => c.run(async () => new MemoryPieceStore()));
+  test(`memory store listing its pieces: ${c.name}`, () => c.run(async () => new MemoryPieceStore({ listsStored: true })));
 }

@@ -122,6 +122,12 @@ export class IdbPieceStore implements PieceStore {
     return blob ? new Uint8Array(await blob.arrayBuffer()) : undefined;
   }
 
+  /** The indices of a file's pieces held here: its piece keys, nothing read (the engine's crash recovery). */
+  async storedPieces(fileId: string, _count: number): Promise<number[]> {
+    const keys = await this.kv('readonly', (s) => promisify(s.getAllKeys(range('piece', fileId))));
+    return (keys as [string, string, number][]).map((k) => k[2]);
+  }
+
   /** The stored Blob itself (on disk): save.ts builds the whole file from these without reading them. */
   getPieceBlob(fileId: string, index: number): Promise<Blob | undefined> {
     return get<Blob>(pieceKey(fileId, index), this.kv);

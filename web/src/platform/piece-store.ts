@@ -124,6 +124,16 @@ export class BrowserPieceStore extends IdbPieceStore {
     return blob ? new Uint8Array(await blob.arrayBuffer()) : undefined;
   }
 
+  /** Pieces in the OPFS file (its index: a length per piece) and any kept in IndexedDB. */
+  override async storedPieces(fileId: string, count: number): Promise<number[]> {
+    const inIdb = await super.storedPieces(fileId, count);
+    if ((await this.backendOf(fileId)) !== 'opfs' || !this.#opfs) return inIdb;
+    const { lengths } = await this.#opfs.call({ op: 'lengths', dir: this.dbName, file: fileId, count });
+    const held = new Set(inIdb);
+    lengths?.forEach((n, i) => n > 0 && held.add(i));
+    return [...held].sort((a, b) => a - b);
+  }
+
   override async getPieceBlob(fileId: string, index: number): Promise<Blob | undefined> {
     if ((await this.backendOf(fileId)) !== 'opfs') return super.getPieceBlob(fileId, index);
     const bytes = await this.getPiece(fileId, index);
