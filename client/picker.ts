@@ -11,7 +11,12 @@
  *    happened to share it. Orphaned partial pieces go to whoever asks next.
  * 2. The first INITIAL_RANDOM_PIECES pieces are random, so a new downloader
  *    soon has something to offer; after that, rarest first among connected
- *    peers, random among equally rare.
+ *    peers. Among equally rare pieces: the one after the last piece this
+ *    peer was asked to start, if it is one of them (runs in order let the
+ *    sharer read several pieces at once, served-pieces.ts), else random.
+ *    Where the next piece is no longer among the rarest (another
+ *    downloader's run got there first), the jump is random, so downloaders
+ *    of one seeder spread out instead of racing for the same pieces.
  * 3. Endgame at the tail (every missing piece started): blocks outstanding at
  *    one peer are also asked of others (up to ENDGAME_MAX_DUPLICATES); when
  *    one arrives the others are cancelled.
@@ -66,6 +71,8 @@ interface PeerState<P extends string> {
   requests: Map<number, { ref: BlockRef; at: number }>;
   /** Pieces it refused to send (a reject): not asked of it again unless it announces them anew. */
   refused: Set<number>;
+  /** The last piece started with this peer (-1: none yet): the next one continues its run. */
+  lastStarted: number;
 }
 
 interface Partial<P extends string> {
@@ -153,7 +160,7 @@ export class Picker<P extends string = string> {
 
   addPeer(peer: P, bits: Bitfield): void {
     this.removePeer(peer);
-    this.#peers.set(peer, { bits, requests: new Map(), refused: new Set() });
+    this.#peers.set(peer, { bits, requests: new Map(), refused: new Set(), lastStarted: -1 });
     for (let i = 0; i < this.pieceCount; i++) if (bits.has(i)) this.#availability[i]!++;
   }
 
@@ -277,6 +284,7 @@ export class Picker<P extends string = string> {
     while (out.length < slots) {
       const piece = this.#choosePiece(state);
       if (piece < 0) break;
+      state.lastStarted = piece;
       const partial = this.#start(piece, peer);
       for (let b = 0; b < partial.received.length && out.length < slots; b++) take(piece, b, partial);
     }
@@ -348,7 +356,11 @@ export class Picker<P extends string = string> {
         if (this.#random() * ties < 1) chosen = i;
       }
     }
-    return chosen;
+    const next = state.lastStarted + 1;
+    const continues =
+      !randomPhase && state.lastStarted >= 0 && next < this.pieceCount && !this.#have.has(next) && !this.#partial.has(next) &&
+      this.#isWanted(next) && offers(state, next) && this.#availability[next] === best;
+    return continues ? next : chosen;
   }
 
   // ---------------------------------------------------------- answers

@@ -81,6 +81,12 @@ export interface PieceStore {
 export interface PieceSource {
   readPiece(index: number): Promise<Uint8Array>;
   /**
+   * Optional: `count` consecutive pieces from `first` on in one read (fewer
+   * at the end of the file), for a sharer serving a downloader's run
+   * (client/served-pieces.ts). Rejects as readPiece does.
+   */
+  readPieces?(first: number, count: number): Promise<Uint8Array[]>;
+  /**
    * True when a read returns exactly the bytes the source had when it was
    * made, or fails: a browser's File or Blob snapshot (the File API's
    * snapshot state: a file changed on disk since fails with

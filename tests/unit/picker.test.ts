@@ -85,6 +85,41 @@ test('the first few pieces are random, not rarest; rarest first after them', () 
   assert.equal(p.pick('a', 1, 0)[0]!.piece, 9, 'holding 2 pieces, the picker goes rarest first');
 });
 
+test('after the random start, equally rare pieces come in runs: the one after the last piece started with that peer', () => {
+  const { p } = picker(12, { random: seeded(7), initialRandomPieces: 0 });
+  p.addPeer('a', bits(12, all(12)));
+  const started: number[] = [];
+  for (let k = 0; k < 6; k++) {
+    const refs = p.pick('a', 2, 0); // a whole piece (2 blocks) each time
+    started.push(refs[0]!.piece);
+    for (const r of refs) p.received('a', r);
+    p.verified(refs[0]!.piece);
+  }
+  const first = started[0]!;
+  // From a random first piece, in order, wrapping to a random piece at the end of the file.
+  for (let k = 1; k < started.length; k++) {
+    if (started[k - 1]! + 1 < 12) assert.equal(started[k], started[k - 1]! + 1, `run from ${first}: ${started}`);
+  }
+});
+
+test('a run that reaches pieces others hold jumps at random among the rarest, so two downloaders do not race for the same next pieces', () => {
+  const jumps = new Set<number>();
+  for (let seed = 0; seed < 40; seed++) {
+    const { p } = picker(16, { random: seeded(seed), initialRandomPieces: 0, have: [0, 1, 2] });
+    p.addPeer('seeder', bits(16, all(16)));
+    p.addPeer('x', bits(16, all(16).filter((i) => i !== 3))); // piece 3 is the rarest: our run starts there
+    p.addPeer('other', bits(16, [4, 5, 6, 7])); // another downloader's run: 4..7 are now the most common
+    const refs = p.pick('seeder', 2, 0);
+    assert.equal(refs[0]!.piece, 3);
+    for (const r of refs) p.received('seeder', r);
+    p.verified(3);
+    const [next] = p.pick('seeder', 1, 0);
+    assert.ok(next!.piece >= 8, `piece ${next!.piece}: only the rarest (8..15)`);
+    jumps.add(next!.piece);
+  }
+  assert.ok(jumps.size >= 4, `random, not the first rare piece after the run: ${[...jumps]}`);
+});
+
 test('a peer finishes the piece it started before starting another', () => {
   const { p } = picker(4);
   p.addPeer('a', bits(4, all(4)));

@@ -50,3 +50,67 @@ test('a source that can no longer be read (a changed file\'s snapshot) serves no
   assert.equal(s.errors.length, 1, 'told once');
   assert.match(s.errors[0]!, /^report\.pdf can no longer be read \(NotReadableError\): it was changed, moved or deleted since it was shared; share it again$/);
 });
+
+/** A source over `n` pieces that counts its reads and can read several pieces at once. */
+function countingSource(n: number, unchanging: boolean) {
+  const file = new Uint8Array(randomBytes(n * PIECE_SIZE - 777));
+  const piece = (i: number) => file.slice(i * PIECE_SIZE, (i + 1) * PIECE_SIZE);
+  const calls: string[] = [];
+  const source: PieceSource = {
+    unchanging,
+    readPiece: async (i) => (calls.push(`${i}`), piece(i)),
+    readPieces: async (first, count) => {
+      calls.push(`${first}+${count}`);
+      return Array.from({ length: Math.min(count, n - first) }, (_, k) => piece(first + k));
+    },
+  };
+  const meta = { name: 'film.mkv', size: file.length, pieceHashes: pieceHashesOf(file) } as unknown as FileMeta;
+  let hashed = 0;
+  const hasher: Hasher = { sha1: (d) => (hashed++, nodeHasher.sha1(d)) };
+  const errors: string[] = [];
+  const pieces = new ServedPieces({ fileId: 'e'.repeat(40), meta, store: new MemoryPieceStore(), hasher, source }, (m) => errors.push(m));
+  return { pieces, calls, piece, errors, hashed: () => hashed };
+}
+
+test('pieces asked for in order are read from the original four at a time, byte-exact to the end of the file', async () => {
+  const s = countingSource(11, true);
+  for (let i = 0; i < 11; i++) assert.deepEqual(await s.pieces.read(i), s.piece(i), `piece ${i}`);
+  // The first read is one piece; asked for the next, the run is noticed.
+  assert.deepEqual(s.calls, ['0', '1+4', '5+4', '9+2']);
+});
+
+test('pieces asked for out of order are read one at a time: no read-ahead wasted', async () => {
+  const s = countingSource(16, true);
+  for (const i of [9, 2, 14, 5, 11, 0]) assert.deepEqual(await s.pieces.read(i), s.piece(i));
+  assert.deepEqual(s.calls, ['9', '2', '14', '5', '11', '0']);
+});
+
+test('two downloaders reading in order each get their run read ahead', async () => {
+  const s = countingSource(32, true);
+  for (let k = 0; k < 6; k++) {
+    assert.deepEqual(await s.pieces.read(k), s.piece(k));
+    assert.deepEqual(await s.pieces.read(20 + k), s.piece(20 + k));
+  }
+  assert.deepEqual(s.calls, ['0', '20', '1+4', '21+4', '5+4', '25+4']);
+});
+
+test('a read-ahead from a changeable source checks every piece; a changed one serves nothing and the others still serve', async () => {
+  const file = new Uint8Array(randomBytes(6 * PIECE_SIZE - 777));
+  const orig = (i: number) => file.slice(i * PIECE_SIZE, (i + 1) * PIECE_SIZE);
+  // Piece 2 changed on disk since it was shared.
+  const now = (i: number) => (i === 2 ? new Uint8Array(PIECE_SIZE) : orig(i));
+  const source: PieceSource = {
+    readPiece: async (i) => now(i),
+    readPieces: async (first, count) => Array.from({ length: Math.min(count, 6 - first) }, (_, k) => now(first + k)),
+  };
+  let hashed = 0;
+  const meta = { name: 'notes.txt', size: file.length, pieceHashes: pieceHashesOf(file) } as unknown as FileMeta;
+  const errors: string[] = [];
+  const pieces = new ServedPieces({ fileId: 'd'.repeat(40), meta, store: new MemoryPieceStore(), hasher: { sha1: (d) => (hashed++, nodeHasher.sha1(d)) }, source }, (m) => errors.push(m));
+  assert.deepEqual(await pieces.read(0), orig(0));
+  assert.deepEqual(await pieces.read(1), orig(1)); // reads 1..4 at once
+  assert.equal(await pieces.read(2), undefined, 'the changed piece is not served');
+  assert.deepEqual(await pieces.read(3), orig(3));
+  assert.equal(hashed, 5, 'every piece read was checked, each once');
+  assert.deepEqual(errors, ['notes.txt changed since it was shared: its pieces no longer match; share it again']);
+});

@@ -56,6 +56,17 @@ export class BlobPieceSource implements PieceSource {
     if (index < 0 || start >= this.file.size) throw new RangeError(`piece ${index} is outside the file`);
     return new Uint8Array(await this.file.slice(start, Math.min(this.file.size, start + this.pieceSize)).arrayBuffer());
   }
+
+  /** Several pieces in one Blob read (one round trip to the browser process), each a view of it. */
+  async readPieces(first: number, count: number): Promise<Uint8Array[]> {
+    const start = first * this.pieceSize;
+    if (first < 0 || count < 1 || start >= this.file.size) throw new RangeError(`pieces ${first}+${count} are outside the file`);
+    const end = Math.min(this.file.size, start + count * this.pieceSize);
+    const bytes = await this.file.slice(start, end).arrayBuffer();
+    const out: Uint8Array[] = [];
+    for (let at = 0; at < bytes.byteLength; at += this.pieceSize) out.push(new Uint8Array(bytes, at, Math.min(this.pieceSize, bytes.byteLength - at)));
+    return out;
+  }
 }
 
 /** Remembers the handle of a file just shared, so a reload can read it again. */
