@@ -6,7 +6,7 @@
  * start finds them, checks each against its hash, and fetches none of them
  * again; a stored piece whose bytes are wrong is fetched again.
  */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, createHash } from 'node:crypto';
 import { PIECE_SIZE } from '../../protocol/constants.ts';
@@ -17,21 +17,27 @@ import { bytesSource, pieceHashesOf, groupOf, memoryEngine, MemoryNetwork, Memor
 const sha1 = (b: Uint8Array) => createHash('sha1').update(b).digest('hex');
 const PIECES = 12;
 
-test('after a crash, pieces stored since the record was last written are checked and kept, not fetched again', async (t) => {
+/** Alice shares `size` random bytes with Bob over a real tracker (Alice's upload capped when asked); Bob has no engine yet. */
+async function aliceShares(t: TestContext, size: number, uploadBytesPerSecond?: number) {
   const tracker = await startTestTracker(t);
   const network = new MemoryNetwork();
   t.after(() => network.closeAll());
   const [alice, bob] = await groupOf(t, tracker.wsUrl, 'team', ['alice', 'bob']);
-  const a = await memoryEngine(t, alice!, network);
-  const bytes = new Uint8Array(randomBytes(PIECES * PIECE_SIZE - 1234));
+  const a = await memoryEngine(t, alice!, network, uploadBytesPerSecond ? { limits: { uploadBytesPerSecond } } : {});
+  const bytes = new Uint8Array(randomBytes(size));
   const { fileId } = await a.engine.share({ source: bytesSource(bytes), pieceHashes: pieceHashesOf(bytes), name: 'film.mkv', size: bytes.length, groupId: 'team', keep: 'original' });
+  return { tracker, network, bob: bob!, bytes, fileId };
+}
+
+test('after a crash, pieces stored since the record was last written are checked and kept, not fetched again', async (t) => {
+  const { tracker, network, bob, bytes, fileId } = await aliceShares(t, PIECES * PIECE_SIZE - 1234);
 
   // Bob's first session fetches every piece into a store that lists what it holds.
-  const b1 = await memoryEngine(t, bob!, network, { store: new MemoryPieceStore({ listsStored: true }) });
+  const b1 = await memoryEngine(t, bob, network, { store: new MemoryPieceStore({ listsStored: true }) });
   await b1.engine.download(fileId);
   await b1.engine.whenComplete(fileId);
   b1.engine.close();
-  bob!.close();
+  bob.close();
 
   // What a crash mid-download leaves: the record last written when 4 pieces were in, 12 pieces
   // stored since, of which piece 5's bytes are wrong (a torn write) and piece 7's never landed.
@@ -55,15 +61,9 @@ test('after a crash, pieces stored since the record was last written are checked
 });
 
 test('a store that lists its pieces gets a record write per second of progress, not one per piece, and the last one at completion', async (t) => {
-  const tracker = await startTestTracker(t);
-  const network = new MemoryNetwork();
-  t.after(() => network.closeAll());
-  const [alice, bob] = await groupOf(t, tracker.wsUrl, 'team', ['alice', 'bob']);
-  const a = await memoryEngine(t, alice!, network);
-  const bytes = new Uint8Array(randomBytes(PIECES * PIECE_SIZE));
-  const { fileId } = await a.engine.share({ source: bytesSource(bytes), pieceHashes: pieceHashesOf(bytes), name: 'a.bin', size: bytes.length, groupId: 'team', keep: 'original' });
+  const { network, bob, fileId } = await aliceShares(t, PIECES * PIECE_SIZE);
 
-  const b = await memoryEngine(t, bob!, network, { store: new MemoryPieceStore({ listsStored: true }) });
+  const b = await memoryEngine(t, bob, network, { store: new MemoryPieceStore({ listsStored: true }) });
   const verifiedAt: number[] = [];
   b.engine.on('verified', () => verifiedAt.push(Date.now()));
   await b.engine.download(fileId);
@@ -79,16 +79,10 @@ test('a store that lists its pieces gets a record write per second of progress, 
 });
 
 test('pausing writes the progress at once', async (t) => {
-  const tracker = await startTestTracker(t);
-  const network = new MemoryNetwork();
-  t.after(() => network.closeAll());
-  const [alice, bob] = await groupOf(t, tracker.wsUrl, 'team', ['alice', 'bob']);
   // Slow enough that the pause lands mid-download.
-  const a = await memoryEngine(t, alice!, network, { limits: { uploadBytesPerSecond: 2 * 1024 * 1024 } });
-  const bytes = new Uint8Array(randomBytes(PIECES * PIECE_SIZE));
-  const { fileId } = await a.engine.share({ source: bytesSource(bytes), pieceHashes: pieceHashesOf(bytes), name: 'a.bin', size: bytes.length, groupId: 'team', keep: 'original' });
+  const { network, bob, fileId } = await aliceShares(t, PIECES * PIECE_SIZE, 2 * 1024 * 1024);
 
-  const b = await memoryEngine(t, bob!, network, { store: new MemoryPieceStore({ listsStored: true }) });
+  const b = await memoryEngine(t, bob, network, { store: new MemoryPieceStore({ listsStored: true }) });
   await b.engine.download(fileId);
   await new Promise<void>((resolve) => {
     const off = b.engine.on('verified', () => {
