@@ -461,30 +461,18 @@ export class Swarm extends Emitter<SwarmEvents> {
   async #verify(piece: number): Promise<void> {
     const data = this.#buffers.get(piece)!;
     this.#buffers.delete(piece);
-    let ok = false;
-    try {
-      ok = (await this.#o.hasher.sha1(data)) === this.#o.meta.pieceHashes[piece];
-    } catch (err) {
-      this.emit('error', { message: `hashing piece ${piece} failed: ${(err as Error).message}` });
-    }
-    if (this.#closed) return;
-    if (!ok) {
-      this.#piecePool.give(data.buffer);
-      return this.#pieceFailed(piece);
-    }
-    try {
-      await this.#o.store.putPiece(this.fileId, piece, data);
-    } catch (err) {
-      this.#piecePool.give(data.buffer);
+    const outcome = await this.#checkAndStore(piece, data);
+    // The store keeps its own copy (or the piece was bad): the buffer assembles a next piece.
+    this.#piecePool.give(data.buffer);
+    if (outcome === 'unstored') {
       // Not the peers' fault: fetch it again, no strikes.
-      this.emit('error', { message: `storing piece ${piece} failed: ${(err as Error).message}` });
       if (!this.#closed) this.#picker.failed(piece);
       this.#pruneBlame();
       this.#fillAll();
       return;
     }
-    this.#piecePool.give(data.buffer);
     if (this.#closed) return;
+    if (outcome === 'bad') return this.#pieceFailed(piece);
     this.#picker.verified(piece);
     this.#pruneBlame();
     this.emit('verified', { piece });
@@ -495,6 +483,24 @@ export class Swarm extends Emitter<SwarmEvents> {
     if (this.complete) this.#onComplete();
     else if (this.satisfied) this.#emitSatisfied();
     else this.#fillAll();
+  }
+
+  /** The SHA-1 check, then the store: 'bad' also when the swarm closed meanwhile (nothing is stored then). Never rejects. */
+  async #checkAndStore(piece: number, data: Uint8Array): Promise<'bad' | 'stored' | 'unstored'> {
+    let ok = false;
+    try {
+      ok = (await this.#o.hasher.sha1(data)) === this.#o.meta.pieceHashes[piece];
+    } catch (err) {
+      this.emit('error', { message: `hashing piece ${piece} failed: ${(err as Error).message}` });
+    }
+    if (!ok || this.#closed) return 'bad';
+    try {
+      await this.#o.store.putPiece(this.fileId, piece, data);
+      return 'stored';
+    } catch (err) {
+      this.emit('error', { message: `storing piece ${piece} failed: ${(err as Error).message}` });
+      return 'unstored';
+    }
   }
 
   #pieceFailed(piece: number): void {
