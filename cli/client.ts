@@ -264,8 +264,8 @@ export class CliClient implements ConsoleActions {
     this.lastData = { fileId: file.fileId, name: file.name, groupId: file.groupId, size: file.size, path: target };
     if (existing?.state === 'complete') return `${file.name} is already here: ${target}.`;
     this.#only?.add(file.fileId);
+    // An existing download's pieces written after its record's last save are found when the engine starts (recover-stored.ts).
     if (!existing) store.assignPath(file.fileId, target, { original: false });
-    else await store.recoverWritten(file.fileId, nodeHasher);
     await engine.download(file.fileId);
     if (this.#o.downloads === 'background') return `Downloading ${file.name} (${formatBytes(file.size)}) to ${target}. show_downloads follows it.`;
     await this.#untilDownloaded(file);
@@ -355,6 +355,8 @@ export class CliClient implements ConsoleActions {
         this.#o.trace?.(`stored piece ${i} of ${id}`);
       },
       getPiece: (id, i) => store.getPiece(id, i),
+      // Offered, so the engine saves progress at most once a second and recovers what a kill -9 left unsaved.
+      storedPieces: (id, count) => store.storedPieces(id, count),
       deleteFile: (id) => store.deleteFile(id),
     };
   }

@@ -16,7 +16,6 @@ import { CliClient } from './client.ts';
 import { Exit, type ExitCode } from './exit-codes.ts';
 import { dataDir, loadSession } from './paths.ts';
 import { FilePieceStore } from './platform/file-store.ts';
-import { nodeHasher } from './platform/hashing.ts';
 import { FileSource } from './platform/file-source.ts';
 import { traceOf, trackersFor, type Flags, type Io } from './main.ts';
 
@@ -78,12 +77,10 @@ export async function runSeed(flags: Flags, io: Io): Promise<ExitCode> {
     engine.on('error', ({ message }) => log(`error: ${message}`));
     engine.on('peer_dropped', ({ userId, reason }) => log(`dropped peer ${userId}: ${reason}`));
 
-    for (const f of await store.listFiles()) {
-      if (f.state === 'downloading') {
-        const n = await store.recoverWritten(f.fileId, nodeHasher);
-        if (n) log(`${f.meta.name}: ${n} piece${n === 1 ? '' : 's'} found on disk after the last stop`);
-      }
-    }
+    engine.on('recovered', ({ fileId, pieces }) => {
+      const name = engine.info(fileId)?.name ?? fileId;
+      log(`${name}: ${pieces} piece${pieces === 1 ? '' : 's'} found on disk after the last stop`);
+    });
     await engine.start();
     const held = engine.downloads();
     log(`holding ${held.length} file${held.length === 1 ? '' : 's'}: ${held.filter((d) => d.state === 'complete').length} complete, serving`);

@@ -123,6 +123,8 @@ export interface EngineEvents extends Record<string, unknown> {
   satisfied: { fileId: string };
   /** A piece passed its SHA-1 check and is stored (not throttled): a preview or a save-as-it-arrives reads it now. */
   verified: { fileId: string; piece: number };
+  /** At start: `pieces` stored after the record's last save (before a crash or a kill) were found, checked and kept. */
+  recovered: { fileId: string; pieces: number };
   /** A piece failed its SHA-1 check; it is discarded and fetched again. `peers`: who sent blocks of it. */
   piece_failed: { fileId: string; piece: number; peers: { peerId: string; userId: string }[] };
   /** A peer was dropped for this file after MAX_STRIKES failed pieces. */

@@ -500,7 +500,9 @@ export class TransferEngine extends Emitter<EngineEvents> {
   /** At start: pieces the store holds beyond the record's bitfield (written after its last save) count once they check out. */
   async #recover(entry: Entry): Promise<void> {
     const { fileId, meta } = entry.record;
-    if ((await recoverStored(this.#store, this.#hasher, fileId, meta, entry.have)) === 0) return;
+    const pieces = await recoverStored(this.#store, this.#hasher, fileId, meta, entry.have);
+    if (pieces === 0) return;
+    this.emit('recovered', { fileId, pieces });
     if (entry.have.isComplete()) {
       if (entry.record.state === 'downloading') entry.record.state = 'complete';
       entry.completion.resolve();

@@ -12,8 +12,10 @@
  * directory: `<fileId>.meta.json` (the metadata, piece hashes included,
  * written once) and `<fileId>.json` (bitfield, state, path: rewritten as
  * pieces arrive, atomically by rename, so a kill -9 leaves the old or the new
- * one, never half of one). After a kill -9 a restart resumes from that
- * bitfield (and cli/recheck.ts finds pieces written after the last save).
+ * one, never half of one). Each piece written is listed there before
+ * putPiece resolves (`written`), so the engine can save its record's
+ * progress at most once a second and, after a kill -9, find the pieces
+ * written since (PieceStore.storedPieces, client/recover-stored.ts).
  */
 import { mkdir, open, readFile, readdir, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -161,29 +163,14 @@ export class FilePieceStore implements PieceStore {
   }
 
   /**
-   * After a kill -9: pieces written to the file after the last saved record
-   * are checked against their hashes and marked held, so a restart never
-   * fetches a piece that is already here. Returns how many were recovered.
+   * The pieces written for this file (PieceStore.storedPieces): listed in the
+   * sidecar before putPiece resolves, so after a kill -9 the engine finds the
+   * ones its record does not mark yet, and checks each against its hash.
    */
-  async recoverWritten(fileId: string, hasher: { sha1(data: Uint8Array): Promise<string> }): Promise<number> {
+  async storedPieces(fileId: string, count: number): Promise<number[]> {
     await this.#load();
     const e = this.#entries.get(fileId);
-    if (!e?.record || !e.meta || e.record.state === 'complete') return 0;
-    const have = e.record.have.slice();
-    let recovered = 0;
-    for (const i of e.written) {
-      if (have[i >> 3]! & (0x80 >> (i & 7))) continue;
-      const data = await this.getPiece(fileId, i).catch(() => undefined);
-      if (data && (await hasher.sha1(data)) === e.meta.pieceHashes[i]) {
-        have[i >> 3]! |= 0x80 >> (i & 7);
-        recovered++;
-      }
-    }
-    if (recovered > 0) {
-      e.record = { ...e.record, have };
-      await this.#save(e);
-    }
-    return recovered;
+    return e ? [...e.written].filter((i) => i < count) : [];
   }
 
   /** Resolves once the file's record says complete and its bytes carry their real name. */

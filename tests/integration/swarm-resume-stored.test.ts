@@ -51,7 +51,11 @@ test('after a crash, pieces stored since the record was last written are checked
   store.writes = [];
 
   const bobAgain = await userClient(t, tracker.wsUrl, 'bob');
-  const b2 = await memoryEngine(t, bobAgain, network, { store });
+  const b2 = await memoryEngine(t, bobAgain, network, { store, start: false });
+  const recovered: { fileId: string; pieces: number }[] = [];
+  b2.engine.on('recovered', (e) => recovered.push(e));
+  await b2.engine.start();
+  assert.deepEqual(recovered, [{ fileId, pieces: PIECES - 4 - 2 }], 'the start says how many pieces it found beyond the record (the command line logs it)');
   assert.equal(b2.engine.info(fileId)!.piecesDone, PIECES - 2, 'every stored piece that checks out counts at once');
   assert.equal(new Bitfield(PIECES, store.files.get(fileId)!.have).count(), PIECES - 2, 'and the record says so');
   await b2.engine.whenComplete(fileId);
