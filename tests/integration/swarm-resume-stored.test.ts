@@ -1,6 +1,7 @@
 /**
  * Where the store can list the pieces it holds (the browser's, through its
- * OPFS index and IndexedDB keys), the engine writes a download's progress to
+ * OPFS index and IndexedDB keys; the command line's, through its sidecar's
+ * list of pieces written), the engine writes a download's progress to
  * its record at most once a second, not once per piece. A crash (a killed
  * tab) can then leave pieces stored that the record does not list: the next
  * start finds them, checks each against its hash, and fetches none of them
