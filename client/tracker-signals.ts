@@ -19,6 +19,7 @@
 import { MAX_SIGNALS_PER_FRAME } from '../protocol/constants.ts';
 import { ErrorCode, MeshdropError } from '../protocol/errors.ts';
 import { randomId } from './random-id.ts';
+import { encodeSignalsFrame } from '../protocol/signals-frame.ts';
 import type { QuietSignal } from './tracker-types.ts';
 
 export interface SignalLine {
@@ -65,7 +66,8 @@ export class QuietSignals {
       const batch = out.slice(i, i + MAX_SIGNALS_PER_FRAME);
       const id = randomId();
       const seq = this.line.nextSeq();
-      if (!this.line.send(JSON.stringify({ id, type: 'signals', signals: batch.map((q) => q.item) }))) return;
+      const frame = encodeSignalsFrame(id, batch.map(({ item }) => ({ id: item.id, fileId: item.fileId, to: item.to, data: JSON.stringify(item.data) ?? 'null' })));
+      if (!this.line.send(frame)) return;
       for (const q of batch) {
         q.seq = seq;
         clearTimeout(q.timer);

@@ -35,6 +35,7 @@ import { Liveness } from './tracker-liveness.ts';
 import type { ConnectionStatus, Pending, RequestBody, TrackerClientEvents, TrackerClientOptions } from './tracker-types.ts';
 import { SessionIce } from './tracker-ice.ts';
 import { QuietSignals } from './tracker-signals.ts';
+import { readTrackerFrame } from '../protocol/signals-frame.ts';
 
 export type { ConnectionStatus, RequestBody, TrackerClientEvents, TrackerClientOptions } from './tracker-types.ts';
 
@@ -494,20 +495,12 @@ export class TrackerClient extends Emitter<TrackerClientEvents> {
     pending.reject(err);
   }
 
-  /** A frame as JSON, or undefined (reported) if it is not JSON or not an object. Never throws. */
+  /** A frame as JSON (a relayed signal's data read apart: signals-frame.ts), or undefined (reported) if it cannot be read. Never throws. */
   #readFrame(text: string): object | undefined {
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      this.#malformed('a frame that is not JSON');
-      return undefined;
-    }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      this.#malformed('a frame that is not a JSON object');
-      return undefined;
-    }
-    return value;
+    const read = readTrackerFrame(text);
+    if (read.ok) return read.value;
+    this.#malformed(read.problem);
+    return undefined;
   }
 
   /** Drops what the tracker sent, and says why: on the console for people, as an event for the app and tests. */

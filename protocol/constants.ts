@@ -8,8 +8,11 @@
  * and the client shows the refusal as it is. 2: signals travel in `signals`
  * frames, several per frame and answered only when one is refused (a client
  * of 1 waited for an `ok` per signal; a tracker of 1 does not know them).
+ * 3: a signal's data travels as its sender wrote it, after the frame's JSON
+ * line, both ways (protocol/signals-frame.ts): a tracker of 2 would read the
+ * frame as bad JSON, and a client of 2 would drop every relayed signal.
  */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /**
  * A piece is the unit of hashing, storage and verification. 512 KiB keeps the

@@ -11,16 +11,16 @@
  * tracker is as untrusted in shape as a client's request.
  */
 import { z } from 'zod';
-import { MAX_BITFIELD_BASE64_LENGTH, MAX_PIECES, MAX_SIGNAL_BYTES, MAX_SIGNAL_DEPTH } from './constants.ts';
-import { nestingWithin } from './depth.ts';
+import { MAX_BITFIELD_BASE64_LENGTH, MAX_PIECES, MAX_SIGNAL_BYTES } from './constants.ts';
 import { OpSchema, TrackerId, type Op } from './ops.ts';
 import { PeerId, Sha1Hex, UserId } from './tracker.ts';
 
 /**
  * Bumped when a tracker could misread another's messages; links with another
  * version are refused. 2: keys `r:…` of users and groups created for a request.
+ * 3: a relayed signal carries its data as the sender's JSON text.
  */
-export const MESH_PROTOCOL_VERSION = 2;
+export const MESH_PROTOCOL_VERSION = 3;
 
 export { TrackerId };
 
@@ -48,22 +48,21 @@ export const PresenceMessage = z.strictObject({
 });
 export type PresenceMessage = z.infer<typeof PresenceMessage>;
 
-/** The signal event a client will receive, and the peer it is for. */
+/**
+ * A signal for a peer of the receiving tracker: for which file, from whom,
+ * and the sender's data as the JSON text it sent, relayed as it is (the
+ * client checks it, as on one tracker: protocol/signals-frame.ts).
+ */
 export const SignalMessage = z.strictObject({
   type: z.literal('signal'),
   to: PeerId,
-  event: z.strictObject({
-    event: z.literal('signal'),
+  signal: z.strictObject({
     fileId: Sha1Hex,
     from: PeerId,
     fromUser: UserId,
-    data: z.unknown(),
+    data: z.string().min(1).max(MAX_SIGNAL_BYTES),
   }),
-}).refine(
-  // Depth first: JSON.stringify of deeply nested data overflows the stack (and a throw here escapes safeParse).
-  (m) => nestingWithin(m.event.data, MAX_SIGNAL_DEPTH) && JSON.stringify(m.event.data ?? null).length <= MAX_SIGNAL_BYTES,
-  'signal data too large or too deep',
-);
+});
 export type SignalMessage = z.infer<typeof SignalMessage>;
 
 // ---------------------------------------------------------------- links

@@ -1,5 +1,5 @@
 /**
- * A hand-written check of the hot `signals` frame (issue 12 item 2): most of
+ * A hand-written check of the hot `signals` frame's line (issue 12 item 2): most of
  * a tracker's traffic, and zod's generic walk (and the copy of every object
  * it returns) cost a tracker more per relayed signal than the relay itself.
  *
@@ -15,7 +15,8 @@
  * The value is the parsed frame itself, not a copy: it came from JSON.parse,
  * so it has only own data properties and plain prototypes.
  */
-import { MAX_SIGNALS_PER_FRAME } from './constants.ts';
+import { MAX_SIGNAL_BYTES, MAX_SIGNAL_DEPTH, MAX_SIGNALS_PER_FRAME } from './constants.ts';
+import { nestingWithin } from './depth.ts';
 import type { RequestOf } from './tracker.ts';
 
 /** RequestId's bounds in tracker.ts (a string of 1 to 64 UTF-16 units). */
@@ -36,12 +37,12 @@ function hasKeyCount(v: object, n: number): boolean {
   return count === n;
 }
 
-/** One signal of the frame: exactly {id, fileId, to, data}, `data` present (any JSON value). */
+/** One signal of the frame's line: exactly {id, fileId, to, length}, `length` an integer from 1 to MAX_SIGNAL_BYTES. */
 function isSignal(v: unknown): boolean {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
   const s = v as Record<string, unknown>;
   return (
-    Object.hasOwn(s, 'data') &&
+    typeof s.length === 'number' && Number.isInteger(s.length) && s.length >= 1 && s.length <= MAX_SIGNAL_BYTES &&
     isRequestId(s.id) &&
     typeof s.fileId === 'string' && SHA1_HEX.test(s.fileId) &&
     typeof s.to === 'string' && PEER_ID.test(s.to) &&
@@ -63,29 +64,95 @@ export function quickSignalsFrame(obj: Record<string, unknown>): RequestOf<'sign
 }
 
 /**
- * A signal's `data` as JSON text, made once by parseRequest: the size rule
- * measures that text, and the tracker relays it as it is, instead of
- * serialising `data` a second time (or a third: the size rule used to
- * stringify it too whenever a frame was long) for the event. Kept on the
- * parsed signal under a symbol, which neither JSON nor `for…in` sees.
+ * The framed form of `signals` (protocol 3): the request's JSON on the
+ * frame's first line, each signal naming the `length` of its data, and the
+ * signals' data after the newline, as JSON texts back to back in the
+ * signals' order. The tracker parses the line and slices the rest: it never
+ * parses a signal's data (an SDP, most of a frame's bytes) nor serialises it
+ * again for the receiver, who gets it as sent (`signalEventText`). That
+ * parse and that serialisation were the largest part of the tracker's own
+ * work per relayed signal (docs/bench-tracker.md). JSON.stringify never
+ * writes a raw newline, so the first one always ends the line.
+ *
+ * The data is the receiver's to check: the tracker relays it between two
+ * members of the file's group, and the receiver parses it apart from the
+ * tracker's line (client/tracker.ts), so bad data from a peer is dropped as
+ * that peer's and can never change what the line says.
  */
+
+/** A `signals` frame's text: `signals[i].data` is that signal's data as JSON text. */
+export function encodeSignalsFrame(id: string, signals: readonly { id: string; fileId: string; to: string; data: string }[]): string {
+  const line = JSON.stringify({ id, type: 'signals', signals: signals.map((s) => ({ id: s.id, fileId: s.fileId, to: s.to, length: s.data.length })) });
+  let data = '';
+  for (const s of signals) data += s.data;
+  return `${line}\n${data}`;
+}
+
+/** A signal's data as JSON text, sliced from its frame by `attachSignalData`; kept under a symbol, which neither JSON nor `for…in` sees. */
 const DATA_TEXT = Symbol('signal data as JSON');
 type WithText = { [DATA_TEXT]?: string };
 
-export function keepDataText(signal: object, text: string): void {
-  (signal as WithText)[DATA_TEXT] = text;
+/**
+ * Slices each signal's data from what followed the frame's line, by the
+ * lengths the line gave (already checked to be 1 to MAX_SIGNAL_BYTES each),
+ * and keeps it on its signal for the relay (`dataTextOf`). Returns what is
+ * wrong, or undefined: the lengths must add up to exactly what is there.
+ */
+export function attachSignalData(signals: readonly { length: number }[], data: string): string | undefined {
+  let total = 0;
+  for (const s of signals) total += s.length;
+  if (total !== data.length) {
+    return `the data after the first line is ${data.length} characters, not the ${total} its signals' lengths add up to`;
+  }
+  let at = 0;
+  for (const s of signals) (s as WithText)[DATA_TEXT] = data.slice(at, (at += s.length));
+  return undefined;
 }
 
-/** The text parseRequest made of this signal's data; undefined for a signal it did not (protocol 1's `signal`, a test's own object). */
-export function dataTextOf(signal: object): string | undefined {
-  return (signal as WithText)[DATA_TEXT];
+/** The data `attachSignalData` sliced for this signal. */
+export function dataTextOf(signal: object): string {
+  const text = (signal as WithText)[DATA_TEXT];
+  if (text === undefined) throw new Error('this signal\'s data was never attached (parseRequest attaches it)');
+  return text;
 }
 
 /**
- * The relayed `signal` event as text, byte for byte what JSON.stringify
- * gives for `{event: 'signal', fileId, from, fromUser, data}` when
- * `dataText` is JSON.stringify(data) (tests/unit/signals-frame.test.ts).
+ * The relayed `signal` event as the receiver gets it: the event's JSON
+ * (`{event: 'signal', fileId, from, fromUser}`) on the first line, then the
+ * sender's data as it sent it.
  */
 export function signalEventText(fileId: string, from: string, fromUser: string, dataText: string): string {
-  return `{"event":"signal","fileId":${JSON.stringify(fileId)},"from":${JSON.stringify(from)},"fromUser":${JSON.stringify(fromUser)},"data":${dataText}}`;
+  return `{"event":"signal","fileId":${JSON.stringify(fileId)},"from":${JSON.stringify(from)},"fromUser":${JSON.stringify(fromUser)}}\n${dataText}`;
+}
+
+export type ReadFrame = { ok: true; value: Record<string, unknown> } | { ok: false; problem: string };
+
+/**
+ * A frame from the tracker as a client reads it: its line's JSON object,
+ * and for a relayed signal the sender's data, parsed apart and put on the
+ * event as `data`. Data that is not JSON, or nests deeper than any signal
+ * does (MAX_SIGNAL_DEPTH: what reads it after is recursive), is a problem of
+ * that one signal, from that one peer. Never throws.
+ */
+export function readTrackerFrame(text: string): ReadFrame {
+  const nl = text.indexOf('\n');
+  let value: unknown;
+  try {
+    value = JSON.parse(nl < 0 ? text : text.slice(0, nl));
+  } catch {
+    return { ok: false, problem: 'a frame that is not JSON' };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { ok: false, problem: 'a frame that is not a JSON object' };
+  const obj = value as Record<string, unknown>;
+  if (nl < 0) return { ok: true, value: obj };
+  if (obj.event !== 'signal') return { ok: false, problem: 'a frame with text after its first line that is not a relayed signal' };
+  let data: unknown;
+  try {
+    data = JSON.parse(text.slice(nl + 1));
+  } catch {
+    return { ok: false, problem: 'a relayed signal whose data is not JSON' };
+  }
+  if (!nestingWithin(data, MAX_SIGNAL_DEPTH)) return { ok: false, problem: `a relayed signal whose data nests deeper than ${MAX_SIGNAL_DEPTH} levels` };
+  obj.data = data;
+  return { ok: true, value: obj };
 }

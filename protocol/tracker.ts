@@ -27,7 +27,7 @@ import {
   CONNECTION_OUTCOMES,
 } from './constants.ts';
 import { nestingWithin } from './depth.ts';
-import { keepDataText, quickSignalsFrame } from './signals-frame.ts';
+import { attachSignalData, quickSignalsFrame } from './signals-frame.ts';
 import { ErrorCode } from './errors.ts';
 import { FileMeta, GroupId, PeerId, Sha1Hex, UserId } from './fields.ts';
 import type { ErrorBody } from './replies.ts';
@@ -127,11 +127,13 @@ export const Request = z.discriminatedUnion('type', [
    * Relay several signals in one frame (the clients' form since protocol 2).
    * Each is authorised and relayed on its own; none is answered unless it is
    * refused, which is answered `{id: <that signal's id>, ok: false, error}`.
-   * A frame that does not parse is answered with the frame's id.
+   * A frame that does not parse is answered with the frame's id. Since
+   * protocol 3 this is the frame's first line, and each signal's data
+   * follows it, `length` characters of JSON each (signals-frame.ts).
    */
   req('signals', {
     signals: z
-      .array(z.strictObject({ id: RequestId, fileId: Sha1Hex, to: PeerId, data: z.unknown() }))
+      .array(z.strictObject({ id: RequestId, fileId: Sha1Hex, to: PeerId, length: z.number().int().min(1).max(MAX_SIGNAL_BYTES) }))
       .min(1)
       .max(MAX_SIGNALS_PER_FRAME),
   }),
@@ -201,11 +203,15 @@ const SIGNAL_FRAME_FAST_PATH = Math.floor(MAX_SIGNAL_BYTES / 6);
  * when one could be read, so the client can match the error to its request.
  */
 export function parseRequest(raw: string): Parsed {
+  // One line of JSON, and after it only a `signals` frame's data (signals-frame.ts).
+  const nl = raw.indexOf('\n');
+  const line = nl < 0 ? raw : raw.slice(0, nl);
   let value: unknown;
   try {
-    value = JSON.parse(raw);
+    value = JSON.parse(line);
   } catch {
-    return { ok: false, id: null, error: { code: ErrorCode.BadJson, message: 'message is not valid JSON' } };
+    const message = nl < 0 ? 'message is not valid JSON' : 'the first line of a message is not valid JSON (send each message as JSON on one line)';
+    return { ok: false, id: null, error: { code: ErrorCode.BadJson, message } };
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return { ok: false, id: null, error: { code: ErrorCode.BadJson, message: 'message must be a JSON object' } };
@@ -216,6 +222,9 @@ export function parseRequest(raw: string): Parsed {
     // Never String() a client's value: an object's toString may be anything (or not callable at all).
     const named = typeof obj.type === 'string' ? JSON.stringify(obj.type.slice(0, 40)) : `of JSON type ${jsonType(obj.type)}`;
     return { ok: false, id, error: { code: ErrorCode.UnknownType, message: `unknown message type ${named}` } };
+  }
+  if (nl >= 0 && obj.type !== 'signals') {
+    return { ok: false, id, error: { code: ErrorCode.InvalidMessage, message: `${obj.type}: only a signals message carries data after its first line` } };
   }
   // The hot frame is checked by hand (signals-frame.ts); anything it does not accept is zod's to judge and word.
   const quick = obj.type === 'signals' ? quickSignalsFrame(obj) : undefined;
@@ -230,30 +239,16 @@ export function parseRequest(raw: string): Parsed {
     const problem = signalDataProblem(result.data.data, raw.length);
     if (problem) return { ok: false, id, error: { code: ErrorCode.InvalidMessage, message: `signal: ${problem}` } };
   } else if (result.data.type === 'signals') {
-    const { signals } = result.data;
-    for (let i = 0; i < signals.length; i++) {
-      const problem = signalDataProblem(signals[i]!.data, raw.length, signals[i]!);
-      if (problem) return { ok: false, id, error: { code: ErrorCode.InvalidMessage, message: `signals: signals.${i}.${problem}` } };
-    }
+    const problem = attachSignalData(result.data.signals, nl < 0 ? '' : raw.slice(nl + 1));
+    if (problem) return { ok: false, id, error: { code: ErrorCode.InvalidMessage, message: `signals: ${problem}` } };
   }
   return { ok: true, request: result.data };
 }
 
-/**
- * What is wrong with a signal's data (depth, size), or undefined. `frameLength` is the whole frame's.
- * With `keepOn` (a signal of a `signals` frame), its data's JSON text is made here, measured, and kept
- * on it for the relay (signals-frame.ts `dataTextOf`), so no frame serialises a signal's data twice.
- */
-function signalDataProblem(data: unknown, frameLength: number, keepOn?: object): string | undefined {
+/** What is wrong with a `signal` request's data (depth, size), or undefined. `frameLength` is the whole frame's. */
+function signalDataProblem(data: unknown, frameLength: number): string | undefined {
   // Checked before anything re-serialises it: JSON.stringify of deep data overflows the stack.
   if (!nestingWithin(data, MAX_SIGNAL_DEPTH)) return `data nests deeper than ${MAX_SIGNAL_DEPTH} levels`;
-  // A missing `data` (zod lets it be) is left out of the event, as JSON.stringify leaves it: no text for it.
-  if (keepOn && data !== undefined) {
-    const text = JSON.stringify(data);
-    if (text.length > MAX_SIGNAL_BYTES) return `data is over ${MAX_SIGNAL_BYTES} bytes`;
-    keepDataText(keepOn, text);
-    return undefined;
-  }
   if (frameLength > SIGNAL_FRAME_FAST_PATH && JSON.stringify(data ?? null).length > MAX_SIGNAL_BYTES) return `data is over ${MAX_SIGNAL_BYTES} bytes`;
   return undefined;
 }

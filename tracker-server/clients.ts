@@ -17,7 +17,13 @@ import type { ClientLink } from './core.ts';
 import { fewAdd, fewDelete, fewValues, type Few } from './few.ts';
 import { signalEventText } from '../protocol/signals-frame.ts';
 
-type SignalEvent = Extract<TrackerEvent, { event: 'signal' }>;
+/** A signal on its way to its receiver: for which file, from whom, and the sender's data as the JSON text it sent (never parsed here). */
+export interface RelayedSignal {
+  fileId: string;
+  from: string;
+  fromUser: string;
+  data: string;
+}
 
 export class Clients {
   /** A user's connections here: nearly always one (few.ts). */
@@ -37,7 +43,7 @@ export class Clients {
    * The mesh sets this to carry signals to peers on other trackers; with no
    * mesh, a peer elsewhere cannot be reached.
    */
-  remoteSignalRoute: ((target: PeerInfo, event: SignalEvent) => void) | undefined;
+  remoteSignalRoute: ((target: PeerInfo, signal: RelayedSignal) => void) | undefined;
 
   /** A client said hello: it can now be reached by its peer id (it joins presence at sign-in). */
   attach(client: ClientLink): void {
@@ -78,18 +84,16 @@ export class Clients {
   }
 
   /**
-   * Delivers a signal to a peer here, or hands it to the mesh for the peer's tracker. `dataText`:
-   * the event's data as JSON already (parseRequest made it), so a peer here gets the event as text
-   * built around it rather than the whole event serialised again.
+   * Delivers a signal to a peer here, or hands it to the mesh for the peer's tracker. A peer here
+   * gets the event's line and the sender's data after it, as sent (signals-frame.ts `signalEventText`).
    */
-  routeSignal(target: PeerInfo, event: SignalEvent, dataText?: string): void {
+  routeSignal(target: PeerInfo, signal: RelayedSignal): void {
     if (target.trackerId === this.trackerId) {
       const client = this.#byPeer.get(target.peerId);
       if (!client) throw new MeshdropError(ErrorCode.PeerOffline, 'that peer is not online');
-      if (dataText !== undefined && client.sendText) client.sendText(signalEventText(event.fileId, event.from, event.fromUser, dataText));
-      else client.send(event);
+      client.sendText(signalEventText(signal.fileId, signal.from, signal.fromUser, signal.data));
     } else if (this.remoteSignalRoute) {
-      this.remoteSignalRoute(target, event);
+      this.remoteSignalRoute(target, signal);
     } else {
       throw new MeshdropError(ErrorCode.PeerOffline, 'that peer is not reachable from this tracker');
     }

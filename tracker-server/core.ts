@@ -67,8 +67,8 @@ export interface ClientLink {
   /** The ICE servers hello gave this connection (STUN only); signed in, TURN is added to them. */
   readonly iceServers?: IceServer[];
   send(message: Reply | TrackerEvent): void;
-  /** Sends an event already serialised (a relayed signal, signals-frame.ts `signalEventText`); without it, `send`. */
-  sendText?(text: string): void;
+  /** Sends a frame already written (a relayed signal, signals-frame.ts `signalEventText`). */
+  sendText(text: string): void;
 }
 
 export type OpListener = (ops: readonly Op[], fromMesh: boolean) => void;

@@ -1,6 +1,6 @@
 /** Raw sockets signed in as users, with their pushed events recorded: for door tests over raw frames. */
 import assert from 'node:assert/strict';
-import { helloSocket, type RawSocket } from './raw.ts';
+import { helloSocket, readFrame, type RawSocket } from './raw.ts';
 import type { Teardown } from './tracker.ts';
 
 export interface RawUser extends RawSocket {
@@ -19,7 +19,7 @@ export async function rawUser(t: Teardown, url: string, userId: string, opts: { 
   const s = await helloSocket(t, url);
   const events: Record<string, unknown>[] = [];
   s.ws.on('message', (data) => {
-    const m = JSON.parse(String(data));
+    const m = readFrame(String(data));
     if (m.event) events.push(m);
   });
   const ask = async (type: string, body: Record<string, unknown> = {}) => {

@@ -2,6 +2,14 @@
 import { WebSocket } from 'ws';
 import type { Teardown } from './tracker.ts';
 import { PROTOCOL_VERSION } from '../../protocol/constants.ts';
+import { readTrackerFrame } from '../../protocol/signals-frame.ts';
+
+/** A frame from the tracker, read as a client reads it (a relayed signal's data after its line); a frame no client could read fails the test. */
+export function readFrame(text: string): Record<string, unknown> {
+  const read = readTrackerFrame(text);
+  if (!read.ok) throw new Error(`the tracker sent ${read.problem}: ${text.slice(0, 200)}`);
+  return read.value;
+}
 
 export interface RawSocket {
   ws: WebSocket;
@@ -17,7 +25,7 @@ export async function rawSocket(t: Teardown, url: string): Promise<RawSocket> {
   const inbox: Record<string, unknown>[] = [];
   const waiters: (() => void)[] = [];
   ws.on('message', (data) => {
-    inbox.push(JSON.parse(String(data)));
+    inbox.push(readFrame(String(data)));
     for (const w of waiters.splice(0)) w();
   });
   const closed = new Promise<{ code: number; reason: string }>((resolve) =>

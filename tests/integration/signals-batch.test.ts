@@ -4,7 +4,9 @@
  * under that signal's id, so the sender still learns of it); the client
  * batches its signals into such frames; a client of another version is told
  * plainly which side is older, and the client shows that instead of "no
- * tracker answered".
+ * tracker answered". Protocol 3's: each signal's data after the frame's
+ * line, relayed as sent, and data that is not JSON reaching its receiver as
+ * that signal's problem alone.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,7 +18,12 @@ import type { TrackerEvent } from '../../protocol/tracker.ts';
 import { TrackerClient } from '../../client/tracker.ts';
 import { eventually, recordEvents, startTestTracker, userClient, wsFactory } from '../helpers/tracker.ts';
 import { randomFile } from '../helpers/files.ts';
-import { rawSocket } from '../helpers/raw.ts';
+import { rawSocket, readFrame } from '../helpers/raw.ts';
+import { encodeSignalsFrame } from '../../protocol/signals-frame.ts';
+
+/** A `signals` frame of these signals, each `data` written as JSON. */
+const signalsFrame = (id: string, signals: { id: string; fileId: string; to: string; data: unknown }[]) =>
+  encodeSignalsFrame(id, signals.map((s) => ({ ...s, data: JSON.stringify(s.data) })));
 
 type T = Parameters<typeof startTestTracker>[0];
 
@@ -47,21 +54,17 @@ test('a frame of signals: each authorised, a non-member refused to its sender un
   // mia's raw connection, signed in as mia (a second tab), to see every frame the tracker writes back.
   const s = await rawSocket(t, w.url);
   const frames: Record<string, unknown>[] = [];
-  s.ws.on('message', (data) => frames.push(JSON.parse(String(data))));
+  s.ws.on('message', (data) => frames.push(readFrame(String(data))));
   s.send({ id: 'h', type: 'hello', protocol: PROTOCOL_VERSION });
   assert.equal((await s.next('h')).ok, true);
   s.send({ id: 'l', type: 'login', userId: 'mia', password: 'password1' });
   assert.equal((await s.next('l')).ok, true);
-  s.send({
-    id: 'frame',
-    type: 'signals',
-    signals: [
-      { id: 'to-olga', fileId: w.fileId, to: w.olga.peerId, data: { n: 1 } },
-      { id: 'to-nina', fileId: w.fileId, to: w.nina.peerId, data: { n: 2 } },
-      { id: 'to-sam', fileId: w.fileId, to: w.sam.peerId, data: { n: 3 } },
-      { id: 'to-nobody', fileId: w.fileId, to: 'AAAAAAAAAAAAAAAA', data: { n: 4 } },
-    ],
-  });
+  s.send(signalsFrame('frame', [
+    { id: 'to-olga', fileId: w.fileId, to: w.olga.peerId!, data: { n: 1 } },
+    { id: 'to-nina', fileId: w.fileId, to: w.nina.peerId!, data: { n: 2 } },
+    { id: 'to-sam', fileId: w.fileId, to: w.sam.peerId!, data: { n: 3 } },
+    { id: 'to-nobody', fileId: w.fileId, to: 'AAAAAAAAAAAAAAAA', data: { n: 4 } },
+  ]));
   s.send({ id: 'after', type: 'ping' });
   assert.equal((await s.next('after')).ok, true);
   const replies = frames.filter((f) => 'id' in f && f.id !== 'h' && f.id !== 'l' && f.id !== 'after');
@@ -76,6 +79,30 @@ test('a frame of signals: each authorised, a non-member refused to its sender un
   });
   assert.equal(signalsFrom(heard.olga)[0]!.fromUser, 'mia');
   assert.deepEqual(signalsFrom(heard.nina), [], 'the non-member got nothing');
+});
+
+test('data that is not JSON is relayed as sent and dropped by its receiver as that signal\'s problem; the next signal still arrives', async (t) => {
+  const w = await world(t);
+  const heard = recordEvents(w.olga);
+  const malformed: string[] = [];
+  w.olga.on('malformed', ({ problem }) => malformed.push(problem));
+  const s = await rawSocket(t, w.url);
+  s.send({ id: 'h', type: 'hello', protocol: PROTOCOL_VERSION });
+  assert.equal((await s.next('h')).ok, true);
+  s.send({ id: 'l', type: 'login', userId: 'mia', password: 'password1' });
+  assert.equal((await s.next('l')).ok, true);
+  // The tracker slices data by length and never parses it: a member's broken data goes to the member it names.
+  s.send(encodeSignalsFrame('bad', [
+    { id: 'broken', fileId: w.fileId, to: w.olga.peerId!, data: '{"type":"offer"' },
+    { id: 'spoof', fileId: w.fileId, to: w.olga.peerId!, data: '1}\n{"event":"signal","from":"peer-mallory0"' },
+    { id: 'good', fileId: w.fileId, to: w.olga.peerId!, data: '{"n":5}' },
+  ]));
+  s.send({ id: 'after', type: 'ping' });
+  assert.equal((await s.next('after')).ok, true, 'no refusal came first: the tracker relayed all three');
+  await eventually(() => assert.deepEqual(signalsFrom(heard).map((e) => e.data), [{ n: 5 }]));
+  assert.deepEqual(malformed, ['a relayed signal whose data is not JSON', 'a relayed signal whose data is not JSON']);
+  assert.equal(signalsFrom(heard)[0]!.fromUser, 'mia');
+  assert.equal(w.olga.status, 'connected', 'the receiver\'s connection lives on');
 });
 
 test('a non-member\'s frame of signals is refused signal by signal and reaches nobody', async (t) => {
@@ -129,11 +156,8 @@ test('every signal of a frame counts against the connection\'s rate limit', asyn
   const s = await rawSocket(t, w.url);
   s.send({ id: 'h', type: 'hello', protocol: PROTOCOL_VERSION });
   assert.equal((await s.next('h')).ok, true);
-  const frame = (n: number) => ({
-    id: `f${n}`,
-    type: 'signals',
-    signals: Array.from({ length: MAX_SIGNALS_PER_FRAME }, (_, i) => ({ id: `s${n}-${i}`, fileId: w.fileId, to: 'AAAAAAAAAAAAAAAA', data: {} })),
-  });
+  const frame = (n: number) =>
+    signalsFrame(`f${n}`, Array.from({ length: MAX_SIGNALS_PER_FRAME }, (_, i) => ({ id: `s${n}-${i}`, fileId: w.fileId, to: 'AAAAAAAAAAAAAAAA', data: {} })));
   // 20 frames of 32 signals is 640 messages' worth: past the burst of 400, though only 20 frames.
   for (let n = 0; n < 20; n++) s.send(frame(n));
   assert.equal((await s.closed).code, CloseCode.Flood);
@@ -147,8 +171,8 @@ test('a frame of too many signals is refused as a whole, under the frame\'s id, 
   assert.equal((await s.next('h')).ok, true);
   s.send({ id: 'l', type: 'login', userId: 'mia', password: 'password1' });
   assert.equal((await s.next('l')).ok, true);
-  const signals = Array.from({ length: MAX_SIGNALS_PER_FRAME + 1 }, (_, i) => ({ id: `s${i}`, fileId: w.fileId, to: w.olga.peerId, data: {} }));
-  s.send({ id: 'big', type: 'signals', signals });
+  const signals = Array.from({ length: MAX_SIGNALS_PER_FRAME + 1 }, (_, i) => ({ id: `s${i}`, fileId: w.fileId, to: w.olga.peerId!, data: {} }));
+  s.send(signalsFrame('big', signals));
   const reply = await s.next('big');
   assert.equal((reply.error as { code: string }).code, ErrorCode.InvalidMessage);
   await w.olga.request('ping', {});

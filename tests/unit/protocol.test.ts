@@ -57,7 +57,7 @@ test('bitfields: set, has, count, spare bits stay zero, base64 round trip', () =
 
 test('hostile values: an object type never reaches String(), deep signal data is refused before re-serialising', async () => {
   const { nestingWithin } = await import('../../protocol/depth.ts');
-  const { MAX_SIGNAL_DEPTH } = await import('../../protocol/constants.ts');
+  const { MAX_SIGNAL_BYTES, MAX_SIGNAL_DEPTH } = await import('../../protocol/constants.ts');
   const { SignalMessage, parseHandshakeMessage, parseLinkMessage, safeParseValue } = await import('../../protocol/mesh.ts');
   for (const type of ['{"toString":1}', '[{"toString":1}]', '{"toString":{},"valueOf":{}}', '1e400', 'null']) {
     const r = parseRequest(`{"id":"x","type":${type}}`);
@@ -76,11 +76,15 @@ test('hostile values: an object type never reaches String(), deep signal data is
   assert.ok(!many.ok && many.error.message.length <= 200, 'a frame of many bad keys gets a short message');
   assert.ok(nestingWithin({ a: [1, { b: 2 }] }, 3) && !nestingWithin({ a: [1, { b: 2 }] }, 2));
   assert.ok(nestingWithin(JSON.parse('{"__proto__":{"x":1}}'), 2) && !nestingWithin(JSON.parse('{"__proto__":{"x":[]}}'), 2), '__proto__ is walked as an own key');
-  // Mesh and NATS parsers: malformed, whatever the depth, and never a throw.
-  const meshSignal = (data: string) => `{"type":"signal","to":"peer-abcdefgh","event":{"event":"signal","fileId":"${'a'.repeat(40)}","from":"peer-abcdefgh","fromUser":"x","data":${data}}}`;
+  // Mesh and NATS parsers: a relayed signal's data is the sender's JSON text, carried as a string and never parsed
+  // by a tracker (the receiving client reads it: signals-frame.ts); data of any other type is malformed, whatever
+  // its depth, and nothing throws.
+  const meshSignal = (data: string) => `{"type":"signal","to":"peer-abcdefgh","signal":{"fileId":"${'a'.repeat(40)}","from":"peer-abcdefgh","fromUser":"x","data":${data}}}`;
   assert.equal(parseLinkMessage(meshSignal(deep(5000))), undefined);
-  assert.ok(parseLinkMessage(meshSignal('{"type":"offer"}')));
-  assert.equal(parseHandshakeMessage(meshSignal('{"type":"offer"}')), undefined, 'before the proof, only the handshake is read');
+  assert.ok(parseLinkMessage(meshSignal(JSON.stringify('{"type":"offer"}'))));
+  assert.equal(parseLinkMessage(meshSignal('{"type":"offer"}')), undefined, 'data as a JSON value (mesh protocol 2) is refused');
+  assert.equal(parseLinkMessage(meshSignal(JSON.stringify('x'.repeat(MAX_SIGNAL_BYTES + 1)))), undefined, 'over the signal limit');
+  assert.equal(parseHandshakeMessage(meshSignal(JSON.stringify('{"type":"offer"}'))), undefined, 'before the proof, only the handshake is read');
   assert.equal(safeParseValue(SignalMessage, JSON.parse(meshSignal(deep(5000)))), undefined);
-  assert.equal(SignalMessage.safeParse(JSON.parse(meshSignal(deep(5000)))).success, false, 'the schema itself no longer throws');
+  assert.equal(SignalMessage.safeParse(JSON.parse(meshSignal(deep(5000)))).success, false, 'the schema itself never throws');
 });

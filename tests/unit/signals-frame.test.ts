@@ -1,17 +1,19 @@
 /**
- * The hand-written check of the `signals` frame (protocol/signals-frame.ts)
- * against the zod schema it stands in for: it may only accept what zod
- * accepts, with the same value, and whatever it does not accept still gets
- * zod's own refusal from parseRequest.
+ * The `signals` frame (protocol/signals-frame.ts). The hand-written check of
+ * its line against the zod schema it stands in for: it may only accept what
+ * zod accepts, with the same value, and whatever it does not accept still
+ * gets zod's own refusal from parseRequest. Then the data after the line:
+ * sliced by the lengths the line gives, relayed as sent, and read by the
+ * receiver apart from the tracker's own line.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MAX_SIGNALS_PER_FRAME } from '../../protocol/constants.ts';
-import { dataTextOf, quickSignalsFrame, signalEventText } from '../../protocol/signals-frame.ts';
+import { MAX_SIGNAL_BYTES, MAX_SIGNAL_DEPTH, MAX_SIGNALS_PER_FRAME } from '../../protocol/constants.ts';
+import { dataTextOf, encodeSignalsFrame, quickSignalsFrame, readTrackerFrame, signalEventText } from '../../protocol/signals-frame.ts';
 import { parseRequest, Request } from '../../protocol/tracker.ts';
 
 const FILE = 'a'.repeat(40);
-const signal = (over: Record<string, unknown> = {}) => ({ id: 's1', fileId: FILE, to: 'peer-abcdefgh', data: { conn: 'c1', data: { type: 'offer', sdp: 'v=0\r\n' } }, ...over });
+const signal = (over: Record<string, unknown> = {}) => ({ id: 's1', fileId: FILE, to: 'peer-abcdefgh', length: 20, ...over });
 const frame = (over: Record<string, unknown> = {}) => ({ id: 'f1', type: 'signals', signals: [signal()], ...over });
 
 /** Zod's verdict and value for the same parsed object. */
@@ -34,7 +36,7 @@ function agrees(text: string, why: string): boolean {
 
 test('a valid frame is accepted by hand, with the value zod gives', () => {
   assert.equal(agrees(JSON.stringify(frame()), 'valid'), true);
-  const many = frame({ signals: Array.from({ length: MAX_SIGNALS_PER_FRAME }, (_, i) => signal({ id: `s${i}`, data: i % 2 ? null : [1, 'x', { a: true }] })) });
+  const many = frame({ signals: Array.from({ length: MAX_SIGNALS_PER_FRAME }, (_, i) => signal({ id: `s${i}`, length: i % 2 ? 1 : MAX_SIGNAL_BYTES })) });
   assert.equal(agrees(JSON.stringify(many), 'a full frame'), true);
   assert.equal(agrees(JSON.stringify(frame({ id: 'x'.repeat(64) })), 'a 64-unit id'), true);
 });
@@ -45,7 +47,14 @@ test('hostile shapes are never accepted by hand, and parseRequest still refuses 
     ['an extra key in a signal', JSON.stringify(frame({ signals: [signal({ extra: 1 })] }))],
     ['__proto__ as a key', JSON.stringify(frame()).replace('{"id"', '{"__proto__":{"polluted":1},"id"')],
     ['__proto__ in a signal', JSON.stringify(frame()).replace('[{"id"', '[{"__proto__":{"data":1},"id"')],
-    ['a signal without data', JSON.stringify(frame({ signals: [{ id: 's', fileId: FILE, to: 'peer-abcdefgh' }] }))],
+    ['a signal without length', JSON.stringify(frame({ signals: [{ id: 's', fileId: FILE, to: 'peer-abcdefgh' }] }))],
+    ['a signal with data in the line (protocol 2\'s form)', JSON.stringify(frame({ signals: [{ id: 's', fileId: FILE, to: 'peer-abcdefgh', data: {} }] }))],
+    ['a length of 0', JSON.stringify(frame({ signals: [signal({ length: 0 })] }))],
+    ['a negative length', JSON.stringify(frame({ signals: [signal({ length: -1 })] }))],
+    ['a fractional length', JSON.stringify(frame({ signals: [signal({ length: 1.5 })] }))],
+    ['a length as a string', JSON.stringify(frame({ signals: [signal({ length: '20' })] }))],
+    ['a length over the signal limit', JSON.stringify(frame({ signals: [signal({ length: MAX_SIGNAL_BYTES + 1 })] }))],
+    ['a length of null', JSON.stringify(frame({ signals: [signal({ length: null })] }))],
     ['no id', JSON.stringify({ type: 'signals', signals: [signal()] })],
     ['an empty id', JSON.stringify(frame({ id: '' }))],
     ['a 65-unit id', JSON.stringify(frame({ id: 'x'.repeat(65) }))],
@@ -71,8 +80,10 @@ test('hostile shapes are never accepted by hand, and parseRequest still refuses 
   ];
   for (const [why, text] of hostile) {
     assert.equal(agrees(text, why), false, `${why}: accepted by hand`);
-    const viaParse = parseRequest(text);
     const r = Request.safeParse(JSON.parse(text));
+    // With the data its line asks for after it (when zod takes the line, its lengths are good).
+    const wanted = r.success && r.data.type === 'signals' ? r.data.signals.reduce((n, s) => n + s.length, 0) : 0;
+    const viaParse = parseRequest(`${text}\n${'1'.repeat(wanted)}`);
     // parseRequest answers as zod alone would: refused, and (for zod's refusals) in zod's words.
     assert.equal(viaParse.ok, r.success, why);
     if (!viaParse.ok && !r.success) {
@@ -89,8 +100,8 @@ test('random mutations of a valid frame: whatever the hand check accepts, zod ac
     seed = (seed * 1103515245 + 12345) & 0x7fffffff;
     return seed % n;
   };
-  const values = (): unknown => [null, 0, -1, 1.5, true, '', 'x', 'peer-abcdefgh', FILE, 'Ü'.repeat(rand(70)), [], {}, [signal()], { a: 1 }][rand(14)];
-  const keys = ['id', 'type', 'signals', 'fileId', 'to', 'data', '__proto__', 'constructor', 'extra'];
+  const values = (): unknown => [null, 0, -1, 1.5, 20, MAX_SIGNAL_BYTES + 1, true, '', 'x', 'peer-abcdefgh', FILE, 'Ü'.repeat(rand(70)), [], {}, [signal()], { a: 1 }][rand(16)];
+  const keys = ['id', 'type', 'signals', 'fileId', 'to', 'length', 'data', '__proto__', 'constructor', 'extra'];
   let accepted = 0;
   for (let i = 0; i < 3000; i++) {
     const f = frame({ signals: Array.from({ length: 1 + rand(3) }, (_, j) => signal({ id: `s${j}` })) }) as Record<string, any>;
@@ -111,28 +122,70 @@ test('random mutations of a valid frame: whatever the hand check accepts, zod ac
   assert.ok(accepted > 0 && accepted < 3000, `accepted ${accepted}`);
 });
 
-test('the relayed event as text is byte for byte JSON.stringify of the event', () => {
-  const datas: unknown[] = [
-    { conn: 'c1', data: { type: 'offer', sdp: 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n' } },
-    { conn: 'c2', data: { candidate: { candidate: 'candidate:1 1 udp 1 192.168.1.2 5000 typ host', sdpMid: '0', sdpMLineIndex: 0 } } },
-    null, 0, -1.5e-7, 1e21, true, '', 'quote " backslash \\ tab \t', 'ünïcödé 😀 \ud800 lone', [1, [2, [3]]], { '': { 'a"b': [] } },
-  ];
-  for (const data of datas) {
-    const event = { event: 'signal', fileId: FILE, from: 'peer-abcdefgh', fromUser: 'alice.b-c_d', data };
-    assert.equal(signalEventText(event.fileId, event.from, event.fromUser, JSON.stringify(data)), JSON.stringify(event), JSON.stringify(data));
-  }
+const DATAS: unknown[] = [
+  { conn: 'c1', data: { type: 'offer', sdp: 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n' } },
+  { conn: 'c2', data: { candidate: { candidate: 'candidate:1 1 udp 1 192.168.1.2 5000 typ host', sdpMid: '0', sdpMLineIndex: 0 } } },
+  null, 0, -1.5e-7, 1e21, true, '', 'quote " backslash \\ tab \t', 'ünïcödé 😀 \ud800 lone', [1, [2, [3]]], { '': { 'a"b': [] } },
+];
+
+test('a frame made by encodeSignalsFrame parses back to its signals, each with its data\'s text as sent', () => {
+  const signals = DATAS.map((data, i) => ({ id: `s${i}`, fileId: FILE, to: 'peer-abcdefgh', data: JSON.stringify(data) }));
+  const r = parseRequest(encodeSignalsFrame('f1', signals));
+  assert.ok(r.ok && r.request.type === 'signals', JSON.stringify(r));
+  assert.deepEqual(r.request.signals.map((s) => [s.id, s.fileId, s.to, dataTextOf(s)]), signals.map((s) => [s.id, s.fileId, s.to, s.data]));
+  // The text kept on a signal is invisible to JSON and to key checks.
+  assert.deepEqual(Object.keys(r.request.signals[0]!), ['id', 'fileId', 'to', 'length']);
+  // Data written with whitespace and newlines of its own (any JSON text) is sliced by length, newlines and all.
+  const pretty = JSON.stringify({ a: [1, 2] }, null, 2);
+  const p = parseRequest(encodeSignalsFrame('f2', [{ id: 'a', fileId: FILE, to: 'peer-abcdefgh', data: pretty }, { id: 'b', fileId: FILE, to: 'peer-abcdefgh', data: '7' }]));
+  assert.ok(p.ok && p.request.type === 'signals');
+  assert.deepEqual(p.request.signals.map((s) => dataTextOf(s)), [pretty, '7']);
 });
 
-test('parseRequest keeps each signal\'s data as JSON text, once, for the relay; none for a signal without data', () => {
-  const text = JSON.stringify(frame({ signals: [signal({ id: 'a' }), signal({ id: 'b', data: [1, 'x'] })] }));
-  const r = parseRequest(text);
-  assert.ok(r.ok && r.request.type === 'signals');
-  const [a, b] = r.request.signals;
-  assert.equal(dataTextOf(a!), JSON.stringify(a!.data));
-  assert.equal(dataTextOf(b!), '[1,"x"]');
-  // The kept text is invisible to JSON and to key checks.
-  assert.equal(JSON.stringify(a), JSON.stringify(signal({ id: 'a' })));
-  assert.deepEqual(Object.keys(a!), ['id', 'fileId', 'to', 'data']);
-  const noData = parseRequest(JSON.stringify(frame({ signals: [{ id: 's', fileId: FILE, to: 'peer-abcdefgh' }] })));
-  if (noData.ok && noData.request.type === 'signals') assert.equal(dataTextOf(noData.request.signals[0]!), undefined);
+test('a frame whose data does not match its line, or a line that is not one line of JSON, is refused in words that say so', () => {
+  const line = (lengths: number[]) => JSON.stringify({ id: 'f9', type: 'signals', signals: lengths.map((length, i) => ({ id: `s${i}`, fileId: FILE, to: 'peer-abcdefgh', length })) });
+  const cases: [string, string, string][] = [
+    ['data shorter than the lengths', `${line([4, 4])}\n1234123`, 'signals: the data after the first line is 7 characters, not the 8'],
+    ['data longer than the lengths', `${line([4])}\n12345`, 'signals: the data after the first line is 5 characters, not the 4'],
+    ['no data at all', line([4]), 'signals: the data after the first line is 0 characters, not the 4'],
+    ['a request of another type with text after its line', `${JSON.stringify({ id: 'p1', type: 'ping' })}\nx`, 'ping: only a signals message carries data after its first line'],
+    ['a request written over several lines', JSON.stringify({ id: 'p2', type: 'ping' }, null, 2), 'the first line of a message is not valid JSON (send each message as JSON on one line)'],
+  ];
+  for (const [why, text, message] of cases) {
+    const r = parseRequest(text);
+    assert.equal(r.ok, false, why);
+    if (!r.ok) assert.ok(r.error.message.startsWith(message), `${why}: ${r.error.message}`);
+  }
+  // The frame's id is named when its line was read, so the client fails that frame's signals at once.
+  const short = parseRequest(`${line([4])}\n1`);
+  assert.ok(!short.ok && short.id === 'f9');
+});
+
+test('a relayed event reads back, at the receiver, as the event with the sender\'s data', () => {
+  for (const data of DATAS) {
+    const read = readTrackerFrame(signalEventText(FILE, 'peer-abcdefgh', 'alice.b-c_d', JSON.stringify(data)));
+    assert.ok(read.ok);
+    assert.deepEqual(read.value, { event: 'signal', fileId: FILE, from: 'peer-abcdefgh', fromUser: 'alice.b-c_d', data }, JSON.stringify(data));
+  }
+  // Frames of one line read as JSON, as before.
+  assert.deepEqual(readTrackerFrame('{"id":"r1","ok":true}'), { ok: true, value: { id: 'r1', ok: true } });
+});
+
+test('data a peer sent that is not JSON, too deep, or shaped to look like the tracker\'s line is that one signal\'s problem, never the line\'s', () => {
+  const event = (dataText: string) => readTrackerFrame(signalEventText(FILE, 'peer-abcdefgh', 'alice', dataText));
+  assert.deepEqual(event('{"type":"offer"'), { ok: false, problem: 'a relayed signal whose data is not JSON' });
+  assert.deepEqual(event('[]]'), { ok: false, problem: 'a relayed signal whose data is not JSON' });
+  const deep = '['.repeat(MAX_SIGNAL_DEPTH + 1) + ']'.repeat(MAX_SIGNAL_DEPTH + 1);
+  assert.deepEqual(event(deep), { ok: false, problem: `a relayed signal whose data nests deeper than ${MAX_SIGNAL_DEPTH} levels` });
+  assert.ok(event('['.repeat(MAX_SIGNAL_DEPTH) + ']'.repeat(MAX_SIGNAL_DEPTH)).ok);
+  // Data written as if it closed the event and named another sender stays data: `from` is the tracker's.
+  const spoof = event('1,"from":"peer-mallory0"}');
+  assert.equal(spoof.ok, false);
+  const asData = event(JSON.stringify({ from: 'peer-mallory0', fromUser: 'mallory' }));
+  assert.ok(asData.ok);
+  assert.equal(asData.value.from, 'peer-abcdefgh');
+  assert.equal(asData.value.fromUser, 'alice');
+  // Text after the line of anything but a relayed signal is refused, as is a line that is not JSON.
+  assert.deepEqual(readTrackerFrame('{"id":"r1","ok":true}\n{}'), { ok: false, problem: 'a frame with text after its first line that is not a relayed signal' });
+  assert.deepEqual(readTrackerFrame('{"event":\n"signal"}'), { ok: false, problem: 'a frame that is not JSON' });
 });

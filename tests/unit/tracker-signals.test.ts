@@ -14,6 +14,16 @@ interface Frame {
   signals: { id: string; fileId: string; to: string; data: unknown }[];
 }
 
+/** A `signals` frame read back: its line, and each signal's data sliced by its length and parsed (protocol/signals-frame.ts). */
+function readFrame(text: string): Frame {
+  const nl = text.indexOf('\n');
+  const head = JSON.parse(text.slice(0, nl)) as { id: string; type: string; signals: { id: string; fileId: string; to: string; length: number }[] };
+  let at = nl + 1;
+  const signals = head.signals.map(({ length, ...s }) => ({ ...s, data: JSON.parse(text.slice(at, (at += length))) as unknown }));
+  assert.equal(at, text.length, 'the lengths cover the data exactly');
+  return { ...head, signals };
+}
+
 function line(timeoutMs = 10_000) {
   const frames: Frame[] = [];
   let seq = 0;
@@ -21,7 +31,7 @@ function line(timeoutMs = 10_000) {
   const signals = new QuietSignals({
     send: (text) => {
       if (!state.connected) return false;
-      frames.push(JSON.parse(text));
+      frames.push(readFrame(text));
       return true;
     },
     nextSeq: () => ++seq,

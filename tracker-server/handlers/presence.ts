@@ -57,18 +57,19 @@ export const getHolders: Handler<'get_holders'> = (ctx, { fileId }) => {
  * file: a non-member can neither reach a member's browser nor be reached.
  */
 export const signal: Handler<'signal'> = (ctx, { fileId, to, data }) => {
-  relaySignal(ctx, fileId, to, data);
+  // Protocol 1's form carries data inside its JSON (depth and size checked by parseRequest); a missing one goes as null.
+  relaySignal(ctx, fileId, to, JSON.stringify(data) ?? 'null');
   return {};
 };
 
 /**
  * One signal's authorisation and relay, for `signal` and each of a `signals` frame's; throws a
- * MeshdropError if refused. `dataText`: `data` as JSON already (signals-frame.ts `dataTextOf`).
+ * MeshdropError if refused. `dataText`: the sender's data as JSON text, relayed as it is.
  */
-export function relaySignal(ctx: HandlerContext, fileId: string, to: string, data: unknown, dataText?: string): void {
+export function relaySignal(ctx: HandlerContext, fileId: string, to: string, dataText: string): void {
   const { userId } = requireSession(ctx);
   const { group } = requireMemberFile(ctx, fileId, userId);
   const target = ctx.core.presence.peer(to) ?? fail(ErrorCode.PeerOffline, 'that peer is not online');
   if (!isMember(group, target.userId)) fail(ErrorCode.Forbidden, 'that peer is not a member of this file\'s group');
-  ctx.core.clients.routeSignal(target, { event: 'signal', fileId, from: ctx.client.peerId, fromUser: userId, data }, dataText);
+  ctx.core.clients.routeSignal(target, { fileId, from: ctx.client.peerId, fromUser: userId, data: dataText });
 }

@@ -34,7 +34,7 @@ export const signals = (ctx: HandlerContext, request: RequestOf<'signals'>): Sig
   let refused = NONE;
   for (const s of request.signals) {
     try {
-      relaySignal(ctx, s.fileId, s.to, s.data, dataTextOf(s));
+      relaySignal(ctx, s.fileId, s.to, dataTextOf(s));
     } catch (err) {
       if (refused === NONE) refused = [];
       if (err instanceof MeshdropError) {

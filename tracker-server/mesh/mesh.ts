@@ -15,6 +15,7 @@
  * that tracker becomes unreachable. A signal is checked again here before it
  * reaches a local client: both sides must be members of the file's group.
  */
+import { signalEventText } from '../../protocol/signals-frame.ts';
 import { Bitfield, base64ToBytes } from '../../protocol/bitfield.ts';
 import { ErrorCode, MeshdropError } from '../../protocol/errors.ts';
 import { MAX_REMOTE_CLOCK_AHEAD_MS } from '../../protocol/constants.ts';
@@ -59,8 +60,8 @@ export class Mesh implements MeshNode {
         if (origin === 'local') this.#localPresence(holding, gone);
       }),
     );
-    this.#core.clients.remoteSignalRoute = (target, event) => {
-      if (!this.bus.sendSignal(target.trackerId, { type: 'signal', to: target.peerId, event })) {
+    this.#core.clients.remoteSignalRoute = (target, signal) => {
+      if (!this.bus.sendSignal(target.trackerId, { type: 'signal', to: target.peerId, signal })) {
         throw new MeshdropError(ErrorCode.PeerOffline, 'that peer\'s tracker cannot be reached right now');
       }
     };
@@ -168,11 +169,12 @@ export class Mesh implements MeshNode {
     const session = client?.session;
     if (!client || !session) return;
     const { state } = this.#core;
-    const file = state.files.get(message.event.fileId);
+    const { signal } = message;
+    const file = state.files.get(signal.fileId);
     const group = file && state.groupsByKey.get(file.groupKey);
     // The same rule as on one tracker, checked with this tracker's state too.
-    if (!group || !isMember(group, session.userId) || !isMember(group, message.event.fromUser)) return;
-    client.send(message.event);
+    if (!group || !isMember(group, session.userId) || !isMember(group, signal.fromUser)) return;
+    client.sendText(signalEventText(signal.fileId, signal.from, signal.fromUser, signal.data));
   }
 
   trackerUp(_trackerId: string, urls: readonly string[]): void {
