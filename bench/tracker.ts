@@ -43,7 +43,7 @@ const { values: flags } = parseArgs({
     'tracker-node-flags': { type: 'string', default: '' },
     /** Also run Meshdrop with these extra node flags, alternating in the same runs (an A/B of a V8 setting). */
     'md-alt-node-flags': { type: 'string', default: '' },
-    /** Also run Meshdrop's tracker from another checkout (e.g. main's), alternating in the same runs; with --md-alt-node-flags, both apply. */
+    /** Also run Meshdrop's tracker from another checkout (e.g. main's), alternating in the same runs; with --md-alt-node-flags, both apply. It must speak this checkout's protocol (the load generator is this one's). */
     'md-alt-root': { type: 'string', default: '' },
     /**
      * A command run against the tracker during each fixed-rate window, `{pid}` replaced by the tracker's
@@ -248,6 +248,12 @@ const md = figures('md');
 const ratio = (a: number, b: number) => round(a / b, 2);
 const ratios = {
   cpuPerSignal: ratio(md.cpuUsPerSignal, bt.cpuUsPerSignal),
+  /**
+   * The median of each run's own ratio (Meshdrop ÷ the bittorrent-tracker run just before it): the two
+   * of a pair share the machine's state more closely than the sets' medians do. Shown beside the
+   * target's figure, never in its place.
+   */
+  cpuPerSignalByRun: round(median(runs.md.map((x, i) => x.cpuUsPerSignal / runs.bt[i]!.cpuUsPerSignal)), 2),
   saturation: ratio(md.signalsPerSecSaturation, bt.signalsPerSecSaturation),
   rssPerIdlePeer: ratio(md.rssPerIdlePeerKiB, bt.rssPerIdlePeerKiB),
   heapPerIdlePeer: ratio(md.heapPerIdlePeerKiB, bt.heapPerIdlePeerKiB),
@@ -280,7 +286,7 @@ for (const [name, f] of [['bittorrent-tracker', bt], ['Meshdrop', md]] as const)
   );
 }
 log(
-  `Meshdrop / bittorrent-tracker: CPU per signal ×${ratios.cpuPerSignal} (${result.targets.cpuPerSignal}), saturation ×${ratios.saturation} (${result.targets.saturation}), ` +
+  `Meshdrop / bittorrent-tracker: CPU per signal ×${ratios.cpuPerSignal} (${result.targets.cpuPerSignal}; median of the runs' own ratios ×${ratios.cpuPerSignalByRun}), saturation ×${ratios.saturation} (${result.targets.saturation}), ` +
     `RSS per idle peer ×${ratios.rssPerIdlePeer} (${result.targets.rssPerIdlePeer}), heap per idle peer ×${ratios.heapPerIdlePeer} (${result.targets.heapPerIdlePeer}), latency p50 ×${ratios.latencyP50}, p99 ×${ratios.latencyP99}`,
 );
 log(JSON.stringify(result));

@@ -11,7 +11,8 @@
  *   answer is an `announce` with `answer` and `to_peer_id` (pushed, no reply).
  * - Meshdrop (`md`): one `signals` frame with FANOUT signals (the client
  *   picks the peers from get_holders; each signal authorised; no reply unless
- *   refused); each answer a `signals` frame of one.
+ *   refused; each signal's data after the frame's line, relayed as sent);
+ *   each answer a `signals` frame of one.
  * - Meshdrop, protocol 1's form (`md-signal`, for comparison): one `signal`
  *   request per offer and per answer, each answered `ok`.
  *
@@ -160,12 +161,13 @@ async function mdPeer(url: string, localAddress: string, spec: ClientSpec, perSi
     const id = prefix + ++next;
     // protocol 1's form is answered ok: that reply is part of what it costs.
     if (perSignal) peer.ws.send(`{"id":"${id}","type":"signal","fileId":"${fileId}","to":"${to}","data":${data}}`);
-    else peer.ws.send(`{"id":"${prefix}f${next}","type":"signals","signals":[{"id":"${id}","fileId":"${fileId}","to":"${to}","data":${data}}]}`);
+    else peer.ws.send(`{"id":"${prefix}f${next}","type":"signals","signals":[{"id":"${id}","fileId":"${fileId}","to":"${to}","length":${data.length}}]}\n${data}`);
   };
   const ws = await open(url, localAddress, (text) => {
     if (text.startsWith('{"event":"signal"')) {
-      const at = text.indexOf('"data":{"conn":"');
-      const conn = field(text, '"data":{"conn":"', at);
+      // The sender's data follows the event's line (protocol/signals-frame.ts).
+      const at = text.indexOf('\n{"conn":"');
+      const conn = field(text, '\n{"conn":"', at);
       if (text.startsWith('"offer"', text.indexOf('"type":', at) + 7)) {
         onRelayed(performance.now());
         send(field(text, '"from":"'), `{"conn":"${conn}","data":${answerJson}}`);
@@ -207,10 +209,12 @@ async function mdPeer(url: string, localAddress: string, spec: ClientSpec, perSi
         return true;
       }
       let items = '';
+      let datas = '';
       for (let i = 0; i < fanout && i < n; i++) {
-        items += `${i ? ',' : ''}{"id":"${prefix}${++next}","fileId":"${fileId}","to":"${peer.others[(rotate + i) % n]}","data":${data}}`;
+        items += `${i ? ',' : ''}{"id":"${prefix}${++next}","fileId":"${fileId}","to":"${peer.others[(rotate + i) % n]}","length":${data.length}}`;
+        datas += data;
       }
-      ws.send(`{"id":"${prefix}${++next}","type":"signals","signals":[${items}]}`);
+      ws.send(`{"id":"${prefix}${++next}","type":"signals","signals":[${items}]}\n${datas}`);
       return true;
     },
   };
