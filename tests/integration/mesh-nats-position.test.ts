@@ -44,12 +44,16 @@ test('nats: three trackers on a 3-node NATS cluster replicate, and survive losin
   }
   const clients = await Promise.all(trackers.map((tr, i) => userClient(t, tr.wsUrl, `user${i}`)));
   for (let i = 0; i < 3; i++) await clients[i]!.request('create_group', { groupId: `before-${i}` });
+  // Patience, not a speed claim: a consumer whose raft leader was on the lost node delivers again only
+  // once the cluster has elected another (nats-server waits 4-9 s before an election) and the client's
+  // pull has expired and been made again. That took 7-15 s on an idle or loaded machine and once over
+  // 30 s in CI beside the browser tests; what is asserted is that every op arrives, not when.
   const same = () =>
     eventually(() => {
       const digests = trackers.map((tr) => stateDigest(tr.core.state));
       assert.deepEqual(trackers.map((tr) => tr.core.replica.versionVector()).slice(1), [trackers[0]!.core.replica.versionVector(), trackers[0]!.core.replica.versionVector()]);
       assert.equal(new Set(digests).size, 1);
-    }, 30_000, 100);
+    }, 90_000, 100);
   await same();
   assert.equal(trackers[0]!.core.state.groups.size, 3);
 
