@@ -16,14 +16,10 @@ import type { State } from './state/model.ts';
 import type { ClientLink } from './core.ts';
 import { fewAdd, fewDelete, fewValues, type Few } from './few.ts';
 import { signalEventText } from '../protocol/signals-frame.ts';
+import type { SignalMessage } from '../protocol/mesh.ts';
 
-/** A signal on its way to its receiver: for which file, from whom, and the sender's data as the JSON text it sent (never parsed here). */
-export interface RelayedSignal {
-  fileId: string;
-  from: string;
-  fromUser: string;
-  data: string;
-}
+/** A signal on its way to its receiver: for which file, from whom, and the sender's data as the JSON text it sent (never parsed here); the mesh carries the same. */
+export type RelayedSignal = SignalMessage['signal'];
 
 export class Clients {
   /** A user's connections here: nearly always one (few.ts). */

@@ -9,7 +9,7 @@ import { TrackerCore, type ClientLink } from '../../tracker-server/core.ts';
 import { LoginLimiter } from '../../tracker-server/limits.ts';
 import { contextFor, runRequest, type RequestEdge } from '../../tracker-server/pipeline.ts';
 import { MemoryLog } from './memory-log.ts';
-import { readTrackerFrame } from '../../protocol/signals-frame.ts';
+import { readFrame } from './raw.ts';
 import { TEST_SCRYPT } from './tracker.ts';
 
 export interface MemoryClient extends ClientLink, RequestEdge {
@@ -37,11 +37,7 @@ export function memoryClient(core: TrackerCore, name: string, logins = new Login
     heard,
     send: (m) => void heard.push(m),
     // Read back as a client reads it (a relayed signal's data after its line).
-    sendText: (text) => {
-      const read = readTrackerFrame(text);
-      if (!read.ok) throw new Error(`the tracker wrote ${read.problem}`);
-      heard.push(read.value as unknown as TrackerEvent);
-    },
+    sendText: (text) => void heard.push(readFrame(text) as unknown as TrackerEvent),
     get helloDone() {
       return helloDone;
     },
