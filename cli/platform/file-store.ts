@@ -106,16 +106,18 @@ export class FilePieceStore implements PieceStore {
   }
 
   async putFile(file: StoredFile): Promise<void> {
+    // The record as it is at the call: the caller may change its object while we load.
+    const { meta: _meta, ...rest } = file;
+    const have = file.have.slice();
+    const metaText = JSON.stringify(file.meta);
     await this.#load();
     const e = this.#entry(file.fileId);
-    const metaText = JSON.stringify(file.meta);
     if (metaText !== e.metaText) {
       await atomicWrite(join(this.#dir, `${file.fileId}.meta.json`), metaText);
       e.meta = JSON.parse(metaText) as FileMeta;
       e.metaText = metaText;
     }
-    const { meta: _meta, ...rest } = file;
-    e.record = { ...rest, have: file.have.slice() };
+    e.record = { ...rest, have };
     if (file.state === 'complete' && e.partial && file.source === 'store') await this.#finish(e);
     await this.#save(e);
   }

@@ -217,6 +217,27 @@ export const pieceStoreContract: ContractCase[] = [
     },
   },
   {
+    name: 'progress saved while pieces land keeps the bitfield given to putFile, and every piece it claims reads back',
+    async run(make) {
+      const store = await make();
+      await store.putFile(record(A, 8));
+      const rec = record(A, 8);
+      for (let i = 0; i < 4; i++) {
+        await store.putPiece(A, i, bytes(3000, 600 + i));
+        rec.have[0]! |= 0x80 >> i;
+      }
+      // A store may wait before it writes the record (the OPFS store flushes the pieces first):
+      // the engine meanwhile sets more bits, which this save must not claim.
+      const saving = store.putFile(rec);
+      rec.have[0] = 0xff;
+      const landing = store.putPiece(A, 4, bytes(3000, 604));
+      await Promise.all([saving, landing]);
+      const got = await store.getFile(A);
+      check(got!.have[0] === 0xf0, `the saved bitfield is ${got!.have[0]!.toString(2)}, not 11110000 as given to putFile`);
+      for (let i = 0; i < 4; i++) sameBytes(await store.getPiece(A, i), bytes(3000, 600 + i), `claimed piece ${i}`);
+    },
+  },
+  {
     name: 'concurrent writes of many pieces all land',
     async run(make) {
       const store = await make();
