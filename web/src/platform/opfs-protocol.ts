@@ -7,6 +7,7 @@
 export type OpfsRequest =
   | { id: number; op: 'probe' }
   | { id: number; op: 'write'; dir: string; file: string; index: number; slot: number; bytes: Uint8Array }
+  | { id: number; op: 'flush'; dir: string; file: string }
   | { id: number; op: 'read'; dir: string; file: string; index: number; slot: number }
   | { id: number; op: 'lengths'; dir: string; file: string; count: number }
   | { id: number; op: 'delete'; dir: string; file: string }
@@ -15,7 +16,8 @@ export type OpfsRequest =
 /**
  * `bytes`: a read's piece, or a write's piece handed back when another tab
  * holds the file; `written`: a write's buffer handed back once its bytes are
- * on disk, for the page to copy the next piece into.
+ * written (readable, not yet flushed: see opfs-worker.ts), for the page to
+ * copy the next piece into.
  */
 export type OpfsReply =
   | { id: number; ok: true; available?: boolean; bytes?: Uint8Array | null; lengths?: Uint32Array; locked?: boolean; written?: ArrayBuffer }

@@ -4,8 +4,17 @@
  * FileSystemSyncAccessHandle (only dedicated workers have one). Beside it an
  * index file holds each piece's length (u32, 0: not stored), written after
  * the piece's bytes, so a piece is never "stored" before its bytes are.
- * Writing here costs about a fifth of an IndexedDB Blob per piece
- * (bench/piece-store.ts): no copy to the browser process, no transaction.
+ *
+ * A write answers once its bytes are written (readable and servable), not
+ * flushed. The flush (an fsync of both files) comes with a `flush` request,
+ * which the store sends before it saves the download's record
+ * (flush-before-save.ts): so a `have` bitfield on disk never claims a piece
+ * the disk may not hold, and a download pays one flush per record save (at
+ * most one a second) instead of one per turn of this worker's loop, which
+ * at full speed was one per piece (docs/transfer-profile.md). Pieces
+ * written after the last save and lost to a power cut are the ones
+ * recovery checks anyway: client/recover-stored.ts reads the index, hashes
+ * each such piece and keeps only those that match.
  *
  * Two tabs of one user each run a worker. Handles open in Chromium's
  * 'readwrite-unsafe' mode, which lets both write (the same verified bytes at
@@ -33,9 +42,8 @@ interface Open {
 
 /** Handles by `dir/file`; `null` while another tab holds the file's exclusive lock. */
 const opened = new Map<string, Promise<Open | null>>();
-/** Writes done and not yet flushed: their answers wait for the flush (see flushSoon). */
-let unflushed: { reply: () => void; fail: (err: Error) => void; open: Open }[] = [];
-let flushTimer: ReturnType<typeof setTimeout> | undefined;
+/** Files written since their last flush (see the `flush` request). */
+const unflushed = new Set<Open>();
 
 const post = (reply: OpfsReply, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(reply, transfer);
 
@@ -78,36 +86,12 @@ function closeOpen(key: string): Promise<void> {
   return (p ?? Promise.resolve(null)).then(
     (o) => {
       if (!o) return;
-      unflushed = unflushed.filter((w) => (w.open === o ? (w.reply(), false) : true));
+      unflushed.delete(o);
       o.data.close();
       o.index.close();
     },
     () => undefined,
   );
-}
-
-/**
- * putPiece resolves once its bytes are written and flushed. The flush
- * (fsync) is what makes "stored" survive a power cut as the `have` bitfield
- * written after it does; one flush per piece would cost a disk round trip
- * per 512 KiB, so writes that arrive together share one: answers wait for a
- * flush on the next turn of the worker's event loop, after the pieces queued
- * meanwhile are written.
- */
-function flushSoon(): void {
-  flushTimer ??= setTimeout(() => {
-    flushTimer = undefined;
-    const batch = unflushed;
-    unflushed = [];
-    const handles = new Set<SyncHandle>();
-    for (const w of batch) handles.add(w.open.data).add(w.open.index);
-    try {
-      for (const h of handles) h.flush();
-      for (const w of batch) w.reply();
-    } catch (err) {
-      for (const w of batch) w.fail(err as Error);
-    }
-  }, 0);
 }
 
 /** Writes all of `bytes` or throws an Error that says why (a full disk, a short write). */
@@ -172,12 +156,22 @@ async function handle(req: OpfsRequest): Promise<void> {
       writeAll(o.data, req.bytes, req.index * req.slot, req.index, 'its bytes');
       // The length last: a piece whose bytes did not all land is never listed as stored.
       writeAll(o.index, u32(req.bytes.byteLength), req.index * 4, req.index, 'its index entry');
-      unflushed.push({
-        open: o,
-        reply: () => post({ id: req.id, ok: true, written: req.bytes.buffer as ArrayBuffer }, [req.bytes.buffer]),
-        fail: (err) => post({ id: req.id, ok: false, error: `could not store piece ${req.index}: flushing failed (${err.message})` }),
-      });
-      return flushSoon();
+      unflushed.add(o);
+      return post({ id: req.id, ok: true, written: req.bytes.buffer as ArrayBuffer }, [req.bytes.buffer]);
+    }
+    case 'flush': {
+      // Only a file this worker wrote can be unflushed; opening one here would only flush nothing.
+      const o = opened.has(`${req.dir}/${req.file}`) ? await open(req.dir, req.file) : null;
+      if (o && unflushed.has(o)) {
+        try {
+          o.data.flush();
+          o.index.flush();
+        } catch (err) {
+          throw new Error(`could not make the stored pieces durable: flushing failed (${(err as Error).message})`);
+        }
+        unflushed.delete(o);
+      }
+      return post({ id: req.id, ok: true });
     }
     case 'read': {
       const o = await open(req.dir, req.file);

@@ -20,6 +20,8 @@ import { del, get, set } from 'idb-keyval';
 import { BufferPool } from '../../../client/buffer-pool.ts';
 import { PIECE_SIZE } from '../../../protocol/constants.ts';
 import { IdbPieceStore } from './idb-store.ts';
+import { FlushBeforeSave } from './flush-before-save.ts';
+import type { StoredFile } from '../../../client/ports.ts';
 import { opfsClient, type OpfsClient } from './opfs-client.ts';
 
 export type PieceBackend = 'idb' | 'opfs';
@@ -28,7 +30,7 @@ const markerKey = (fileId: string): IDBValidKey => ['pieces-in', fileId];
 
 /** Every piece sits at `index * SLOT` in its file: the protocol's one piece size (a larger piece goes to IndexedDB). */
 const SLOT = PIECE_SIZE;
-/** Copies in flight to the worker at full speed: the pieces waiting for one flush. */
+/** Copies in flight to the worker at full speed: the pieces it has not yet written. */
 const COPIES_KEPT = 4;
 
 export class BrowserPieceStore extends IdbPieceStore {
@@ -42,6 +44,8 @@ export class BrowserPieceStore extends IdbPieceStore {
   #clears = 0;
   /** Writes under way, per file: deleteFile waits for them. */
   readonly #writing = new Map<string, Set<Promise<void>>>();
+  /** OPFS pieces are written unflushed: a record is saved only once those it claims are flushed. */
+  readonly #flushes = new FlushBeforeSave((fileId) => this.#opfs!.call({ op: 'flush', dir: this.dbName, file: fileId }).then(() => undefined));
 
   /** `opfs: false` keeps every new file in IndexedDB (tests; the fallback). */
   constructor(dbName: string, options: { opfs?: boolean } = {}) {
@@ -98,6 +102,7 @@ export class BrowserPieceStore extends IdbPieceStore {
       }
       const r = await this.#opfs.call({ op: 'write', dir: this.dbName, file: fileId, index, slot: SLOT, bytes }, [bytes.buffer]);
       if (r.locked && r.bytes) return super.putPiece(fileId, index, r.bytes);
+      this.#flushes.written(fileId);
       if (r.written) this.#copies.give(r.written);
     })();
     const underWay = this.#writing.get(fileId) ?? new Set();
@@ -108,6 +113,14 @@ export class BrowserPieceStore extends IdbPieceStore {
       if (underWay.size === 0 && this.#writing.get(fileId) === underWay) this.#writing.delete(fileId);
     });
     return write;
+  }
+
+  /** Saves the record once the OPFS pieces written before it are flushed (flush-before-save.ts). */
+  override async putFile(file: StoredFile): Promise<void> {
+    // The bitfield as it is now: the caller keeps setting bits while the flush runs.
+    const record = { ...file, have: new Uint8Array(file.have) };
+    await this.#flushes.settled(file.fileId);
+    return super.putFile(record);
   }
 
   #generationOf(fileId: string): string {
@@ -172,6 +185,7 @@ export class BrowserPieceStore extends IdbPieceStore {
     const backend = await this.backendOf(fileId);
     // The records go even if the OPFS file cannot (another tab's exclusive handle): a later
     // download of the same id finds its pieces there, the same verified bytes.
+    this.#flushes.forget(fileId);
     const removed = backend === 'opfs' && this.#opfs ? this.#opfs.call({ op: 'delete', dir: this.dbName, file: fileId }).then(() => undefined, (err: Error) => err) : undefined;
     await super.deleteFile(fileId);
     await del(markerKey(fileId), this.kv);
