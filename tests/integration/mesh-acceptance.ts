@@ -417,7 +417,10 @@ export function meshAcceptanceSuite(kind: BusKind): void {
       for (const s of storms) await s.stop();
       assert.deepEqual(storms.flatMap((s) => s.errors), []);
       const { versionVector } = await mesh.converged(30_000);
-      for (let i = 0; i < 3; i++) assert.ok((versionVector[`t${i}`] ?? 0) >= storms[i]!.acked, `t${i}'s acknowledged writes are counted`);
+      // Counted over every origin, as for the single storm above: a storm client whose tracker was too
+      // busy to answer its liveness ping moves to another tracker, and its later writes are that one's ops.
+      const ops = Object.values(versionVector).reduce((n, seq) => n + seq, 0);
+      assert.ok(ops >= acked(), `every acknowledged write is counted: ${ops} ops (${JSON.stringify(versionVector)}), ${acked()} acknowledged`);
       await assertEveryOpEverywhere(mesh, versionVector);
     });
   }
