@@ -4,6 +4,8 @@
  * FileSystemSyncAccessHandle (only dedicated workers have one). Beside it an
  * index file holds each piece's length (u32, 0: not stored), written after
  * the piece's bytes, so a piece is never "stored" before its bytes are.
+ * Writing here costs about a fifth of an IndexedDB Blob per piece
+ * (bench/piece-store.ts): no copy to the browser process, no transaction.
  *
  * A write answers once its bytes are written (readable and servable), not
  * flushed. The flush (an fsync of both files) comes with a `flush` request,
