@@ -136,6 +136,35 @@ test('OPFS piece store in Chromium', { timeout: 180_000 }, async (t) => {
     assert.deepEqual(got, { partialOk: true, size: 2 * 512 * 1024 + 10, ends: [1, 2, 3] });
   });
 
+  await t.test('a file marked complete with a piece missing or short in OPFS is refused, never saved with a hole', async () => {
+    const got = await person.page.evaluate(async () => {
+      const h = window.meshdropHarness;
+      const size = h.PIECE_SIZE;
+      const store = h.pieceStoreOf('hal');
+      await store.clear();
+      const meta = { groupId: 'g', name: 'holes.bin', size: 3 * size, pieceSize: size, pieceHashes: ['a', 'b', 'c'].map((c) => c.repeat(40)) };
+      const outcome = async (f: string, pieces: [number, number][]) => {
+        for (const [i, n] of pieces) await store.putPiece(f, i, new Uint8Array(n).fill(i + 1));
+        // A record that claims more than the store holds (a bug elsewhere, or a disk that lost pieces): the save must notice.
+        await store.putFile({ fileId: f, meta, have: new Uint8Array([0b1110_0000]), state: 'complete', source: 'store', origin: 'downloaded', addedAt: 1 });
+        return h.storedFileBlob(store, (await store.getFile(f))!).then(
+          (b) => `saved ${b.size} bytes`,
+          (e: Error) => `${e.name}: ${e.message}`,
+        );
+      };
+      return {
+        // Piece 1 never written: the OPFS file has zeros where it should be.
+        hole: await outcome('5'.repeat(40), [[0, size], [2, size]]),
+        // Piece 1 stored shorter than a full piece: the bytes after it would shift.
+        short: await outcome('6'.repeat(40), [[0, size], [1, 1000], [2, size]]),
+        whole: await outcome('7'.repeat(40), [[0, size], [1, size], [2, size]]),
+      };
+    });
+    assert.match(got.hole, /^IncompleteFileError: .*piece 1 of 3 is not stored/);
+    assert.match(got.short, /^IncompleteFileError: .*add up to/);
+    assert.equal(got.whole, `saved ${3 * 512 * 1024} bytes`);
+  });
+
   await t.test('a full disk rejects putPiece with an error that says so, and the store stays usable', async () => {
     const cdp = await person.context.newCDPSession(person.page);
     const origin = new URL(tracker.httpUrl).origin;

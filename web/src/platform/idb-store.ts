@@ -133,6 +133,15 @@ export class IdbPieceStore implements PieceStore {
     return get<Blob>(pieceKey(fileId, index), this.kv);
   }
 
+  /**
+   * The finished file as one Blob where the store holds it end to end, else
+   * undefined (save.ts then builds it from the piece Blobs). IndexedDB keeps
+   * a Blob per piece, so never here.
+   */
+  async getWholeBlob(_file: StoredFile): Promise<Blob | undefined> {
+    return undefined;
+  }
+
   /** Every stored piece Blob of a file, in index order (undefined where a piece is missing). */
   async getPieceBlobs(fileId: string, count: number): Promise<(Blob | undefined)[]> {
     const entries = await this.kv('readonly', async (s) => {

@@ -22,6 +22,8 @@ export class IncompleteFileError extends Error {
 
 /** The finished file as one Blob over its stored pieces (nothing read yet). */
 export async function storedFileBlob(store: IdbPieceStore, file: StoredFile): Promise<Blob> {
+  const whole = await store.getWholeBlob(file);
+  if (whole) return whole;
   const count = file.meta.pieceHashes.length;
   const blobs = await store.getPieceBlobs(file.fileId, count);
   const missing = blobs.findIndex((b) => b === undefined);
