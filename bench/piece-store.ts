@@ -29,7 +29,14 @@
  *
  *   npm run build:test && npm run bench -- piece-store [--size-mb 128] [--runs 3]
  *
- * Prints each way's CPU-ms/MB, the keeping ways' cost above `copy`; the last line is one JSON object.
+ * And what a save of a finished download costs the page before the
+ * browser reads a byte (`--save-mb`, default 1024; 4096 is issue 12 item
+ * 4's file): the whole file as one Blob the way the app builds it
+ * (`storedFileBlob`: one slice of the OPFS file) against a Blob per piece
+ * composed into one (what it did before), time and renderer RSS kept each.
+ *
+ * Prints each way's CPU-ms/MB, the keeping ways' cost above `copy`, the save
+ * figures; the last line is one JSON object.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -38,11 +45,11 @@ import { parseArgs } from 'node:util';
 import { randomFile } from './lib/files.ts';
 import { launchPerson } from '../tests/helpers/browser.ts';
 import { startTestTracker } from '../tests/helpers/tracker.ts';
-import { cpuMs } from './lib/browser-procs.ts';
+import { cpuMs, rendererRss } from './lib/browser-procs.ts';
 import { median, round } from './lib/stats.ts';
 
-const { values } = parseArgs({ options: { 'size-mb': { type: 'string' }, runs: { type: 'string' } } });
-const cfg = { sizeMb: Number(values['size-mb'] ?? 128), runs: Number(values.runs ?? 3) };
+const { values } = parseArgs({ options: { 'size-mb': { type: 'string' }, 'save-mb': { type: 'string' }, runs: { type: 'string' } } });
+const cfg = { sizeMb: Number(values['size-mb'] ?? 128), saveMb: Number(values['save-mb'] ?? 1024), runs: Number(values.runs ?? 3) };
 const WAYS = ['copy', 'sha1', 'idb', 'app', 'opfs', 'read', 'read8'] as const;
 type Way = (typeof WAYS)[number];
 
@@ -135,6 +142,37 @@ function store(way: Way, pieces: number, run: number): Promise<void> {
   );
 }
 
+/** Stores a complete file of `pieces` pieces in the app's store, for the save figures. */
+function storeComplete(pieces: number): Promise<void> {
+  return person.page.evaluate(async (pieces) => {
+    const h = window.meshdropHarness;
+    const store = h.pieceStoreOf('bench-save');
+    await store.clear();
+    const fileId = 'e'.repeat(40);
+    const piece = new Uint8Array(h.PIECE_SIZE).fill(5);
+    for (let i = 0; i < pieces; i++) await store.putPiece(fileId, i, piece);
+    const meta = { groupId: 'g', name: 'saved.bin', size: pieces * h.PIECE_SIZE, pieceSize: h.PIECE_SIZE, pieceHashes: Array.from({ length: pieces }, () => 'a'.repeat(40)) };
+    await store.putFile({ fileId, meta, have: new Uint8Array(Math.ceil(pieces / 8)).fill(255), state: 'complete', source: 'store', origin: 'downloaded', addedAt: 1 });
+  }, pieces);
+}
+
+/** Builds the finished file's Blob one way and keeps it (as a save holds it while the browser reads): ms taken, renderer RSS added. */
+async function prepareSave(way: 'app' | 'perPiece'): Promise<{ ms: number; rssMiB: number }> {
+  const before = await rendererRss(person);
+  const ms = await person.page.evaluate(async (way) => {
+    const h = window.meshdropHarness;
+    const store = h.pieceStoreOf('bench-save');
+    const file = (await store.getFile('e'.repeat(40)))!;
+    const t0 = performance.now();
+    const blob = way === 'app' ? await h.storedFileBlob(store, file) : new Blob((await store.getPieceBlobs(file.fileId, file.meta.pieceHashes.length)) as Blob[]);
+    (globalThis as { benchSaveBlob?: Blob }).benchSaveBlob = blob;
+    return performance.now() - t0;
+  }, way);
+  const rssMiB = ((await rendererRss(person)) - before) / 1024 / 1024;
+  await person.page.evaluate(() => delete (globalThis as { benchSaveBlob?: Blob }).benchSaveBlob);
+  return { ms, rssMiB };
+}
+
 const pieces = Math.ceil((cfg.sizeMb * 1024 * 1024) / (512 * 1024));
 const mb = (pieces * 512 * 1024) / 1e6;
 const perMb = Object.fromEntries(WAYS.map((w) => [w, [] as number[]])) as Record<Way, number[]>;
@@ -160,7 +198,19 @@ try {
   console.log(`median CPU-ms/MB: ${WAYS.map((w) => `${w} ${medians[w]}`).join(', ')}`);
   console.log(`above the copy: ${Object.entries(above).map(([w, v]) => `${w} ${v}`).join(', ')}; opfs against idb ${round(above.opfs! / above.idb!, 2)}, the app's store against idb ${round(above.app! / above.idb!, 2)}`);
   console.log(`serving: read ${medians.read} CPU-ms/MB a piece at a time in random order, ${medians.read8} eight pieces a read in order`);
-  console.log(JSON.stringify({ config: cfg, cpuMsPerMb: medians, aboveCopy: above, opfsVsIdb: round(above.opfs! / above.idb!, 2), appVsIdb: round(above.app! / above.idb!, 2), read8VsRead: round(medians.read8 / medians.read, 2) }));
+  const savePieces = Math.ceil((cfg.saveMb * 1024 * 1024) / (512 * 1024));
+  console.log(`# preparing the save of a finished ${cfg.saveMb} MiB download (${savePieces} pieces in OPFS)`);
+  await storeComplete(savePieces);
+  const save = { app: [] as { ms: number; rssMiB: number }[], perPiece: [] as { ms: number; rssMiB: number }[] };
+  for (let run = 0; run < cfg.runs; run++) {
+    for (const way of run % 2 ? (['perPiece', 'app'] as const) : (['app', 'perPiece'] as const)) save[way].push(await prepareSave(way));
+    console.log(`run ${run + 1}: the app's way ${round(save.app.at(-1)!.ms)} ms, +${round(save.app.at(-1)!.rssMiB)} MiB renderer RSS; a Blob per piece ${round(save.perPiece.at(-1)!.ms)} ms, +${round(save.perPiece.at(-1)!.rssMiB)} MiB`);
+  }
+  const saveMedians = Object.fromEntries(
+    (['app', 'perPiece'] as const).map((w) => [w, { ms: round(median(save[w].map((r) => r.ms))), rssMiB: round(median(save[w].map((r) => r.rssMiB))) }]),
+  );
+  console.log(`median: the app's way ${saveMedians.app!.ms} ms, +${saveMedians.app!.rssMiB} MiB; a Blob per piece ${saveMedians.perPiece!.ms} ms, +${saveMedians.perPiece!.rssMiB} MiB`);
+  console.log(JSON.stringify({ config: cfg, cpuMsPerMb: medians, aboveCopy: above, opfsVsIdb: round(above.opfs! / above.idb!, 2), appVsIdb: round(above.app! / above.idb!, 2), read8VsRead: round(medians.read8 / medians.read, 2), savePrep: saveMedians }));
 } finally {
   for (const fn of teardowns.reverse()) await Promise.resolve(fn()).catch(() => undefined);
 }
