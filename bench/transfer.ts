@@ -199,9 +199,10 @@ async function sampleMemory(p: Person): Promise<{ stop(): Promise<PageMemory & {
 /**
  * Section 4's baseline (`--big-raw`): the same bytes over a raw data channel
  * between two fresh browsers, no Meshdrop code, the receiving page's renderer
- * RSS sampled as the downloading page's is. Chromium frees a received
- * message's buffer only at a full garbage collection, so a receiver's RSS
- * swings with the collector's timing whatever the page does with the bytes.
+ * RSS sampled as the downloading page's is. A received message's buffer is
+ * not freed when the page drops it, nor when it detaches it, only by a later
+ * collection, so a receiver's RSS swings with the collector's timing
+ * whatever the page does with the bytes (docs/transfer-profile.md).
  */
 async function bigRawRun(mb: number): Promise<{ rssMiB: number; MBps: number }> {
   const sender = await person(`bigrawsend${mb}`);
