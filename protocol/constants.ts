@@ -24,7 +24,7 @@ export const PIECE_SIZE = 512 * 1024;
 
 /**
  * A block is what one data-channel message carries. Chromium caps a message at
- * 256 KiB; 64 KiB measured as fast as larger sizes here (BROWSER.md), and keeps
+ * 256 KiB; 64 KiB measured as fast as larger sizes here (docs/transfer-profile.md), and keeps
  * a lost or cancelled request cheap.
  */
 export const BLOCK_SIZE = 64 * 1024;
@@ -221,7 +221,7 @@ export const REQUEST_BATCH_BLOCKS = 8;
 
 /**
  * Open peer connections per file. Each WebRTC connection costs a browser a few
- * MB and some CPU, and BROWSER.md measured that two cores are saturated by one
+ * MB and some CPU, and two cores were measured saturated by one
  * or two channels, so more peers than this add nothing but overhead.
  */
 export const MAX_PEERS_PER_FILE = 12;

@@ -1,6 +1,6 @@
 /**
  * Real Chromium for end-to-end tests: one browser process per simulated
- * person, each with its own on-disk profile (IndexedDB on disk, BROWSER.md),
+ * person, each with its own on-disk profile (IndexedDB on disk, as a user has it),
  * closed and deleted at teardown. Console errors and page crashes are
  * collected and listed in the message of any failure that `check` reports.
  */
@@ -14,7 +14,7 @@ import type { Teardown } from './tracker.ts';
 export const CHROMIUM = process.env.MESHDROP_CHROMIUM ?? '/usr/bin/chromium';
 
 /**
- * Flags from BROWSER.md: no sandbox/GPU in CI containers, no QUIC, and no
+ * Flags for headless CI: no sandbox/GPU in CI containers, no QUIC, and no
  * background networking (without those Chromium keeps dialling hosts this
  * machine cannot reach). mDNS hiding off so chosen addresses read in logs.
  */

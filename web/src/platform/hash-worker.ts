@@ -4,7 +4,7 @@
  * share keeps the tab responsive.
  *
  * WebCrypto's SHA-1 runs at ~1400 MB/s here against ~73 MB/s for
- * @noble/hashes (BROWSER.md), so it is used whenever it exists; it does not
+ * @noble/hashes (measured in Chromium on this project's machines), so it is used whenever it exists; it does not
  * on plain-http pages from a LAN address (not a secure context), and there
  * noble's pure-JS SHA-1 takes over with the same results.
  */

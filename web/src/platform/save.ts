@@ -1,10 +1,12 @@
 /**
  * Saving a finished download without building it in memory.
  *
- * The whole file is a Blob made of the stored piece Blobs: Chromium keeps
- * those on disk, and a Blob of Blobs only references them (512 MiB streamed
+ * The whole file is a Blob over what is on disk: one slice of the OPFS
+ * file where the store holds the pieces end to end (getWholeBlob), else a
+ * Blob made of the stored piece Blobs. Chromium keeps those on disk, and a
+ * Blob of Blobs only references them (512 MiB streamed
  * kept the renderer under 360 MiB; `arrayBuffer()` of it took 800 MiB,
- * BROWSER.md). Where the File System Access API exists (Chromium desktop) its
+ * measured in Chromium). Where the File System Access API exists (Chromium desktop) its
  * stream is piped into a file the user picks; elsewhere a Blob URL is handed to
  * the browser's own download, which reads it from disk as it writes.
  */
@@ -20,7 +22,7 @@ export class IncompleteFileError extends Error {
   override readonly name = 'IncompleteFileError';
 }
 
-/** The finished file as one Blob over its stored pieces (nothing read yet). */
+/** The finished file as one Blob over its stored pieces (nothing read yet); refuses a file with a piece missing or short. */
 export async function storedFileBlob(store: IdbPieceStore, file: StoredFile): Promise<Blob> {
   const whole = await store.getWholeBlob(file);
   if (whole) return whole;
