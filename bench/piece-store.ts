@@ -27,7 +27,7 @@
  * - `read8`: eight pieces per read, in order: what a read-ahead would cost
  *   if pieces were asked for in order.
  *
- *   npm run build:test && npm run bench -- piece-store [--size-mb 128] [--runs 3]
+ *   npm run build:test && npm run bench -- piece-store [--size-mb 128] [--save-mb 1024] [--runs 3]
  *
  * And what a save of a finished download costs the page before the
  * browser reads a byte (`--save-mb`, default 1024; 4096 is issue 12 item
