@@ -35,8 +35,11 @@
  *
  * `--base-web-dir` (section 1) also runs the build in that directory (e.g.
  * main's, built before a change) in each run, on a second tracker with its
- * own two browsers, right after the raw channel and this build: before and
- * after, each against the raw channel of the same run.
+ * own two browsers, right after the raw channel, the two builds taking
+ * turns going first: before and after, each against the raw channel of the
+ * same run. Each transfer of section 1 also prints the share of the
+ * machine's UDP datagrams dropped for a full socket buffer during it
+ * (lib/udp-drops.ts): the losses SCTP slows down for.
  *
  * `--quick` shrinks every size (64/16/256 MiB, big 256 against 64, one run) for a smoke run.
  * Prints figures; the last line is one JSON object with every figure.
@@ -55,6 +58,7 @@ import { randomFile } from './lib/files.ts';
 import { timedDownload, watched } from './lib/harness.ts';
 import { cpuMs, rendererRss, threadCpuMs } from './lib/browser-procs.ts';
 import { profilePage, type ProfileSummary } from './lib/cpu-profile.ts';
+import { dropsPerMille, udpCounters } from './lib/udp-drops.ts';
 
 const { values } = parseArgs({
   options: {
@@ -276,8 +280,9 @@ try {
     await formGroup('bench', seeder, [leecher]);
     const file = await randomFile(workDir, 'one.bin', cfg.sizeMb);
     const { fileId } = await share(seeder, file.path, 'bench');
-    const raw: { rate: number; cpu: number }[] = [];
-    const mesh: { rate: number; cpu: number }[] = [];
+    // `lost`: per mille of the machine's UDP datagrams dropped for a full socket buffer during the transfer (lib/udp-drops.ts).
+    const raw: { rate: number; cpu: number; lost: number }[] = [];
+    const mesh: { rate: number; cpu: number; lost: number }[] = [];
     // --base-web-dir: the other build, its own tracker and two browsers, the same file.
     const baseTracker = values['base-web-dir'] ? await startTestTracker(t, { webDir: values['base-web-dir'] }) : undefined;
     let basePair: { seeder: Person; leecher: Person; fileId: string } | undefined;
@@ -287,7 +292,7 @@ try {
       await formGroup('bench', bs, [bl]);
       basePair = { seeder: bs, leecher: bl, fileId: (await share(bs, file.path, 'bench')).fileId };
     }
-    const base: { rate: number; cpu: number }[] = [];
+    const base: { rate: number; cpu: number; lost: number }[] = [];
     for (let run = 0; run < cfg.runs; run++) {
       // Raw: 64 KiB messages (Meshdrop's block size), bufferedamountlow backpressure, signals through this process.
       const id = `raw-${run}`;
@@ -298,6 +303,7 @@ try {
       const rawProfiling = values.profile && run === cfg.runs - 1 ? await Promise.all([profilePage(seeder.page), profilePage(leecher.page)]) : undefined;
       const th0 = values.threads ? await threadsOf([seeder, leecher]) : undefined;
       const cpu0 = await cpuOf([seeder, leecher]);
+      const udp0 = await udpCounters();
       const t0 = performance.now();
       const total = file.size;
       const [got] = await Promise.all([
@@ -305,6 +311,7 @@ try {
         seeder.page.evaluate(([i, n]) => window.meshdropHarness.rawChannelBench.send(i as string, n as number, 65536), [id, total] as const),
       ]);
       const ms = performance.now() - t0;
+      const rawLost = dropsPerMille(udp0, await udpCounters());
       const cpu = (await cpuOf([seeder, leecher])) - cpu0;
       if (th0) addThreads('raw', th0, await threadsOf([seeder, leecher]));
       if (rawProfiling) {
@@ -314,37 +321,53 @@ try {
         result.rawProfile = { sender: ps, receiver: pl };
       }
       assert.ok(got.bytes >= total);
-      raw.push({ rate: mbps(total, ms), cpu: cpu / (total / 1e6) });
+      raw.push({ rate: mbps(total, ms), cpu: cpu / (total / 1e6), lost: rawLost });
       await seeder.page.evaluate((i) => window.meshdropHarness.rawChannelBench.close(i), id);
       await leecher.page.evaluate((i) => window.meshdropHarness.rawChannelBench.close(i), id);
 
       // --profile: CDP Profiler on both pages during the last Meshdrop run (the figures of that run carry its overhead).
-      const profiling = values.profile && run === cfg.runs - 1 ? await Promise.all([profilePage(seeder.page), profilePage(leecher.page)]) : undefined;
-      const mth0 = values.threads ? await threadsOf([seeder, leecher]) : undefined;
-      const c0 = await cpuOf([seeder, leecher]);
-      const dms = await watched(leecher, fileId, timedDownload(leecher, fileId));
-      const dcpu = (await cpuOf([seeder, leecher])) - c0;
-      if (mth0) addThreads('meshdrop', mth0, await threadsOf([seeder, leecher]));
-      if (profiling) {
-        const [ps, pl] = await Promise.all(profiling.map((p) => p.stop(15)));
-        printProfile('seeder', ps!, file.size);
-        printProfile('leecher', pl!, file.size);
-        result.profile = { seeder: ps, leecher: pl };
+      const thisBuild = async () => {
+        const profiling = values.profile && run === cfg.runs - 1 ? await Promise.all([profilePage(seeder.page), profilePage(leecher.page)]) : undefined;
+        const mth0 = values.threads ? await threadsOf([seeder, leecher]) : undefined;
+        const c0 = await cpuOf([seeder, leecher]);
+        const u0 = await udpCounters();
+        const dms = await watched(leecher, fileId, timedDownload(leecher, fileId));
+        const lost = dropsPerMille(u0, await udpCounters());
+        const dcpu = (await cpuOf([seeder, leecher])) - c0;
+        if (mth0) addThreads('meshdrop', mth0, await threadsOf([seeder, leecher]));
+        if (profiling) {
+          const [ps, pl] = await Promise.all(profiling.map((p) => p.stop(15)));
+          printProfile('seeder', ps!, file.size);
+          printProfile('leecher', pl!, file.size);
+          result.profile = { seeder: ps, leecher: pl };
+        }
+        mesh.push({ rate: mbps(file.size, dms), cpu: dcpu / (file.size / 1e6), lost });
+        await removeFile(leecher, fileId); // the next run downloads from scratch
+      };
+      const baseBuild = async (pair: NonNullable<typeof basePair>) => {
+        const bth0 = values.threads ? await threadsOf([pair.seeder, pair.leecher]) : undefined;
+        const b0 = await cpuOf([pair.seeder, pair.leecher]);
+        const u0 = await udpCounters();
+        const bms = await watched(pair.leecher, pair.fileId, timedDownload(pair.leecher, pair.fileId));
+        const lost = dropsPerMille(u0, await udpCounters());
+        const bcpu = (await cpuOf([pair.seeder, pair.leecher])) - b0;
+        if (bth0) addThreads('base', bth0, await threadsOf([pair.seeder, pair.leecher]));
+        base.push({ rate: mbps(file.size, bms), cpu: bcpu / (file.size / 1e6), lost });
+        await removeFile(pair.leecher, pair.fileId);
+      };
+      // The two builds take turns going first after the raw channel: whichever goes second meets a warmer, fuller machine.
+      if (basePair && run % 2 === 1) {
+        await baseBuild(basePair);
+        await thisBuild();
+      } else {
+        await thisBuild();
+        if (basePair) await baseBuild(basePair);
       }
-      mesh.push({ rate: mbps(file.size, dms), cpu: dcpu / (file.size / 1e6) });
-      log(`run ${run + 1}: raw ${round(raw.at(-1)!.rate)} MB/s (${round(raw.at(-1)!.cpu)} CPU-ms/MB), meshdrop ${round(mesh.at(-1)!.rate)} MB/s (${round(mesh.at(-1)!.cpu)} CPU-ms/MB)`);
-      await removeFile(leecher, fileId); // the next run downloads from scratch
+      const [r, m] = [raw.at(-1)!, mesh.at(-1)!];
+      log(`run ${run + 1}: raw ${round(r.rate)} MB/s (${round(r.cpu)} CPU-ms/MB, ${round(r.lost, 2)}‰ UDP lost), meshdrop ${round(m.rate)} MB/s (${round(m.cpu)} CPU-ms/MB, ${round(m.lost, 2)}‰ lost)`);
       if (basePair) {
-        const bth0 = values.threads ? await threadsOf([basePair.seeder, basePair.leecher]) : undefined;
-        const b0 = await cpuOf([basePair.seeder, basePair.leecher]);
-        const bms = await watched(basePair.leecher, basePair.fileId, timedDownload(basePair.leecher, basePair.fileId));
-        const bcpu = (await cpuOf([basePair.seeder, basePair.leecher])) - b0;
-        if (bth0) addThreads('base', bth0, await threadsOf([basePair.seeder, basePair.leecher]));
-        base.push({ rate: mbps(file.size, bms), cpu: bcpu / (file.size / 1e6) });
-        const r = raw.at(-1)!;
-        const [m, b] = [mesh.at(-1)!, base.at(-1)!];
-        log(`run ${run + 1}: base build ${round(b.rate)} MB/s (${round(b.cpu)} CPU-ms/MB); against raw: this build ×${round(m.rate / r.rate, 3)} rate, ×${round(m.cpu / r.cpu, 3)} CPU/MB; base ×${round(b.rate / r.rate, 3)} rate, ×${round(b.cpu / r.cpu, 3)} CPU/MB`);
-        await removeFile(basePair.leecher, basePair.fileId);
+        const b = base.at(-1)!;
+        log(`run ${run + 1}: base build ${round(b.rate)} MB/s (${round(b.cpu)} CPU-ms/MB, ${round(b.lost, 2)}‰ lost), ran ${run % 2 === 1 ? 'first' : 'second'}; against raw: this build ×${round(m.rate / r.rate, 3)} rate, ×${round(m.cpu / r.cpu, 3)} CPU/MB; base ×${round(b.rate / r.rate, 3)} rate, ×${round(b.cpu / r.cpu, 3)} CPU/MB`);
       }
     }
     const r = { rawMBps: round(median(raw.map((x) => x.rate)), 2), meshdropMBps: round(median(mesh.map((x) => x.rate)), 2), rawCpuMsPerMB: round(median(raw.map((x) => x.cpu))), meshdropCpuMsPerMB: round(median(mesh.map((x) => x.cpu))) };
@@ -352,7 +375,9 @@ try {
     const cpuRatio = round(r.meshdropCpuMsPerMB / r.rawCpuMsPerMB, 3);
     log(`median: raw ${r.rawMBps} MB/s, meshdrop ${r.meshdropMBps} MB/s, ratio ${ratio} (target ≥ 0.9)`);
     log(`median: CPU-ms/MB (both browsers) raw ${r.rawCpuMsPerMB}, meshdrop ${r.meshdropCpuMsPerMB}, ratio ${cpuRatio} (target ≤ 1.1)`);
-    result.oneSeeder = { ...r, ratio, cpuRatio, runs: { raw, meshdrop: mesh } };
+    const lost = { rawUdpLostPerMille: round(median(raw.map((x) => x.lost)), 2), meshdropUdpLostPerMille: round(median(mesh.map((x) => x.lost)), 2) };
+    log(`median: UDP datagrams dropped for a full socket buffer, raw ${lost.rawUdpLostPerMille}‰, meshdrop ${lost.meshdropUdpLostPerMille}‰ (what SCTP backs off for)`);
+    result.oneSeeder = { ...r, ratio, cpuRatio, ...lost, runs: { raw, meshdrop: mesh } };
     if (values.threads) {
       // Per thread, CPU-ms per MB over all runs: where the download spends what the raw channel does not.
       const perMb = (kind: string, k: string) => round((threadTotals.get(kind)?.get(k) ?? 0) / ((cfg.runs * file.size) / 1e6), 2);
@@ -371,13 +396,14 @@ try {
     }
     if (basePair) {
       // Medians of the per-run ratios: each run's raw channel is the yardstick for both builds in it.
-      const perRun = (xs: { rate: number; cpu: number }[]) => ({
+      const perRun = (xs: { rate: number; cpu: number; lost: number }[]) => ({
         ratio: round(median(xs.map((x, i) => x.rate / raw[i]!.rate)), 3),
         cpuRatio: round(median(xs.map((x, i) => x.cpu / raw[i]!.cpu)), 3),
+        udpLostPerMille: round(median(xs.map((x) => x.lost)), 2),
       });
       const now = perRun(mesh);
       const before = perRun(base);
-      log(`median of per-run ratios: this build ${now.ratio} rate, ${now.cpuRatio} CPU/MB; base build (${values['base-web-dir']}) ${before.ratio} rate, ${before.cpuRatio} CPU/MB`);
+      log(`median of per-run ratios: this build ${now.ratio} rate, ${now.cpuRatio} CPU/MB, ${now.udpLostPerMille}‰ lost; base build (${values['base-web-dir']}) ${before.ratio} rate, ${before.cpuRatio} CPU/MB, ${before.udpLostPerMille}‰ lost`);
       result.oneSeederBase = { webDir: values['base-web-dir'], thisBuild: now, baseBuild: before, runs: base };
       await basePair.seeder.close();
       await basePair.leecher.close();
