@@ -12,6 +12,7 @@ import { BlobPieceSource } from '../../web/src/platform/file-source.ts';
 import { IdbPieceStore } from '../../web/src/platform/idb-store.ts';
 import { BrowserPieceStore } from '../../web/src/platform/piece-store.ts';
 import { saveStoredFile, storedFileBlob } from '../../web/src/platform/save.ts';
+import { saveBatchFile } from '../../web/src/platform/save-batch.ts';
 import { rawChannelBench } from './harness-raw.ts';
 import { pieceStoreContract } from '../helpers/piece-store-contract.ts';
 import { HarnessSession, type SessionOptions } from './harness-session.ts';
@@ -24,6 +25,7 @@ const harness = {
   createBrowserPlatform,
   saveStoredFile,
   storedFileBlob,
+  saveBatchFile,
   rawChannelBench,
   /** The app's piece store of a user (bench/piece-store.ts writes through it). */
   pieceStoreOf,

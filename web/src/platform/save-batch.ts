@@ -4,7 +4,8 @@
  * folders and all, or one file through the browser's downloads. Each file is
  * a slice of the Blob over the stored pieces (save.ts storedFileBlob), so
  * nothing is built in memory: the browser streams the slice from disk
- * (save.ts saveBlobAs).
+ * (save.ts saveBlobAs). One file saved alone reads only the pieces it
+ * spans (batchFileBlob).
  */
 import { batchRanges, fileSlices } from '../../../protocol/batch.ts';
 import type { StoredFile } from '../../../client/ports.ts';
@@ -41,21 +42,39 @@ export async function saveBatchToFolder(store: IdbPieceStore, file: StoredFile):
 
 /**
  * One file of a batch, by its path, handed to the browser's own download
- * under its own name. Only the pieces covering it are read: the rest of the
- * batch may not be here (one file downloaded alone).
+ * under its own name.
  */
 export async function saveBatchFile(store: IdbPieceStore, file: StoredFile, path: string): Promise<void> {
   const files = file.meta.files ?? [];
   const index = files.findIndex((f) => f.path === path);
   if (index < 0) throw new Error(`${file.meta.name} has no file ${path}`);
-  const blobs = await store.getPieceBlobs(file.fileId, file.meta.pieceHashes.length);
+  saveBlobAs(await batchFileBlob(store, file, index), path.split('/').pop()!);
+}
+
+/**
+ * File `index` of a batch as a Blob over its stored bytes: a slice of the
+ * whole batch where the store holds it as one (getWholeBlob: a complete
+ * OPFS batch, nothing read), else the pieces covering that file and only
+ * those. The rest of the batch may not be here (one file downloaded
+ * alone), and a batch still downloading has its OPFS pieces read into
+ * memory, so reading every held piece would cost the page the whole
+ * batch's size to save one small file of it.
+ */
+export async function batchFileBlob(store: IdbPieceStore, file: StoredFile, index: number): Promise<Blob> {
+  const files = file.meta.files ?? [];
+  const range = batchRanges(files)[index];
+  if (!range) throw new RangeError(`${file.meta.name} has no file ${index}`);
+  const type = 'application/octet-stream';
+  const whole = await store.getWholeBlob(file);
+  if (whole) return whole.slice(range.start, range.end, type);
   const parts: Blob[] = [];
   for (const s of fileSlices(files, index, file.meta.pieceSize)) {
-    const piece = blobs[s.piece];
-    if (!piece) throw new IncompleteFileError(`${path}: piece ${s.piece} of ${file.meta.name} is not stored yet`);
+    const piece = await store.getPieceBlob(file.fileId, s.piece);
+    if (!piece) throw new IncompleteFileError(`${range.path}: piece ${s.piece} of ${file.meta.name} is not stored yet`);
+    if (piece.size < s.to) throw new IncompleteFileError(`${range.path}: piece ${s.piece} of ${file.meta.name} is stored shorter (${piece.size} bytes) than the file needs`);
     parts.push(piece.slice(s.from, s.to));
   }
-  saveBlobAs(new Blob(parts, { type: 'application/octet-stream' }), path.split('/').pop()!);
+  return new Blob(parts, { type });
 }
 
 async function folderFor(root: FileSystemDirectoryHandle, made: Map<string, FileSystemDirectoryHandle>, segments: string[]): Promise<FileSystemDirectoryHandle> {
