@@ -169,60 +169,54 @@ test('OPFS piece store in Chromium', { timeout: 180_000 }, async (t) => {
   await t.test("saving one file of a partly downloaded batch reads that file's pieces only, not the rest of the batch", async () => {
     // Five pieces: a.bin is pieces 0-1, b.bin from inside piece 1 to inside piece 3, c.bin from there to piece 4 (not here yet).
     const sizes = [512 * 1024 + 100_000, 2 * 512 * 1024, 512 * 1024 + 50_000];
-    const [download] = await Promise.all([
-      person.page.waitForEvent('download'),
-      person.page.evaluate(async (sizes) => {
-        const h = window.meshdropHarness;
-        const size = h.PIECE_SIZE;
-        const total = sizes.reduce((a, b) => a + b, 0);
-        const all = new Uint8Array(total).map((_, i) => (i * 31) >> 3);
-        const f = '8'.repeat(40);
-        const store = h.pieceStoreOf('bea');
-        await store.clear();
-        const files = sizes.map((n, i) => ({ path: `${'abc'[i]}.bin`, size: n }));
-        const meta = { groupId: 'g', name: 'three parts', size: total, pieceSize: size, pieceHashes: [0, 1, 2, 3, 4].map((i) => String(i).repeat(40)), files };
-        for (const i of [0, 1, 2, 3]) await store.putPiece(f, i, all.subarray(i * size, (i + 1) * size));
-        await store.putFile({ fileId: f, meta, have: new Uint8Array([0b1111_0000]), state: 'downloading', source: 'store', origin: 'downloaded', addedAt: 1 });
-        // Which pieces the save reads into memory: a batch may be far larger than the file asked for.
-        const read: number[] = [];
-        const getPiece = store.getPiece.bind(store);
-        store.getPiece = (fileId: string, index: number) => (read.push(index), getPiece(fileId, index));
-        await h.saveBatchFile(store, (await store.getFile(f))!, 'b.bin');
-        (window as unknown as { readForSave: number[] }).readForSave = read;
-      }, sizes),
-    ]);
-    const read = await person.page.evaluate(() => (window as unknown as { readForSave: number[] }).readForSave);
-    assert.deepEqual(read, [1, 2, 3], "only b.bin's pieces are read");
-    const saved = await readFile((await download.path())!);
-    assert.equal(download.suggestedFilename(), 'b.bin');
-    const expected = new Uint8Array(sizes[1]!).map((_, i) => ((sizes[0]! + i) * 31) >> 3);
-    assert.equal(saved.length, expected.length);
-    assert.ok(saved.equals(expected), 'b.bin saves byte-exact');
+    const byteAt = (i: number) => ((i * 31) >> 3) & 0xff;
+    type BatchPage = { readForSave(path: string): Promise<number[]>; completeBatch(): Promise<void> };
+    await person.page.evaluate(async (sizes) => {
+      const h = window.meshdropHarness;
+      const size = h.PIECE_SIZE;
+      const total = sizes.reduce((a, b) => a + b, 0);
+      const all = new Uint8Array(total).map((_, i) => (i * 31) >> 3);
+      const f = '8'.repeat(40);
+      const store = h.pieceStoreOf('bea');
+      await store.clear();
+      const files = sizes.map((n, i) => ({ path: `${'abc'[i]}.bin`, size: n }));
+      const meta = { groupId: 'g', name: 'three parts', size: total, pieceSize: size, pieceHashes: [0, 1, 2, 3, 4].map((i) => String(i).repeat(40)), files };
+      for (const i of [0, 1, 2, 3]) await store.putPiece(f, i, all.subarray(i * size, (i + 1) * size));
+      await store.putFile({ fileId: f, meta, have: new Uint8Array([0b1111_0000]), state: 'downloading', source: 'store', origin: 'downloaded', addedAt: 1 });
+      // Which pieces a save reads into memory: a batch may be far larger than the file asked for.
+      let read: number[] = [];
+      const getPiece = store.getPiece.bind(store);
+      store.getPiece = (fileId: string, index: number) => (read.push(index), getPiece(fileId, index));
+      const page: BatchPage = {
+        async readForSave(path) {
+          read = [];
+          await h.saveBatchFile(store, (await store.getFile(f))!, path);
+          return read;
+        },
+        async completeBatch() {
+          await store.putPiece(f, 4, all.subarray(4 * size));
+          await store.putFile({ ...(await store.getFile(f))!, have: new Uint8Array([0b1111_1000]), state: 'complete' });
+        },
+      };
+      (window as unknown as { batchPage: BatchPage }).batchPage = page;
+    }, sizes);
+    const save = async (path: string, from: number) => {
+      const [download, read] = await Promise.all([
+        person.page.waitForEvent('download'),
+        person.page.evaluate((p) => (window as unknown as { batchPage: BatchPage }).batchPage.readForSave(p), path),
+      ]);
+      assert.equal(download.suggestedFilename(), path);
+      const bytes = await readFile((await download.path())!);
+      const size = sizes['abc'.indexOf(path[0]!)]!;
+      assert.equal(bytes.length, size, `${path} has every byte`);
+      assert.ok(bytes.every((b, i) => b === byteAt(from + i)), `${path} saves byte-exact`);
+      return read;
+    };
 
+    assert.deepEqual(await save('b.bin', sizes[0]!), [1, 2, 3], "only b.bin's pieces are read");
     // The batch complete: a file of it is a slice of the whole OPFS file, no piece read into memory.
-    const [last] = await Promise.all([
-      person.page.waitForEvent('download'),
-      person.page.evaluate(async (sizes) => {
-        const h = window.meshdropHarness;
-        const size = h.PIECE_SIZE;
-        const total = sizes.reduce((a, b) => a + b, 0);
-        const all = new Uint8Array(total).map((_, i) => (i * 31) >> 3);
-        const f = '8'.repeat(40);
-        const store = h.pieceStoreOf('bea');
-        await store.putPiece(f, 4, all.subarray(4 * size));
-        const record = (await store.getFile(f))!;
-        await store.putFile({ ...record, have: new Uint8Array([0b1111_1000]), state: 'complete' });
-        const read: number[] = [];
-        const getPiece = store.getPiece.bind(store);
-        store.getPiece = (fileId: string, index: number) => (read.push(index), getPiece(fileId, index));
-        await h.saveBatchFile(store, (await store.getFile(f))!, 'c.bin');
-        (window as unknown as { readForSave: number[] }).readForSave = read;
-      }, sizes),
-    ]);
-    assert.deepEqual(await person.page.evaluate(() => (window as unknown as { readForSave: number[] }).readForSave), [], 'no piece read: one slice of the OPFS file');
-    const lastBytes = await readFile((await last.path())!);
-    const lastExpected = new Uint8Array(sizes[2]!).map((_, i) => ((sizes[0]! + sizes[1]! + i) * 31) >> 3);
-    assert.ok(lastBytes.equals(lastExpected), 'c.bin saves byte-exact from the whole file');
+    await person.page.evaluate(() => (window as unknown as { batchPage: BatchPage }).batchPage.completeBatch());
+    assert.deepEqual(await save('c.bin', sizes[0]! + sizes[1]!), [], 'no piece read: one slice of the OPFS file');
   });
 
   await t.test('a full disk rejects putPiece with an error that says so, and the store stays usable', async () => {
