@@ -325,36 +325,29 @@ try {
       await seeder.page.evaluate((i) => window.meshdropHarness.rawChannelBench.close(i), id);
       await leecher.page.evaluate((i) => window.meshdropHarness.rawChannelBench.close(i), id);
 
-      // --profile: CDP Profiler on both pages during the last Meshdrop run (the figures of that run carry its overhead).
-      const thisBuild = async () => {
-        const profiling = values.profile && run === cfg.runs - 1 ? await Promise.all([profilePage(seeder.page), profilePage(leecher.page)]) : undefined;
-        const mth0 = values.threads ? await threadsOf([seeder, leecher]) : undefined;
-        const c0 = await cpuOf([seeder, leecher]);
+      // One timed download by a pair of browsers into `out`, its CPU per thread under `kind` (--threads);
+      // --profile: CDP Profiler on both pages during this build's last run (the figures of that run carry its overhead).
+      const timed = async (pair: { seeder: Person; leecher: Person; fileId: string }, kind: 'meshdrop' | 'base', out: typeof mesh) => {
+        const people = [pair.seeder, pair.leecher];
+        const profiling = values.profile && kind === 'meshdrop' && run === cfg.runs - 1 ? await Promise.all(people.map((p) => profilePage(p.page))) : undefined;
+        const th0 = values.threads ? await threadsOf(people) : undefined;
+        const c0 = await cpuOf(people);
         const u0 = await udpCounters();
-        const dms = await watched(leecher, fileId, timedDownload(leecher, fileId));
+        const ms = await watched(pair.leecher, pair.fileId, timedDownload(pair.leecher, pair.fileId));
         const lost = dropsPerMille(u0, await udpCounters());
-        const dcpu = (await cpuOf([seeder, leecher])) - c0;
-        if (mth0) addThreads('meshdrop', mth0, await threadsOf([seeder, leecher]));
+        const dcpu = (await cpuOf(people)) - c0;
+        if (th0) addThreads(kind, th0, await threadsOf(people));
         if (profiling) {
           const [ps, pl] = await Promise.all(profiling.map((p) => p.stop(15)));
           printProfile('seeder', ps!, file.size);
           printProfile('leecher', pl!, file.size);
           result.profile = { seeder: ps, leecher: pl };
         }
-        mesh.push({ rate: mbps(file.size, dms), cpu: dcpu / (file.size / 1e6), lost });
-        await removeFile(leecher, fileId); // the next run downloads from scratch
+        out.push({ rate: mbps(file.size, ms), cpu: dcpu / (file.size / 1e6), lost });
+        await removeFile(pair.leecher, pair.fileId); // the next run downloads from scratch
       };
-      const baseBuild = async (pair: NonNullable<typeof basePair>) => {
-        const bth0 = values.threads ? await threadsOf([pair.seeder, pair.leecher]) : undefined;
-        const b0 = await cpuOf([pair.seeder, pair.leecher]);
-        const u0 = await udpCounters();
-        const bms = await watched(pair.leecher, pair.fileId, timedDownload(pair.leecher, pair.fileId));
-        const lost = dropsPerMille(u0, await udpCounters());
-        const bcpu = (await cpuOf([pair.seeder, pair.leecher])) - b0;
-        if (bth0) addThreads('base', bth0, await threadsOf([pair.seeder, pair.leecher]));
-        base.push({ rate: mbps(file.size, bms), cpu: bcpu / (file.size / 1e6), lost });
-        await removeFile(pair.leecher, pair.fileId);
-      };
+      const thisBuild = () => timed({ seeder, leecher, fileId }, 'meshdrop', mesh);
+      const baseBuild = (pair: NonNullable<typeof basePair>) => timed(pair, 'base', base);
       // The two builds take turns going first after the raw channel: whichever goes second meets a warmer, fuller machine.
       if (basePair && run % 2 === 1) {
         await baseBuild(basePair);
