@@ -98,17 +98,11 @@ function closeOpen(key: string): Promise<void> {
 
 /**
  * A piece goes to disk in writes of at most this many bytes, not in one
- * write of 512 KiB. Measured in `bench/transfer` (same-run A/B against one
- * write per piece, 128 MiB, 42 paired runs in seven sets): the download was
- * faster in 32 of them and cheaper per MB in 32, and the medians of the
- * per-run ratios to the raw channel moved from 0.73 to 0.83 in rate and from
- * 1.32 to 1.24 in CPU per MB, while the same build in both slots won 4 of 8.
- * The writes themselves cost this thread a little more (3.0 against 2.6
- * CPU-ms/MB); what falls is the network threads' CPU per MB, which follows
- * the rate. Why one long write slows the channel more than eight short ones
- * was not found: the kernel's copy loop yields between pages, and no memory
- * compaction ran. 16 KiB writes against 64 KiB: 5 of 8, within the noise
- * (docs/transfer-profile.md).
+ * 512 KiB write. In a same-run A/B (`bench/transfer`, 42 paired runs) the
+ * download was faster in 32, at 0.83 against 0.73 of the raw channel's
+ * rate (docs/transfer-profile.md). Why was not found: this thread's own
+ * CPU rises a little with the extra calls, and the network threads' CPU
+ * falls with the rate. 16 KiB writes did no better than 64 KiB.
  */
 const WRITE_CHUNK_BYTES = 64 * 1024;
 
