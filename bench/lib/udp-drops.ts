@@ -2,10 +2,12 @@
  * The machine's UDP receive counters (IPv4 and IPv6 together), from
  * /proc/net/snmp and /proc/net/snmp6 (Linux). A WebRTC data channel's
  * datagrams are dropped here when its socket's receive buffer is full, that
- * is when the network service is late to read it; SCTP backs off for each
- * loss, so a transfer's rate follows this figure closely
- * (docs/transfer-profile.md). The counters are the whole machine's: read
- * them around one transfer at a time.
+ * is when the network service is late to read it, and SCTP backs off for
+ * each loss. On the fast machine of sessions 11–12 the rate followed this
+ * figure; on the 2-core machine of session 14 it hardly did (correlation
+ * −0.16 over 76 runs, docs/transfer-profile.md), so read it beside the
+ * CPU figures, not instead of them. The counters are the whole machine's:
+ * read them around one transfer at a time.
  */
 import { readFile } from 'node:fs/promises';
 

@@ -60,7 +60,7 @@ export async function saveBatchFile(store: IdbPieceStore, file: StoredFile, path
  * memory, so reading every held piece would cost the page the whole
  * batch's size to save one small file of it.
  */
-export async function batchFileBlob(store: IdbPieceStore, file: StoredFile, index: number): Promise<Blob> {
+async function batchFileBlob(store: IdbPieceStore, file: StoredFile, index: number): Promise<Blob> {
   const files = file.meta.files ?? [];
   const range = batchRanges(files)[index];
   if (!range) throw new RangeError(`${file.meta.name} has no file ${index}`);
