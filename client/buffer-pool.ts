@@ -27,7 +27,7 @@ export class BufferPool {
   }
 
   /** A `length`-byte view at the start of a pooled buffer (length ≤ size), or a buffer of its own when longer. */
-  view(length: number): Uint8Array {
+  view(length: number): Uint8Array<ArrayBuffer> {
     return length <= this.size ? new Uint8Array(this.take(), 0, length) : new Uint8Array(length);
   }
 

@@ -2,6 +2,9 @@
  * Sharing hashes a file in a Web Worker: WebCrypto SHA-1 on a secure page,
  * @noble/hashes on a plain-http LAN page (no crypto.subtle there), the same
  * piece hashes either way as Node computes them, with progress per piece.
+ * A downloaded piece's check (`sha1`) runs in the same worker, on a copy in
+ * a pooled buffer: several at once each get their own piece's hash, and the
+ * caller's bytes are left as they were.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -31,6 +34,12 @@ test('a shared file is hashed in a worker, by WebCrypto on a secure page and by 
         const piece = new Uint8Array(await file.slice(0, h.PIECE_SIZE).arrayBuffer());
         const one = await hasher.sha1(piece);
         const stillUsable = piece.byteLength;
+        // Every piece at once (more than the pool keeps), twice over so pooled buffers come round again, the short last one too.
+        const pieces = await Promise.all(Array.from({ length: 6 }, (_, i) => file.slice(i * h.PIECE_SIZE, (i + 1) * h.PIECE_SIZE).arrayBuffer().then((b) => new Uint8Array(b))));
+        const before = pieces.map((p) => p.slice());
+        const rounds = [];
+        for (let round = 0; round < 2; round++) rounds.push(await Promise.all(pieces.map((p) => hasher.sha1(p))));
+        const untouched = pieces.every((p, i) => p.byteLength === before[i]!.byteLength && p.every((b, k) => b === before[i]![k]));
         return {
           secure: isSecureContext,
           engine: await hasher.engine,
@@ -38,6 +47,8 @@ test('a shared file is hashed in a worker, by WebCrypto on a secure page and by 
           progress,
           one,
           stillUsable,
+          rounds,
+          untouched,
         };
       });
       const secure = origin === tracker.httpUrl;
@@ -47,6 +58,8 @@ test('a shared file is hashed in a worker, by WebCrypto on a secure page and by 
       assert.deepEqual([...result.progress].sort((a, b) => a - b), [1, 2, 3, 4, 5, 6], 'progress after every piece');
       assert.equal(result.one, expected[0]);
       assert.equal(result.stillUsable, PIECE_SIZE, 'sha1() leaves the caller its bytes');
+      assert.deepEqual(result.rounds, [expected, expected], `${origin}: six pieces checked at once, twice, each get their own hash`);
+      assert.ok(result.untouched, 'sha1() changes none of the bytes it is given');
     }
   });
   assertNoBrowserErrors(person);

@@ -9,7 +9,8 @@ export type HashRequest =
   | { id: number; kind: 'cancel' };
 
 export type HashReply =
-  | { id: number; kind: 'sha1'; hex: string }
+  /** `buffer`: the request's buffer, transferred back for the page to use again. */
+  | { id: number; kind: 'sha1'; hex: string; buffer: ArrayBuffer }
   | { id: number; kind: 'progress'; piecesDone: number; bytesDone: number }
   | { id: number; kind: 'file'; hashes: string[] }
   | { id: number; kind: 'error'; message: string }

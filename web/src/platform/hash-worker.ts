@@ -100,8 +100,8 @@ async function readChunk(blob: Blob, spare: ArrayBuffer | undefined): Promise<{ 
   return { bytes: new Uint8Array(buffer, 0, filled), reusable: buffer };
 }
 
-function post(reply: HashReply): void {
-  self.postMessage(reply);
+function post(reply: HashReply, transfer: Transferable[] = []): void {
+  self.postMessage(reply, transfer);
 }
 
 self.onmessage = async (ev: MessageEvent<HashRequest>) => {
@@ -110,7 +110,7 @@ self.onmessage = async (ev: MessageEvent<HashRequest>) => {
     switch (msg.kind) {
       case 'sha1': {
         const hex = await sha1Hex(new Uint8Array(msg.buffer, msg.offset, msg.length));
-        post({ id: msg.id, kind: 'sha1', hex });
+        post({ id: msg.id, kind: 'sha1', hex, buffer: msg.buffer }, [msg.buffer]);
         break;
       }
       case 'file': {

@@ -4,14 +4,15 @@
  *
  * `hashFile` hands the worker the File itself (a reference; the worker reads
  * it from disk), so sharing never holds the file in the page. `sha1` (the
- * port) runs on the page's WebCrypto where there is one (see there).
+ * port: a downloaded piece's check) runs in the worker too (see there).
  */
 import type { Hasher } from '../../../client/ports.ts';
-import { bytesToHex } from '@noble/hashes/utils.js';
+import { BufferPool } from '../../../client/buffer-pool.ts';
+import { PIECE_SIZE } from '../../../protocol/constants.ts';
 import type { HashEngine, HashReply, HashRequest } from './hash-protocol.ts';
 
-/** WebCrypto on this page: missing on plain-http pages from a LAN address (not a secure context). */
-const pageSubtle: SubtleCrypto | undefined = globalThis.isSecureContext ? globalThis.crypto?.subtle : undefined;
+/** Copies of pieces in the worker at once at full speed: verification rarely has more than a few pieces waiting. */
+const COPIES_KEPT = 4;
 
 export interface HashProgress {
   piecesDone: number;
@@ -29,6 +30,8 @@ interface Waiting {
 export class WorkerHasher implements Hasher {
   readonly #worker: Worker;
   readonly #waiting = new Map<number, Waiting>();
+  /** Buffers for sha1's copies, handed back by the worker with each digest. */
+  readonly #copies = new BufferPool(PIECE_SIZE, COPIES_KEPT);
   #nextId = 1;
   #engine: Promise<HashEngine>;
 
@@ -60,18 +63,22 @@ export class WorkerHasher implements Hasher {
   }
 
   /**
-   * SHA-1 of the bytes; the caller's bytes stay usable. On a secure page the
-   * page's own WebCrypto does it: Chromium and Firefox digest on a thread of
-   * their own, so it is off the main thread without a copy, a message, or a
-   * dead 512 KiB buffer per piece left for the worker's collector (with
-   * them a 4 GiB transfer grew the renderer; docs/transfer-profile.md).
-   * Elsewhere the worker's noble SHA-1 gets a copy.
+   * SHA-1 of the bytes, in the worker; the caller's bytes stay usable (the
+   * worker gets a copy). Not the page's own WebCrypto: Chromium 156 digests
+   * on the calling thread (a 64 MiB digest held the page's thread for all of
+   * its 127 ms), so on the page each piece's check would hold the thread
+   * that takes the arriving frames and draws the page. In the worker it costs
+   * the download about as much CPU and no speed (docs/transfer-profile.md,
+   * session 15). The copy goes into a pooled buffer the worker hands back
+   * with the digest: no fresh 512 KiB per piece, and no dead one left for
+   * either side's collector (with those a 4 GiB transfer grew the renderer).
    */
   async sha1(data: Uint8Array): Promise<string> {
-    if (pageSubtle) return bytesToHex(new Uint8Array(await pageSubtle.digest('SHA-1', data as Uint8Array<ArrayBuffer>)));
-    const copy = data.slice();
-    const reply = await this.#ask({ id: 0, kind: 'sha1', buffer: copy.buffer, offset: 0, length: copy.length }, [copy.buffer]);
-    return (reply as Extract<HashReply, { kind: 'sha1' }>).hex;
+    const copy = this.#copies.view(data.byteLength);
+    copy.set(data);
+    const reply = (await this.#ask({ id: 0, kind: 'sha1', buffer: copy.buffer, offset: 0, length: copy.byteLength }, [copy.buffer])) as Extract<HashReply, { kind: 'sha1' }>;
+    this.#copies.give(reply.buffer);
+    return reply.hex;
   }
 
   /**
