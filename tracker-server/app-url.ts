@@ -10,14 +10,22 @@
 export function appUrlOf(publicUrls: readonly string[]): string | undefined {
   // The first one names this tracker (the flag's order is the operator's; the mesh appends others later).
   const first = publicUrls[0];
-  if (first === undefined) return undefined;
+  return first === undefined ? undefined : pageOriginOf(first);
+}
+
+/**
+ * The origin of the pages a tracker at this /ws URL serves (`wss://h:8443/ws`
+ * → `https://h:8443`, a default port left out as browsers leave it out of
+ * `Origin`); undefined for anything but a ws: or wss: URL. Pure.
+ */
+export function pageOriginOf(wsUrl: string): string | undefined {
   let url: URL;
   try {
-    url = new URL(first);
+    url = new URL(wsUrl);
   } catch {
     return undefined;
   }
   const scheme = url.protocol === 'wss:' ? 'https:' : url.protocol === 'ws:' ? 'http:' : undefined;
   if (!scheme) return undefined;
-  return `${scheme}//${url.host}`;
+  return new URL(`${scheme}//${url.host}`).origin;
 }

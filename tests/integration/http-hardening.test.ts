@@ -89,16 +89,20 @@ test('the hello reply never echoes the Host header', async (t) => {
   assert.deepEqual((await s.next('h')).trackers, ['wss://drop.example.org/ws'], 'configured public URLs only');
 });
 
+/** The HTTP status of a WebSocket upgrade to `url` with this Origin (101: opened). */
+function upgradeStatus(t: Teardown, url: string, origin: string | undefined): Promise<number> {
+  return new Promise<number>((resolve) => {
+    const ws = new WebSocket(url, origin ? { origin } : {});
+    t.after(() => ws.terminate());
+    ws.once('open', () => resolve(101));
+    ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+    ws.once('error', () => undefined);
+  });
+}
+
 test('with allowed origins, /ws refuses other origins; without, any is served', async (t) => {
   const tracker = await startTestTracker(t, { allowedOrigins: ['https://drop.example.org'] });
-  const open = (origin: string | undefined) =>
-    new Promise<number>((resolve) => {
-      const ws = new WebSocket(tracker.wsUrl, origin ? { origin } : {});
-      t.after(() => ws.terminate());
-      ws.once('open', () => resolve(101));
-      ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
-      ws.once('error', () => undefined);
-    });
+  const open = (origin: string | undefined) => upgradeStatus(t, tracker.wsUrl, origin);
   assert.equal(await open('https://drop.example.org'), 101);
   assert.equal(await open('https://evil.example'), 403);
   assert.equal(await open('null'), 403, 'an opaque origin (a sandboxed page, a file) is not an allowed one');
@@ -106,6 +110,25 @@ test('with allowed origins, /ws refuses other origins; without, any is served', 
   const open2 = await startTestTracker(t, { trackerId: 'test-c' });
   const s = await rawSocket(t, open2.wsUrl);
   await eventually(() => assert.equal(s.ws.readyState, WebSocket.OPEN));
+});
+
+test('with allowed origins, the pages of every tracker of the mesh are let in too: its own and those it learned', async (t) => {
+  const secret = 'origins-secret';
+  const a = await startTestTracker(t, { trackerId: 'test-a', secret, publicUrls: ['wss://a.example.org/ws'] });
+  const b = await startTestTracker(t, {
+    trackerId: 'test-b',
+    secret,
+    allowedOrigins: ['https://proxy.example.org'],
+    publicUrls: ['wss://b.example.org:8443/ws'],
+    peers: [a.httpUrl],
+  });
+  assert.equal(await upgradeStatus(t, b.wsUrl, 'https://proxy.example.org'), 101, 'a listed origin');
+  assert.equal(await upgradeStatus(t, b.wsUrl, 'https://b.example.org:8443'), 101, "its own --public-url's page");
+  assert.equal(await upgradeStatus(t, b.wsUrl, 'http://b.example.org:8443'), 403, 'the same host over plain http is another origin');
+  // Linked, B learns A's public URL: A's pages fail over to B without being listed on it.
+  await eventually(async () => assert.equal(await upgradeStatus(t, b.wsUrl, 'https://a.example.org'), 101), 20_000, 100);
+  assert.equal(await upgradeStatus(t, b.wsUrl, 'https://evil.example'), 403, 'any other origin is still refused');
+  assert.equal(await upgradeStatus(t, b.wsUrl, 'https://a.example.org.evil.example'), 403);
 });
 
 test('sockets of any kind are bounded: past --max-connections plus headroom, new ones are dropped, held ones work', async (t) => {

@@ -16,6 +16,7 @@ import { clientAddress } from './client-address.ts';
 import { Connection } from './connection.ts';
 import { Admission, type AdmissionLimits } from './admission.ts';
 import { stunUrl } from '../stun-server.ts';
+import { pageOriginOf } from '../app-url.ts';
 
 /** Defaults of --max-connections and --max-connections-per-address (see config.ts for the reasons). */
 export const DEFAULT_ADMISSION: AdmissionLimits = { total: 10_000, perAddress: 100 };
@@ -87,12 +88,25 @@ export class Gateway {
     this.#heartbeat.unref();
   }
 
+  /**
+   * Whether a page of this origin may open /ws: any when no list is set.
+   * With a list, a listed origin, or the page of any tracker of this mesh
+   * (the origin of one of its public URLs, this tracker's own and those
+   * learned from the others): its people's pages fail over to this tracker,
+   * and an operator who lists only the proxy in front must not cut that off.
+   */
+  #originAllowed(origin: string): boolean {
+    if (this.#allowedOrigins.size === 0 || this.#allowedOrigins.has(origin)) return true;
+    const trackers = this.boundUrl === undefined ? this.core.config.publicUrls : [...this.core.config.publicUrls, this.boundUrl];
+    return trackers.some((url) => pageOriginOf(url) === origin);
+  }
+
   /** Hands an HTTP upgrade on /ws to a new connection. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     // Browsers always send Origin, so the list keeps other sites' pages from using a visitor's browser
     // against this tracker. A non-browser client sends none (or any it likes): refusing it would guard nothing.
     const origin = req.headers.origin;
-    if (this.#allowedOrigins.size > 0 && origin !== undefined && !this.#allowedOrigins.has(origin)) {
+    if (origin !== undefined && !this.#originAllowed(origin)) {
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
