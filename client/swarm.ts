@@ -464,7 +464,7 @@ export class Swarm extends Emitter<SwarmEvents> {
     const outcome = await this.#checkAndStore(piece, data);
     // The store keeps its own copy (or the piece was bad): the buffer assembles a next piece.
     this.#piecePool.give(data.buffer);
-    if (outcome === 'unstored') {
+    if (outcome === 'failed_here') {
       // Not the peers' fault: fetch it again, no strikes.
       if (!this.#closed) this.#picker.failed(piece);
       this.#pruneBlame();
@@ -485,13 +485,19 @@ export class Swarm extends Emitter<SwarmEvents> {
     else this.#fillAll();
   }
 
-  /** The SHA-1 check, then the store: 'bad' also when the swarm closed meanwhile (nothing is stored then). Never rejects. */
-  async #checkAndStore(piece: number, data: Uint8Array): Promise<'bad' | 'stored' | 'unstored'> {
-    let ok = false;
+  /**
+   * The SHA-1 check, then the store: 'bad' when the bytes do not match (or
+   * the swarm closed meanwhile: nothing is stored then); 'failed_here' when
+   * our own hasher or store failed, which says nothing of the peers' bytes.
+   * Never rejects.
+   */
+  async #checkAndStore(piece: number, data: Uint8Array): Promise<'bad' | 'stored' | 'failed_here'> {
+    let ok: boolean;
     try {
       ok = (await this.#o.hasher.sha1(data)) === this.#o.meta.pieceHashes[piece];
     } catch (err) {
       this.emit('error', { message: `hashing piece ${piece} failed: ${(err as Error).message}` });
+      return 'failed_here';
     }
     if (!ok || this.#closed) return 'bad';
     try {
@@ -499,7 +505,7 @@ export class Swarm extends Emitter<SwarmEvents> {
       return 'stored';
     } catch (err) {
       this.emit('error', { message: `storing piece ${piece} failed: ${(err as Error).message}` });
-      return 'unstored';
+      return 'failed_here';
     }
   }
 

@@ -19,7 +19,7 @@ import { fileIdOf, pieceCountOf } from '../../protocol/files.ts';
 import { asInstanceId, asPresenceId, type InstanceId, type PresenceId } from '../../protocol/ids.ts';
 import type { SignalEnvelope } from '../../protocol/signal.ts';
 import type { FileMeta, IceServer } from '../../protocol/tracker.ts';
-import type { PieceSource, SwarmHolder, SwarmTracker, SwarmTrackerEvent } from '../../client/ports.ts';
+import type { Hasher, PieceSource, SwarmHolder, SwarmTracker, SwarmTrackerEvent } from '../../client/ports.ts';
 import { TokenBucket } from '../../client/rate.ts';
 import { UploadTurns } from '../../client/upload-turns.ts';
 import { Swarm, type SwarmEvents } from '../../client/swarm.ts';
@@ -165,6 +165,8 @@ export interface SwarmPeerOptions {
   /** Holds these pieces from the start (in its store). */
   pieces?: number[];
   store?: MemoryPieceStore;
+  /** The SHA-1 it checks pieces with (default: node:crypto's). */
+  hasher?: Hasher;
   /** Serve from this original instead of the store (a sharer's file). */
   source?: PieceSource;
   uploadBytesPerSecond?: number;
@@ -212,7 +214,7 @@ export async function swarmPeer(
     instanceId,
     tracker: port,
     connector: network.connector(),
-    hasher: nodeHasher,
+    hasher: options.hasher ?? nodeHasher,
     store,
     source: options.source,
     limits: {

@@ -1,12 +1,12 @@
 /**
  * Verification and strikes, with swarms driven through their tracker port in
- * memory (no tracker): a corrupting seeder beside an honest one, and a peer
- * that leaves in the middle of a piece.
+ * memory (no tracker): a corrupting seeder beside an honest one, a peer
+ * that leaves in the middle of a piece, and a hasher of our own that fails.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MAX_STRIKES, PIECE_SIZE } from '../../protocol/constants.ts';
-import { CorruptingStore } from '../helpers/memory-platform.ts';
+import { CorruptingStore, nodeHasher } from '../helpers/memory-platform.ts';
 import { memorySwarmWorld, memoryFile, storedBytes, swarmPeer, whenComplete } from '../helpers/memory-tracker.ts';
 import { eventually } from '../helpers/tracker.ts';
 
@@ -58,4 +58,22 @@ test('a peer that leaves in the middle of a piece: the piece is finished by anot
   assert.equal(d.store.writes.length, 6);
   assert.ok(started.every((p) => d.have.has(p)), 'the pieces bob had started were finished');
   assert.ok(a.swarm.stats().uploaded < file.meta.size, 'alice did not send what bob had already sent');
+});
+
+test('a piece our own hasher failed on is fetched again, and the peer that sent it takes no blame', async (t) => {
+  const { hub, network } = memorySwarmWorld(t);
+  const file = memoryFile(4 * PIECE_SIZE);
+  // The browser's hash worker can fail (it crashed, it was out of memory): that says nothing of the bytes.
+  let failures = MAX_STRIKES + 1;
+  const flaky = { sha1: (data: Uint8Array) => (failures-- > 0 ? Promise.reject(new Error('the hashing worker failed')) : nodeHasher.sha1(data)) };
+  const s = await swarmPeer(t, hub, network, 'sam', file, { seed: true });
+  const d = await swarmPeer(t, hub, network, 'dave', file, { hasher: flaky });
+  await whenComplete(d);
+
+  assert.deepEqual(await storedBytes(d, file), file.bytes);
+  assert.deepEqual(d.events.piece_failed, [], 'a failed check of our own is no failed piece');
+  assert.deepEqual(d.events.peer_dropped, [], 'the only seeder is kept');
+  assert.equal(d.swarm.stats().peers.find((p) => p.userId === 'sam')!.strikes, 0);
+  assert.equal(d.events.error.filter((e) => /hashing piece \d+ failed: the hashing worker failed/.test(e.message)).length, MAX_STRIKES + 1, 'each failure is told');
+  assert.ok(s.swarm.stats().uploaded >= file.meta.size + PIECE_SIZE, 'the pieces it failed on were fetched again');
 });
