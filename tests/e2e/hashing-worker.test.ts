@@ -64,3 +64,25 @@ test('a shared file is hashed in a worker, by WebCrypto on a secure page and by 
   });
   assertNoBrowserErrors(person);
 });
+
+test('when the hashing worker cannot start, sharing says so at once and a download still checks its pieces, on the page', { timeout: 120_000 }, async (t) => {
+  const tracker = await startTestTracker(t);
+  const person = await launchPerson(t, 'alice', { allowErrors: ['hash-worker', 'net::ERR_FAILED'] });
+  // The worker's script never arrives (a proxy dropped it, a stale cached shell): its load fails.
+  await person.page.context().route('**/hash-worker-*.js', (route) => route.abort());
+  const bytes = randomBytes(PIECE_SIZE + 99);
+  const expected = metaOf('g', 'x.bin', bytes).meta.pieceHashes;
+  await person.open(`${tracker.httpUrl}/harness.html`);
+  await person.page.setInputFiles('#file', { name: 'x.bin', mimeType: 'application/octet-stream', buffer: bytes });
+  const result = await person.page.evaluate(async () => {
+    const h = window.meshdropHarness;
+    const { hasher } = h.createBrowserPlatform();
+    const file = h.pickedFile();
+    const share = await hasher.hashFile(file, h.PIECE_SIZE).then(() => 'hashed', (e: Error) => e.message);
+    const pieces = [file.slice(0, h.PIECE_SIZE), file.slice(h.PIECE_SIZE)];
+    const hashes = await Promise.all(pieces.map(async (p) => hasher.sha1(new Uint8Array(await p.arrayBuffer()))));
+    return { share, hashes };
+  });
+  assert.match(result.share, /the hashing worker failed/, 'sharing fails with words, it does not wait forever');
+  assert.deepEqual(result.hashes, expected, "pieces are checked by the page's own WebCrypto");
+});

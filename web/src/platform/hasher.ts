@@ -7,12 +7,15 @@
  * port: a downloaded piece's check) runs in the worker too (see there).
  */
 import type { Hasher } from '../../../client/ports.ts';
+import { bytesToHex } from '@noble/hashes/utils.js';
 import { BufferPool } from '../../../client/buffer-pool.ts';
 import { PIECE_SIZE } from '../../../protocol/constants.ts';
 import type { HashEngine, HashReply, HashRequest } from './hash-protocol.ts';
 
 /** Copies of pieces in the worker at once at full speed: verification rarely has more than a few pieces waiting. */
 const COPIES_KEPT = 4;
+/** WebCrypto on this page, for when the worker never started: missing on plain-http pages from a LAN address. */
+const pageSubtle: SubtleCrypto | undefined = globalThis.isSecureContext ? globalThis.crypto?.subtle : undefined;
 
 export interface HashProgress {
   piecesDone: number;
@@ -34,6 +37,9 @@ export class WorkerHasher implements Hasher {
   readonly #copies = new BufferPool(PIECE_SIZE, COPIES_KEPT);
   #nextId = 1;
   #engine: Promise<HashEngine>;
+  #started = false;
+  /** Why nothing more goes to the worker: it never started (its script failed to load), or terminate(). */
+  #dead: Error | undefined;
 
   constructor() {
     // Vite bundles the worker from this exact `new Worker(new URL(...))` form.
@@ -42,7 +48,10 @@ export class WorkerHasher implements Hasher {
     this.#engine = new Promise((r) => (ready = r));
     this.#worker.onmessage = (ev: MessageEvent<HashReply>) => {
       const reply = ev.data;
-      if (reply.kind === 'ready') return ready(reply.engine);
+      if (reply.kind === 'ready') {
+        this.#started = true;
+        return ready(reply.engine);
+      }
       const waiting = this.#waiting.get(reply.id);
       if (!waiting) return;
       if (reply.kind === 'progress') return waiting.onProgress?.(reply);
@@ -51,7 +60,9 @@ export class WorkerHasher implements Hasher {
       else waiting.resolve(reply);
     };
     this.#worker.onerror = (ev) => {
-      const err = new Error(`the hashing worker failed: ${ev.message}`);
+      const err = new Error(`the hashing worker failed: ${ev.message || 'it did not start'}`);
+      // Before 'ready' the worker never ran and never will: later requests fail at once rather than wait forever.
+      if (!this.#started) this.#dead = err;
       for (const w of this.#waiting.values()) w.reject(err);
       this.#waiting.clear();
     };
@@ -74,6 +85,8 @@ export class WorkerHasher implements Hasher {
    * either side's collector (with those a 4 GiB transfer grew the renderer).
    */
   async sha1(data: Uint8Array): Promise<string> {
+    // Without its worker a download still verifies its pieces, on this page.
+    if (this.#dead && pageSubtle) return bytesToHex(new Uint8Array(await pageSubtle.digest('SHA-1', data as Uint8Array<ArrayBuffer>)));
     const copy = this.#copies.view(data.byteLength);
     copy.set(data);
     const reply = (await this.#ask({ id: 0, kind: 'sha1', buffer: copy.buffer, offset: 0, length: copy.byteLength }, [copy.buffer])) as Extract<HashReply, { kind: 'sha1' }>;
@@ -114,11 +127,13 @@ export class WorkerHasher implements Hasher {
   terminate(): void {
     this.#worker.terminate();
     const err = new Error('the hasher was closed');
+    this.#dead = err;
     for (const w of this.#waiting.values()) w.reject(err);
     this.#waiting.clear();
   }
 
   #ask(request: HashRequest, transfer: Transferable[], onProgress?: Waiting['onProgress']): Promise<HashReply> {
+    if (this.#dead) return Promise.reject(this.#dead);
     const id = request.id || this.#nextId++;
     return new Promise<HashReply>((resolve, reject) => {
       this.#waiting.set(id, { resolve, reject, ...(onProgress ? { onProgress } : {}) });
