@@ -284,15 +284,21 @@ export class CliClient implements ConsoleActions {
       const d = fileId === file.fileId ? engine.info(fileId) : undefined;
       if (d) bar.update(part ? (d.wanted?.bytesDone ?? d.bytesDone) : d.bytesDone, `${d.peers.length} peer${d.peers.length === 1 ? '' : 's'}`);
     });
+    // The engine paused it (a piece could not be stored: a full disk): say why, rather than wait for ever.
+    let offStopped = () => {};
+    const stopped = new Promise<never>((_, reject) => {
+      offStopped = engine.on('stopped', ({ fileId, reason }) => fileId === file.fileId && reject(new ConsoleError(reason, 'local')));
+    });
     try {
       // Part of a batch: its pieces are written (putPiece resolves first); the record stays 'downloading', so settled() would wait for ever.
-      if (part) await engine.whenWanted(file.fileId);
+      if (part) await Promise.race([engine.whenWanted(file.fileId), stopped]);
       else {
-        await engine.whenComplete(file.fileId);
+        await Promise.race([engine.whenComplete(file.fileId), stopped]);
         await this.#store!.settled(file.fileId);
       }
     } finally {
       off();
+      offStopped();
       bar.finish();
     }
   }

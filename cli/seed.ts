@@ -75,6 +75,7 @@ export async function runSeed(flags: Flags, io: Io): Promise<ExitCode> {
       if (d && !d.shared) void store.settled(fileId).then(() => log(`downloaded ${d.name} (${formatBytes(d.size)}) in ${d.groupId}; serving it`));
     });
     engine.on('error', ({ message }) => log(`error: ${message}`));
+    engine.on('stopped', ({ reason }) => log(reason));
     engine.on('peer_dropped', ({ userId, reason }) => log(`dropped peer ${userId}: ${reason}`));
 
     engine.on('recovered', ({ fileId, pieces }) => {

@@ -63,6 +63,7 @@ export async function runShell(flags: Flags, io: Io): Promise<ExitCode> {
       if (d && !d.shared) void client.store.settled(fileId).then(() => io.stdout.write(`\nDownloaded ${d.name} (${formatBytes(d.size)}).\n`));
     });
     engine.on('error', ({ message }) => io.stderr.write(`\n${message}\n`));
+    engine.on('stopped', ({ reason }) => io.stderr.write(`\n${reason}\n`));
   };
   // Lines are taken one at a time from a queue, not a for-await over rl: a password asked for in the
   // middle must get the next line, and readline's async iterator would already have swallowed it.

@@ -131,6 +131,11 @@ export interface EngineEvents extends Record<string, unknown> {
   peer_dropped: { fileId: string; peerId: string; userId: string; reason: string };
   /** A peer link ended (or never opened), and why: diagnostics, not an error. */
   peer_closed: { fileId: string; peerId: string; userId: string; reason: string };
-  /** Something failed that the user should hear about (store write, tracker refusal...). */
+  /**
+   * The engine paused this download itself, and why, in words for people: a
+   * piece could not be stored (a full disk). Resuming tries again.
+   */
+  stopped: { fileId: string; reason: string };
+  /** Something failed that the user should hear about (a hashing failure, a tracker refusal...). */
   error: { fileId: string | undefined; message: string; code?: string };
 }

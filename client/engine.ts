@@ -29,7 +29,7 @@
  * engine.download(fileId) / engine.info(fileId);
  * engine.setLimits({ uploadBytesPerSecond, downloadBytesPerSecond, maxPeersPerFile });  // 0 or Infinity = no cap
  * engine.on('changed', ({ fileId }) => rerender());   // any state, progress, peer or piece change (throttled)
- * engine.on('complete' | 'piece_failed' | 'peer_dropped' | 'peer_closed' | 'error', ...);
+ * engine.on('complete' | 'piece_failed' | 'peer_dropped' | 'peer_closed' | 'stopped' | 'error', ...);
  * engine.close();                              // stops every swarm, timer, listener and channel
  * ```
  *
@@ -463,6 +463,7 @@ export class TransferEngine extends Emitter<EngineEvents> {
       this.#changed(entry, true);
     });
     swarm.on('peer_closed', (e) => this.emit('peer_closed', { fileId, ...e }));
+    swarm.on('store_failed', ({ message }) => void this.#pauseUnstorable(entry, message));
     swarm.on('error', (e) => this.emit('error', { fileId, ...e }));
     try {
       await swarm.start();
@@ -470,6 +471,20 @@ export class TransferEngine extends Emitter<EngineEvents> {
       this.emit('error', { fileId, message: (err as Error).message, code: (err as MeshdropError).code });
     }
     this.#changed(entry, true);
+  }
+
+  /**
+   * A piece that cannot be stored would be fetched again at the channel's
+   * speed and fail again until space frees: pause the download once, and say
+   * so. Nothing stored is lost; resume tries again.
+   */
+  async #pauseUnstorable(entry: Entry, message: string): Promise<void> {
+    const { fileId } = entry.record;
+    // pause() marks the record paused before it awaits anything: the failures behind this one stop here.
+    if (entry.record.state === 'paused' || this.#files.get(fileId) !== entry) return;
+    const paused = this.pause(fileId);
+    this.emit('stopped', { fileId, reason: `Paused ${entry.record.meta.name}: a piece could not be stored (${message}). Free some space, then resume.` });
+    await paused.catch((err: Error) => this.emit('error', { fileId, message: `pausing failed: ${err.message}` }));
   }
 
   #stopSwarm(entry: Entry): void {

@@ -81,5 +81,7 @@ export interface SwarmEvents extends Record<string, unknown> {
   peer_dropped: { peerId: string; userId: string; reason: string };
   /** A peer link ended (or never opened), and why: for diagnostics. */
   peer_closed: { peerId: string; userId: string; reason: string };
+  /** A verified piece could not be stored (a full disk): it is fetched again, unless the owner of the swarm stops it. */
+  store_failed: { piece: number; message: string };
   error: { message: string; code?: string };
 }

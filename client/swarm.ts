@@ -504,7 +504,7 @@ export class Swarm extends Emitter<SwarmEvents> {
       await this.#o.store.putPiece(this.fileId, piece, data);
       return 'stored';
     } catch (err) {
-      this.emit('error', { message: `storing piece ${piece} failed: ${(err as Error).message}` });
+      this.emit('store_failed', { piece, message: (err as Error).message });
       return 'failed_here';
     }
   }

@@ -64,6 +64,7 @@ export async function startTransfers(platform: BrowserPlatform, userId: string):
   engine.on('peer_dropped', ({ fileId, userId: who }) =>
     notify('info', `Stopped taking ${nameOf(fileId)} from ${who}: their copy sent pieces that failed the check. Nothing bad was kept.`, fileId),
   );
+  engine.on('stopped', ({ fileId, reason }) => notify('error', reason, fileId));
   engine.on('error', ({ fileId, message, code }) =>
     notify('error', `${fileId ? `${nameOf(fileId)}: ` : ''}${describeError(code ? { code, message } : new Error(message))}`, fileId),
   );
