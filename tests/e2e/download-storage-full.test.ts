@@ -30,7 +30,7 @@ test("a download that fills the browser's storage is paused with words, and fini
   const stopped = await bob.page.waitForFunction(() => {
     const list = (window as unknown as { stopped: { reason: string }[] }).stopped;
     return list.length > 0 ? list.map((e) => e.reason) : undefined;
-  }, undefined, { timeout: 60_000 }).then((h) => h.jsonValue());
+  }, undefined, { timeout: 60_000 }).then((h) => h.jsonValue() as Promise<string[]>);
   assert.equal(stopped.length, 1, 'said once');
   assert.match(stopped[0]!, /^Paused [^:]+: a piece could not be stored \(.*\)\. Free some space, then resume\.$/);
   const paused = await bob.page.evaluate((f) => {
