@@ -289,6 +289,7 @@ export class CliClient implements ConsoleActions {
     const stopped = new Promise<never>((_, reject) => {
       offStopped = engine.on('stopped', ({ fileId, reason }) => fileId === file.fileId && reject(new ConsoleError(reason, 'local')));
     });
+    stopped.catch(() => undefined); // raced below; never an unhandled rejection once the race is over
     try {
       // Part of a batch: its pieces are written (putPiece resolves first); the record stays 'downloading', so settled() would wait for ever.
       if (part) await Promise.race([engine.whenWanted(file.fileId), stopped]);
