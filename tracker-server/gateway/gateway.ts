@@ -97,8 +97,8 @@ export class Gateway {
    */
   #originAllowed(origin: string): boolean {
     if (this.#allowedOrigins.size === 0 || this.#allowedOrigins.has(origin)) return true;
-    const trackers = this.boundUrl === undefined ? this.core.config.publicUrls : [...this.core.config.publicUrls, this.boundUrl];
-    return trackers.some((url) => pageOriginOf(url) === origin);
+    const ofTracker = (url: string | undefined) => url !== undefined && pageOriginOf(url) === origin;
+    return this.core.config.publicUrls.some(ofTracker) || ofTracker(this.boundUrl);
   }
 
   /** Hands an HTTP upgrade on /ws to a new connection. */
